@@ -1,0 +1,241 @@
+//! The command line: every subcommand and flag, with the help text users read.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// hark — a self-hosted passive DNS database.
+///
+/// hark reads DNS answers from packet captures (and COF/NDJSON exports of other passive DNS
+/// systems), keeps one row per (rrname, rrtype, rdata, bailiwick) with first seen, last seen
+/// and count, and answers lookups the way dnsdbq does.
+///
+/// Examples:
+///   hark ingest traffic.pcap.gz
+///   hark lookup rrset '*.example.com/A'
+///   hark lookup rdata ip 192.0.2.0/24 --last-after 30d
+///   hark lookup rdata name ns1.example.net --json
+#[derive(Parser, Debug)]
+#[command(name = "hark", version, max_term_width = 100, verbatim_doc_comment)]
+pub struct Cli {
+    /// Data directory of the store [default: the user's data dir, e.g. ~/.local/share/hark].
+    #[arg(long, global = true, env = "HARK_DB", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+
+    /// Log more (-v info, -vv debug); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Read DNS responses from capture files (pcap, pcapng, optionally gzip-compressed) into the store.
+    ///
+    /// Every response sent from a DNS server port is parsed, whether or not its query was
+    /// captured; each RR of the chosen sections becomes an observation of its row. Truncated
+    /// (TC=1) answers add nothing. NXDOMAIN and NODATA answers are kept as negative rows. A file
+    /// whose content was ingested before is refused unless --force.
+    #[command(verbatim_doc_comment)]
+    Ingest(IngestArgs),
+
+    /// Look rows up by owner name (rrset), by what they point at (rdata), or negative answers.
+    Lookup {
+        /// What to look up.
+        #[command(subcommand)]
+        what: LookupCommand,
+    },
+
+    /// Write every RR row as COF NDJSON (one JSON object a line) to stdout.
+    ///
+    /// Fields: rrname, rrtype, rdata (strings), time_first, time_last, count (integers),
+    /// zone_time_first/zone_time_last when known from zone files, bailiwick when known.
+    /// `hark import cof` reads it back.
+    #[command(verbatim_doc_comment)]
+    Export,
+
+    /// Merge rows from other systems' exports into the store.
+    Import {
+        /// The format to read.
+        #[command(subcommand)]
+        format: ImportCommand,
+    },
+
+    /// Show what the store holds: rows, names, rows per type, negative rows, disk size.
+    Stats {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Flags of `hark ingest`.
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Capture files: pcap (µs or ns) or pcapng, optionally gzip-compressed; detected by content.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Message sections whose RRs become rows: a comma-separated list of answer, authority,
+    /// additional, or `all`.
+    #[arg(long, default_value = "answer,authority", value_name = "LIST")]
+    pub sections: String,
+
+    /// Ingest a file even if a file with the same content was ingested before (counts twice).
+    #[arg(long)]
+    pub force: bool,
+
+    /// UDP/TCP ports DNS servers answer from (comma-separated).
+    #[arg(long, default_value = "53", value_delimiter = ',', value_name = "PORTS")]
+    pub ports: Vec<u16>,
+
+    /// Memory budget of the aggregation cache in MiB; when full it is flushed to the store.
+    #[arg(long, default_value_t = 512, value_name = "MIB")]
+    pub cache_mb: usize,
+
+    /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `hark import` formats.
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// COF NDJSON: CIRCL pDNS output, `dnsdbq -j` output, DNSDB SAF lines, `hark export`.
+    ///
+    /// rrtype may be a name or a number, rdata a string or an array (an RRset: one row per
+    /// element). Rows are merged with the store's rule (min first, max last, sum count).
+    #[command(verbatim_doc_comment)]
+    Cof {
+        /// Files to read; `-` reads stdin.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Import a file even if a file with the same content was imported before.
+        #[arg(long)]
+        force: bool,
+        /// Memory budget of the merge cache in MiB.
+        #[arg(long, default_value_t = 512, value_name = "MIB")]
+        cache_mb: usize,
+    },
+}
+
+/// `hark lookup` kinds.
+#[derive(Subcommand, Debug)]
+pub enum LookupCommand {
+    /// Rows by owner name: NAME[/TYPE[/BAILIWICK]].
+    ///
+    /// NAME may carry a left wildcard (`*.example.com`: every name below example.com) or a
+    /// right wildcard (`www.example.*`: www.example under any suffix). TYPE is a mnemonic
+    /// (A, MX, TYPE65534) or ANY.
+    ///
+    /// Examples:
+    ///   hark lookup rrset www.example.com
+    ///   hark lookup rrset '*.example.com/MX'
+    ///   hark lookup rrset example.com/NS/com
+    #[command(verbatim_doc_comment)]
+    Rrset {
+        /// NAME[/TYPE[/BAILIWICK]]
+        #[arg(value_name = "NAME[/TYPE[/BAILIWICK]]")]
+        query: String,
+        #[command(flatten)]
+        common: LookupArgs,
+    },
+    /// Rows by what their rdata holds.
+    Rdata {
+        /// Match an address or a name.
+        #[command(subcommand)]
+        by: RdataCommand,
+    },
+    /// Negative answers (NXDOMAIN, NODATA) by question name: NAME[/TYPE].
+    Negative {
+        /// NAME[/TYPE]; NAME may carry a wildcard as in rrset lookups.
+        #[arg(value_name = "NAME[/TYPE]")]
+        query: String,
+        #[command(flatten)]
+        common: LookupArgs,
+    },
+}
+
+/// `hark lookup rdata` kinds.
+#[derive(Subcommand, Debug)]
+pub enum RdataCommand {
+    /// A/AAAA rows whose address is ADDR, in a CIDR (192.0.2.0/24, 2001:db8::/32) or in a
+    /// range (192.0.2.10-192.0.2.20).
+    #[command(verbatim_doc_comment)]
+    Ip {
+        /// ADDR, ADDR/PREFIX or LOW-HIGH.
+        #[arg(value_name = "ADDR|CIDR|LO-HI")]
+        query: String,
+        #[command(flatten)]
+        common: LookupArgs,
+    },
+    /// Rows whose rdata names NAME: NS, CNAME, DNAME and PTR targets, MX exchanges, SRV, SVCB
+    /// and HTTPS targets. `*.cloudfront.net` finds everything pointing into cloudfront.net.
+    /// NAME[/TYPE] restricts the type.
+    #[command(verbatim_doc_comment)]
+    Name {
+        /// NAME[/TYPE]
+        #[arg(value_name = "NAME[/TYPE]")]
+        query: String,
+        #[command(flatten)]
+        common: LookupArgs,
+    },
+}
+
+/// How lookup results are printed.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// dnsdbq-style text blocks.
+    Text,
+    /// COF NDJSON, one object a line.
+    Json,
+    /// CSV with a header line.
+    Csv,
+}
+
+/// Flags shared by every lookup.
+#[derive(Args, Debug)]
+pub struct LookupArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Shorthand for --format json (COF NDJSON).
+    #[arg(short = 'j', long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// At most this many rows; 0 for no limit.
+    #[arg(short = 'l', long, default_value_t = 10_000)]
+    pub limit: u64,
+
+    /// Only rows first seen at or after TIME. TIME is epoch seconds, a date
+    /// (2024-06-01, 2024-06-01T12:00:00Z) or an age (90m, 12h, 7d, 2w, 1y).
+    #[arg(long, value_name = "TIME", verbatim_doc_comment)]
+    pub first_after: Option<String>,
+
+    /// Only rows first seen at or before TIME.
+    #[arg(long, value_name = "TIME")]
+    pub first_before: Option<String>,
+
+    /// Only rows last seen at or after TIME (e.g. `--last-after 30d`: still seen lately).
+    #[arg(long, value_name = "TIME")]
+    pub last_after: Option<String>,
+
+    /// Only rows last seen at or before TIME.
+    #[arg(long, value_name = "TIME")]
+    pub last_before: Option<String>,
+}
+
+impl LookupArgs {
+    /// The output format chosen.
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
+}

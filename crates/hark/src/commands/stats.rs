@@ -1,0 +1,36 @@
+//! `hark stats`: what the store holds.
+
+use crate::output::stats_json;
+use hark_store::Store;
+
+/// Prints the store's figures.
+pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let stats = store.stats()?;
+    if json {
+        println!("{}", stats_json(&stats));
+        return Ok(());
+    }
+    println!("store:      {}", dir.display());
+    println!("rows:       {}", stats.rows);
+    println!("names:      {}", stats.names);
+    println!("negatives:  {}", stats.negatives);
+    println!("files:      {}", stats.files);
+    let tables = stats.disk_bytes.saturating_sub(stats.journal_bytes);
+    println!(
+        "disk:       {:.1} MiB in tables{}, {:.1} MiB in the journal",
+        tables as f64 / (1024.0 * 1024.0),
+        if stats.rows > 0 {
+            format!(" ({:.1} bytes/row, indexes included)", tables as f64 / stats.rows as f64)
+        } else {
+            String::new()
+        },
+        stats.journal_bytes as f64 / (1024.0 * 1024.0),
+    );
+    println!("rows per type:");
+    let mut per_type: Vec<_> = stats.rows_per_type.iter().collect();
+    per_type.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (rrtype, n) in per_type {
+        println!("  {:<10} {n}", rrtype.to_string());
+    }
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! `hark`: the command-line face of the hark passive DNS system.
+//!
+//! Subcommands wire the library crates together: `ingest` (captures → store), `import cof`,
+//! `export`, `lookup` and `stats`. This crate holds no business logic and is the only user of
+//! `anyhow` and of the concrete storage engine.
+
+mod cli;
+mod commands;
+mod output;
+mod progress;
+mod store;
+mod times;
+
+use clap::Parser;
+use cli::{Cli, Command, ImportCommand};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HARK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
+        .init();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("hark: error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = store::data_dir(cli.db)?;
+    let store = store::open(&dir)?;
+    let stdout = std::io::stdout();
+    match &cli.command {
+        Command::Ingest(args) => commands::ingest::run(&store, args),
+        Command::Import {
+            format: ImportCommand::Cof { files, force, cache_mb },
+        } => commands::import::run(&store, files, *force, *cache_mb),
+        Command::Export => commands::export::run(&store, &mut stdout.lock()),
+        Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
+        Command::Stats { json } => commands::stats::run(&store, &dir, *json),
+    }
+}

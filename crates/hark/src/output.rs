@@ -1,0 +1,173 @@
+//! Printing rows: dnsdbq-style text, COF NDJSON and CSV.
+
+use crate::cli::Format;
+use crate::times::format_time;
+use hark_dns::{name, rdata};
+use hark_store::{NegativeRow, Row};
+use hark_record::rcode;
+use serde_json::{json, Map, Value};
+use std::io::Write;
+
+/// The presentation form of a canonical name (trailing dot, escapes).
+pub fn name_text(wire: &[u8]) -> String {
+    let mut out = String::new();
+    if name::to_presentation(wire, &mut out).is_err() {
+        out = format!("<bad name {}>", wire.len());
+    }
+    out
+}
+
+/// The COF object of one RR row: rrname, rrtype, rdata (a string), times, count, bailiwick.
+pub fn cof_object(row: &Row) -> Map<String, Value> {
+    let parts = row.key.parts();
+    let mut rdata_text = String::new();
+    rdata::to_presentation(parts.rrtype, parts.rdata, &mut rdata_text);
+    let mut obj = Map::new();
+    obj.insert("rrname".into(), name_text(parts.rrname).into());
+    obj.insert("rrtype".into(), parts.rrtype.to_string().into());
+    obj.insert("rdata".into(), rdata_text.into());
+    if let Some(seen) = row.tally.seen {
+        obj.insert("time_first".into(), seen.first.into());
+        obj.insert("time_last".into(), seen.last.into());
+    }
+    if let Some(zone) = row.tally.zone_seen {
+        obj.insert("zone_time_first".into(), zone.first.into());
+        obj.insert("zone_time_last".into(), zone.last.into());
+    }
+    obj.insert("count".into(), row.tally.count.into());
+    if let Some(bailiwick) = parts.bailiwick {
+        obj.insert("bailiwick".into(), name_text(bailiwick).into());
+    }
+    obj
+}
+
+/// Writes rows in one format, keeping what a format needs between rows (the CSV header).
+pub struct RowWriter<W: Write> {
+    out: W,
+    format: Format,
+    header_written: bool,
+}
+
+impl<W: Write> RowWriter<W> {
+    /// A writer printing `format` to `out`.
+    pub fn new(out: W, format: Format) -> Self {
+        RowWriter {
+            out,
+            format,
+            header_written: false,
+        }
+    }
+
+    /// Prints one RR row.
+    pub fn row(&mut self, row: &Row) -> std::io::Result<()> {
+        let obj = cof_object(row);
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut self.out, &obj)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Csv => {
+                let fields = [
+                    "rrname",
+                    "rrtype",
+                    "rdata",
+                    "time_first",
+                    "time_last",
+                    "count",
+                    "bailiwick",
+                    "zone_time_first",
+                    "zone_time_last",
+                ];
+                self.csv_record(&fields, &obj)
+            }
+            Format::Text => {
+                let text = |key: &str| obj.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+                if let Some(seen) = row.tally.seen {
+                    writeln!(self.out, ";; record times: {} .. {}", format_time(seen.first), format_time(seen.last))?;
+                }
+                if let Some(zone) = row.tally.zone_seen {
+                    writeln!(self.out, ";;   zone times: {} .. {}", format_time(zone.first), format_time(zone.last))?;
+                }
+                match obj.get("bailiwick").and_then(Value::as_str) {
+                    Some(b) => writeln!(self.out, ";; count: {}; bailiwick: {b}", row.tally.count)?,
+                    None => writeln!(self.out, ";; count: {}", row.tally.count)?,
+                }
+                writeln!(self.out, "{}  {}  {}\n", text("rrname"), text("rrtype"), text("rdata"))
+            }
+        }
+    }
+
+    /// Prints one negative row.
+    pub fn negative(&mut self, row: &NegativeRow) -> std::io::Result<()> {
+        let mut obj = Map::new();
+        obj.insert("qname".into(), name_text(&row.key.qname).into());
+        obj.insert("qtype".into(), row.key.qtype.to_string().into());
+        obj.insert("rcode".into(), rcode::negative_kind(row.key.rcode).into());
+        if let Some(seen) = row.tally.seen {
+            obj.insert("time_first".into(), seen.first.into());
+            obj.insert("time_last".into(), seen.last.into());
+        }
+        obj.insert("count".into(), row.tally.count.into());
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut self.out, &obj)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Csv => {
+                self.csv_record(&["qname", "qtype", "rcode", "time_first", "time_last", "count"], &obj)
+            }
+            Format::Text => {
+                if let Some(seen) = row.tally.seen {
+                    writeln!(self.out, ";; record times: {} .. {}", format_time(seen.first), format_time(seen.last))?;
+                }
+                writeln!(self.out, ";; count: {}", row.tally.count)?;
+                writeln!(
+                    self.out,
+                    "{}  {}  {}\n",
+                    name_text(&row.key.qname),
+                    row.key.qtype,
+                    rcode::negative_kind(row.key.rcode)
+                )
+            }
+        }
+    }
+
+    fn csv_record(&mut self, fields: &[&str], obj: &Map<String, Value>) -> std::io::Result<()> {
+        let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());
+        if !self.header_written {
+            csv.write_record(fields)?;
+            self.header_written = true;
+        }
+        let cells = fields.iter().map(|f| match obj.get(*f) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        });
+        csv.write_record(cells)?;
+        let bytes = csv.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.out.write_all(&bytes)
+    }
+
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A JSON value for `stats --json`.
+pub fn stats_json(stats: &hark_store::StoreStats) -> Value {
+    let per_type: Map<String, Value> = stats
+        .rows_per_type
+        .iter()
+        .map(|(t, n)| (t.to_string(), (*n).into()))
+        .collect();
+    json!({
+        "rows": stats.rows,
+        "names": stats.names,
+        "negatives": stats.negatives,
+        "files": stats.files,
+        "disk_bytes": stats.disk_bytes,
+        "journal_bytes": stats.journal_bytes,
+        "rows_per_type": per_type,
+    })
+}

@@ -1,0 +1,13 @@
+//! Integration tests for hark-ingest's packet side: capture files, link layers, IP
+//! defragmentation, TCP reassembly, against real fixtures, the shared generator and
+//! hand-built hostile inputs.
+
+mod build;
+mod capture_files;
+mod fixtures;
+mod fragments;
+mod generated;
+mod links;
+mod mutations;
+mod ports;
+mod tcp_streams;
