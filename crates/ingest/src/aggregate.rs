@@ -80,31 +80,173 @@ pub struct AggregateStats {
     pub negatives: u64,
 }
 
+impl AggregateStats {
+    fn add(&mut self, other: &AggregateStats) {
+        self.responses += other.responses;
+        self.truncated += other.truncated;
+        self.rrs += other.rrs;
+        self.non_in_class += other.non_in_class;
+        self.negatives += other.negatives;
+    }
+}
+
+/// The bytes of a span of the arena (spans are made by the code that fills the arena).
+fn span(arena: &[u8], (start, end): (usize, usize)) -> &[u8] {
+    arena.get(start..end).unwrap_or_default()
+}
+
+/// One response's share of an [`Observations`] chunk.
+#[derive(Clone, Copy, Debug)]
+struct ResponseEntry {
+    /// When it was seen, epoch seconds.
+    time: i64,
+    /// End (exclusive) of its keys in `Observations::keys`.
+    keys_end: usize,
+    /// Its negative observation: the packed `NegativeKey` name span, type and rcode.
+    negative: Option<(usize, usize, RrType, u16)>,
+}
+
+/// Observations extracted from parsed responses, ready to fold into an [`Aggregator`].
+///
+/// This is the hand-over between the thread that parses and the thread that aggregates: the
+/// per-response work (which sections count, de-duplication within a response, what a negative
+/// answer is about) happens when a response is pushed, so folding in is only map updates.
+/// The buffers are reused after [`Observations::clear`].
+#[derive(Default)]
+pub struct Observations {
+    arena: Vec<u8>,
+    keys: Vec<(usize, usize)>,
+    responses: Vec<ResponseEntry>,
+    stats: AggregateStats,
+    /// Input bytes consumed when this chunk was completed (for progress).
+    pub bytes_read: u64,
+}
+
+impl Observations {
+    /// Empties the chunk, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.arena.clear();
+        self.keys.clear();
+        self.responses.clear();
+        self.stats = AggregateStats::default();
+        self.bytes_read = 0;
+    }
+
+    /// Responses held.
+    pub fn len(&self) -> usize {
+        self.responses.len()
+    }
+
+    /// True when no response is held.
+    pub fn is_empty(&self) -> bool {
+        self.responses.is_empty()
+    }
+
+    /// Bytes of packed keys held.
+    pub fn arena_bytes(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// Extracts the observations of one response received at `time` (epoch seconds).
+    pub fn push(&mut self, response: &Response<'_>, time: i64, sections: SectionSet) {
+        self.stats.responses += 1;
+        if response.truncated {
+            self.stats.truncated += 1;
+            return;
+        }
+        let first_key = self.keys.len();
+        let mut authority_ns = false;
+        let mut authority_soa = false;
+        for record in response.records() {
+            match record.section {
+                Section::Authority if record.rrtype == RrType::NS => authority_ns = true,
+                Section::Authority if record.rrtype == RrType::SOA => authority_soa = true,
+                _ => {}
+            }
+            if !sections.contains(record.section) {
+                continue;
+            }
+            if record.class != 1 {
+                self.stats.non_in_class += 1;
+                continue;
+            }
+            let start = self.arena.len();
+            let parts = RrKeyParts {
+                rrname: record.owner,
+                rrtype: record.rrtype,
+                bailiwick: None,
+                rdata: record.rdata,
+            };
+            if RrKey::pack_into(&parts, &mut self.arena).is_ok() {
+                self.keys.push((start, self.arena.len()));
+            } else {
+                self.arena.truncate(start);
+            }
+        }
+        // An RR counts once per response, whatever section (or sections) it stands in.
+        let arena = &self.arena;
+        if let Some(own) = self.keys.get_mut(first_key..) {
+            if own.len() > 1 {
+                own.sort_unstable_by(|a, b| span(arena, *a).cmp(span(arena, *b)));
+                let mut kept: usize = 0;
+                for i in 0..own.len() {
+                    let current = own.get(i).copied().unwrap_or_default();
+                    let previous = kept.checked_sub(1).and_then(|k| own.get(k).copied());
+                    if previous.is_none_or(|p| span(arena, p) != span(arena, current)) {
+                        if let Some(slot) = own.get_mut(kept) {
+                            *slot = current;
+                        }
+                        kept += 1;
+                    }
+                }
+                self.keys.truncate(first_key + kept);
+            }
+        }
+        self.stats.rrs += (self.keys.len() - first_key) as u64;
+        let referral = authority_ns && !authority_soa;
+        let negative = match (response.rcode, &response.question) {
+            (rcode::NXDOMAIN | rcode::NOERROR, Some(question))
+                if response.opcode == 0 && !(referral && response.rcode == rcode::NOERROR) =>
+            {
+                negative_subject(response, question.qname, question.qtype).map(|subject| {
+                    let start = self.arena.len();
+                    self.arena.extend_from_slice(subject);
+                    (start, self.arena.len(), question.qtype, response.rcode)
+                })
+            }
+            _ => None,
+        };
+        if negative.is_some() {
+            self.stats.negatives += 1;
+        }
+        self.responses.push(ResponseEntry {
+            time,
+            keys_end: self.keys.len(),
+            negative,
+        });
+    }
+}
+
 /// The in-memory cache of merged rows.
 pub struct Aggregator {
-    sections: SectionSet,
     max_bytes: usize,
     bytes: usize,
     rows: HashMap<RrKey, Tally>,
     negatives: HashMap<NegativeKey, Tally>,
     stats: AggregateStats,
-    // Scratch for one response: the packed keys back to back, and their spans.
     scratch: Vec<u8>,
-    spans: Vec<(usize, usize)>,
 }
 
 impl Aggregator {
-    /// A cache keeping rows from `sections`, full once it holds about `max_bytes`.
-    pub fn new(sections: SectionSet, max_bytes: usize) -> Aggregator {
+    /// A cache that is full once it holds about `max_bytes`.
+    pub fn new(max_bytes: usize) -> Aggregator {
         Aggregator {
-            sections,
             max_bytes,
             bytes: 0,
             rows: HashMap::new(),
             negatives: HashMap::new(),
             stats: AggregateStats::default(),
-            scratch: Vec::with_capacity(4096),
-            spans: Vec::with_capacity(64),
+            scratch: Vec::new(),
         }
     }
 
@@ -133,97 +275,47 @@ impl Aggregator {
         self.len() == 0
     }
 
-    /// Folds one parsed response, received at `time` (epoch seconds), into the cache.
-    pub fn observe(&mut self, response: &Response<'_>, time: i64) {
-        self.stats.responses += 1;
-        if response.truncated {
-            self.stats.truncated += 1;
-            return;
+    /// Folds responses `from..` of a chunk in (start with 0); returns where it stopped if the
+    /// cache filled part-way, so the owner can drain it and call again from there.
+    pub fn add_from(&mut self, observations: &Observations, from: usize) -> Option<usize> {
+        if from == 0 {
+            self.stats.add(&observations.stats);
         }
-        self.scratch.clear();
-        self.spans.clear();
-        let mut authority_ns = false;
-        let mut authority_soa = false;
-        for record in response.records() {
-            match record.section {
-                Section::Authority if record.rrtype == RrType::NS => authority_ns = true,
-                Section::Authority if record.rrtype == RrType::SOA => authority_soa = true,
-                _ => {}
-            }
-            if !self.sections.contains(record.section) {
-                continue;
-            }
-            if record.class != 1 {
-                self.stats.non_in_class += 1;
-                continue;
-            }
-            let start = self.scratch.len();
-            let parts = RrKeyParts {
-                rrname: record.owner,
-                rrtype: record.rrtype,
-                bailiwick: None,
-                rdata: record.rdata,
-            };
-            if RrKey::pack_into(&parts, &mut self.scratch).is_ok() {
-                self.spans.push((start, self.scratch.len()));
-            } else {
-                self.scratch.truncate(start);
-            }
-        }
-        self.add_unique_keys(time);
-        if matches!(response.rcode, rcode::NXDOMAIN | rcode::NOERROR) && response.opcode == 0 {
-            self.observe_negative(response, time, authority_ns && !authority_soa);
-        }
-    }
-
-    /// Adds each distinct key of the current response once.
-    fn add_unique_keys(&mut self, time: i64) {
-        let scratch = &self.scratch;
-        if self.spans.len() > 1 {
-            self.spans
-                .sort_unstable_by(|a, b| scratch[a.0..a.1].cmp(&scratch[b.0..b.1]));
-            self.spans
-                .dedup_by(|a, b| scratch[a.0..a.1] == scratch[b.0..b.1]);
-        }
-        let observation = Tally::seen_at(time);
-        for &(start, end) in &self.spans {
-            let key = &scratch[start..end];
-            self.stats.rrs += 1;
-            if let Some(tally) = self.rows.get_mut(key) {
-                tally.merge(&observation);
-            } else if let Ok(owned) = RrKey::from_packed(key.into()) {
-                self.bytes += key.len() + ROW_OVERHEAD;
-                self.rows.insert(owned, observation);
-            }
-        }
-    }
-
-    /// Records an NXDOMAIN, or a NODATA (NOERROR, no answer of the asked type, not a
-    /// referral), against the last name of the answer's CNAME chain: that is the name the
-    /// negative answer is about (RFC 6604 §3).
-    fn observe_negative(&mut self, response: &Response<'_>, time: i64, referral: bool) {
-        let Some(question) = &response.question else {
-            return;
+        let arena = &observations.arena;
+        let mut first_key = match from.checked_sub(1) {
+            Some(previous) => observations.responses.get(previous).map_or(0, |r| r.keys_end),
+            None => 0,
         };
-        if referral && response.rcode == rcode::NOERROR {
-            return;
+        for (index, entry) in observations.responses.iter().enumerate().skip(from) {
+            let observation = Tally::seen_at(entry.time);
+            for &key_span in observations.keys.get(first_key..entry.keys_end).unwrap_or_default() {
+                let key = span(arena, key_span);
+                if let Some(tally) = self.rows.get_mut(key) {
+                    tally.merge(&observation);
+                } else if let Ok(owned) = RrKey::from_packed(key.into()) {
+                    self.bytes += key.len() + ROW_OVERHEAD;
+                    self.rows.insert(owned, observation);
+                }
+            }
+            first_key = entry.keys_end;
+            if let Some((start, end, qtype, rcode)) = entry.negative {
+                let key = NegativeKey {
+                    qname: span(arena, (start, end)).into(),
+                    qtype,
+                    rcode,
+                };
+                if let Some(tally) = self.negatives.get_mut(&key) {
+                    tally.merge(&observation);
+                } else {
+                    self.bytes += key.qname.len() + ROW_OVERHEAD;
+                    self.negatives.insert(key, observation);
+                }
+            }
+            if self.is_full() && index + 1 < observations.responses.len() {
+                return Some(index + 1);
+            }
         }
-        let Some(subject) = negative_subject(response, question.qname, question.qtype) else {
-            return;
-        };
-        self.stats.negatives += 1;
-        let key = NegativeKey {
-            qname: subject.into(),
-            qtype: question.qtype,
-            rcode: response.rcode,
-        };
-        let observation = Tally::seen_at(time);
-        if let Some(tally) = self.negatives.get_mut(&key) {
-            tally.merge(&observation);
-        } else {
-            self.bytes += key.qname.len() + ROW_OVERHEAD;
-            self.negatives.insert(key, observation);
-        }
+        None
     }
 
     /// Folds in a row known from elsewhere (an import), with its tally as given.

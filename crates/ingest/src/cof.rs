@@ -9,7 +9,7 @@
 //! (`{"cond":...}`) and blank lines are skipped silently; anything else malformed is a counted
 //! skip under a named reason.
 
-use crate::aggregate::{Aggregator, SectionSet};
+use crate::aggregate::Aggregator;
 use crate::stats::Skips;
 use hark_dns::{name, rdata, RrType};
 use hark_record::{Batch, RrKeyParts, Tally, TimeSpan};
@@ -209,7 +209,7 @@ pub fn import_cof<E: std::error::Error + 'static>(
     sink: &mut dyn FnMut(Batch) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError<E>> {
-    let mut cache = Aggregator::new(SectionSet::ALL, cache_bytes);
+    let mut cache = Aggregator::new(cache_bytes);
     let mut report = ImportReport::default();
     let mut buffer = Vec::new();
     loop {

@@ -128,89 +128,122 @@ impl EmbeddedStore {
     /// rows and the file marks last, so a crash part-way leaves at worst index entries without
     /// rows (lookups skip them) and rows of a file not yet marked as ingested.
     fn merge_bulk(&self, batch: &Batch) -> Result<MergeSummary, StoreError> {
-        let mut summary = MergeSummary::default();
-        let mut rows: Vec<(Vec<u8>, &hark_record::RrKey, &hark_record::Tally)> = batch
-            .rows
-            .iter()
-            .map(|(key, tally)| {
-                let mut primary = Vec::with_capacity(key.as_bytes().len() + 8);
-                layout::rrset_key(&key.parts(), &mut primary);
-                (primary, key, tally)
-            })
-            .collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut values = Vec::with_capacity(rows.len());
-        let mut index_keys = Vec::new();
-        let mut name_keys = Vec::new();
-        for (primary, key, tally) in &rows {
-            let merged = match self.rrset.get(primary).map_err(engine)? {
-                Some(old) => {
-                    summary.updated_rows += 1;
-                    layout::decode_tally(&old, "rrset")?.merged(tally)
-                }
-                None => {
-                    summary.new_rows += 1;
-                    let parts = key.parts();
-                    let mut index = Vec::with_capacity(primary.len() + 8);
-                    layout::rdata_key(&parts, &mut index);
-                    index_keys.push(index);
-                    let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
-                    name::forward_key(parts.rrname, &mut forward);
-                    name_keys.push(forward);
-                    **tally
-                }
+        // A store with no rows yet has nothing to merge with: no point reads, every row is
+        // new, and the indexes can be written while the rows are being prepared.
+        let rows_empty = self.rrset.first_key_value().is_none();
+        let negatives_empty = self.negative.first_key_value().is_none();
+        std::thread::scope(|scope| -> Result<MergeSummary, StoreError> {
+            let early_indexes = rows_empty.then(|| {
+                let keys: Vec<&hark_record::RrKey> = batch.rows.iter().map(|(k, _)| k).collect();
+                scope.spawn(move || self.write_indexes(&keys))
+            });
+            let mut summary = MergeSummary::default();
+            let mut primaries = KeyArena::with_capacity(batch.rows.len());
+            for (key, _) in &batch.rows {
+                primaries.push_with(|out| layout::rrset_key(&key.parts(), out));
+            }
+            let order = primaries.sorted_order();
+            let mut values = KeyArena::with_capacity(batch.rows.len());
+            let mut new_rows = Vec::new();
+            for &i in &order {
+                let Some((key, tally)) = batch.rows.get(i) else {
+                    continue;
+                };
+                let existing = if rows_empty {
+                    None
+                } else {
+                    self.rrset.get(primaries.get(i)).map_err(engine)?
+                };
+                let merged = match existing {
+                    Some(old) => {
+                        summary.updated_rows += 1;
+                        layout::decode_tally(&old, "rrset")?.merged(tally)
+                    }
+                    None => {
+                        summary.new_rows += 1;
+                        if !rows_empty {
+                            new_rows.push(key);
+                        }
+                        *tally
+                    }
+                };
+                values.push_with(|out| layout::encode_tally(&merged, out));
+            }
+            let late_indexes = if rows_empty {
+                None
+            } else {
+                Some(scope.spawn(move || self.write_indexes(&new_rows)))
             };
-            let mut value = Vec::with_capacity(16);
-            layout::encode_tally(&merged, &mut value);
-            values.push(value);
+
+            let mut negative_keys = KeyArena::with_capacity(batch.negatives.len());
+            for (key, _) in &batch.negatives {
+                negative_keys.push_with(|out| layout::negative_key(key, out));
+            }
+            let negative_order = negative_keys.sorted_order();
+            let mut negative_values = KeyArena::with_capacity(batch.negatives.len());
+            for &i in &negative_order {
+                let Some((_, tally)) = batch.negatives.get(i) else {
+                    continue;
+                };
+                let existing = if negatives_empty {
+                    None
+                } else {
+                    self.negative.get(negative_keys.get(i)).map_err(engine)?
+                };
+                let merged = match existing {
+                    Some(old) => layout::decode_tally(&old, "negative")?.merged(tally),
+                    None => {
+                        summary.new_negatives += 1;
+                        *tally
+                    }
+                };
+                negative_values.push_with(|out| layout::encode_tally(&merged, out));
+            }
+
+            // Rows are written only once their indexes are in, so a crash never leaves a row
+            // its indexes miss (at worst an index entry without its row, which lookups skip).
+            for handle in early_indexes.into_iter().chain(late_indexes) {
+                handle.join().map_err(|_| {
+                    StoreError::Engine("the index writing thread panicked".into())
+                })??;
+            }
+            ingest_sorted(
+                &self.rrset,
+                order
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &i)| (primaries.get(i), values.get(n))),
+            )?;
+            ingest_sorted(
+                &self.negative,
+                negative_order
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &i)| (negative_keys.get(i), negative_values.get(n))),
+            )?;
+            let mut write = self.db.batch();
+            for (digest, note) in &batch.files {
+                write.insert(&self.meta, [META_FILE_PREFIX, digest].concat(), note.as_bytes());
+            }
+            write.commit().map_err(engine)?;
+            Ok(summary)
+        })
+    }
+
+    /// Writes the rdata-index and name-index entries of new rows (bulk path).
+    fn write_indexes(&self, new_rows: &[&hark_record::RrKey]) -> Result<(), StoreError> {
+        let mut index_keys = KeyArena::with_capacity(new_rows.len());
+        let mut name_keys = KeyArena::with_capacity(new_rows.len());
+        for key in new_rows {
+            let parts = key.parts();
+            index_keys.push_with(|out| layout::rdata_key(&parts, out));
+            name_keys.push_with(|out| name::forward_key(parts.rrname, out));
         }
-        index_keys.sort_unstable();
-        name_keys.sort_unstable();
-        name_keys.dedup();
-        ingest_sorted(&self.rdata, index_keys.iter().map(|k| (k.as_slice(), &[][..])))?;
-        ingest_sorted(&self.names, name_keys.iter().map(|k| (k.as_slice(), &[][..])))?;
-        ingest_sorted(
-            &self.rrset,
-            rows.iter()
-                .zip(&values)
-                .map(|((primary, _, _), value)| (primary.as_slice(), value.as_slice())),
-        )?;
-        let mut negatives: Vec<(Vec<u8>, &hark_record::Tally)> = batch
-            .negatives
-            .iter()
-            .map(|(key, tally)| {
-                let mut bytes = Vec::new();
-                layout::negative_key(key, &mut bytes);
-                (bytes, tally)
-            })
-            .collect();
-        negatives.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut negative_values = Vec::with_capacity(negatives.len());
-        for (key, tally) in &negatives {
-            let merged = match self.negative.get(key).map_err(engine)? {
-                Some(old) => layout::decode_tally(&old, "negative")?.merged(tally),
-                None => {
-                    summary.new_negatives += 1;
-                    **tally
-                }
-            };
-            let mut value = Vec::with_capacity(16);
-            layout::encode_tally(&merged, &mut value);
-            negative_values.push(value);
-        }
-        ingest_sorted(
-            &self.negative,
-            negatives
-                .iter()
-                .zip(&negative_values)
-                .map(|((key, _), value)| (key.as_slice(), value.as_slice())),
-        )?;
-        let mut write = self.db.batch();
-        for (digest, note) in &batch.files {
-            write.insert(&self.meta, [META_FILE_PREFIX, digest].concat(), note.as_bytes());
-        }
-        write.commit().map_err(engine)?;
-        Ok(summary)
+        let order = index_keys.sorted_order();
+        ingest_sorted(&self.rdata, order.iter().map(|&i| (index_keys.get(i), &[][..])))?;
+        let mut order = name_keys.sorted_order();
+        order.dedup_by(|a, b| name_keys.get(*a) == name_keys.get(*b));
+        ingest_sorted(&self.names, order.iter().map(|&i| (name_keys.get(i), &[][..])))
     }
 
     fn rows_with_prefix(
@@ -312,6 +345,41 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// Many byte strings in one buffer: one allocation instead of one per key.
+struct KeyArena {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl KeyArena {
+    fn with_capacity(keys: usize) -> KeyArena {
+        KeyArena {
+            bytes: Vec::with_capacity(keys * 48),
+            ends: Vec::with_capacity(keys),
+        }
+    }
+
+    /// Appends one key written by `write`.
+    fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        write(&mut self.bytes);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// Key number `i`.
+    fn get(&self, i: usize) -> &[u8] {
+        let start = i.checked_sub(1).and_then(|p| self.ends.get(p)).copied().unwrap_or(0);
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+
+    /// Key numbers in ascending key order.
+    fn sorted_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.ends.len()).collect();
+        order.sort_unstable_by(|&a, &b| self.get(a).cmp(self.get(b)));
+        order
+    }
 }
 
 /// Writes strictly ascending, distinct (key, value) pairs into `keyspace` as one new table.

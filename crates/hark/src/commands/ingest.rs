@@ -41,8 +41,13 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
         let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let bar = FileProgress::new(total, &path.display().to_string(), args.no_progress);
         let mut merged = MergeSummary::default();
-        let mut sink = |batch| -> Result<(), hark_store::StoreError> {
+        let mut merge_seconds = 0.0;
+        let mut sink = |batch: hark_record::Batch| -> Result<(), hark_store::StoreError> {
+            let started = std::time::Instant::now();
+            let rows = batch.len();
             merged.add(&store.merge(&batch)?);
+            merge_seconds += started.elapsed().as_secs_f64();
+            tracing::info!(rows, seconds = started.elapsed().as_secs_f64(), "merged a batch into the store");
             Ok(())
         };
         let report = ingest_capture(
@@ -53,7 +58,13 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
             &mut |p| bar.update(p.bytes, p.responses, "responses"),
         )
         .with_context(|| format!("{}", path.display()))?;
+        let settle_started = std::time::Instant::now();
         store.settle().context("making the new rows durable")?;
+        tracing::info!(
+            merge_seconds,
+            settle_seconds = settle_started.elapsed().as_secs_f64(),
+            "store time"
+        );
         bar.finish();
         print_summary(&path.display().to_string(), &report, &merged, bar.elapsed());
     }
