@@ -89,7 +89,12 @@ pub struct IngestArgs {
     pub force: bool,
 
     /// UDP/TCP ports DNS servers answer from (comma-separated).
-    #[arg(long, default_value = "53", value_delimiter = ',', value_name = "PORTS")]
+    #[arg(
+        long,
+        default_value = "53",
+        value_delimiter = ',',
+        value_name = "PORTS"
+    )]
     pub ports: Vec<u16>,
 
     /// Memory budget of the aggregation cache in MiB; when full it is flushed to the store.

@@ -44,7 +44,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Ingest(args) => commands::ingest::run(&store, args),
         Command::Import {
-            format: ImportCommand::Cof { files, force, cache_mb },
+            format:
+                ImportCommand::Cof {
+                    files,
+                    force,
+                    cache_mb,
+                },
         } => commands::import::run(&store, files, *force, *cache_mb),
         Command::Export => commands::export::run(&store, &mut stdout.lock()),
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),

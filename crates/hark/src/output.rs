@@ -3,8 +3,8 @@
 use crate::cli::Format;
 use crate::times::format_time;
 use hark_dns::{name, rdata};
-use hark_store::{NegativeRow, Row};
 use hark_record::rcode;
+use hark_store::{NegativeRow, Row};
 use serde_json::{json, Map, Value};
 use std::io::Write;
 
@@ -81,18 +81,39 @@ impl<W: Write> RowWriter<W> {
                 self.csv_record(&fields, &obj)
             }
             Format::Text => {
-                let text = |key: &str| obj.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+                let text = |key: &str| {
+                    obj.get(key)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
                 if let Some(seen) = row.tally.seen {
-                    writeln!(self.out, ";; record times: {} .. {}", format_time(seen.first), format_time(seen.last))?;
+                    writeln!(
+                        self.out,
+                        ";; record times: {} .. {}",
+                        format_time(seen.first),
+                        format_time(seen.last)
+                    )?;
                 }
                 if let Some(zone) = row.tally.zone_seen {
-                    writeln!(self.out, ";;   zone times: {} .. {}", format_time(zone.first), format_time(zone.last))?;
+                    writeln!(
+                        self.out,
+                        ";;   zone times: {} .. {}",
+                        format_time(zone.first),
+                        format_time(zone.last)
+                    )?;
                 }
                 match obj.get("bailiwick").and_then(Value::as_str) {
                     Some(b) => writeln!(self.out, ";; count: {}; bailiwick: {b}", row.tally.count)?,
                     None => writeln!(self.out, ";; count: {}", row.tally.count)?,
                 }
-                writeln!(self.out, "{}  {}  {}\n", text("rrname"), text("rrtype"), text("rdata"))
+                writeln!(
+                    self.out,
+                    "{}  {}  {}\n",
+                    text("rrname"),
+                    text("rrtype"),
+                    text("rdata")
+                )
             }
         }
     }
@@ -113,12 +134,25 @@ impl<W: Write> RowWriter<W> {
                 serde_json::to_writer(&mut self.out, &obj)?;
                 self.out.write_all(b"\n")
             }
-            Format::Csv => {
-                self.csv_record(&["qname", "qtype", "rcode", "time_first", "time_last", "count"], &obj)
-            }
+            Format::Csv => self.csv_record(
+                &[
+                    "qname",
+                    "qtype",
+                    "rcode",
+                    "time_first",
+                    "time_last",
+                    "count",
+                ],
+                &obj,
+            ),
             Format::Text => {
                 if let Some(seen) = row.tally.seen {
-                    writeln!(self.out, ";; record times: {} .. {}", format_time(seen.first), format_time(seen.last))?;
+                    writeln!(
+                        self.out,
+                        ";; record times: {} .. {}",
+                        format_time(seen.first),
+                        format_time(seen.last)
+                    )?;
                 }
                 writeln!(self.out, ";; count: {}", row.tally.count)?;
                 writeln!(
@@ -144,7 +178,9 @@ impl<W: Write> RowWriter<W> {
             Some(other) => other.to_string(),
         });
         csv.write_record(cells)?;
-        let bytes = csv.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        let bytes = csv
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         self.out.write_all(&bytes)
     }
 

@@ -9,9 +9,8 @@ pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(dir) = flag {
         return Ok(dir);
     }
-    let dirs = directories::ProjectDirs::from("", "", "hark").context(
-        "no home directory to put the store in: pass --db DIR or set HARK_DB",
-    )?;
+    let dirs = directories::ProjectDirs::from("", "", "hark")
+        .context("no home directory to put the store in: pass --db DIR or set HARK_DB")?;
     Ok(dirs.data_dir().to_path_buf())
 }
 

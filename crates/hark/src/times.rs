@@ -89,8 +89,14 @@ mod tests {
         assert_eq!(parse_time("7d", now).unwrap(), now - 7 * 86_400);
         assert_eq!(parse_time("90m", now).unwrap(), now - 5_400);
         assert_eq!(parse_time("2024-06-01", now).unwrap(), 1_717_200_000);
-        assert_eq!(parse_time("2024-06-01 00:00:10", now).unwrap(), 1_717_200_010);
-        assert_eq!(parse_time("2024-06-01T00:00:10Z", now).unwrap(), 1_717_200_010);
+        assert_eq!(
+            parse_time("2024-06-01 00:00:10", now).unwrap(),
+            1_717_200_010
+        );
+        assert_eq!(
+            parse_time("2024-06-01T00:00:10Z", now).unwrap(),
+            1_717_200_010
+        );
         assert!(parse_time("yesterday", now).is_err());
         assert!(parse_time("7x", now).is_err());
     }

@@ -12,7 +12,7 @@
 //! merging is associative and commutative, draining early only changes how many store writes
 //! happen, never the rows that result.
 
-use hark_dns::{RrType, Response, Section};
+use hark_dns::{Response, RrType, Section};
 use hark_record::{rcode, Batch, KeyError, NegativeKey, RrKey, RrKeyParts, Tally};
 use hashbrown::HashMap;
 
@@ -283,12 +283,19 @@ impl Aggregator {
         }
         let arena = &observations.arena;
         let mut first_key = match from.checked_sub(1) {
-            Some(previous) => observations.responses.get(previous).map_or(0, |r| r.keys_end),
+            Some(previous) => observations
+                .responses
+                .get(previous)
+                .map_or(0, |r| r.keys_end),
             None => 0,
         };
         for (index, entry) in observations.responses.iter().enumerate().skip(from) {
             let observation = Tally::seen_at(entry.time);
-            for &key_span in observations.keys.get(first_key..entry.keys_end).unwrap_or_default() {
+            for &key_span in observations
+                .keys
+                .get(first_key..entry.keys_end)
+                .unwrap_or_default()
+            {
                 let key = span(arena, key_span);
                 if let Some(tally) = self.rows.get_mut(key) {
                     tally.merge(&observation);
@@ -348,7 +355,11 @@ const MAX_CHAIN: usize = 16;
 
 /// The name a negative answer is about: the end of the CNAME chain from `qname` in the answer
 /// section; `None` when the answer does hold data of `qtype` for it (a positive answer).
-fn negative_subject<'r>(response: &'r Response<'_>, qname: &'r [u8], qtype: RrType) -> Option<&'r [u8]> {
+fn negative_subject<'r>(
+    response: &'r Response<'_>,
+    qname: &'r [u8],
+    qtype: RrType,
+) -> Option<&'r [u8]> {
     let mut subject = qname;
     for _ in 0..MAX_CHAIN {
         let mut next = None;
@@ -378,7 +389,10 @@ mod tests {
     #[test]
     fn sections_parse() {
         assert_eq!(SectionSet::parse("all"), Ok(SectionSet::ALL));
-        assert_eq!(SectionSet::parse("answer,authority"), Ok(SectionSet::DEFAULT));
+        assert_eq!(
+            SectionSet::parse("answer,authority"),
+            Ok(SectionSet::DEFAULT)
+        );
         let answer = SectionSet::parse("answer").expect("parses");
         assert!(answer.contains(Section::Answer));
         assert!(!answer.contains(Section::Additional));

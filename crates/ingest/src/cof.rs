@@ -306,9 +306,15 @@ mod tests {
 
     #[test]
     fn zone_times_alone_are_enough() {
-        let rows = parse_line(r#"{"rrname":"a.","rrtype":"NS","rdata":"b.","zone_time_first":1,"zone_time_last":2}"#).expect("parses");
+        let rows = parse_line(
+            r#"{"rrname":"a.","rrtype":"NS","rdata":"b.","zone_time_first":1,"zone_time_last":2}"#,
+        )
+        .expect("parses");
         assert_eq!(rows[0].tally.seen, None);
-        assert_eq!(rows[0].tally.zone_seen, Some(TimeSpan { first: 1, last: 2 }));
+        assert_eq!(
+            rows[0].tally.zone_seen,
+            Some(TimeSpan { first: 1, last: 2 })
+        );
     }
 
     #[test]
@@ -322,11 +328,29 @@ mod tests {
         let reason = |line: &str| parse_line(line).map(|_| ()).map_err(|e| e.reason());
         assert_eq!(reason("{not json"), Err("cof_bad_json"));
         assert_eq!(reason("[1,2]"), Err("cof_bad_json"));
-        assert_eq!(reason(r#"{"rrtype":"A","rdata":"1.2.3.4","time_first":1}"#), Err("cof_missing_field"));
-        assert_eq!(reason(r#"{"rrname":"a.","rrtype":"BOGUS","rdata":"x","time_first":1}"#), Err("cof_bad_rrtype"));
-        assert_eq!(reason(r#"{"rrname":"a.","rrtype":"A","rdata":"1.2.3","time_first":1}"#), Err("cof_bad_rdata"));
-        assert_eq!(reason(r#"{"rrname":"a.","rrtype":"A","rdata":"1.2.3.4"}"#), Err("cof_no_times"));
-        assert_eq!(reason(r#"{"rrname":"a.","rrtype":"OPT","rdata":"","time_first":1}"#), Err("cof_meta_type"));
-        assert_eq!(reason(r#"{"rrname":"a..b","rrtype":"A","rdata":"1.2.3.4","time_first":1}"#), Err("cof_bad_name"));
+        assert_eq!(
+            reason(r#"{"rrtype":"A","rdata":"1.2.3.4","time_first":1}"#),
+            Err("cof_missing_field")
+        );
+        assert_eq!(
+            reason(r#"{"rrname":"a.","rrtype":"BOGUS","rdata":"x","time_first":1}"#),
+            Err("cof_bad_rrtype")
+        );
+        assert_eq!(
+            reason(r#"{"rrname":"a.","rrtype":"A","rdata":"1.2.3","time_first":1}"#),
+            Err("cof_bad_rdata")
+        );
+        assert_eq!(
+            reason(r#"{"rrname":"a.","rrtype":"A","rdata":"1.2.3.4"}"#),
+            Err("cof_no_times")
+        );
+        assert_eq!(
+            reason(r#"{"rrname":"a.","rrtype":"OPT","rdata":"","time_first":1}"#),
+            Err("cof_meta_type")
+        );
+        assert_eq!(
+            reason(r#"{"rrname":"a..b","rrtype":"A","rdata":"1.2.3.4","time_first":1}"#),
+            Err("cof_bad_name")
+        );
     }
 }

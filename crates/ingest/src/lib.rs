@@ -2,12 +2,12 @@
 //! (crate doc to be completed)
 #![deny(missing_docs)]
 
-pub mod capture;
-pub mod link;
-pub mod defrag;
-pub mod tcp;
-pub mod extract;
-pub mod stats;
 pub mod aggregate;
-pub mod pipeline;
+pub mod capture;
 pub mod cof;
+pub mod defrag;
+pub mod extract;
+pub mod link;
+pub mod pipeline;
+pub mod stats;
+pub mod tcp;

@@ -174,7 +174,9 @@ pub fn ingest_capture<E: std::error::Error + Send + 'static>(
     let done = std::thread::scope(|scope| -> Result<ReaderDone, IngestError<E>> {
         let reading = std::thread::Builder::new()
             .name("hark-read".into())
-            .spawn_scoped(scope, move || read_capture(reader, extract, sections, full_tx, empty_rx))
+            .spawn_scoped(scope, move || {
+                read_capture(reader, extract, sections, full_tx, empty_rx)
+            })
             .map_err(|_| IngestError::Reader)?;
         for mut chunk in full_rx.iter() {
             let mut from = 0;

@@ -184,11 +184,7 @@ pub mod rcode {
             "NXDOMAIN" => Some(NXDOMAIN),
             "NOTIMP" => Some(4),
             "REFUSED" => Some(5),
-            _ => upper
-                .strip_prefix("RCODE")
-                .unwrap_or(&upper)
-                .parse()
-                .ok(),
+            _ => upper.strip_prefix("RCODE").unwrap_or(&upper).parse().ok(),
         }
     }
 }

@@ -85,7 +85,10 @@ fn push_bailiwick(bailiwick: Option<&[u8]>, out: &mut Vec<u8>) {
 }
 
 /// Reads a `B(bailiwick)` at the start of `bytes`: (bailiwick, bytes consumed).
-fn read_bailiwick(bytes: &[u8], table: &'static str) -> Result<(Option<Vec<u8>>, usize), StoreError> {
+fn read_bailiwick(
+    bytes: &[u8],
+    table: &'static str,
+) -> Result<(Option<Vec<u8>>, usize), StoreError> {
     match bytes.first() {
         Some(0) => Ok((None, 1)),
         Some(1) => {
@@ -135,7 +138,11 @@ pub fn decode_rrset_key(key: &[u8]) -> Result<RrKey, StoreError> {
 /// The rrtype of an `rrset` key, without decoding the rest (for statistics).
 pub fn rrset_key_rrtype(key: &[u8]) -> Result<RrType, StoreError> {
     let used = reversed_key_len(key).ok_or_else(|| corrupt("rrset", "unterminated rrname"))?;
-    Ok(RrType(read_u16(key.get(used..).unwrap_or_default(), "rrset", "rrtype")?))
+    Ok(RrType(read_u16(
+        key.get(used..).unwrap_or_default(),
+        "rrset",
+        "rrtype",
+    )?))
 }
 
 /// The length of a reversed/forward name key at the start of `key`, end marker included.
@@ -230,7 +237,12 @@ pub fn decode_rdata_key(key: &[u8]) -> Result<RrKey, StoreError> {
             let rrtype = RrType(read_u16(rest, T, "rrtype")?);
             let rest = rest.get(2..).unwrap_or_default();
             let (bailiwick, used) = read_bailiwick(rest, T)?;
-            build(&rrname, rrtype, bailiwick, rest.get(used..).unwrap_or_default())
+            build(
+                &rrname,
+                rrtype,
+                bailiwick,
+                rest.get(used..).unwrap_or_default(),
+            )
         }
         KIND_WHOLE => {
             let rrtype = RrType(read_u16(rest, T, "rrtype")?);
@@ -448,7 +460,13 @@ mod tests {
 
     #[test]
     fn corrupt_keys_are_errors_not_panics() {
-        for bytes in [&[][..], &[0x04, 1, 2], &[b'N', 3, b'c'], &[b'W', 0, 1, 0xff, 0xff], &[0x99]] {
+        for bytes in [
+            &[][..],
+            &[0x04, 1, 2],
+            &[b'N', 3, b'c'],
+            &[b'W', 0, 1, 0xff, 0xff],
+            &[0x99],
+        ] {
             assert!(decode_rdata_key(bytes).is_err());
         }
         assert!(decode_rrset_key(&[3, b'c', b'o']).is_err());

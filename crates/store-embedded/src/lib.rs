@@ -71,9 +71,8 @@ impl EmbeddedStore {
     /// Fails when another process holds the store, or when `dir` holds a store of another
     /// format version.
     pub fn open(dir: &Path) -> Result<EmbeddedStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|err| {
-            StoreError::Engine(format!("cannot create {}: {err}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|err| StoreError::Engine(format!("cannot create {}: {err}", dir.display())))?;
         let db = Database::builder(dir)
             .cache_size(64 * 1024 * 1024)
             .journal_compression(CompressionType::Lz4)
@@ -223,7 +222,11 @@ impl EmbeddedStore {
             )?;
             let mut write = self.db.batch();
             for (digest, note) in &batch.files {
-                write.insert(&self.meta, [META_FILE_PREFIX, digest].concat(), note.as_bytes());
+                write.insert(
+                    &self.meta,
+                    [META_FILE_PREFIX, digest].concat(),
+                    note.as_bytes(),
+                );
             }
             write.commit().map_err(engine)?;
             Ok(summary)
@@ -240,10 +243,16 @@ impl EmbeddedStore {
             name_keys.push_with(|out| name::forward_key(parts.rrname, out));
         }
         let order = index_keys.sorted_order();
-        ingest_sorted(&self.rdata, order.iter().map(|&i| (index_keys.get(i), &[][..])))?;
+        ingest_sorted(
+            &self.rdata,
+            order.iter().map(|&i| (index_keys.get(i), &[][..])),
+        )?;
         let mut order = name_keys.sorted_order();
         order.dedup_by(|a, b| name_keys.get(*a) == name_keys.get(*b));
-        ingest_sorted(&self.names, order.iter().map(|&i| (name_keys.get(i), &[][..])))
+        ingest_sorted(
+            &self.names,
+            order.iter().map(|&i| (name_keys.get(i), &[][..])),
+        )
     }
 
     fn rows_with_prefix(
@@ -274,7 +283,12 @@ impl EmbeddedStore {
             if !query.fence.admits(&tally) {
                 continue;
             }
-            if visit(Row { key: row_key, tally }).is_break() {
+            if visit(Row {
+                key: row_key,
+                tally,
+            })
+            .is_break()
+            {
                 return Ok(ControlFlow::Break(()));
             }
         }
@@ -369,7 +383,11 @@ impl KeyArena {
 
     /// Key number `i`.
     fn get(&self, i: usize) -> &[u8] {
-        let start = i.checked_sub(1).and_then(|p| self.ends.get(p)).copied().unwrap_or(0);
+        let start = i
+            .checked_sub(1)
+            .and_then(|p| self.ends.get(p))
+            .copied()
+            .unwrap_or(0);
         let end = self.ends.get(i).copied().unwrap_or(start);
         self.bytes.get(start..end).unwrap_or_default()
     }
@@ -453,7 +471,11 @@ impl Store for EmbeddedStore {
             write.insert(&self.negative, key.as_slice(), value.as_slice());
         }
         for (digest, note) in &batch.files {
-            write.insert(&self.meta, [META_FILE_PREFIX, digest].concat(), note.as_bytes());
+            write.insert(
+                &self.meta,
+                [META_FILE_PREFIX, digest].concat(),
+                note.as_bytes(),
+            );
         }
         write.commit().map_err(engine)?;
         Ok(summary)
@@ -467,7 +489,13 @@ impl Store for EmbeddedStore {
         self.sync()?;
         // fjall keeps `rotate_memtable_and_wait` out of its documented API; it is the one way
         // to flush memtables to tables on demand, which frees the journal after a bulk load.
-        for keyspace in [&self.rrset, &self.names, &self.rdata, &self.negative, &self.meta] {
+        for keyspace in [
+            &self.rrset,
+            &self.names,
+            &self.rdata,
+            &self.negative,
+            &self.meta,
+        ] {
             keyspace.rotate_memtable_and_wait().map_err(engine)?;
         }
         Ok(())
@@ -498,18 +526,20 @@ impl Store for EmbeddedStore {
                     if key.get(prefix.len()) == Some(&0) {
                         continue; // the leading labels alone, not a longer name
                     }
-                    let (wire, _) = name::from_forward_key(&key).map_err(|err| {
-                        StoreError::Corrupt {
+                    let (wire, _) =
+                        name::from_forward_key(&key).map_err(|err| StoreError::Corrupt {
                             table: "names",
                             reason: err.to_string(),
-                        }
-                    })?;
+                        })?;
                     exact.clear();
                     name::reversed_key(&wire, &mut exact);
                     if let Some(rrtype) = query.rrtype {
                         exact.extend_from_slice(&rrtype.0.to_be_bytes());
                     }
-                    if self.rows_with_prefix(&exact, false, query, visit)?.is_break() {
+                    if self
+                        .rows_with_prefix(&exact, false, query, visit)?
+                        .is_break()
+                    {
                         break;
                     }
                 }
@@ -553,7 +583,9 @@ impl Store for EmbeddedStore {
                         let prefix = [&[layout::KIND_NAME][..], &subdomain_prefix(base)].concat();
                         (prefix, Some(pattern.clone()))
                     }
-                    NamePattern::LeadingLabels(_) => (vec![layout::KIND_NAME], Some(pattern.clone())),
+                    NamePattern::LeadingLabels(_) => {
+                        (vec![layout::KIND_NAME], Some(pattern.clone()))
+                    }
                 };
                 let accept = move |row: &Row| {
                     let parts = row.key.parts();

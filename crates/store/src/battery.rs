@@ -44,19 +44,93 @@ fn name_rdata(prefix: &[u8], target: &str) -> Vec<u8> {
 /// The rows every check starts from: (rrname, rrtype, bailiwick, rdata, first, last, count).
 fn sample() -> Vec<(RrKey, Tally)> {
     vec![
-        (key("example.com.", RrType::A, None, &[192, 0, 2, 1]), span(100, 200, 3)),
-        (key("www.example.com.", RrType::A, None, &[192, 0, 2, 80]), span(150, 400, 10)),
-        (key("www.example.com.", RrType::A, Some("example.com."), &[192, 0, 2, 81]), span(300, 300, 1)),
-        (key("deep.a.example.com.", RrType::AAAA, None, &[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), span(50, 60, 2)),
-        (key("wwwexample.com.", RrType::A, None, &[198, 51, 100, 7]), span(10, 20, 1)),
-        (key("www.example.net.", RrType::A, None, &[198, 51, 100, 8]), span(10, 20, 1)),
-        (key("www.example.co.uk.", RrType::CNAME, None, &wire("edge.cdn.example.")), span(10, 20, 4)),
-        (key("example.com.", RrType::MX, None, &name_rdata(&[0, 10], "mail.example.net.")), span(5, 500, 7)),
-        (key("example.com.", RrType::NS, Some("com."), &wire("ns1.example.net.")), span(1, 900, 9)),
-        (key("example.org.", RrType::NS, Some("org."), &wire("ns1.example.net.")), span(2, 800, 5)),
-        (key("_sip._tcp.example.com.", RrType::SRV, None, &name_rdata(&[0, 1, 0, 2, 0x13, 0xc4], "sip.example.com.")), span(70, 80, 1)),
-        (key("example.com.", RrType::TXT, None, b"\x0bv=spf1 -all"), span(100, 100, 1)),
-        (key("other.example.", RrType::TXT, None, b"\x0bv=spf1 -all"), span(100, 100, 1)),
+        (
+            key("example.com.", RrType::A, None, &[192, 0, 2, 1]),
+            span(100, 200, 3),
+        ),
+        (
+            key("www.example.com.", RrType::A, None, &[192, 0, 2, 80]),
+            span(150, 400, 10),
+        ),
+        (
+            key(
+                "www.example.com.",
+                RrType::A,
+                Some("example.com."),
+                &[192, 0, 2, 81],
+            ),
+            span(300, 300, 1),
+        ),
+        (
+            key(
+                "deep.a.example.com.",
+                RrType::AAAA,
+                None,
+                &[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            ),
+            span(50, 60, 2),
+        ),
+        (
+            key("wwwexample.com.", RrType::A, None, &[198, 51, 100, 7]),
+            span(10, 20, 1),
+        ),
+        (
+            key("www.example.net.", RrType::A, None, &[198, 51, 100, 8]),
+            span(10, 20, 1),
+        ),
+        (
+            key(
+                "www.example.co.uk.",
+                RrType::CNAME,
+                None,
+                &wire("edge.cdn.example."),
+            ),
+            span(10, 20, 4),
+        ),
+        (
+            key(
+                "example.com.",
+                RrType::MX,
+                None,
+                &name_rdata(&[0, 10], "mail.example.net."),
+            ),
+            span(5, 500, 7),
+        ),
+        (
+            key(
+                "example.com.",
+                RrType::NS,
+                Some("com."),
+                &wire("ns1.example.net."),
+            ),
+            span(1, 900, 9),
+        ),
+        (
+            key(
+                "example.org.",
+                RrType::NS,
+                Some("org."),
+                &wire("ns1.example.net."),
+            ),
+            span(2, 800, 5),
+        ),
+        (
+            key(
+                "_sip._tcp.example.com.",
+                RrType::SRV,
+                None,
+                &name_rdata(&[0, 1, 0, 2, 0x13, 0xc4], "sip.example.com."),
+            ),
+            span(70, 80, 1),
+        ),
+        (
+            key("example.com.", RrType::TXT, None, b"\x0bv=spf1 -all"),
+            span(100, 100, 1),
+        ),
+        (
+            key("other.example.", RrType::TXT, None, b"\x0bv=spf1 -all"),
+            span(100, 100, 1),
+        ),
     ]
 }
 
@@ -92,7 +166,13 @@ fn collect(run: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>)) -> Vec<Stri
     out
 }
 
-fn rrset(store: &dyn Store, pattern: &str, rrtype: Option<RrType>, bailiwick: Option<&str>, fence: TimeFence) -> Vec<String> {
+fn rrset(
+    store: &dyn Store,
+    pattern: &str,
+    rrtype: Option<RrType>,
+    bailiwick: Option<&str>,
+    fence: TimeFence,
+) -> Vec<String> {
     let query = RrsetQuery {
         name: NamePattern::parse(pattern).expect("test patterns parse"),
         rrtype,
@@ -103,7 +183,11 @@ fn rrset(store: &dyn Store, pattern: &str, rrtype: Option<RrType>, bailiwick: Op
 }
 
 fn rdata(store: &dyn Store, rdata: RdataMatch, rrtype: Option<RrType>) -> Vec<String> {
-    let query = RdataQuery { rdata, rrtype, fence: TimeFence::default() };
+    let query = RdataQuery {
+        rdata,
+        rrtype,
+        fence: TimeFence::default(),
+    };
     collect(|visit| store.rdata(&query, visit).expect("rdata lookup succeeds"))
 }
 
@@ -119,7 +203,10 @@ pub fn check_rrset_lookups(store: &dyn Store) {
     let none = TimeFence::default();
     assert_eq!(
         rrset(store, "www.example.com", None, None, none),
-        lines(&["www.example.com. A 192.0.2.80", "www.example.com. A 192.0.2.81"])
+        lines(&[
+            "www.example.com. A 192.0.2.80",
+            "www.example.com. A 192.0.2.81"
+        ])
     );
     assert_eq!(
         rrset(store, "*.example.com", None, None, none),
@@ -161,32 +248,70 @@ pub fn check_time_fences(store: &dyn Store) {
         last_before,
     };
     assert_eq!(
-        rrset(store, "www.example.com", None, None, fence(Some(300), None, None, None)),
+        rrset(
+            store,
+            "www.example.com",
+            None,
+            None,
+            fence(Some(300), None, None, None)
+        ),
         lines(&["www.example.com. A 192.0.2.81"])
     );
     assert_eq!(
-        rrset(store, "www.example.com", None, None, fence(None, Some(150), None, None)),
+        rrset(
+            store,
+            "www.example.com",
+            None,
+            None,
+            fence(None, Some(150), None, None)
+        ),
         lines(&["www.example.com. A 192.0.2.80"])
     );
     assert_eq!(
-        rrset(store, "www.example.com", None, None, fence(None, None, Some(301), None)),
+        rrset(
+            store,
+            "www.example.com",
+            None,
+            None,
+            fence(None, None, Some(301), None)
+        ),
         lines(&["www.example.com. A 192.0.2.80"])
     );
     assert_eq!(
-        rrset(store, "www.example.com", None, None, fence(None, None, None, Some(300))),
+        rrset(
+            store,
+            "www.example.com",
+            None,
+            None,
+            fence(None, None, None, Some(300))
+        ),
         lines(&["www.example.com. A 192.0.2.81"])
     );
-    assert!(rrset(store, "www.example.com", None, None, fence(Some(151), Some(299), None, None)).is_empty());
+    assert!(rrset(
+        store,
+        "www.example.com",
+        None,
+        None,
+        fence(Some(151), Some(299), None, None)
+    )
+    .is_empty());
 }
 
 /// Addresses, CIDRs and ranges; names pointed at; raw rdata.
 pub fn check_rdata_lookups(store: &dyn Store) {
     load(store);
     let ip = |text: &str| RdataMatch::Ip(IpRange::parse(text).expect("test ranges parse"));
-    assert_eq!(rdata(store, ip("192.0.2.80"), None), lines(&["www.example.com. A 192.0.2.80"]));
+    assert_eq!(
+        rdata(store, ip("192.0.2.80"), None),
+        lines(&["www.example.com. A 192.0.2.80"])
+    );
     assert_eq!(
         rdata(store, ip("192.0.2.0/24"), None),
-        lines(&["example.com. A 192.0.2.1", "www.example.com. A 192.0.2.80", "www.example.com. A 192.0.2.81"])
+        lines(&[
+            "example.com. A 192.0.2.1",
+            "www.example.com. A 192.0.2.80",
+            "www.example.com. A 192.0.2.81"
+        ])
     );
     assert_eq!(
         rdata(store, ip("192.0.2.2-192.0.2.80"), None),
@@ -198,11 +323,18 @@ pub fn check_rdata_lookups(store: &dyn Store) {
         Vec::<String>::new(),
         "198.51.100.7 and .8 lie outside .0/31"
     );
-    assert_eq!(rdata(store, ip("2001:db8::/32"), None), lines(&["deep.a.example.com. AAAA 2001:db8::1"]));
-    let by_name = |text: &str| RdataMatch::Name(NamePattern::parse(text).expect("test patterns parse"));
+    assert_eq!(
+        rdata(store, ip("2001:db8::/32"), None),
+        lines(&["deep.a.example.com. AAAA 2001:db8::1"])
+    );
+    let by_name =
+        |text: &str| RdataMatch::Name(NamePattern::parse(text).expect("test patterns parse"));
     assert_eq!(
         rdata(store, by_name("ns1.example.net"), None),
-        lines(&["example.com. NS ns1.example.net.", "example.org. NS ns1.example.net."])
+        lines(&[
+            "example.com. NS ns1.example.net.",
+            "example.org. NS ns1.example.net."
+        ])
     );
     assert_eq!(
         rdata(store, by_name("*.example.net"), None),
@@ -221,8 +353,15 @@ pub fn check_rdata_lookups(store: &dyn Store) {
         lines(&["_sip._tcp.example.com. SRV 1 2 5060 sip.example.com."])
     );
     assert_eq!(
-        rdata(store, RdataMatch::Raw(b"\x0bv=spf1 -all".to_vec()), Some(RrType::TXT)),
-        lines(&["example.com. TXT \"v=spf1 -all\"", "other.example. TXT \"v=spf1 -all\""])
+        rdata(
+            store,
+            RdataMatch::Raw(b"\x0bv=spf1 -all".to_vec()),
+            Some(RrType::TXT)
+        ),
+        lines(&[
+            "example.com. TXT \"v=spf1 -all\"",
+            "other.example. TXT \"v=spf1 -all\""
+        ])
     );
 }
 
@@ -230,7 +369,10 @@ pub fn check_rdata_lookups(store: &dyn Store) {
 pub fn check_merge_rule(store: &dyn Store) {
     load(store);
     let again = Batch {
-        rows: vec![(key("www.example.com.", RrType::A, None, &[192, 0, 2, 80]), span(90, 95, 5))],
+        rows: vec![(
+            key("www.example.com.", RrType::A, None, &[192, 0, 2, 80]),
+            span(90, 95, 5),
+        )],
         ..Batch::default()
     };
     let summary = store.merge(&again).expect("merge succeeds");
@@ -288,7 +430,10 @@ pub fn check_stats_and_files(store: &dyn Store) {
     assert_eq!(stats.names, 9, "distinct owner names in the sample");
     assert_eq!(stats.rows_per_type.get(&RrType::A), Some(&5));
     assert_eq!(stats.files, 1);
-    assert_eq!(store.ingested_file(&[1, 2, 3]).expect("reads"), Some("sample".into()));
+    assert_eq!(
+        store.ingested_file(&[1, 2, 3]).expect("reads"),
+        Some("sample".into())
+    );
     assert_eq!(store.ingested_file(&[9]).expect("reads"), None);
 }
 
@@ -307,7 +452,11 @@ pub fn check_against_model(store: &dyn Store, seed: u64) {
         for _ in 0..50 {
             let r = next();
             let owner = format!("h{}.d{}.example.", r % 7, (r >> 8) % 3);
-            let rrtype = if (r >> 16) % 2 == 0 { RrType::A } else { RrType::TXT };
+            let rrtype = if (r >> 16) % 2 == 0 {
+                RrType::A
+            } else {
+                RrType::TXT
+            };
             let rdata = if rrtype == RrType::A {
                 vec![10, 0, ((r >> 20) % 4) as u8, ((r >> 24) % 3) as u8]
             } else {
@@ -316,13 +465,22 @@ pub fn check_against_model(store: &dyn Store, seed: u64) {
             let t = ((r >> 32) % 1000) as i64;
             let k = key(&owner, rrtype, None, &rdata);
             let obs = Tally::seen_at(t);
-            batch.entry(k.clone()).and_modify(|c| c.merge(&obs)).or_insert(obs);
+            batch
+                .entry(k.clone())
+                .and_modify(|c| c.merge(&obs))
+                .or_insert(obs);
         }
         for (k, t) in &batch {
-            model.entry(k.clone()).and_modify(|c| c.merge(t)).or_insert(*t);
+            model
+                .entry(k.clone())
+                .and_modify(|c| c.merge(t))
+                .or_insert(*t);
         }
         store
-            .merge(&Batch { rows: batch.into_iter().collect(), ..Batch::default() })
+            .merge(&Batch {
+                rows: batch.into_iter().collect(),
+                ..Batch::default()
+            })
             .expect("merge succeeds");
     }
     let mut stored: BTreeMap<RrKey, Tally> = BTreeMap::new();

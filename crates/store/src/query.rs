@@ -25,12 +25,11 @@ impl NamePattern {
             return Err(PatternError::Unbounded);
         }
         if let Some(base) = text.strip_prefix("*.") {
-            let wire = hark_dns::name::from_presentation(base).map_err(|err| {
-                PatternError::BadName {
+            let wire =
+                hark_dns::name::from_presentation(base).map_err(|err| PatternError::BadName {
                     text: text.to_string(),
                     reason: err.to_string(),
-                }
-            })?;
+                })?;
             return Ok(NamePattern::Subdomains(wire));
         }
         let trimmed = text.strip_suffix('.').unwrap_or(text);
@@ -168,7 +167,10 @@ impl IpRange {
         }
         if let Some((addr, prefix)) = text.split_once(['/', ',']) {
             let addr: IpAddr = addr.trim().parse().map_err(|_| bad("bad address"))?;
-            let prefix: u32 = prefix.trim().parse().map_err(|_| bad("bad prefix length"))?;
+            let prefix: u32 = prefix
+                .trim()
+                .parse()
+                .map_err(|_| bad("bad prefix length"))?;
             return match addr {
                 IpAddr::V4(v4) => {
                     if prefix > 32 {

@@ -2,6 +2,8 @@
 //! corpus, hand-written golden presentations, and the shared reference
 //! tables.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 mod corpus;
 mod expected;
 mod golden;

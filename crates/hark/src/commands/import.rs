@@ -8,7 +8,12 @@ use std::io::BufReader;
 use std::path::PathBuf;
 
 /// Imports every file (`-` is stdin); prints a summary per file to stderr.
-pub fn run(store: &dyn Store, files: &[PathBuf], force: bool, cache_mb: usize) -> anyhow::Result<()> {
+pub fn run(
+    store: &dyn Store,
+    files: &[PathBuf],
+    force: bool,
+    cache_mb: usize,
+) -> anyhow::Result<()> {
     for path in files {
         let stdin = path.as_os_str() == "-";
         let (mut input, file, total): (Box<dyn std::io::BufRead>, _, u64) = if stdin {
@@ -62,7 +67,11 @@ pub fn run(store: &dyn Store, files: &[PathBuf], force: bool, cache_mb: usize) -
             report.rows,
             merged.new_rows,
             merged.updated_rows,
-            if skips.is_empty() { "nothing".to_string() } else { skips.join(" ") }
+            if skips.is_empty() {
+                "nothing".to_string()
+            } else {
+                skips.join(" ")
+            }
         );
     }
     Ok(())

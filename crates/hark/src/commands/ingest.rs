@@ -26,8 +26,8 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
         cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
     };
     for path in &args.files {
-        let digest = super::content_hash(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let digest =
+            super::content_hash(path).with_context(|| format!("cannot read {}", path.display()))?;
         if !args.force {
             if let Some(note) = store.ingested_file(&digest)? {
                 eprintln!(
@@ -47,7 +47,11 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
             let rows = batch.len();
             merged.add(&store.merge(&batch)?);
             merge_seconds += started.elapsed().as_secs_f64();
-            tracing::info!(rows, seconds = started.elapsed().as_secs_f64(), "merged a batch into the store");
+            tracing::info!(
+                rows,
+                seconds = started.elapsed().as_secs_f64(),
+                "merged a batch into the store"
+            );
             Ok(())
         };
         let report = ingest_capture(

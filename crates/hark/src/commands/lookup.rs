@@ -4,9 +4,7 @@ use crate::cli::{LookupArgs, LookupCommand, RdataCommand};
 use crate::output::RowWriter;
 use anyhow::{bail, Context};
 use hark_dns::RrType;
-use hark_store::{
-    IpRange, NamePattern, NegativeQuery, RdataMatch, RdataQuery, RrsetQuery, Store,
-};
+use hark_store::{IpRange, NamePattern, NegativeQuery, RdataMatch, RdataQuery, RrsetQuery, Store};
 use std::io::Write;
 use std::ops::ControlFlow;
 
@@ -14,7 +12,10 @@ use std::ops::ControlFlow;
 fn split_query(text: &str, max: usize) -> anyhow::Result<Vec<&str>> {
     let parts: Vec<&str> = text.split('/').collect();
     if parts.len() > max || parts.iter().take(1).any(|p| p.is_empty()) {
-        bail!("{text:?}: expected {}", ["NAME", "NAME[/TYPE]", "NAME[/TYPE[/BAILIWICK]]"][max - 1]);
+        bail!(
+            "{text:?}: expected {}",
+            ["NAME", "NAME[/TYPE]", "NAME[/TYPE[/BAILIWICK]]"][max - 1]
+        );
     }
     Ok(parts)
 }
@@ -24,10 +25,11 @@ fn parse_rrtype(text: Option<&&str>) -> anyhow::Result<Option<RrType>> {
     match text.map(|t| t.trim()) {
         None | Some("") => Ok(None),
         Some(t) if t.eq_ignore_ascii_case("ANY") => Ok(None),
-        Some(t) => t
-            .parse::<RrType>()
-            .map(Some)
-            .map_err(|_| anyhow::anyhow!("{t:?} is not a record type: use a mnemonic like A, MX, TXT, TYPE65534, or ANY")),
+        Some(t) => t.parse::<RrType>().map(Some).map_err(|_| {
+            anyhow::anyhow!(
+                "{t:?} is not a record type: use a mnemonic like A, MX, TXT, TYPE65534, or ANY"
+            )
+        }),
     }
 }
 
@@ -50,7 +52,9 @@ pub fn run(store: &dyn Store, what: &LookupCommand, out: &mut dyn Write) -> anyh
             };
             print_rows(common, out, |visit| store.rrset(&query, visit))
         }
-        LookupCommand::Rdata { by: RdataCommand::Ip { query, common } } => {
+        LookupCommand::Rdata {
+            by: RdataCommand::Ip { query, common },
+        } => {
             let range = IpRange::parse(query)?;
             let query = RdataQuery {
                 rrtype: Some(range.rrtype()),
@@ -59,7 +63,9 @@ pub fn run(store: &dyn Store, what: &LookupCommand, out: &mut dyn Write) -> anyh
             };
             print_rows(common, out, |visit| store.rdata(&query, visit))
         }
-        LookupCommand::Rdata { by: RdataCommand::Name { query, common } } => {
+        LookupCommand::Rdata {
+            by: RdataCommand::Name { query, common },
+        } => {
             let parts = split_query(query, 2)?;
             let query = RdataQuery {
                 rdata: RdataMatch::Name(NamePattern::parse(parts[0])?),

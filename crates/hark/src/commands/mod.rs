@@ -15,5 +15,9 @@ pub fn content_hash(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
 
 /// The note kept with an ingested file's hash: what it was called and when it went in.
 pub fn file_note(path: &std::path::Path) -> String {
-    format!("{} at {}", path.display(), crate::times::format_time(crate::times::now()))
+    format!(
+        "{} at {}",
+        path.display(),
+        crate::times::format_time(crate::times::now())
+    )
 }

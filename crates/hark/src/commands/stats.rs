@@ -20,7 +20,10 @@ pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Resu
         "disk:       {:.1} MiB in tables{}, {:.1} MiB in the journal",
         tables as f64 / (1024.0 * 1024.0),
         if stats.rows > 0 {
-            format!(" ({:.1} bytes/row, indexes included)", tables as f64 / stats.rows as f64)
+            format!(
+                " ({:.1} bytes/row, indexes included)",
+                tables as f64 / stats.rows as f64
+            )
         } else {
             String::new()
         },

@@ -31,7 +31,12 @@ fn triples(json: &str) -> Vec<String> {
         .lines()
         .map(|l| {
             let o: serde_json::Value = serde_json::from_str(l).expect("json line");
-            format!("{} {} {}", o["rrname"].as_str().unwrap(), o["rrtype"].as_str().unwrap(), o["rdata"].as_str().unwrap())
+            format!(
+                "{} {} {}",
+                o["rrname"].as_str().unwrap(),
+                o["rrtype"].as_str().unwrap(),
+                o["rdata"].as_str().unwrap()
+            )
         })
         .collect();
     out.sort();
@@ -62,13 +67,19 @@ fn rrset_lookups_with_wildcards_types_and_bailiwicks() {
     );
     assert_eq!(
         triples(&store.ok(&["lookup", "rrset", "www.example.*/AAAA", "-j"])),
-        sorted(&["www.example.com. AAAA 2001:db8::80", "www.example.com. AAAA 2001:db8::81", "www.example.net. AAAA 2001:db8::1"])
+        sorted(&[
+            "www.example.com. AAAA 2001:db8::80",
+            "www.example.com. AAAA 2001:db8::81",
+            "www.example.net. AAAA 2001:db8::1"
+        ])
     );
     assert_eq!(
         triples(&store.ok(&["lookup", "rrset", "example.com/NS/com", "-j"])),
         sorted(&["example.com. NS ns1.dnsprovider.example."])
     );
-    assert!(store.ok(&["lookup", "rrset", "example.com/NS/org", "-j"]).is_empty());
+    assert!(store
+        .ok(&["lookup", "rrset", "example.com/NS/org", "-j"])
+        .is_empty());
 }
 
 #[test]
@@ -80,15 +91,25 @@ fn rdata_lookups_by_address_range_and_name() {
     );
     assert_eq!(
         triples(&store.ok(&["lookup", "rdata", "ip", "192.0.2.2-198.51.100.80", "-j"])),
-        sorted(&["www.example.com. A 192.0.2.80", "www.example.com. A 198.51.100.80"])
+        sorted(&[
+            "www.example.com. A 192.0.2.80",
+            "www.example.com. A 198.51.100.80"
+        ])
     );
     assert_eq!(
         triples(&store.ok(&["lookup", "rdata", "ip", "2001:db8::/64", "-j"])),
-        sorted(&["www.example.com. AAAA 2001:db8::80", "www.example.com. AAAA 2001:db8::81", "www.example.net. AAAA 2001:db8::1"])
+        sorted(&[
+            "www.example.com. AAAA 2001:db8::80",
+            "www.example.com. AAAA 2001:db8::81",
+            "www.example.net. AAAA 2001:db8::1"
+        ])
     );
     assert_eq!(
         triples(&store.ok(&["lookup", "rdata", "name", "ns1.dnsprovider.example", "-j"])),
-        sorted(&["example.com. NS ns1.dnsprovider.example.", "example.org. NS ns1.dnsprovider.example."])
+        sorted(&[
+            "example.com. NS ns1.dnsprovider.example.",
+            "example.org. NS ns1.dnsprovider.example."
+        ])
     );
     assert_eq!(
         triples(&store.ok(&["lookup", "rdata", "name", "*.cloudfront.net", "-j"])),
@@ -105,18 +126,38 @@ fn time_fences_and_limits() {
     let store = loaded();
     // Hosting moved from 192.0.2.80 to 198.51.100.80: only the new address was seen after.
     assert_eq!(
-        triples(&store.ok(&["lookup", "rrset", "www.example.com/A", "-j", "--last-after", "1700150000"])),
+        triples(&store.ok(&[
+            "lookup",
+            "rrset",
+            "www.example.com/A",
+            "-j",
+            "--last-after",
+            "1700150000"
+        ])),
         sorted(&["www.example.com. A 198.51.100.80"])
     );
     assert_eq!(
-        triples(&store.ok(&["lookup", "rrset", "www.example.com/A", "-j", "--first-before", "2023-11-15"])),
+        triples(&store.ok(&[
+            "lookup",
+            "rrset",
+            "www.example.com/A",
+            "-j",
+            "--first-before",
+            "2023-11-15"
+        ])),
         sorted(&["www.example.com. A 192.0.2.80"]),
         "2023-11-15 is 1700006400"
     );
     let limited = store.run(&["lookup", "rrset", "www.example.com", "-j", "--limit", "1"]);
     assert_eq!(String::from_utf8_lossy(&limited.stdout).lines().count(), 1);
     assert!(String::from_utf8_lossy(&limited.stderr).contains("limit of 1"));
-    let bad = store.run(&["lookup", "rrset", "www.example.com", "--last-after", "yesterday"]);
+    let bad = store.run(&[
+        "lookup",
+        "rrset",
+        "www.example.com",
+        "--last-after",
+        "yesterday",
+    ]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a time"));
 }
@@ -125,13 +166,22 @@ fn time_fences_and_limits() {
 fn output_formats_text_json_and_csv() {
     let store = loaded();
     let text = store.ok(&["lookup", "rrset", "example.com/MX"]);
-    assert!(text.contains(";; record times: 2023-11-14 22:13:20 .. 2023-11-25 08:13:20"), "{text}");
+    assert!(
+        text.contains(";; record times: 2023-11-14 22:13:20 .. 2023-11-25 08:13:20"),
+        "{text}"
+    );
     assert!(text.contains(";; count: 5"), "{text}");
-    assert!(text.contains("example.com.  MX  10 example-com.mail.protection.outlook.com."), "{text}");
+    assert!(
+        text.contains("example.com.  MX  10 example-com.mail.protection.outlook.com."),
+        "{text}"
+    );
     let csv = store.ok(&["lookup", "rrset", "example.com/TXT", "--format", "csv"]);
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("rrname,rrtype,rdata,time_first,time_last,count,bailiwick,zone_time_first,zone_time_last"));
-    assert_eq!(lines.next(), Some(r#"example.com.,TXT,"""MS=ms12345678""",1700000000,1700900000,2,,,"#));
+    assert_eq!(
+        lines.next(),
+        Some(r#"example.com.,TXT,"""MS=ms12345678""",1700000000,1700900000,2,,,"#)
+    );
     let json = store.ok(&["lookup", "rrset", "example.com/NS", "--json"]);
     let obj: serde_json::Value = serde_json::from_str(json.trim()).expect("json");
     assert_eq!(obj["bailiwick"], "com.");
@@ -143,7 +193,11 @@ fn output_formats_text_json_and_csv() {
 fn export_then_import_into_a_fresh_store_gives_the_same_rows() {
     let store = loaded();
     let export = store.ok(&["export"]);
-    assert_eq!(export.lines().count(), 11, "10 lines, one holding an RRset of two");
+    assert_eq!(
+        export.lines().count(),
+        11,
+        "10 lines, one holding an RRset of two"
+    );
     let copy = TempStore::new();
     let file = copy.dir.path().join("export.json");
     std::fs::write(&file, &export).expect("write export");
@@ -160,7 +214,9 @@ fn importing_the_same_file_twice_is_refused_unless_forced() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("imported before"));
     let count = |s: &TempStore| -> u64 {
         let json = s.ok(&["lookup", "rrset", "example.com/A", "-j"]);
-        serde_json::from_str::<serde_json::Value>(json.trim()).unwrap()["count"].as_u64().unwrap()
+        serde_json::from_str::<serde_json::Value>(json.trim()).unwrap()["count"]
+            .as_u64()
+            .unwrap()
     };
     assert_eq!(count(&store), 10);
     store.ok(&["import", "cof", "--force", file.to_str().expect("path")]);
@@ -178,7 +234,9 @@ fn ingesting_the_same_capture_twice_is_refused_unless_forced() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("ingested before"));
     let count = || -> u64 {
         let json = store.ok(&["lookup", "rrset", "golang.org/A", "-j"]);
-        serde_json::from_str::<serde_json::Value>(json.trim()).unwrap()["count"].as_u64().unwrap()
+        serde_json::from_str::<serde_json::Value>(json.trim()).unwrap()["count"]
+            .as_u64()
+            .unwrap()
     };
     assert_eq!(count(), 17, "the expected table says 17 responses carry it");
     store.ok(&["ingest", "--force", pcap]);
@@ -225,7 +283,11 @@ fn a_capture_cut_mid_record_keeps_what_came_before() {
     let cut = store.dir.path().join("cut.pcap");
     std::fs::write(&cut, &full[..full.len() - 30]).expect("write");
     let out = store.run(&["ingest", cut.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("capture_cut_mid_record=1"), "{stderr}");
     assert!(!store.export().is_empty());
@@ -244,10 +306,16 @@ fn negative_answers_are_their_own_table() {
         let o: serde_json::Value = serde_json::from_str(line).expect("json");
         assert_eq!(o["qtype"], "PTR");
         assert_eq!(o["rcode"], "NXDOMAIN");
-        assert!(o["qname"].as_str().unwrap().ends_with(".168.192.in-addr.arpa."));
+        assert!(o["qname"]
+            .as_str()
+            .unwrap()
+            .ends_with(".168.192.in-addr.arpa."));
     }
     let rr = store.ok(&["lookup", "rrset", "*.168.192.in-addr.arpa", "-j"]);
-    assert!(rr.is_empty(), "negative answers never appear as RR rows: {rr}");
+    assert!(
+        rr.is_empty(),
+        "negative answers never appear as RR rows: {rr}"
+    );
 }
 
 #[test]

@@ -10,8 +10,18 @@ fn killing_an_ingest_keeps_acknowledged_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let small = dir.path().join("small.pcap");
     let big = dir.path().join("big.pcap");
-    generate(&shared, &small, None, &["--responses", "3000", "--seed", "11", "--domains", "200"]);
-    generate(&shared, &big, None, &["--responses", "60000", "--seed", "12"]);
+    generate(
+        &shared,
+        &small,
+        None,
+        &["--responses", "3000", "--seed", "11", "--domains", "200"],
+    );
+    generate(
+        &shared,
+        &big,
+        None,
+        &["--responses", "60000", "--seed", "12"],
+    );
     let store = TempStore::new();
     store.ok(&["ingest", small.to_str().expect("path")]);
     let before = store.export();
@@ -38,8 +48,13 @@ fn killing_an_ingest_keeps_acknowledged_rows() {
         // The store opens, and every acknowledged row is still there, counts not lowered.
         let after = store.export();
         for (key, (count, first, last)) in &before {
-            let (c, f, l) = after.get(key).unwrap_or_else(|| panic!("row lost after a crash: {key:?}"));
-            assert!(c >= count && f <= first && l >= last, "row damaged after a crash: {key:?}");
+            let (c, f, l) = after
+                .get(key)
+                .unwrap_or_else(|| panic!("row lost after a crash: {key:?}"));
+            assert!(
+                c >= count && f <= first && l >= last,
+                "row damaged after a crash: {key:?}"
+            );
         }
     }
 }

@@ -14,7 +14,11 @@ fn expected_rows(table: &str, section: &str) -> Rows {
         if f[3] != section {
             continue;
         }
-        let key = (f[0].to_string(), f[1].to_string(), normalise_rdata(f[1], f[2]));
+        let key = (
+            f[0].to_string(),
+            f[1].to_string(),
+            normalise_rdata(f[1], f[2]),
+        );
         let value = (
             f[4].parse().expect("count"),
             f[5].parse().expect("time_first"),
@@ -30,15 +34,27 @@ fn every_capture_reproduces_its_expected_table_section_by_section() {
     let Some(shared) = shared() else { return };
     let pcaps = shared.join("fixtures/pcap");
     let mut checked = 0;
-    let mut names: Vec<_> = std::fs::read_dir(&pcaps).expect("pcap dir").map(|e| e.expect("entry").path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(&pcaps)
+        .expect("pcap dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
     names.sort();
     for pcap in names {
-        let stem = pcap.file_name().expect("name").to_string_lossy().replace(".pcap", "");
+        let stem = pcap
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .replace(".pcap", "");
         let table = std::fs::read_to_string(shared.join(format!("fixtures/expected/{stem}.tsv")))
             .expect("every capture has an expected table");
         for section in ["answer", "authority", "additional"] {
             let store = TempStore::new();
-            store.ok(&["ingest", "--sections", section, pcap.to_str().expect("utf-8 path")]);
+            store.ok(&[
+                "ingest",
+                "--sections",
+                section,
+                pcap.to_str().expect("utf-8 path"),
+            ]);
             let actual: Rows = store
                 .export()
                 .into_iter()
@@ -47,7 +63,11 @@ fn every_capture_reproduces_its_expected_table_section_by_section() {
                     ((n, t, r), v)
                 })
                 .collect();
-            assert_same_rows(&format!("{stem} / {section}"), &expected_rows(&table, section), &actual);
+            assert_same_rows(
+                &format!("{stem} / {section}"),
+                &expected_rows(&table, section),
+                &actual,
+            );
             checked += 1;
         }
     }
@@ -84,14 +104,31 @@ print(n)
         .arg(&pcap)
         .output()
         .expect("python3 runs");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let messages: u64 = String::from_utf8_lossy(&made.stdout).trim().parse().expect("count");
-    assert!(messages >= 70, "the corpus holds 74 messages, got {messages}");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let messages: u64 = String::from_utf8_lossy(&made.stdout)
+        .trim()
+        .parse()
+        .expect("count");
+    assert!(
+        messages >= 70,
+        "the corpus holds 74 messages, got {messages}"
+    );
     let store = TempStore::new();
     let out = store.run(&["ingest", "--sections", "all", pcap.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("skipped:"), "the summary lists skips: {stderr}");
+    assert!(
+        stderr.contains("skipped:"),
+        "the summary lists skips: {stderr}"
+    );
     // The store is usable afterwards and every stored row prints.
     let rows = store.export();
     assert!(!rows.is_empty(), "the corpus has valid responses too");

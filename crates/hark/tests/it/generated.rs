@@ -10,12 +10,19 @@ type Rows = BTreeMap<(String, String, String), (u64, i64, i64)>;
 fn truth(path: &Path) -> (Rows, BTreeSet<(String, String, String)>) {
     let mut all = Rows::new();
     let mut answer = BTreeSet::new();
-    for line in std::fs::read_to_string(path).expect("truth").lines().filter(|l| !l.starts_with('#')) {
+    for line in std::fs::read_to_string(path)
+        .expect("truth")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+    {
         let f: Vec<&str> = line.split('\t').collect();
         assert_eq!(f.len(), 7, "truth line: {line}");
         let key = (f[0].to_string(), f[1].to_string(), f[2].to_string());
         let seconds = |s: &str| s.parse::<f64>().expect("time").floor() as i64;
-        all.insert(key.clone(), (f[5].parse().expect("count"), seconds(f[3]), seconds(f[4])));
+        all.insert(
+            key.clone(),
+            (f[5].parse().expect("count"), seconds(f[3]), seconds(f[4])),
+        );
         let sections: u8 = f[6].parse().expect("sections");
         if sections & 1 != 0 {
             answer.insert(key);
@@ -56,7 +63,18 @@ fn generated_traffic_reproduces_the_ground_truth_exactly() {
             &shared,
             &pcap,
             Some(&truth_path),
-            &["--responses", "20000", "--seed", seed, "--tcp-share", "0.2", "--ipv6-share", "0.3", "--domains", "500"],
+            &[
+                "--responses",
+                "20000",
+                "--seed",
+                seed,
+                "--tcp-share",
+                "0.2",
+                "--ipv6-share",
+                "0.3",
+                "--domains",
+                "500",
+            ],
         );
         let (all, answer) = truth(&truth_path);
         assert_eq!(all.len().to_string(), figures["unique_tuples"]);
@@ -64,22 +82,41 @@ fn generated_traffic_reproduces_the_ground_truth_exactly() {
 
         let store = TempStore::new();
         let out = store.run(&["ingest", "--sections", "all", pcap_arg]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let summary = String::from_utf8_lossy(&out.stderr);
-        let expected_responses = figures["responses"].parse::<u64>().unwrap() + figures["truncated_udp"].parse::<u64>().unwrap();
         assert!(
-            summary.contains(&format!("{expected_responses} responses ({} truncated)", figures["truncated_udp"])),
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary = String::from_utf8_lossy(&out.stderr);
+        let expected_responses = figures["responses"].parse::<u64>().unwrap()
+            + figures["truncated_udp"].parse::<u64>().unwrap();
+        assert!(
+            summary.contains(&format!(
+                "{expected_responses} responses ({} truncated)",
+                figures["truncated_udp"]
+            )),
             "summary: {summary}"
         );
-        let negatives = figures["nxdomain"].parse::<u64>().unwrap() + figures["nodata"].parse::<u64>().unwrap();
-        assert!(summary.contains(&format!("{negatives} negative answers")), "summary: {summary}");
+        let negatives =
+            figures["nxdomain"].parse::<u64>().unwrap() + figures["nodata"].parse::<u64>().unwrap();
+        assert!(
+            summary.contains(&format!("{negatives} negative answers")),
+            "summary: {summary}"
+        );
         assert_same_rows(&format!("seed {seed}, all sections"), &all, &store.export());
 
         let answers_only = TempStore::new();
         answers_only.ok(&["ingest", "--sections", "answer", pcap_arg]);
         let got: BTreeSet<_> = answers_only.export().into_keys().collect();
-        assert_eq!(got.len(), answer.len(), "seed {seed}: answer-section tuples");
-        assert!(got == answer, "seed {seed}: answer-section tuples differ from the truth's bit-1 set");
+        assert_eq!(
+            got.len(),
+            answer.len(),
+            "seed {seed}: answer-section tuples"
+        );
+        assert!(
+            got == answer,
+            "seed {seed}: answer-section tuples differ from the truth's bit-1 set"
+        );
 
         let first = dir.path().join("first.pcap");
         let second = dir.path().join("second.pcap");
@@ -101,10 +138,26 @@ fn small_cache_gives_the_same_store_as_a_large_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pcap = dir.path().join("g.pcap");
     let truth_path = dir.path().join("g.tsv");
-    generate(&shared, &pcap, Some(&truth_path), &["--responses", "20000", "--seed", "5", "--domains", "300"]);
+    generate(
+        &shared,
+        &pcap,
+        Some(&truth_path),
+        &["--responses", "20000", "--seed", "5", "--domains", "300"],
+    );
     let (all, _) = truth(&truth_path);
     let store = TempStore::new();
-    let out = store.run(&["ingest", "--sections", "all", "--cache-mb", "1", pcap.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = store.run(&[
+        "ingest",
+        "--sections",
+        "all",
+        "--cache-mb",
+        "1",
+        pcap.to_str().expect("path"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_same_rows("1 MiB cache", &all, &store.export());
 }

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `hark` binary on real inputs, checked against independent answers:
 //! the shared fixtures' tables (tshark + dnspython) and the generator's ground truth.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 mod cli;
 mod crash;
 mod fixtures;

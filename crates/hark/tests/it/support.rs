@@ -62,11 +62,19 @@ impl TempStore {
         let mut rows = BTreeMap::new();
         for line in self.ok(&["export"]).lines() {
             let obj: serde_json::Value = serde_json::from_str(line).expect("export is JSON");
-            let text = |k: &str| obj[k].as_str().unwrap_or_else(|| panic!("{k} in {line}")).to_string();
+            let text = |k: &str| {
+                obj[k]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{k} in {line}"))
+                    .to_string()
+            };
             let int = |k: &str| obj[k].as_i64().unwrap_or_else(|| panic!("{k} in {line}"));
             let key = (text("rrname"), text("rrtype"), text("rdata"));
             let value = (int("count") as u64, int("time_first"), int("time_last"));
-            assert!(rows.insert(key, value).is_none(), "duplicate row in export: {line}");
+            assert!(
+                rows.insert(key, value).is_none(),
+                "duplicate row in export: {line}"
+            );
         }
         rows
     }
@@ -119,20 +127,36 @@ pub fn assert_same_rows<K: Ord + std::fmt::Debug, V: PartialEq + std::fmt::Debug
             problems.len(),
             expected.len(),
             actual.len(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
 
 /// Runs the shared generator; returns the stdout `key=value` figures.
-pub fn generate(shared: &Path, out: &Path, truth: Option<&Path>, args: &[&str]) -> BTreeMap<String, String> {
+pub fn generate(
+    shared: &Path,
+    out: &Path,
+    truth: Option<&Path>,
+    args: &[&str],
+) -> BTreeMap<String, String> {
     let mut cmd = Command::new("python3");
-    cmd.arg(shared.join("bench/gen_pcap.py")).arg("--out").arg(out).args(args);
+    cmd.arg(shared.join("bench/gen_pcap.py"))
+        .arg("--out")
+        .arg(out)
+        .args(args);
     if let Some(truth) = truth {
         cmd.arg("--truth").arg(truth);
     }
     let output = cmd.output().expect("python3 runs the generator");
-    assert!(output.status.success(), "gen_pcap.py failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "gen_pcap.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout)
         .split_whitespace()
         .filter_map(|kv| kv.split_once('='))

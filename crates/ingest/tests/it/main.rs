@@ -2,6 +2,8 @@
 //! defragmentation, TCP reassembly, against real fixtures, the shared generator and
 //! hand-built hostile inputs.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 mod build;
 mod capture_files;
 mod fixtures;

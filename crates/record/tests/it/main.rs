@@ -1,5 +1,7 @@
 //! Property tests for the merge rule: any order and any batching give the same result.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 use hark_record::{Tally, TimeSpan};
 use proptest::prelude::*;
 use std::collections::BTreeMap;

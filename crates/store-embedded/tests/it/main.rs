@@ -1,5 +1,7 @@
 //! The embedded engine against the shared store battery, plus reopen and recovery checks.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 use hark_dns::{name, RrType};
 use hark_record::{RrKey, RrKeyParts, Tally};
 use hark_store::{Batch, Store};
@@ -59,13 +61,19 @@ fn rows_survive_reopen_and_keep_merging() {
     {
         let store = EmbeddedStore::open(dir.path()).expect("opens");
         store
-            .merge(&Batch { rows: vec![a_row("a.example.", 1, 100)], ..Batch::default() })
+            .merge(&Batch {
+                rows: vec![a_row("a.example.", 1, 100)],
+                ..Batch::default()
+            })
             .expect("merge");
         store.sync().expect("sync");
     }
     let store = EmbeddedStore::open(dir.path()).expect("reopens");
     store
-        .merge(&Batch { rows: vec![a_row("a.example.", 1, 50)], ..Batch::default() })
+        .merge(&Batch {
+            rows: vec![a_row("a.example.", 1, 50)],
+            ..Batch::default()
+        })
         .expect("merge");
     let rows = all_rows(&store);
     assert_eq!(rows.len(), 1);
@@ -90,7 +98,9 @@ fn a_store_of_another_format_is_refused() {
     }
     // Write a foreign format marker through fjall directly.
     {
-        let db = fjall::Database::builder(dir.path()).open().expect("opens raw");
+        let db = fjall::Database::builder(dir.path())
+            .open()
+            .expect("opens raw");
         let meta = db
             .keyspace("meta", fjall::KeyspaceCreateOptions::default)
             .expect("meta");
