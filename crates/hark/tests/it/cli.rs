@@ -328,3 +328,66 @@ fn help_teaches_the_query_syntax() {
     assert!(help.contains("--sections"));
     assert!(help.contains("--force"));
 }
+
+#[test]
+fn real_captures_survive_export_and_import_unchanged() {
+    // Every record type in the shared captures (DNSKEY, RRSIG, TXT sets, SOA, PTR...) goes
+    // through presentation format and back without changing a row.
+    let Some(shared) = shared() else { return };
+    let store = TempStore::new();
+    let mut args = vec!["ingest".to_string(), "--sections".into(), "all".into()];
+    for entry in std::fs::read_dir(shared.join("fixtures/pcap")).expect("pcaps") {
+        args.push(entry.expect("entry").path().to_string_lossy().into_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    store.ok(&args);
+    let export = store.ok(&["export"]);
+    assert!(
+        export.lines().count() > 2000,
+        "the fixtures hold over 2,000 rows"
+    );
+    for rrtype in [
+        "\"DNSKEY\"",
+        "\"RRSIG\"",
+        "\"TXT\"",
+        "\"SOA\"",
+        "\"PTR\"",
+        "\"AAAA\"",
+    ] {
+        assert!(export.contains(rrtype), "the fixtures hold {rrtype} rows");
+    }
+    let copy = TempStore::new();
+    let file = copy.dir.path().join("export.json");
+    std::fs::write(&file, &export).expect("write export");
+    let out = copy.run(&["import", "cof", file.to_str().expect("path")]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("skipped: nothing"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(copy.ok(&["export"]), export);
+}
+
+#[test]
+fn hark_db_names_the_store_when_db_is_not_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("from-env");
+    let cof = dir.path().join("one.json");
+    std::fs::write(
+        &cof,
+        r#"{"rrname":"a.example.","rrtype":"A","rdata":"192.0.2.1","time_first":1,"time_last":2}"#,
+    )
+    .expect("write");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+        .env("HARK_DB", &db)
+        .args(["import", "cof"])
+        .arg(&cof)
+        .output()
+        .expect("runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(db.is_dir(), "the store was created where HARK_DB points");
+}
