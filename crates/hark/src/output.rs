@@ -87,22 +87,7 @@ impl<W: Write> RowWriter<W> {
                         .unwrap_or_default()
                         .to_string()
                 };
-                if let Some(seen) = row.tally.seen {
-                    writeln!(
-                        self.out,
-                        ";; record times: {} .. {}",
-                        format_time(seen.first),
-                        format_time(seen.last)
-                    )?;
-                }
-                if let Some(zone) = row.tally.zone_seen {
-                    writeln!(
-                        self.out,
-                        ";;   zone times: {} .. {}",
-                        format_time(zone.first),
-                        format_time(zone.last)
-                    )?;
-                }
+                self.text_times(&row.tally)?;
                 match obj.get("bailiwick").and_then(Value::as_str) {
                     Some(b) => writeln!(self.out, ";; count: {}; bailiwick: {b}", row.tally.count)?,
                     None => writeln!(self.out, ";; count: {}", row.tally.count)?,
@@ -146,14 +131,7 @@ impl<W: Write> RowWriter<W> {
                 &obj,
             ),
             Format::Text => {
-                if let Some(seen) = row.tally.seen {
-                    writeln!(
-                        self.out,
-                        ";; record times: {} .. {}",
-                        format_time(seen.first),
-                        format_time(seen.last)
-                    )?;
-                }
+                self.text_times(&row.tally)?;
                 writeln!(self.out, ";; count: {}", row.tally.count)?;
                 writeln!(
                     self.out,
@@ -164,6 +142,27 @@ impl<W: Write> RowWriter<W> {
                 )
             }
         }
+    }
+
+    /// The `;; record times` / `;; zone times` header lines of a text block.
+    fn text_times(&mut self, tally: &hark_record::Tally) -> std::io::Result<()> {
+        if let Some(seen) = tally.seen {
+            writeln!(
+                self.out,
+                ";; record times: {} .. {}",
+                format_time(seen.first),
+                format_time(seen.last)
+            )?;
+        }
+        if let Some(zone) = tally.zone_seen {
+            writeln!(
+                self.out,
+                ";;   zone times: {} .. {}",
+                format_time(zone.first),
+                format_time(zone.last)
+            )?;
+        }
+        Ok(())
     }
 
     fn csv_record(&mut self, fields: &[&str], obj: &Map<String, Value>) -> std::io::Result<()> {

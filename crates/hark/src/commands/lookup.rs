@@ -4,7 +4,9 @@ use crate::cli::{LookupArgs, LookupCommand, RdataCommand};
 use crate::output::RowWriter;
 use anyhow::{bail, Context};
 use hark_dns::RrType;
-use hark_store::{IpRange, NamePattern, NegativeQuery, RdataMatch, RdataQuery, RrsetQuery, Store};
+use hark_store::{
+    IpRange, NamePattern, NegativeQuery, RdataMatch, RdataQuery, Row, RrsetQuery, Store, StoreError,
+};
 use std::io::Write;
 use std::ops::ControlFlow;
 
@@ -81,47 +83,42 @@ pub fn run(store: &dyn Store, what: &LookupCommand, out: &mut dyn Write) -> anyh
                 qtype: parse_rrtype(parts.get(1))?,
                 fence: crate::times::fence(common, now)?,
             };
-            let mut writer = RowWriter::new(std::io::BufWriter::new(out), common.format());
-            let limit = common.limit;
-            let mut shown = 0u64;
-            let mut failure = None;
-            store.negatives(&query, &mut |row| {
-                if limit > 0 && shown >= limit {
-                    return ControlFlow::Break(());
-                }
-                shown += 1;
-                match writer.negative(&row) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(err) => {
-                        failure = Some(err);
-                        ControlFlow::Break(())
-                    }
-                }
-            })?;
-            report_count(shown, limit);
-            finish_output(failure, writer.flush())
+            print_limited(
+                common,
+                out,
+                |visit| store.negatives(&query, visit),
+                |writer, row| writer.negative(row),
+            )
         }
     }
 }
-
-type Visitor<'a> = dyn FnMut(hark_store::Row) -> ControlFlow<()> + 'a;
 
 /// Streams rows from `lookup` through a writer, honouring the limit.
 fn print_rows(
     common: &LookupArgs,
     out: &mut dyn Write,
-    lookup: impl FnOnce(&mut Visitor<'_>) -> Result<(), hark_store::StoreError>,
+    lookup: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError>,
+) -> anyhow::Result<()> {
+    print_limited(common, out, lookup, |writer, row| writer.row(row))
+}
+
+/// Streams items from `lookup`, printing each with `print`, stopping at the limit.
+fn print_limited<T>(
+    common: &LookupArgs,
+    out: &mut dyn Write,
+    lookup: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), StoreError>,
+    mut print: impl FnMut(&mut RowWriter<std::io::BufWriter<&mut dyn Write>>, &T) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     let mut writer = RowWriter::new(std::io::BufWriter::new(out), common.format());
     let limit = common.limit;
     let mut shown = 0u64;
     let mut failure = None;
-    lookup(&mut |row| {
+    lookup(&mut |item| {
         if limit > 0 && shown >= limit {
             return ControlFlow::Break(());
         }
         shown += 1;
-        match writer.row(&row) {
+        match print(&mut writer, &item) {
             Ok(()) => ControlFlow::Continue(()),
             Err(err) => {
                 failure = Some(err);
