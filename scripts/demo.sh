@@ -22,17 +22,24 @@ fi
 run() { echo; echo "\$ hark $*"; "$hark" --db "$db" "$@"; }
 run ingest "$sample"
 run stats
-domain=$("$hark" --db "$db" export | python3 -c '
+# Pick examples from the data itself: the busiest www name, its address, and the busiest
+# CNAME target zone.
+read -r www address cdn < <("$hark" --db "$db" export | python3 -c '
 import json, sys, collections
-c = collections.Counter()
+www, cdn = collections.Counter(), collections.Counter()
+address = {}
 for line in sys.stdin:
     r = json.loads(line)
-    if r["rrtype"] == "A":
-        c[".".join(r["rrname"].rstrip(".").split(".")[-2:])] += r["count"]
-print(c.most_common(1)[0][0])')
-run lookup rrset "www.$domain/A" --limit 3
+    if r["rrtype"] == "A" and r["rrname"].startswith("www."):
+        www[r["rrname"]] += r["count"]
+        address.setdefault(r["rrname"], r["rdata"])
+    if r["rrtype"] == "CNAME":
+        cdn[".".join(r["rdata"].rstrip(".").split(".")[-2:])] += r["count"]
+name = www.most_common(1)[0][0]
+print(name, address[name], cdn.most_common(1)[0][0])')
+domain=${www#www.}
+run lookup rrset "$www" --limit 3
 run lookup rrset "*.$domain" --limit 5 --format csv
-address=$("$hark" --db "$db" lookup rrset "www.$domain/A" --json --limit 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["rdata"])')
 run lookup rdata ip "${address%.*}.0/24" --limit 5
-run lookup rdata name "*.cdn.net" --limit 3 --json
-run lookup negative "*.$domain" --limit 3
+run lookup rdata name "*.$cdn" --limit 3 --json
+run lookup negative "*.${domain%.}" --limit 3

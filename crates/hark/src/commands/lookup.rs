@@ -127,8 +127,9 @@ fn print_limited<T>(
         }
     })
     .context("lookup failed")?;
+    finish_output(failure, writer.flush())?;
     report_count(shown, limit);
-    finish_output(failure, writer.flush())
+    Ok(())
 }
 
 fn report_count(shown: u64, limit: u64) {
