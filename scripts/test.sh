@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+source scripts/setup-test-clients.sh
 [ -d ../shared/fixtures ] || echo "warning: ../shared/fixtures is missing; tests that need it are skipped (and fail under CI=true)" >&2
 
 echo "== cargo fmt --check"

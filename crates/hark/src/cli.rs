@@ -64,6 +64,19 @@ pub enum Command {
         format: ImportCommand,
     },
 
+    /// Serve the store over HTTP: the DNSDB API v2 (dnsdbq, dnsdb2) and the CIRCL pDNS API (pypdns).
+    ///
+    /// DNSDB clients send their key in `X-API-Key`; CIRCL clients use HTTP Basic auth with the
+    /// key's name as user and the key as password. Without --keys the server only starts on a
+    /// loopback address, and only with --no-auth.
+    ///
+    /// Examples:
+    ///   hark serve --listen 127.0.0.1:8080 --no-auth
+    ///   hark serve --listen 0.0.0.0:443 --keys /etc/hark/keys
+    ///   DNSDB_SERVER=http://127.0.0.1:8080 DNSDB_API_KEY=x dnsdbq -r www.example.com
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
+
     /// Show what the store holds: rows, names, rows per type, negative rows, disk size.
     Stats {
         /// Print JSON instead of text.
@@ -104,6 +117,38 @@ pub struct IngestArgs {
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// Flags of `hark serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+
+    /// Keys file: one `NAME:KEY` (or `NAME:sha256:HEX`) a line, `#` comments.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_auth")]
+    pub keys: Option<PathBuf>,
+
+    /// Serve without keys; allowed only on a loopback address.
+    #[arg(long)]
+    pub no_auth: bool,
+
+    /// The `origin` URI put on every CIRCL/COF record.
+    #[arg(long, default_value = "hark", value_name = "URI")]
+    pub origin: String,
+
+    /// Time limit of one query, in seconds; the answer then ends with a failure.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub query_timeout: u64,
+
+    /// Most results one query returns (what `limit=0` asks for).
+    #[arg(long, default_value_t = hark_server::DEFAULT_RESULTS_MAX, value_name = "N")]
+    pub results_max: u64,
+
+    /// Highest `offset` a query may use (416 above it).
+    #[arg(long, default_value_t = hark_server::DEFAULT_OFFSET_MAX, value_name = "N")]
+    pub offset_max: u64,
 }
 
 /// `hark import` formats.

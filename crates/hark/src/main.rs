@@ -1,7 +1,7 @@
 //! `hark`: the command-line face of the hark passive DNS system.
 //!
 //! Subcommands wire the library crates together: `ingest` (captures → store), `import cof`,
-//! `export`, `lookup` and `stats`. This crate holds no business logic and is the only user of
+//! `export`, `lookup`, `serve` and `stats`. This crate holds no business logic and is the only user of
 //! `anyhow` and of the concrete storage engine.
 
 mod cli;
@@ -53,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => commands::import::run(&store, files, *force, *cache_mb),
         Command::Export => commands::export::run(&store, &mut stdout.lock()),
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
+        Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), args),
         Command::Stats { json } => commands::stats::run(&store, &dir, *json),
     }
 }

@@ -2,7 +2,6 @@
 
 use crate::cli::Format;
 use crate::times::format_time;
-use hark_dns::{name, rdata};
 use hark_record::rcode;
 use hark_store::{NegativeRow, Row};
 use serde_json::{json, Map, Value};
@@ -10,35 +9,12 @@ use std::io::Write;
 
 /// The presentation form of a canonical name (trailing dot, escapes).
 pub fn name_text(wire: &[u8]) -> String {
-    let mut out = String::new();
-    if name::to_presentation(wire, &mut out).is_err() {
-        out = format!("<bad name {}>", wire.len());
-    }
-    out
+    hark_server::cof::name_text(wire)
 }
 
 /// The COF object of one RR row: rrname, rrtype, rdata (a string), times, count, bailiwick.
 pub fn cof_object(row: &Row) -> Map<String, Value> {
-    let parts = row.key.parts();
-    let mut rdata_text = String::new();
-    rdata::to_presentation(parts.rrtype, parts.rdata, &mut rdata_text);
-    let mut obj = Map::new();
-    obj.insert("rrname".into(), name_text(parts.rrname).into());
-    obj.insert("rrtype".into(), parts.rrtype.to_string().into());
-    obj.insert("rdata".into(), rdata_text.into());
-    if let Some(seen) = row.tally.seen {
-        obj.insert("time_first".into(), seen.first.into());
-        obj.insert("time_last".into(), seen.last.into());
-    }
-    if let Some(zone) = row.tally.zone_seen {
-        obj.insert("zone_time_first".into(), zone.first.into());
-        obj.insert("zone_time_last".into(), zone.last.into());
-    }
-    obj.insert("count".into(), row.tally.count.into());
-    if let Some(bailiwick) = parts.bailiwick {
-        obj.insert("bailiwick".into(), name_text(bailiwick).into());
-    }
-    obj
+    hark_server::cof::object(row, &hark_server::cof::Style::EXPORT)
 }
 
 /// Writes rows in one format, keeping what a format needs between rows (the CSV header).

@@ -4,6 +4,7 @@ pub mod export;
 pub mod import;
 pub mod ingest;
 pub mod lookup;
+pub mod serve;
 pub mod stats;
 
 /// Hashes a file's content (BLAKE3), so the same content is recognised under any name.

@@ -1,0 +1,88 @@
+//! `hark serve`: the DNSDB API v2 and CIRCL pDNS API over the store.
+
+use crate::cli::ServeArgs;
+use anyhow::{bail, Context};
+use hark_server::auth::Keys;
+use hark_server::{params::Limits, AppState, Config};
+use hark_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Checks the flags, then serves until SIGINT or SIGTERM.
+pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
+    let keys = match (&args.keys, args.no_auth) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the keys file {}", path.display()))?;
+            let keys =
+                Keys::parse(&text).with_context(|| format!("bad keys file {}", path.display()))?;
+            if keys.is_empty() {
+                bail!("the keys file {} holds no keys", path.display());
+            }
+            Some(keys)
+        }
+        (None, true) if args.listen.ip().is_loopback() => None,
+        (None, true) => bail!(
+            "--no-auth is allowed only on a loopback address, not {}: give --keys FILE",
+            args.listen
+        ),
+        (None, false) => bail!(
+            "no keys: give --keys FILE (lines of NAME:KEY), or --no-auth on a loopback address"
+        ),
+    };
+    if args.query_timeout == 0 {
+        bail!("--query-timeout must be at least 1 second");
+    }
+    let config = Config {
+        keys,
+        origin: args.origin.clone(),
+        query_timeout: Duration::from_secs(args.query_timeout),
+        limits: Limits {
+            results_max: args.results_max.max(1),
+            offset_max: args.offset_max,
+        },
+    };
+    let state = AppState {
+        store,
+        config: Arc::new(config),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let local = listener.local_addr().context("listening address")?;
+        eprintln!("hark: serving DNSDB API v2 on http://{local}/dnsdb/v2 and CIRCL pDNS on http://{local}/pdns/query");
+        hark_server::serve(listener, state, shutdown_signal())
+            .await
+            .context("server failed")
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    eprintln!("hark: shutting down");
+}

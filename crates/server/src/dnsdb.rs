@@ -1,0 +1,401 @@
+//! The DNSDB API v2 face, under `/dnsdb/v2`.
+//!
+//! | path | answer |
+//! |---|---|
+//! | `lookup/rrset/name/{owner}[/{rrtype}[/{bailiwick}]]` | rows by owner name, wildcards allowed |
+//! | `lookup/rrset/raw/{hex}[/{rrtype}]` | rows by wire-format owner name |
+//! | `lookup/rdata/name/{name}[/{rrtype}]` | rows whose rdata names `name` |
+//! | `lookup/rdata/ip/{ip, net,pfx or lo-hi}[/{A,AAAA,ANY}]` | A/AAAA rows in the range |
+//! | `lookup/rdata/raw/{hex}[/{rrtype}]` | rows with exactly this rdata |
+//! | `summarize/...` | the same paths, one object: count, num_results, times |
+//! | `rate_limit`, `ping` | one JSON document |
+//!
+//! Lookups answer in SAF ([`crate::saf`]): one object per stored row (rdata as a one-element
+//! array), `limited` when more rows than the limit matched, `failed` on a time-out or a store
+//! failure. Each object is built by [`crate::cof::object`].
+
+use crate::cof::{self, Style};
+use crate::lookup::{Lookup, TypeFilter};
+use crate::params::{split_path, Limits, Params};
+use crate::stream::{spawn_lines, LineSink};
+use crate::{auth, saf, ApiError, AppState};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hark_store::{IpRange, NamePattern, RdataMatch, RdataQuery, Row, RrsetQuery, TimeFence};
+use serde_json::{json, Map, Value};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// The route prefix.
+pub const PREFIX: &str = "/dnsdb/v2/";
+
+/// The media type of SAF answers.
+const NDJSON: &str = "application/x-ndjson";
+
+/// Lookup or summarize.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verb {
+    Lookup,
+    Summarize,
+}
+
+/// Answers every request under `/dnsdb/v2/`.
+pub async fn handle(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let uri = request.uri();
+    let rest = uri.path().strip_prefix(PREFIX).ok_or(ApiError::NotFound)?;
+    let segments = split_path(rest)?;
+    let first = segments.first().map(String::as_str).unwrap_or_default();
+    if first == "ping" && segments.len() == 1 {
+        return Ok(json_document(&json!({"ping": "ok"})));
+    }
+    let config = &state.config;
+    auth::require_api_key(config.keys.as_ref(), request.headers())?;
+    let verb = match first {
+        "rate_limit" if segments.len() == 1 => return Ok(rate_limit(&config.limits)),
+        "lookup" => Verb::Lookup,
+        "summarize" => Verb::Summarize,
+        "regex" | "glob" => return Err(ApiError::NotImplemented("flex search")),
+        _ => return Err(ApiError::NotFound),
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let params = Params::parse(uri.query(), now)?;
+    let (lookup, filter) = parse_lookup(segments.get(1..).unwrap_or_default(), params.fence)?;
+    let limit = config.limits.limit(params.limit);
+    let deadline = tokio::time::Instant::now() + config.query_timeout;
+    let timeout_line = Some(Bytes::from(saf::failed("query time limit reached")));
+    let head = Some(Bytes::from_static(saf::BEGIN));
+    let store = Arc::clone(&state.store);
+    let body = match verb {
+        Verb::Lookup => {
+            let offset = config.limits.offset(params.offset)?;
+            let style = Style::dnsdb(lookup.is_rrset(), params.humantime);
+            spawn_lines(deadline, head, timeout_line, move |sink| {
+                let mut emit = |row: &Row, sink: &mut LineSink| {
+                    saf::push_obj(cof::object(row, &style), sink.buffer());
+                };
+                stream_lookup(
+                    sink,
+                    |visit| lookup.run(&*store, filter, visit),
+                    offset,
+                    limit,
+                    &mut emit,
+                );
+            })
+        }
+        Verb::Summarize => spawn_lines(deadline, head, timeout_line, move |sink| {
+            summarize(
+                sink,
+                &lookup,
+                filter,
+                &*store,
+                limit,
+                params.max_count,
+                params.humantime,
+            )
+        }),
+    };
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+    Ok(response)
+}
+
+/// A one-line JSON document (ping, rate_limit).
+fn json_document(value: &Value) -> Response {
+    let mut text = value.to_string();
+    text.push('\n');
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// `rate_limit`: the key's limits. Request quotas are not enforced yet, so they read as
+/// unlimited, and there is no burst window: dnsdbq asserts that `burst_size` and
+/// `burst_window` are integers when present, so they are left out.
+fn rate_limit(limits: &Limits) -> Response {
+    json_document(&json!({"rate": {
+        "reset": "n/a",
+        "limit": "unlimited",
+        "remaining": "n/a",
+        "results_max": limits.results_max,
+        "offset_max": limits.offset_max,
+    }}))
+}
+
+/// Parses `rrset/...` or `rdata/...` (the segments after the verb).
+fn parse_lookup(segments: &[String], fence: TimeFence) -> Result<(Lookup, TypeFilter), ApiError> {
+    let text = |index: usize| segments.get(index).map(String::as_str);
+    let (Some(kind), Some(by)) = (text(0), text(1)) else {
+        return Err(ApiError::NotFound);
+    };
+    let value = match text(2) {
+        Some(v) if !v.is_empty() => v,
+        _ => {
+            return Err(ApiError::BadRequest(format!(
+                "{kind}/{by}: the value to look up is missing"
+            )))
+        }
+    };
+    let max_segments = if (kind, by) == ("rrset", "name") {
+        5
+    } else {
+        4
+    };
+    if segments.len() > max_segments {
+        return Err(ApiError::BadRequest(format!(
+            "{kind}/{by}: too many path segments"
+        )));
+    }
+    let type_text = text(3);
+    match (kind, by) {
+        ("rrset", "name") | ("rrset", "raw") => {
+            let name = if by == "name" {
+                NamePattern::parse(value).map_err(|err| ApiError::BadRequest(err.to_string()))?
+            } else {
+                NamePattern::Exact(raw_name(value)?)
+            };
+            let bailiwick = match text(4) {
+                Some(b) if !b.is_empty() => Some(
+                    hark_dns::name::from_presentation(b)
+                        .map_err(|err| ApiError::BadRequest(format!("bailiwick {b:?}: {err}")))?,
+                ),
+                _ => None,
+            };
+            let filter = TypeFilter::parse(type_text)?;
+            let query = RrsetQuery {
+                name,
+                rrtype: filter.store_type(),
+                bailiwick,
+                fence,
+            };
+            Ok((Lookup::Rrset(query), filter))
+        }
+        ("rdata", "name") | ("rdata", "raw") => {
+            let filter = TypeFilter::parse(type_text)?;
+            let rdata = if by == "name" {
+                RdataMatch::Name(
+                    NamePattern::parse(value)
+                        .map_err(|err| ApiError::BadRequest(err.to_string()))?,
+                )
+            } else {
+                RdataMatch::Raw(hex(value)?)
+            };
+            let query = RdataQuery {
+                rdata,
+                rrtype: filter.store_type(),
+                fence,
+            };
+            Ok((Lookup::Rdata(query), filter))
+        }
+        ("rdata", "ip") => {
+            let range =
+                IpRange::parse(value).map_err(|err| ApiError::BadRequest(err.to_string()))?;
+            match type_text.map(str::trim) {
+                None | Some("") => {}
+                Some(t)
+                    if ["A", "AAAA", "ANY"]
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(t)) => {}
+                Some(t) => {
+                    return Err(ApiError::BadRequest(format!(
+                        "rdata/ip takes the type A, AAAA or ANY, not {t:?}"
+                    )))
+                }
+            }
+            let query = RdataQuery {
+                rrtype: Some(range.rrtype()),
+                rdata: RdataMatch::Ip(range),
+                fence,
+            };
+            Ok((Lookup::Rdata(query), TypeFilter::All))
+        }
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Decodes hex digits.
+fn hex(text: &str) -> Result<Vec<u8>, ApiError> {
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(text.trim().as_bytes())
+        .map_err(|_| ApiError::BadRequest(format!("{text:?} is not an even number of hex digits")))
+}
+
+/// A wire-format owner name given in hex, made canonical (lowercase).
+fn raw_name(text: &str) -> Result<Vec<u8>, ApiError> {
+    let wire = hex(text)?;
+    let mut presentation = String::new();
+    hark_dns::name::to_presentation(&wire, &mut presentation).map_err(|err| {
+        ApiError::BadRequest(format!("{text:?} is not a wire-format name: {err}"))
+    })?;
+    hark_dns::name::from_presentation(&presentation)
+        .map_err(|err| ApiError::BadRequest(format!("{text:?} is not a usable name: {err}")))
+}
+
+/// How a streamed answer ended.
+enum End {
+    Succeeded,
+    Limited,
+    TimedOut,
+    Gone,
+}
+
+/// Streams a lookup as SAF (after the `begin` line the body sends): rows `offset..offset+limit`, then the terminator. Shared
+/// with nothing else, but kept apart from the handler so the framing reads in one place.
+fn stream_lookup(
+    sink: &mut LineSink,
+    run: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
+    offset: u64,
+    limit: u64,
+    emit: &mut dyn FnMut(&Row, &mut LineSink),
+) {
+    let mut skipped = 0u64;
+    let mut emitted = 0u64;
+    let mut end = End::Succeeded;
+    let result = run(&mut |row| {
+        if sink.timed_out() {
+            end = End::TimedOut;
+            return ControlFlow::Break(());
+        }
+        if skipped < offset {
+            skipped += 1;
+            return ControlFlow::Continue(());
+        }
+        if emitted >= limit {
+            end = End::Limited;
+            return ControlFlow::Break(());
+        }
+        emitted += 1;
+        emit(&row, sink);
+        let flow = sink.flush_if_full();
+        if flow.is_break() {
+            end = End::Gone;
+        }
+        flow
+    });
+    finish(sink, result, end);
+}
+
+/// Writes the terminator for how a stream ended.
+fn finish(sink: &mut LineSink, result: Result<(), hark_store::StoreError>, end: End) {
+    match (result, end) {
+        (_, End::Gone) => {}
+        (Err(err), _) => {
+            tracing::error!(error = %err, "lookup failed part-way");
+            sink.end(&saf::failed("internal error"));
+        }
+        (Ok(()), End::TimedOut) => sink.end(&saf::failed("query time limit reached")),
+        (Ok(()), End::Limited) => sink.end(saf::LIMITED),
+        (Ok(()), End::Succeeded) => sink.end(saf::SUCCEEDED),
+    }
+}
+
+/// Streams a summarize answer (after `begin`): one object (when anything matched), then the terminator.
+fn summarize(
+    sink: &mut LineSink,
+    lookup: &Lookup,
+    filter: TypeFilter,
+    store: &dyn hark_store::Store,
+    limit: u64,
+    max_count: Option<u64>,
+    humantime: bool,
+) {
+    let mut count = 0u64;
+    let mut results = 0u64;
+    let mut seen: Option<(i64, i64)> = None;
+    let mut zone: Option<(i64, i64)> = None;
+    let mut end = End::Succeeded;
+    let widen = |span: &mut Option<(i64, i64)>, first: i64, last: i64| {
+        *span = Some(match *span {
+            Some((a, b)) => (a.min(first), b.max(last)),
+            None => (first, last),
+        });
+    };
+    let result = lookup.run(store, filter, &mut |row| {
+        if sink.timed_out() {
+            end = End::TimedOut;
+            return ControlFlow::Break(());
+        }
+        if sink.is_closed() {
+            end = End::Gone;
+            return ControlFlow::Break(());
+        }
+        if results >= limit {
+            end = End::Limited;
+            return ControlFlow::Break(());
+        }
+        if max_count.is_some_and(|max| count >= max) {
+            return ControlFlow::Break(());
+        }
+        results += 1;
+        count = count.saturating_add(row.tally.count);
+        if let Some(s) = row.tally.seen {
+            widen(&mut seen, s.first, s.last);
+        }
+        if let Some(z) = row.tally.zone_seen {
+            widen(&mut zone, z.first, z.last);
+        }
+        ControlFlow::Continue(())
+    });
+    if results > 0 && matches!(end, End::Succeeded | End::Limited) {
+        let mut obj = Map::new();
+        obj.insert("count".into(), count.into());
+        obj.insert("num_results".into(), results.into());
+        let time = |t| cof::time_value(t, humantime);
+        if let Some((first, last)) = seen {
+            obj.insert("time_first".into(), time(first));
+            obj.insert("time_last".into(), time(last));
+        }
+        if let Some((first, last)) = zone {
+            obj.insert("zone_time_first".into(), time(first));
+            obj.insert("zone_time_last".into(), time(last));
+        }
+        saf::push_obj(obj, sink.buffer());
+    }
+    finish(sink, result, end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn lookup_paths() {
+        let fence = TimeFence::default();
+        let (lookup, filter) =
+            parse_lookup(&strings(&["rrset", "name", "*.example.com", "A"]), fence).expect("ok");
+        assert!(lookup.is_rrset());
+        assert_eq!(filter, TypeFilter::Only(hark_dns::RrType::A));
+        let (lookup, _) = parse_lookup(
+            &strings(&["rrset", "raw", "074558414d504c4503636f6d00"]),
+            fence,
+        )
+        .expect("ok");
+        assert_eq!(
+            lookup,
+            Lookup::Rrset(RrsetQuery {
+                name: NamePattern::Exact(b"\x07example\x03com\x00".to_vec()),
+                rrtype: None,
+                bailiwick: None,
+                fence,
+            })
+        );
+        assert!(parse_lookup(&strings(&["rdata", "ip", "10.0.0.0,8", "MX"]), fence).is_err());
+        assert!(parse_lookup(&strings(&["rdata", "ip", "10.0.0.0,8", "aaaa"]), fence).is_ok());
+        assert!(parse_lookup(&strings(&["rrset", "name", ""]), fence).is_err());
+        assert!(parse_lookup(&strings(&["rrset", "name", "a", "A", "b", "c"]), fence).is_err());
+        assert!(matches!(
+            parse_lookup(&strings(&["rrset", "bogus", "a"]), fence),
+            Err(ApiError::NotFound)
+        ));
+    }
+}

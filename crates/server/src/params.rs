@@ -1,0 +1,223 @@
+//! Reading requests: path segments and query parameters, as DNSDB clients send them.
+//!
+//! Path segments are percent-decoded once, after splitting the raw path on `/`, so `%2F`
+//! inside an owner name stays inside its segment, and `%2A`, `%3A`, `%2C` become `*`, `:`, `,`.
+//! A malformed escape, a segment that is not UTF-8, or a `.`/`..` segment is a 400.
+
+use crate::ApiError;
+use hark_store::TimeFence;
+
+/// Longest request target (path and query) served; longer ones get 414.
+pub const MAX_TARGET_BYTES: usize = 8 * 1024;
+
+/// Decodes `%XX` escapes; `plus_is_space` for query strings (form encoding).
+pub fn percent_decode(text: &str, plus_is_space: bool) -> Result<String, ApiError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        match byte {
+            b'%' => {
+                let hex = bytes
+                    .get(index + 1..index + 3)
+                    .ok_or_else(|| bad_escape(text))?;
+                let decoded = data_encoding::HEXUPPER_PERMISSIVE
+                    .decode(hex)
+                    .map_err(|_| bad_escape(text))?;
+                out.extend_from_slice(&decoded);
+                index += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                index += 1;
+            }
+            other => {
+                out.push(other);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8(out)
+        .map_err(|_| ApiError::BadRequest(format!("{text:?} does not decode to UTF-8")))
+}
+
+fn bad_escape(text: &str) -> ApiError {
+    ApiError::BadRequest(format!("malformed percent-encoding in {text:?}"))
+}
+
+/// Splits a raw path (after the route's prefix) on `/` and decodes each segment.
+pub fn split_path(raw: &str) -> Result<Vec<String>, ApiError> {
+    raw.split('/')
+        .map(|segment| {
+            let decoded = percent_decode(segment, false)?;
+            if decoded == "." || decoded == ".." {
+                return Err(ApiError::BadRequest(
+                    "`.` and `..` are not path segments here".into(),
+                ));
+            }
+            Ok(decoded)
+        })
+        .collect()
+}
+
+/// A DNSDB boolean in any spelling clients send: t/f, true/false in any case, 1/0.
+pub fn parse_bool(name: &str, text: &str) -> Result<bool, ApiError> {
+    match text.to_ascii_lowercase().as_str() {
+        "t" | "true" | "1" | "y" | "yes" => Ok(true),
+        "f" | "false" | "0" | "n" | "no" => Ok(false),
+        _ => Err(ApiError::BadRequest(format!(
+            "{name}={text:?}: expected true or false"
+        ))),
+    }
+}
+
+/// The query parameters hark reads; the rest (swclient, version, id...) are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Params {
+    /// Time fences, relative values already resolved against now.
+    pub fence: TimeFence,
+    /// `limit`, as given.
+    pub limit: Option<u64>,
+    /// `offset`, as given.
+    pub offset: Option<u64>,
+    /// `max_count` (summarize).
+    pub max_count: Option<u64>,
+    /// `aggr` (default true). hark keeps aggregated rows only, so false changes nothing.
+    pub aggr: bool,
+    /// `humantime`: RFC 3339 times.
+    pub humantime: bool,
+    /// `rrtype` (CIRCL route).
+    pub rrtype: Option<String>,
+}
+
+impl Params {
+    /// Reads a raw query string; `now` resolves negative (relative) times.
+    pub fn parse(query: Option<&str>, now: i64) -> Result<Params, ApiError> {
+        let mut params = Params {
+            aggr: true,
+            ..Params::default()
+        };
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = percent_decode(name, true)?;
+            let value = percent_decode(value, true)?;
+            let time = || -> Result<Option<i64>, ApiError> {
+                let t: i64 = value.trim().parse().map_err(|_| {
+                    ApiError::BadRequest(format!(
+                        "{name}={value:?}: expected epoch seconds, or negative seconds before now"
+                    ))
+                })?;
+                Ok(Some(if t < 0 { now.saturating_add(t) } else { t }))
+            };
+            let count = || -> Result<Option<u64>, ApiError> {
+                value.trim().parse().map(Some).map_err(|_| {
+                    ApiError::BadRequest(format!("{name}={value:?}: expected a whole number"))
+                })
+            };
+            match name.as_str() {
+                "time_first_before" => params.fence.first_before = time()?,
+                "time_first_after" => params.fence.first_after = time()?,
+                "time_last_before" => params.fence.last_before = time()?,
+                "time_last_after" => params.fence.last_after = time()?,
+                "limit" => params.limit = count()?,
+                "offset" => params.offset = count()?,
+                "max_count" => params.max_count = count()?,
+                "aggr" => params.aggr = parse_bool(&name, &value)?,
+                "humantime" => params.humantime = parse_bool(&name, &value)?,
+                "rrtype" => params.rrtype = Some(value),
+                _ => {}
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// What a key may ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most results one query returns (`limit=0` asks for this many).
+    pub results_max: u64,
+    /// Highest `offset` allowed.
+    pub offset_max: u64,
+}
+
+/// DNSDB's default `limit`.
+pub const DEFAULT_LIMIT: u64 = 10_000;
+
+impl Limits {
+    /// The limit to apply: the default when absent, the maximum for 0, clamped to it.
+    pub fn limit(&self, asked: Option<u64>) -> u64 {
+        match asked {
+            None => DEFAULT_LIMIT.min(self.results_max),
+            Some(0) => self.results_max,
+            Some(n) => n.min(self.results_max),
+        }
+    }
+
+    /// The offset to apply, or 416 past the maximum.
+    pub fn offset(&self, asked: Option<u64>) -> Result<u64, ApiError> {
+        match asked {
+            Some(offset) if offset > self.offset_max => Err(ApiError::OffsetTooLarge {
+                offset,
+                max: self.offset_max,
+            }),
+            other => Ok(other.unwrap_or(0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_decode_once() {
+        assert_eq!(
+            split_path("rrset/name/%2A.example.com/A").expect("ok"),
+            ["rrset", "name", "*.example.com", "A"]
+        );
+        assert_eq!(
+            split_path("ip/2001%3Adb8%3A%3A%2C32").expect("ok"),
+            ["ip", "2001:db8::,32"]
+        );
+        assert_eq!(split_path("a%2Fb/%252A").expect("ok"), ["a/b", "%2A"]);
+        assert!(split_path("a/%zz").is_err());
+        assert!(split_path("a/%4").is_err());
+        assert!(split_path("a/%ff").is_err());
+        assert!(split_path("a/../b").is_err());
+        assert!(split_path("a/%2e%2E/b").is_err());
+    }
+
+    #[test]
+    fn params_in_every_spelling() {
+        let p = Params::parse(
+            Some("swclient=dnsdbq&aggr=f&humantime=True&limit=5&time_last_after=-100&time_first_before=1700000000"),
+            1_000,
+        )
+        .expect("ok");
+        assert!(!p.aggr);
+        assert!(p.humantime);
+        assert_eq!(p.limit, Some(5));
+        assert_eq!(p.fence.last_after, Some(900));
+        assert_eq!(p.fence.first_before, Some(1_700_000_000));
+        for (text, value) in [("t", true), ("False", false), ("1", true), ("0", false)] {
+            assert_eq!(parse_bool("aggr", text).expect("bool"), value);
+        }
+        assert!(Params::parse(Some("limit=-1"), 0).is_err());
+        assert!(Params::parse(Some("humantime=maybe"), 0).is_err());
+    }
+
+    #[test]
+    fn limits_clamp() {
+        let limits = Limits {
+            results_max: 100,
+            offset_max: 10,
+        };
+        assert_eq!(limits.limit(None), 100);
+        assert_eq!(limits.limit(Some(0)), 100);
+        assert_eq!(limits.limit(Some(7)), 7);
+        assert_eq!(limits.limit(Some(1_000)), 100);
+        assert_eq!(limits.offset(Some(10)).expect("ok"), 10);
+        assert!(limits.offset(Some(11)).is_err());
+    }
+}

@@ -1,0 +1,15 @@
+# Sourced by scripts/test.sh: installs the real API clients that the end-to-end tests run
+# against `hark serve`, each only when missing: Debian's dnsdbq, and the dnsdb2 and pypdns Python
+# packages in a venv at target/venv.
+if ! command -v dnsdbq >/dev/null; then
+  echo "== installing dnsdbq"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsdbq >/dev/null; } \
+    || echo "warning: could not install dnsdbq; its tests are skipped (and fail under CI=true)" >&2
+fi
+if ! target/venv/bin/python -c 'import dnsdb2, pypdns' 2>/dev/null; then
+  echo "== making the Python venv target/venv (dnsdb2, pypdns)"
+  python3 -c 'import venv, ensurepip' 2>/dev/null || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; }
+  { python3 -m venv target/venv && target/venv/bin/pip install -q --disable-pip-version-check dnsdb2 pypdns; } \
+    || echo "warning: could not make target/venv; the Python client tests are skipped (and fail under CI=true)" >&2
+fi
