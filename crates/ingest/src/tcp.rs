@@ -321,6 +321,9 @@ impl Stream {
 pub struct TcpReassembler {
     config: TcpConfig,
     streams: HashMap<FlowKey, Stream>,
+    /// Connections displaced by a new SYN on the same addresses and ports while still open:
+    /// their last segments may still come, told apart by sequence number.
+    displaced: HashMap<FlowKey, Stream>,
     clock: u64,
     bytes: usize,
     next_sweep: i64,
@@ -336,6 +339,7 @@ impl TcpReassembler {
                 ..config
             },
             streams: HashMap::new(),
+            displaced: HashMap::new(),
             clock: 0,
             bytes: 0,
             next_sweep: i64::MIN,
@@ -378,10 +382,13 @@ impl TcpReassembler {
                 .get(&key)
                 .is_some_and(|stream| stream.origin == Some(seq));
             if !repeated {
-                // A new connection on the same addresses and ports.
-                if let Some(mut old) = self.streams.remove(&key) {
-                    self.bytes -= old.bytes();
-                    old.close(Some(ts), &mut out);
+                // A new connection on the same addresses and ports. The old one may still
+                // have data in flight: keep it aside (one per flow) until it closes.
+                if let Some(old) = self.streams.remove(&key) {
+                    if let Some(mut older) = self.displaced.insert(key, old) {
+                        self.bytes -= older.bytes();
+                        older.close(Some(ts), &mut out);
+                    }
                 }
                 let mut stream = Stream::new(seq, true, now, self.clock, check_qr);
                 stream.origin = Some(seq);
@@ -389,6 +396,29 @@ impl TcpReassembler {
             }
         } else if segment.payload.is_empty() && !segment.fin && !segment.rst {
             return;
+        }
+        if !segment.syn && self.fits_displaced(&key, seq) {
+            if let Some(mut stream) = self.displaced.remove(&key) {
+                let before = stream.bytes();
+                stream.last_sec = now;
+                if !segment.payload.is_empty() {
+                    stream.data(
+                        seq,
+                        segment.payload,
+                        ts,
+                        self.config.max_stream_bytes,
+                        &mut out,
+                    );
+                }
+                if segment.fin || segment.rst {
+                    stream.close(Some(ts), &mut out);
+                    self.bytes -= before;
+                } else {
+                    self.bytes = self.bytes + stream.bytes() - before;
+                    self.displaced.insert(key, stream);
+                }
+                return;
+            }
         }
         let stream = match self.streams.get_mut(&key) {
             Some(stream) => stream,
@@ -429,6 +459,17 @@ impl TcpReassembler {
         }
     }
 
+    /// True when a segment at `seq` belongs to the displaced connection of `key` rather than
+    /// the current one: it fits the displaced stream's window and not the current one's.
+    fn fits_displaced(&self, key: &FlowKey, seq: u32) -> bool {
+        let window = i64::try_from(self.config.max_stream_bytes).unwrap_or(i64::MAX);
+        let near = |stream: &Stream| {
+            let rel = i64::from(seq.wrapping_sub(stream.next_seq) as i32);
+            (-window..=window).contains(&rel)
+        };
+        self.displaced.get(key).is_some_and(near) && !self.streams.get(key).is_some_and(near)
+    }
+
     /// The other side reset the connection: close the server-side stream `key`.
     pub fn reset(
         &mut self,
@@ -447,7 +488,12 @@ impl TcpReassembler {
     /// End of input: closes every stream, oldest first.
     pub fn finish(&mut self, stats: &mut ExtractStats, emit: &mut EmitFn<'_>) {
         let mut out = Out { stats, emit };
-        let mut streams: Vec<Stream> = self.streams.drain().map(|(_, s)| s).collect();
+        let mut streams: Vec<Stream> = self
+            .streams
+            .drain()
+            .chain(self.displaced.drain())
+            .map(|(_, s)| s)
+            .collect();
         streams.sort_by_key(|s| s.touched);
         for mut stream in streams {
             stream.close(None, &mut out);
@@ -458,6 +504,13 @@ impl TcpReassembler {
     fn insert(&mut self, key: FlowKey, stream: Stream, out: &mut Out<'_, '_>) {
         while self.streams.len() >= self.config.max_streams {
             self.evict(out);
+        }
+        if self.displaced.len() >= self.config.max_streams {
+            for (_, mut old) in self.displaced.drain() {
+                self.bytes -= old.bytes();
+                old.close(None, out);
+                out.stats.skips.add("tcp_streams_evicted");
+            }
         }
         out.stats.tcp_streams += 1;
         self.streams.insert(key, stream);
@@ -487,15 +540,22 @@ impl TcpReassembler {
     fn sweep(&mut self, now: i64, out: &mut Out<'_, '_>) {
         let timeout = i64::from(self.config.idle_timeout_secs);
         self.next_sweep = now.saturating_add((timeout / 4).max(1));
-        let Self { streams, bytes, .. } = self;
-        streams.retain(|_, stream| {
-            if stream.last_sec.saturating_add(timeout) >= now {
-                return true;
-            }
-            *bytes -= stream.bytes();
-            stream.close(None, out);
-            false
-        });
+        let Self {
+            streams,
+            displaced,
+            bytes,
+            ..
+        } = self;
+        for map in [streams, displaced] {
+            map.retain(|_, stream| {
+                if stream.last_sec.saturating_add(timeout) >= now {
+                    return true;
+                }
+                *bytes -= stream.bytes();
+                stream.close(None, out);
+                false
+            });
+        }
     }
 }
 
@@ -545,6 +605,34 @@ mod tests {
         }
         r.finish(&mut stats, &mut |m, _, _| got.push(m.to_vec()));
         (got, stats)
+    }
+
+    #[test]
+    fn two_connections_overlapping_on_one_flow_both_deliver() {
+        // Regression (ref2m benchmark file): a second SYN on the same addresses and ports
+        // arrived before the first connection's answer; that answer was lost as a hole.
+        let (a, b) = (msg(1, 40), msg(2, 50));
+        let syn = |seq| Segment {
+            syn: true,
+            ..seg(seq, &[])
+        };
+        let fin = |seq| Segment {
+            fin: true,
+            ..seg(seq, &[])
+        };
+        let (got, stats) = run(
+            TcpConfig::default(),
+            &[
+                syn(1_000),
+                syn(900_000_000),
+                seg(900_000_001, &b),
+                seg(1_001, &a),
+                fin(1_001 + a.len() as u32),
+                fin(900_000_001 + b.len() as u32),
+            ],
+        );
+        assert_eq!(got, vec![b[2..].to_vec(), a[2..].to_vec()]);
+        assert!(stats.skips.is_empty(), "{:?}", stats.skips);
     }
 
     #[test]
