@@ -1,7 +1,7 @@
 //! Measures how fast captures are read and turned into DNS messages.
 //!
 //! ```text
-//! cargo run --release -p hark-ingest --example extract_rate -- /tmp/hark-bench/ref2m.pcap
+//! cargo run --release -p hark-ingest --example extract_rate -- target/bench/ref-2000000.pcap
 //! ```
 //! Prints frames/s and messages/s for reading alone and for reading plus extraction,
 //! and the extractor's counters.
