@@ -13,3 +13,12 @@ if ! target/venv/bin/python -c 'import dnsdb2, pypdns' 2>/dev/null; then
   { python3 -m venv target/venv && target/venv/bin/pip install -q --disable-pip-version-check dnsdb2 pypdns; } \
     || echo "warning: could not make target/venv; the Python client tests are skipped (and fail under CI=true)" >&2
 fi
+# MISP's expansion modules: misp-modules itself without its many optional dependencies, plus
+# what farsight_passivedns and circl_passivedns import (pymisp; psutil for the package).
+if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c \
+  'import misp_modules.modules.expansion.farsight_passivedns, misp_modules.modules.expansion.circl_passivedns' 2>/dev/null; then
+  echo "== installing misp-modules in target/venv"
+  { target/venv/bin/pip install -q --disable-pip-version-check --no-deps misp-modules \
+      && target/venv/bin/pip install -q --disable-pip-version-check pymisp psutil; } \
+    || echo "warning: could not install misp-modules; its test is skipped (and fails under CI=true)" >&2
+fi

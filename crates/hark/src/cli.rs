@@ -70,6 +70,17 @@ pub enum Command {
     /// key's name as user and the key as password. Without --keys the server only starts on a
     /// loopback address, and only with --no-auth.
     ///
+    /// Keys file: one key a line, `NAME:KEY` or `NAME:sha256:HEX`, optionally followed by
+    /// `:` and the key's limits, comma-separated:
+    ///   limit=N          at most N queries per UTC day (resets at midnight UTC)
+    ///   burst=N/SECS     at most N queries in each SECS-second window
+    ///   results_max=N    most results per query (replaces --results-max)
+    ///   offset_max=N     highest offset (replaces --offset-max)
+    /// e.g. `carol:8d1c77aa:limit=1000,burst=10/60,results_max=100000,offset_max=30000`.
+    /// A query over the quota or the burst gets 429; lookups carry X-RateLimit-Limit,
+    /// X-RateLimit-Remaining and X-RateLimit-Reset, and /dnsdb/v2/rate_limit reports them.
+    /// Counters are kept in memory.
+    ///
     /// Examples:
     ///   hark serve --listen 127.0.0.1:8080 --no-auth
     ///   hark serve --listen 0.0.0.0:443 --keys /etc/hark/keys
@@ -126,7 +137,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: std::net::SocketAddr,
 
-    /// Keys file: one `NAME:KEY` (or `NAME:sha256:HEX`) a line, `#` comments.
+    /// Keys file: one `NAME:KEY` (or `NAME:sha256:HEX`) a line, optionally with
+    /// `:limit=N,burst=N/SECS,results_max=N,offset_max=N`; `#` comments.
     #[arg(long, value_name = "FILE", conflicts_with = "no_auth")]
     pub keys: Option<PathBuf>,
 

@@ -34,7 +34,10 @@ pub const MAX_PAGE: u64 = 10_000;
 /// Answers `GET /pdns/query/{q}`.
 pub async fn handle(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let config = &state.config;
-    auth::require_basic(config.keys.as_ref(), request.headers())?;
+    let caller = auth::require_basic(config.keys.as_ref(), request.headers())?;
+    let limits = caller
+        .as_ref()
+        .map_or(config.limits, |c| c.quota.limits(&config.limits));
     let uri = request.uri();
     let rest = uri.path().strip_prefix(PREFIX).ok_or(ApiError::NotFound)?;
     let q = split_path(rest)?.join("/");
@@ -47,7 +50,8 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         Some(t) => TypeFilter::parse(Some(t))?,
     };
     let lookup = parse_query(&q, filter, params.fence)?;
-    let limit = config.limits.limit(Some(params.limit.unwrap_or(0)));
+    let limit = limits.limit(Some(params.limit.unwrap_or(0)));
+    let rate = state.limiter.admit(caller.as_ref(), now)?;
     let page = header_number(headers, "dribble-paginate-count")?;
     let cursor = header_number(headers, "dribble-paginate-cursor")?.unwrap_or(0);
     let deadline = tokio::time::Instant::now() + config.query_timeout;
@@ -117,6 +121,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/x-ndjson"),
     );
+    rate.add_headers(response.headers_mut());
     Ok(response)
 }
 

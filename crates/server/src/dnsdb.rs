@@ -51,25 +51,36 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         return Ok(json_document(&json!({"ping": "ok"})));
     }
     let config = &state.config;
-    auth::require_api_key(config.keys.as_ref(), request.headers())?;
+    let caller = auth::require_api_key(config.keys.as_ref(), request.headers())?;
+    let now = jiff::Timestamp::now().as_second();
+    let limits = caller
+        .as_ref()
+        .map_or(config.limits, |c| c.quota.limits(&config.limits));
     let verb = match first {
-        "rate_limit" if segments.len() == 1 => return Ok(rate_limit(&config.limits)),
+        "rate_limit" if segments.len() == 1 => {
+            let status = state.limiter.status(caller.as_ref(), now);
+            let burst = caller.as_ref().and_then(|c| c.quota.burst);
+            return Ok(rate_limit(&limits, &status, burst));
+        }
         "lookup" => Verb::Lookup,
         "summarize" => Verb::Summarize,
         "regex" | "glob" => return Err(ApiError::NotImplemented("flex search")),
         _ => return Err(ApiError::NotFound),
     };
-    let now = jiff::Timestamp::now().as_second();
     let params = Params::parse(uri.query(), now)?;
     let (lookup, filter) = parse_lookup(segments.get(1..).unwrap_or_default(), params.fence)?;
-    let limit = config.limits.limit(params.limit);
+    let limit = limits.limit(params.limit);
+    let offset = match verb {
+        Verb::Lookup => limits.offset(params.offset)?,
+        Verb::Summarize => 0,
+    };
+    let rate = state.limiter.admit(caller.as_ref(), now)?;
     let deadline = tokio::time::Instant::now() + config.query_timeout;
     let timeout_line = Some(Bytes::from(saf::failed("query time limit reached")));
     let head = Some(Bytes::from_static(saf::BEGIN));
     let store = Arc::clone(&state.store);
     let body = match verb {
         Verb::Lookup => {
-            let offset = config.limits.offset(params.offset)?;
             let style = Style::dnsdb(lookup.is_rrset(), params.humantime);
             spawn_lines(deadline, head, timeout_line, move |sink| {
                 let mut emit = |row: &Row, sink: &mut LineSink| {
@@ -100,6 +111,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+    rate.add_headers(response.headers_mut());
     Ok(response)
 }
 
@@ -115,17 +127,30 @@ fn json_document(value: &Value) -> Response {
     response
 }
 
-/// `rate_limit`: the key's limits. Request quotas are not enforced yet, so they read as
-/// unlimited, and there is no burst window: dnsdbq asserts that `burst_size` and
-/// `burst_window` are integers when present, so they are left out.
-fn rate_limit(limits: &Limits) -> Response {
-    json_document(&json!({"rate": {
-        "reset": "n/a",
-        "limit": "unlimited",
-        "remaining": "n/a",
-        "results_max": limits.results_max,
-        "offset_max": limits.offset_max,
-    }}))
+/// `rate_limit`: the key's quota and limits. `burst_size` and `burst_window` are present
+/// only when the key has a burst limit: dnsdbq asserts that they are integers when present.
+fn rate_limit(limits: &Limits, status: &auth::RateStatus, burst: Option<auth::Burst>) -> Response {
+    let mut rate = Map::new();
+    let or_text = |value: Option<Value>, text: &str| value.unwrap_or_else(|| text.into());
+    rate.insert(
+        "reset".into(),
+        or_text(status.reset.map(Value::from), "n/a"),
+    );
+    rate.insert(
+        "limit".into(),
+        or_text(status.limit.map(Value::from), "unlimited"),
+    );
+    rate.insert(
+        "remaining".into(),
+        or_text(status.remaining.map(Value::from), "n/a"),
+    );
+    rate.insert("results_max".into(), limits.results_max.into());
+    rate.insert("offset_max".into(), limits.offset_max.into());
+    if let Some(burst) = burst {
+        rate.insert("burst_size".into(), burst.size.into());
+        rate.insert("burst_window".into(), burst.window.into());
+    }
+    json_document(&json!({ "rate": rate }))
 }
 
 /// Parses `rrset/...` or `rdata/...` (the segments after the verb).

@@ -39,6 +39,9 @@ pub enum ApiError {
         /// The limit.
         max: usize,
     },
+    /// The key is over its daily quota or its burst (429), with where it stands.
+    #[error("rate limit exceeded")]
+    RateLimited(crate::auth::RateStatus),
     /// The query ran past its time limit before an answer could start (503).
     #[error("query time limit reached")]
     TimedOut,
@@ -58,6 +61,7 @@ impl ApiError {
             ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::OffsetTooLarge { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -87,6 +91,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
+        if let ApiError::RateLimited(status) = &self {
+            status.add_headers(response.headers_mut());
+        }
         if matches!(self, ApiError::Unauthorized) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

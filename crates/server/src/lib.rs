@@ -17,7 +17,7 @@
 //! use std::sync::Arc;
 //! use hark_server::{app, AppState, Config};
 //! # fn router(store: Arc<dyn hark_store::Store>) -> axum::Router {
-//! let state = AppState { store, config: Arc::new(Config::default()) };
+//! let state = AppState::new(store, Config::default());
 //! app(state)
 //! # }
 //! ```
@@ -86,6 +86,19 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The configuration.
     pub config: Arc<Config>,
+    /// Each key's queries so far.
+    pub limiter: Arc<auth::RateLimiter>,
+}
+
+impl AppState {
+    /// The state of a fresh server: no query counted yet.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            limiter: Arc::new(auth::RateLimiter::default()),
+        }
+    }
 }
 
 /// The router with every face.

@@ -42,10 +42,7 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             offset_max: args.offset_max,
         },
     };
-    let state = AppState {
-        store,
-        config: Arc::new(config),
-    };
+    let state = AppState::new(store, config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,5 +1,6 @@
-//! The real clients against `hark serve`: Debian's dnsdbq, and the dnsdb2 and pypdns Python
-//! packages (from the venv in target/venv that scripts/setup.sh makes). The store is loaded
+//! The real clients against `hark serve`: Debian's dnsdbq, and the dnsdb2, pypdns and
+//! misp-modules Python packages (from the venv in target/venv that
+//! scripts/setup-test-clients.sh makes). The store is loaded
 //! from a COF file written here by hand, so every answer is known. A missing client is a
 //! skip with a note, and a failure under CI.
 
@@ -42,6 +43,11 @@ impl Drop for Served {
 
 impl Served {
     fn start() -> Served {
+        Served::start_with_keys("")
+    }
+
+    /// Serves with `extra` lines appended to the keys file.
+    fn start_with_keys(extra: &str) -> Served {
         let store = TempStore::new();
         let mut rows = ROWS.to_string();
         // 120 rows under paged.example, so pypdns's 50-row pages take three requests.
@@ -55,7 +61,7 @@ impl Served {
         std::fs::write(&file, rows).unwrap();
         store.ok(&["import", "cof", file.to_str().unwrap()]);
         let keys = store.dir.path().join("keys");
-        std::fs::write(&keys, format!("# test keys\n{USER}:{KEY}\n")).unwrap();
+        std::fs::write(&keys, format!("# test keys\n{USER}:{KEY}\n{extra}")).unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -94,13 +100,28 @@ impl Served {
 }
 
 /// Runs a command with a time limit; returns its output.
-fn run(mut cmd: Command) -> Output {
+fn run(cmd: Command) -> Output {
+    run_with_input(cmd, None)
+}
+
+/// Runs a command with a time limit, `input` on its stdin; returns its output.
+fn run_with_input(mut cmd: Command, input: Option<&str>) -> Output {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .unwrap();
+    if let Some(text) = input {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
+        drop(stdin);
+    }
     let deadline = Instant::now() + Duration::from_secs(120);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
@@ -173,16 +194,49 @@ fn sorted(items: &[&str]) -> Vec<String> {
     v
 }
 
-/// Runs dnsdbq with `args` against the server; returns its JSON lines.
-fn dnsdbq_json(bin: &Path, served: &Served, args: &[&str]) -> Vec<Value> {
+/// How dnsdbq is pointed at the server.
+enum Mode<'a> {
+    /// DNSDB API v2 through the environment, with this key.
+    Dnsdb(&'a str),
+    /// CIRCL pDNS through a config file (DNSDBQ_CONFIG_FILE).
+    Circl,
+}
+
+/// Runs dnsdbq with `args` (and `input` on stdin) against the server; returns its stdout.
+fn dnsdbq_text(
+    bin: &Path,
+    served: &Served,
+    mode: Mode<'_>,
+    args: &[&str],
+    input: Option<&str>,
+) -> String {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(bin);
     cmd.args(args)
         .env("HOME", home.path())
-        .env("DNSDB_API_KEY", KEY)
-        .env("DNSDB_SERVER", served.url())
+        .env_remove("DNSDB_API_KEY")
+        .env_remove("DNSDB_SERVER")
+        .env_remove("DNSDBQ_SYSTEM")
         .env_remove("DNSDBQ_CONFIG_FILE");
-    let out = run(cmd);
+    match mode {
+        Mode::Dnsdb(key) => {
+            cmd.env("DNSDB_API_KEY", key)
+                .env("DNSDB_SERVER", served.url());
+        }
+        Mode::Circl => {
+            let conf = home.path().join("dnsdbq.conf");
+            std::fs::write(
+                &conf,
+                format!(
+                    "DNSDBQ_SYSTEM=circl\nCIRCL_AUTH={USER}:{KEY}\nCIRCL_SERVER={}/pdns/query\n",
+                    served.url()
+                ),
+            )
+            .unwrap();
+            cmd.env("DNSDBQ_CONFIG_FILE", &conf);
+        }
+    }
+    let out = run_with_input(cmd, input);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -194,15 +248,26 @@ fn dnsdbq_json(bin: &Path, served: &Served, args: &[&str]) -> Vec<Value> {
         !stderr.contains("rrtype must be") && !stderr.contains("must be an integer"),
         "{stderr}"
     );
-    if args.contains(&"-I") {
+    stdout
+}
+
+/// Parses dnsdbq's `-j` output: one JSON document a line (or one indented document for -I).
+fn json_lines(stdout: &str, rate: bool) -> Vec<Value> {
+    if rate {
         // The rate tuple is printed as one indented JSON document.
-        return vec![serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))];
+        return vec![serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))];
     }
     stdout
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
+}
+
+/// Runs dnsdbq with `args` against the server with the test key; returns its JSON lines.
+fn dnsdbq_json(bin: &Path, served: &Served, args: &[&str]) -> Vec<Value> {
+    let stdout = dnsdbq_text(bin, served, Mode::Dnsdb(KEY), args, None);
+    json_lines(&stdout, args.contains(&"-I"))
 }
 
 #[test]
@@ -442,4 +507,302 @@ fn pypdns_python_client() {
         .collect();
     assert_eq!(by_count, [1, 4, 6]);
     assert_eq!(out["wrong_password"], json!("UnauthorizedError"));
+}
+
+/// The exact JSON records dnsdbq prints for the rows of `www.example.com`.
+const WWW_A_80: &str = r#"{"rrname":"www.example.com.","rrtype":"A","rdata":["192.0.2.80"],"time_first":1700000000,"time_last":1700100000,"count":4,"bailiwick":"example.com."}"#;
+const WWW_A_198: &str = r#"{"rrname":"www.example.com.","rrtype":"A","rdata":["198.51.100.80"],"time_first":1700200000,"time_last":1700900000,"count":6,"bailiwick":"example.com."}"#;
+const WWW_AAAA: &str = r#"{"rrname":"www.example.com.","rrtype":"AAAA","rdata":["2001:db8::80"],"time_first":1700000000,"time_last":1700000000,"count":1}"#;
+/// The rdata lookup rows of 192.0.2.0/24 (no bailiwick on rdata lookups).
+const IP_APEX: &str = r#"{"rrname":"example.com.","rrtype":"A","rdata":["192.0.2.1"],"time_first":1700000000,"time_last":1700500000,"count":10}"#;
+const IP_WWW: &str = r#"{"rrname":"www.example.com.","rrtype":"A","rdata":["192.0.2.80"],"time_first":1700000000,"time_last":1700100000,"count":4}"#;
+
+fn parse_all(lines: &[&str]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Sorted by their text, for answers whose order is not fixed.
+fn sorted_values(mut values: Vec<Value>) -> Vec<Value> {
+    values.sort_by_key(|v| v.to_string());
+    values
+}
+
+#[test]
+fn dnsdbq_types_strict_fences_offset() {
+    let Some(bin) = dnsdbq() else { return };
+    let served = Served::start();
+    let q = |args: &[&str]| dnsdbq_json(&bin, &served, args);
+    // -t A,AAAA: one request per type, A first.
+    assert_eq!(
+        q(&["-r", "www.example.com", "-t", "A,AAAA", "-j"]),
+        parse_all(&[WWW_A_80, WWW_A_198, WWW_AAAA])
+    );
+    assert_eq!(
+        q(&["-r", "www.example.com/A,AAAA", "-j"]),
+        parse_all(&[WWW_A_80, WWW_A_198, WWW_AAAA])
+    );
+    // -c makes -A time_first_after (2023-11-16 = 1700092800) and -B time_last_before;
+    // without -c they are time_last_after and time_first_before.
+    assert_eq!(
+        triples(&q(&["-r", "*.example.com", "-c", "-A", "2023-11-16", "-j"])),
+        sorted(&[
+            "api.example.com. CNAME d111.cloudfront.net.",
+            "www.example.com. A 198.51.100.80",
+        ])
+    );
+    assert_eq!(
+        triples(&q(&["-r", "*.example.com", "-A", "2023-11-16", "-j"])),
+        sorted(&[
+            "api.example.com. CNAME d111.cloudfront.net.",
+            "www.example.com. A 192.0.2.80",
+            "www.example.com. A 198.51.100.80",
+        ])
+    );
+    assert_eq!(
+        triples(&q(&["-r", "*.example.com", "-c", "-B", "2023-11-16", "-j"])),
+        sorted(&[
+            "weird.example.com. TYPE65534 \\# 2 0102",
+            "www.example.com. AAAA 2001:db8::80",
+        ])
+    );
+    // -O skips rows server-side: the last five of the 120 paged rows.
+    let tail = q(&["-r", "*.paged.example", "-O", "115", "-j"]);
+    let expected: Vec<Value> = (115..120)
+        .map(|i| {
+            json!({"rrname":format!("h{i:03}.paged.example."),"rrtype":"A","rdata":[format!("10.1.0.{}", i + 1)],"time_first":1700000000,"time_last":1700000000,"count":1})
+        })
+        .collect();
+    assert_eq!(tail, expected);
+}
+
+const BATCH: &str =
+    "rrset/name/www.example.com/A\nrdata/ip/192.0.2.0,24\nrrset/name/nothing.example.com\n";
+
+#[test]
+fn dnsdbq_batch_modes() {
+    let Some(bin) = dnsdbq() else { return };
+    let served = Served::start();
+    let batch = |args: &[&str]| dnsdbq_text(&bin, &served, Mode::Dnsdb(KEY), args, Some(BATCH));
+    // -f: each answer followed by `--`.
+    assert_eq!(
+        batch(&["-f", "-j"]),
+        format!("{WWW_A_80}\n{WWW_A_198}\n--\n{IP_APEX}\n{IP_WWW}\n--\n--\n")
+    );
+    // -ff: `++ query` before, `-- status (message)` after each answer.
+    assert_eq!(
+        batch(&["-ff", "-j"]),
+        format!(
+            "++ rrset/name/www.example.com/A\n{WWW_A_80}\n{WWW_A_198}\n-- NOERROR (no error)\n\
+             ++ rdata/ip/192.0.2.0%2C24\n{IP_APEX}\n{IP_WWW}\n-- NOERROR (no error)\n\
+             ++ rrset/name/nothing.example.com\n-- NOERROR (no results found for query.)\n"
+        )
+    );
+    // -m -f: the queries run together, their answers merged into one result with no framing.
+    let merged = batch(&["-m", "-f", "-j"]);
+    assert!(!merged.contains("--"), "{merged}");
+    assert_eq!(
+        sorted_values(json_lines(&merged, false)),
+        sorted_values(parse_all(&[WWW_A_80, WWW_A_198, IP_APEX, IP_WWW]))
+    );
+    // -m -ff: framed per query, in whatever order they finish.
+    let framed = batch(&["-m", "-ff", "-j"]);
+    let mut blocks: Vec<String> = framed.split_inclusive(")\n").map(str::to_string).collect();
+    blocks.sort();
+    let mut expected = vec![
+        format!("++ rdata/ip/192.0.2.0%2C24\n{IP_APEX}\n{IP_WWW}\n-- NOERROR (no error)\n"),
+        format!("++ rrset/name/nothing.example.com\n-- NOERROR (no results found for query.)\n"),
+        format!(
+            "++ rrset/name/www.example.com/A\n{WWW_A_80}\n{WWW_A_198}\n-- NOERROR (no error)\n"
+        ),
+    ];
+    expected.sort();
+    assert_eq!(blocks, expected, "{framed}");
+}
+
+#[test]
+fn dnsdbq_circl_mode_through_its_config_file() {
+    let Some(bin) = dnsdbq() else { return };
+    let served = Served::start();
+    let q = |args: &[&str]| json_lines(&dnsdbq_text(&bin, &served, Mode::Circl, args, None), false);
+    assert_eq!(
+        q(&["-r", "www.example.com", "-j"]),
+        [
+            json!({"rrname":"www.example.com.","rrtype":"A","rdata":"192.0.2.80","time_first":1700000000,"time_last":1700100000,"count":4,"bailiwick":"example.com.","origin":"hark"}),
+            json!({"rrname":"www.example.com.","rrtype":"A","rdata":"198.51.100.80","time_first":1700200000,"time_last":1700900000,"count":6,"bailiwick":"example.com.","origin":"hark"}),
+            json!({"rrname":"www.example.com.","rrtype":"AAAA","rdata":"2001:db8::80","time_first":1700000000,"time_last":1700000000,"count":1,"origin":"hark"}),
+        ]
+    );
+    assert_eq!(
+        q(&["-i", "192.0.2.0/24", "-j"]),
+        [
+            json!({"rrname":"example.com.","rrtype":"A","rdata":"192.0.2.1","time_first":1700000000,"time_last":1700500000,"count":10,"bailiwick":"example.com.","origin":"hark"}),
+            json!({"rrname":"www.example.com.","rrtype":"A","rdata":"192.0.2.80","time_first":1700000000,"time_last":1700100000,"count":4,"bailiwick":"example.com.","origin":"hark"}),
+        ]
+    );
+}
+
+/// Keys with limits, for the quota tests with the real clients.
+const QUOTA_KEYS: &str = "quota:quota-key:limit=3,results_max=50\nbursty:bursty-key:burst=3/60\n";
+
+#[test]
+fn dnsdbq_rate_with_burst() {
+    let Some(bin) = dnsdbq() else { return };
+    let served = Served::start_with_keys(QUOTA_KEYS);
+    // dnsdbq -I asserts that burst_size and burst_window are integers.
+    let rate = json_lines(
+        &dnsdbq_text(
+            &bin,
+            &served,
+            Mode::Dnsdb("bursty-key"),
+            &["-I", "-j"],
+            None,
+        ),
+        true,
+    );
+    assert_eq!(
+        rate,
+        [
+            json!({"rate":{"reset":"n/a","limit":"unlimited","remaining":"n/a","results_max":1_000_000,"offset_max":3_000_000,"burst_size":3,"burst_window":60}})
+        ]
+    );
+    let text = dnsdbq_text(&bin, &served, Mode::Dnsdb("bursty-key"), &["-I"], None);
+    assert!(text.contains("burst rate: 3 per minute"), "{text}");
+}
+
+#[test]
+fn dnsdb2_quota_exceeded() {
+    let served = Served::start_with_keys(QUOTA_KEYS);
+    let Some(out) = python("dnsdb2_quota.py", &[&served.url(), "quota-key"]) else {
+        return;
+    };
+    let reset = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400
+        + 1)
+        * 86_400;
+    assert_eq!(
+        out["before"],
+        json!({"rate":{"reset":reset,"limit":3,"remaining":3,"results_max":50,"offset_max":3_000_000}})
+    );
+    assert_eq!(out["answered"], json!(3));
+    let www: Vec<Value> = parse_all(&[WWW_A_80, WWW_A_198]);
+    assert_eq!(out["records"], json!([www, www, www]));
+    assert_eq!(out["raised"], json!("QuotaExceeded"));
+    assert_eq!(
+        out["after"],
+        json!({"rate":{"reset":reset,"limit":3,"remaining":0,"results_max":50,"offset_max":3_000_000}})
+    );
+}
+
+/// One MISP `passive-dns` object as the script prints it: sorted (relation, value) pairs.
+fn misp_object(pairs: &[(&str, &str)]) -> Value {
+    let mut pairs: Vec<Value> = pairs.iter().map(|(r, v)| json!([r, v])).collect();
+    pairs.sort_by_key(|p| p.to_string());
+    json!(["passive-dns", pairs])
+}
+
+#[test]
+fn misp_expansion_modules() {
+    // The venv may predate misp-modules: check that the modules import first.
+    let Some(venv) = venv_python() else { return };
+    let imports = run({
+        let mut cmd = Command::new(&venv);
+        cmd.args(["-c", "import misp_modules.modules.expansion.farsight_passivedns, misp_modules.modules.expansion.circl_passivedns"]);
+        cmd
+    });
+    let found = imports.status.success().then_some(venv);
+    if client(found, "misp-modules in target/venv").is_none() {
+        return;
+    }
+    let served = Served::start();
+    let Some(out) = python("misp_expansion.py", &[&served.url(), KEY, USER]) else {
+        return;
+    };
+    // farsight_passivedns asks with humantime=True: RFC 3339 times.
+    let www_80 = [
+        ("rrname", "www.example.com."),
+        ("rrtype", "A"),
+        ("rdata", "192.0.2.80"),
+        ("count", "4"),
+    ];
+    let www_198 = [
+        ("rrname", "www.example.com."),
+        ("rrtype", "A"),
+        ("rdata", "198.51.100.80"),
+        ("count", "6"),
+    ];
+    let www_aaaa = [
+        ("rrname", "www.example.com."),
+        ("rrtype", "AAAA"),
+        ("rdata", "2001:db8::80"),
+        ("count", "1"),
+    ];
+    let with = |base: &[(&'static str, &'static str)], more: &[(&'static str, &'static str)]| {
+        let mut all = base.to_vec();
+        all.extend_from_slice(more);
+        misp_object(&all)
+    };
+    let bailiwick = ("bailiwick", "example.com.");
+    let t_80 = [
+        ("time_first", "2023-11-14T22:13:20+00:00"),
+        ("time_last", "2023-11-16T02:00:00+00:00"),
+    ];
+    let t_198 = [
+        ("time_first", "2023-11-17T05:46:40+00:00"),
+        ("time_last", "2023-11-25T08:13:20+00:00"),
+    ];
+    let t_aaaa = [
+        ("time_first", "2023-11-14T22:13:20+00:00"),
+        ("time_last", "2023-11-14T22:13:20+00:00"),
+    ];
+    let sorted_objects = |mut v: Vec<Value>| {
+        v.sort_by_key(|o| o.to_string());
+        Value::Array(v)
+    };
+    assert_eq!(
+        out["farsight_domain"],
+        sorted_objects(vec![
+            with(&www_80, &[bailiwick, t_80[0], t_80[1]]),
+            with(&www_198, &[bailiwick, t_198[0], t_198[1]]),
+            with(&www_aaaa, &t_aaaa),
+        ]),
+        "{out}"
+    );
+    // An rdata lookup: no bailiwick.
+    assert_eq!(
+        out["farsight_ip"],
+        sorted_objects(vec![with(&www_80, &t_80)]),
+        "{out}"
+    );
+    // circl_passivedns turns the integer times into datetimes itself, and keeps `origin`.
+    let circl = |t: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
+        let mut v: Vec<(&'static str, &'static str)> = t
+            .iter()
+            .map(|(r, v)| {
+                let spaced: &'static str = Box::leak(v.replacen('T', " ", 1).into_boxed_str());
+                (*r, spaced)
+            })
+            .collect();
+        v.push(("origin", "hark"));
+        v
+    };
+    assert_eq!(
+        out["circl_domain"],
+        sorted_objects(vec![
+            with(&www_80, &circl(&t_80)),
+            with(&www_198, &circl(&t_198)),
+            with(&www_aaaa, &circl(&t_aaaa)),
+        ]),
+        "{out}"
+    );
+    assert_eq!(
+        out["circl_ip"],
+        sorted_objects(vec![with(&www_80, &circl(&t_80))]),
+        "{out}"
+    );
 }

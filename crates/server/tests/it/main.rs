@@ -6,4 +6,5 @@
 mod circl;
 mod dnsdb;
 mod hostile;
+mod ratelimit;
 mod support;

@@ -91,10 +91,7 @@ pub async fn start(config: Config) -> TestServer {
     }
     store.merge(&batch).unwrap();
     store.sync().unwrap();
-    let state = AppState {
-        store: Arc::new(store),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(Arc::new(store), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
