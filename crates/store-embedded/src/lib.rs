@@ -148,24 +148,16 @@ impl EmbeddedStore {
                 let Some((key, tally)) = batch.rows.get(i) else {
                     continue;
                 };
-                let existing = if rows_empty {
-                    None
+                let (merged, is_new) =
+                    merge_stored(&self.rrset, "rrset", rows_empty, primaries.get(i), tally)?;
+                if is_new {
+                    summary.new_rows += 1;
+                    if !rows_empty {
+                        new_rows.push(key);
+                    }
                 } else {
-                    self.rrset.get(primaries.get(i)).map_err(engine)?
-                };
-                let merged = match existing {
-                    Some(old) => {
-                        summary.updated_rows += 1;
-                        layout::decode_tally(&old, "rrset")?.merged(tally)
-                    }
-                    None => {
-                        summary.new_rows += 1;
-                        if !rows_empty {
-                            new_rows.push(key);
-                        }
-                        *tally
-                    }
-                };
+                    summary.updated_rows += 1;
+                }
                 values.push_with(|out| layout::encode_tally(&merged, out));
             }
             let late_indexes = if rows_empty {
@@ -184,18 +176,14 @@ impl EmbeddedStore {
                 let Some((_, tally)) = batch.negatives.get(i) else {
                     continue;
                 };
-                let existing = if negatives_empty {
-                    None
-                } else {
-                    self.negative.get(negative_keys.get(i)).map_err(engine)?
-                };
-                let merged = match existing {
-                    Some(old) => layout::decode_tally(&old, "negative")?.merged(tally),
-                    None => {
-                        summary.new_negatives += 1;
-                        *tally
-                    }
-                };
+                let (merged, is_new) = merge_stored(
+                    &self.negative,
+                    "negative",
+                    negatives_empty,
+                    negative_keys.get(i),
+                    tally,
+                )?;
+                summary.new_negatives += u64::from(is_new);
                 negative_values.push_with(|out| layout::encode_tally(&merged, out));
             }
 
@@ -359,6 +347,24 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// `tally` merged with what `keyspace` holds under `key` (nothing is read when the keyspace is
+/// known to be empty), and whether the key is new.
+fn merge_stored(
+    keyspace: &Keyspace,
+    table: &'static str,
+    known_empty: bool,
+    key: &[u8],
+    tally: &hark_record::Tally,
+) -> Result<(hark_record::Tally, bool), StoreError> {
+    if known_empty {
+        return Ok((*tally, true));
+    }
+    match keyspace.get(key).map_err(engine)? {
+        Some(old) => Ok((layout::decode_tally(&old, table)?.merged(tally), false)),
+        None => Ok((*tally, true)),
+    }
 }
 
 /// Many byte strings in one buffer: one allocation instead of one per key.
