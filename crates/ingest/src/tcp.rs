@@ -304,6 +304,15 @@ impl Stream {
         }
     }
 
+    /// Takes one segment's payload (if any) at `seq`, noting the activity time.
+    fn take(&mut self, seq: u32, segment: &Segment<'_>, max_bytes: usize, out: &mut Out<'_, '_>) {
+        self.last_sec = segment.ts_sec;
+        if !segment.payload.is_empty() {
+            let ts = (segment.ts_sec, segment.ts_nanos);
+            self.data(seq, segment.payload, ts, max_bytes, out);
+        }
+    }
+
     /// Closes the stream: gives up every gap, delivers what follows them.
     fn close(&mut self, trigger: Option<(i64, u32)>, out: &mut Out<'_, '_>) {
         while !self.held.is_empty() {
@@ -400,16 +409,7 @@ impl TcpReassembler {
         if !segment.syn && self.fits_displaced(&key, seq) {
             if let Some(mut stream) = self.displaced.remove(&key) {
                 let before = stream.bytes();
-                stream.last_sec = now;
-                if !segment.payload.is_empty() {
-                    stream.data(
-                        seq,
-                        segment.payload,
-                        ts,
-                        self.config.max_stream_bytes,
-                        &mut out,
-                    );
-                }
+                stream.take(seq, segment, self.config.max_stream_bytes, &mut out);
                 if segment.fin || segment.rst {
                     stream.close(Some(ts), &mut out);
                     self.bytes -= before;
@@ -434,18 +434,9 @@ impl TcpReassembler {
                 }
             }
         };
-        stream.last_sec = now;
         stream.touched = self.clock;
         let before = stream.bytes();
-        if !segment.payload.is_empty() {
-            stream.data(
-                seq,
-                segment.payload,
-                ts,
-                self.config.max_stream_bytes,
-                &mut out,
-            );
-        }
+        stream.take(seq, segment, self.config.max_stream_bytes, &mut out);
         let closing = segment.fin || segment.rst;
         if closing {
             stream.close(Some(ts), &mut out);

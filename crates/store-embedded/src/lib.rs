@@ -209,16 +209,21 @@ impl EmbeddedStore {
                     .map(|(n, &i)| (negative_keys.get(i), negative_values.get(n))),
             )?;
             let mut write = self.db.batch();
-            for (digest, note) in &batch.files {
-                write.insert(
-                    &self.meta,
-                    [META_FILE_PREFIX, digest].concat(),
-                    note.as_bytes(),
-                );
-            }
+            self.mark_files(&mut write, &batch.files);
             write.commit().map_err(engine)?;
             Ok(summary)
         })
+    }
+
+    /// Adds the "ingested" marks of completed input files to a write batch.
+    fn mark_files(&self, write: &mut fjall::OwnedWriteBatch, files: &[(Vec<u8>, String)]) {
+        for (digest, note) in files {
+            write.insert(
+                &self.meta,
+                [META_FILE_PREFIX, digest].concat(),
+                note.as_bytes(),
+            );
+        }
     }
 
     /// Writes the rdata-index and name-index entries of new rows (bulk path).
@@ -442,22 +447,18 @@ impl Store for EmbeddedStore {
             let parts = row_key.parts();
             key.clear();
             layout::rrset_key(&parts, &mut key);
-            let merged = match self.rrset.get(&key).map_err(engine)? {
-                Some(old) => {
-                    summary.updated_rows += 1;
-                    layout::decode_tally(&old, "rrset")?.merged(tally)
-                }
-                None => {
-                    summary.new_rows += 1;
-                    let mut index = Vec::with_capacity(key.len() + 8);
-                    layout::rdata_key(&parts, &mut index);
-                    write.insert(&self.rdata, index, []);
-                    let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
-                    name::forward_key(parts.rrname, &mut forward);
-                    write.insert(&self.names, forward, []);
-                    *tally
-                }
-            };
+            let (merged, is_new) = merge_stored(&self.rrset, "rrset", false, &key, tally)?;
+            if is_new {
+                summary.new_rows += 1;
+                let mut index = Vec::with_capacity(key.len() + 8);
+                layout::rdata_key(&parts, &mut index);
+                write.insert(&self.rdata, index, []);
+                let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
+                name::forward_key(parts.rrname, &mut forward);
+                write.insert(&self.names, forward, []);
+            } else {
+                summary.updated_rows += 1;
+            }
             value.clear();
             layout::encode_tally(&merged, &mut value);
             write.insert(&self.rrset, key.as_slice(), value.as_slice());
@@ -465,24 +466,13 @@ impl Store for EmbeddedStore {
         for (negative_key, tally) in &batch.negatives {
             key.clear();
             layout::negative_key(negative_key, &mut key);
-            let merged = match self.negative.get(&key).map_err(engine)? {
-                Some(old) => layout::decode_tally(&old, "negative")?.merged(tally),
-                None => {
-                    summary.new_negatives += 1;
-                    *tally
-                }
-            };
+            let (merged, is_new) = merge_stored(&self.negative, "negative", false, &key, tally)?;
+            summary.new_negatives += u64::from(is_new);
             value.clear();
             layout::encode_tally(&merged, &mut value);
             write.insert(&self.negative, key.as_slice(), value.as_slice());
         }
-        for (digest, note) in &batch.files {
-            write.insert(
-                &self.meta,
-                [META_FILE_PREFIX, digest].concat(),
-                note.as_bytes(),
-            );
-        }
+        self.mark_files(&mut write, &batch.files);
         write.commit().map_err(engine)?;
         Ok(summary)
     }
