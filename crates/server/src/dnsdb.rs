@@ -8,6 +8,7 @@
 //! | `lookup/rdata/ip/{ip, net,pfx or lo-hi}[/{A,AAAA,ANY}]` | A/AAAA rows in the range |
 //! | `lookup/rdata/raw/{hex}[/{rrtype}]` | rows with exactly this rdata |
 //! | `summarize/...` | the same paths, one object: count, num_results, times |
+//! | `{regex,glob}/{rrnames,rdata}/{pattern}[/{rrtype}]` | flex search ([`crate::flex`]) |
 //! | `rate_limit`, `ping` | one JSON document |
 //!
 //! Lookups answer in SAF ([`crate::saf`]): one object per stored row (rdata as a one-element
@@ -15,6 +16,7 @@
 //! failure. Each object is built by [`crate::cof::object`].
 
 use crate::cof::{self, Style};
+use crate::flex::{self, FlexQuery};
 use crate::lookup::{Lookup, TypeFilter};
 use crate::params::{split_path, Limits, Params};
 use crate::stream::{spawn_lines, LineSink};
@@ -34,11 +36,12 @@ pub const PREFIX: &str = "/dnsdb/v2/";
 /// The media type of SAF answers.
 const NDJSON: &str = "application/x-ndjson";
 
-/// Lookup or summarize.
+/// Lookup, summarize or flex search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verb {
     Lookup,
     Summarize,
+    Flex(flex::Syntax),
 }
 
 /// Answers every request under `/dnsdb/v2/`.
@@ -64,15 +67,35 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         }
         "lookup" => Verb::Lookup,
         "summarize" => Verb::Summarize,
-        "regex" | "glob" => return Err(ApiError::NotImplemented("flex search")),
+        "regex" | "glob" => Verb::Flex(if first == "regex" {
+            flex::Syntax::Regex
+        } else {
+            flex::Syntax::Glob
+        }),
         _ => return Err(ApiError::NotFound),
     };
     let params = Params::parse(uri.query(), now)?;
+    if let Verb::Flex(syntax) = verb {
+        let query = FlexQuery::parse(syntax, segments.get(1..).unwrap_or_default(), &params)?;
+        let limit = limits.limit(params.limit);
+        let offset = limits.offset(params.offset)?;
+        let rate = state.limiter.admit(caller.as_ref(), now)?;
+        let deadline = tokio::time::Instant::now() + config.query_timeout;
+        let body = flex::respond(
+            Arc::clone(&state.store),
+            query,
+            &params,
+            offset,
+            limit,
+            deadline,
+        );
+        return Ok(ndjson_response(body, &rate));
+    }
     let (lookup, filter) = parse_lookup(segments.get(1..).unwrap_or_default(), params.fence)?;
     let limit = limits.limit(params.limit);
     let offset = match verb {
-        Verb::Lookup => limits.offset(params.offset)?,
         Verb::Summarize => 0,
+        _ => limits.offset(params.offset)?,
     };
     let rate = state.limiter.admit(caller.as_ref(), now)?;
     let deadline = tokio::time::Instant::now() + config.query_timeout;
@@ -86,7 +109,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 let mut emit = |row: &Row, sink: &mut LineSink| {
                     saf::push_obj(cof::object(row, &style), sink.buffer());
                 };
-                stream_lookup(
+                stream_items(
                     sink,
                     |visit| lookup.run(&*store, filter, visit),
                     offset,
@@ -95,7 +118,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 );
             })
         }
-        Verb::Summarize => spawn_lines(deadline, head, timeout_line, move |sink| {
+        _ => spawn_lines(deadline, head, timeout_line, move |sink| {
             summarize(
                 sink,
                 &lookup,
@@ -107,12 +130,17 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
             )
         }),
     };
+    Ok(ndjson_response(body, &rate))
+}
+
+/// A streamed SAF answer with its media type and the key's rate headers.
+fn ndjson_response(body: axum::body::Body, rate: &auth::RateStatus) -> Response {
     let mut response = body.into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
     rate.add_headers(response.headers_mut());
-    Ok(response)
+    response
 }
 
 /// A one-line JSON document (ping, rate_limit).
@@ -270,14 +298,15 @@ enum End {
     Gone,
 }
 
-/// Streams a lookup as SAF (after the `begin` line the body sends): rows `offset..offset+limit`, then the terminator. Shared
-/// with nothing else, but kept apart from the handler so the framing reads in one place.
-fn stream_lookup(
+/// Streams results as SAF (after the `begin` line the body sends): items
+/// `offset..offset+limit` of what `run` visits, then the terminator. Lookups stream rows,
+/// flex searches their hits.
+pub(crate) fn stream_items<T>(
     sink: &mut LineSink,
-    run: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
+    run: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
     offset: u64,
     limit: u64,
-    emit: &mut dyn FnMut(&Row, &mut LineSink),
+    emit: &mut dyn FnMut(&T, &mut LineSink),
 ) {
     let mut skipped = 0u64;
     let mut emitted = 0u64;

@@ -28,6 +28,7 @@ pub mod circl;
 pub mod cof;
 pub mod dnsdb;
 mod error;
+pub mod flex;
 pub mod lookup;
 pub mod params;
 pub mod saf;

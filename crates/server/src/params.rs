@@ -88,6 +88,10 @@ pub struct Params {
     pub humantime: bool,
     /// `rrtype` (CIRCL route).
     pub rrtype: Option<String>,
+    /// `exclude` (flex search): a pattern whose matches are left out.
+    pub exclude: Option<String>,
+    /// `verbose` (flex search, default true): counts and times on each result.
+    pub verbose: bool,
 }
 
 impl Params {
@@ -95,6 +99,7 @@ impl Params {
     pub fn parse(query: Option<&str>, now: i64) -> Result<Params, ApiError> {
         let mut params = Params {
             aggr: true,
+            verbose: true,
             ..Params::default()
         };
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
@@ -125,6 +130,8 @@ impl Params {
                 "aggr" => params.aggr = parse_bool(&name, &value)?,
                 "humantime" => params.humantime = parse_bool(&name, &value)?,
                 "rrtype" => params.rrtype = Some(value),
+                "exclude" => params.exclude = Some(value),
+                "verbose" => params.verbose = parse_bool(&name, &value)?,
                 _ => {}
             }
         }

@@ -24,6 +24,10 @@ def main():
         "summarize_ip": list(client.summarize_rdata_ip("192.0.2.0/24")),
         "humantime": list(client.lookup_rrset("www.example.com", rrtype="AAAA", humantime=True)),
         "fenced": list(client.lookup_rrset("*.example.com", time_last_after=1700800000)),
+        "flex_rrnames_regex": list(client.flex_rrnames_regex(r"^www\.", rrtype="AAAA")),
+        "flex_rrnames_glob": list(client.flex_rrnames_glob("*.example.com.", verbose=False)),
+        "flex_rdata_regex": list(client.flex_rdata_regex(r"cloudfront\.net\.$")),
+        "flex_rdata_glob": list(client.flex_rdata_glob("ns1.*", rrtype="NS", exclude="*.org.")),
     }
     # The README's paging idiom: on QueryLimited, ask again from the next offset.
     paged, offset, pages = [], 0, 0

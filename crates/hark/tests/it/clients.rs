@@ -447,6 +447,47 @@ fn dnsdb2_python_client() {
         ])
     );
     assert_eq!(out["pages"], json!(3));
+    assert_eq!(
+        rows("flex_rrnames_regex"),
+        [
+            json!({"rrname":"www.example.com.","rrtype":"AAAA","count":1,"time_first":1700000000,"time_last":1700000000}),
+            json!({"rrname":"www.example.net.","rrtype":"AAAA","count":1,"time_first":1700000000,"time_last":1700000100}),
+        ]
+    );
+    let mut globbed: Vec<String> = rows("flex_rrnames_glob")
+        .iter()
+        .map(|o| {
+            assert_eq!(o.as_object().map(|m| m.len()), Some(2), "terse: {o}");
+            format!(
+                "{} {}",
+                o["rrname"].as_str().unwrap(),
+                o["rrtype"].as_str().unwrap()
+            )
+        })
+        .collect();
+    globbed.sort();
+    assert_eq!(
+        globbed,
+        [
+            "api.example.com. CNAME",
+            "weird.example.com. TYPE65534",
+            "www.example.com. A",
+            "www.example.com. AAAA"
+        ]
+    );
+    assert_eq!(
+        rows("flex_rdata_regex"),
+        [
+            json!({"rdata":"d111.cloudfront.net.","rrtype":"CNAME","raw_rdata":"04643131310a636c6f756466726f6e74036e657400","count":2,"time_first":1700300000,"time_last":1700400000})
+        ]
+    );
+    // Both owners' rows behind the one rdata; the exclusion matches no rdata here.
+    assert_eq!(
+        rows("flex_rdata_glob"),
+        [
+            json!({"rdata":"ns1.dnsprovider.example.","rrtype":"NS","raw_rdata":"036e73310b646e7370726f7669646572076578616d706c6500","count":33,"time_first":1690000000,"time_last":1700900000})
+        ]
+    );
     assert_eq!(out["big_offset"], json!("OffsetError"));
     assert_eq!(out["wrong_key"], json!("AccessDenied"));
 }

@@ -5,6 +5,7 @@
 
 mod circl;
 mod dnsdb;
+mod flex;
 mod hostile;
 mod ratelimit;
 mod support;
