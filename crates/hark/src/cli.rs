@@ -66,6 +66,10 @@ pub enum Command {
 
     /// Serve the store over HTTP: the DNSDB API v2 (dnsdbq, dnsdb2) and the CIRCL pDNS API (pypdns).
     ///
+    /// Paths: /dnsdb/v2/... (lookup, summarize, regex/glob flex search, rate_limit, ping),
+    /// /pdns/query/Q (CIRCL), /api/v1/... (hark's JSON API; /api/openapi.json describes it),
+    /// /metrics (Prometheus text format, no key needed: counts only, never data).
+    ///
     /// DNSDB clients send their key in `X-API-Key`; CIRCL clients use HTTP Basic auth with the
     /// key's name as user and the key as password. Without --keys the server only starts on a
     /// loopback address, and only with --no-auth.
@@ -85,6 +89,8 @@ pub enum Command {
     ///   hark serve --listen 127.0.0.1:8080 --no-auth
     ///   hark serve --listen 0.0.0.0:443 --keys /etc/hark/keys
     ///   DNSDB_SERVER=http://127.0.0.1:8080 DNSDB_API_KEY=x dnsdbq -r www.example.com
+    ///   curl -H 'X-API-Key: x' 'http://127.0.0.1:8080/dnsdb/v2/regex/rrnames/%5C._dmarc%5C./TXT'
+    ///   curl -H 'X-API-Key: x' 'http://127.0.0.1:8080/api/v1/lookup/rdata/ip/192.0.2.0,24'
     #[command(verbatim_doc_comment)]
     Serve(ServeArgs),
 
@@ -161,6 +167,10 @@ pub struct ServeArgs {
     /// Highest `offset` a query may use (416 above it).
     #[arg(long, default_value_t = hark_server::DEFAULT_OFFSET_MAX, value_name = "N")]
     pub offset_max: u64,
+
+    /// Most queries running at once; more are answered 503 (retry shortly).
+    #[arg(long, default_value_t = hark_server::DEFAULT_MAX_QUERIES, value_name = "N")]
+    pub max_queries: usize,
 }
 
 /// `hark import` formats.

@@ -81,15 +81,7 @@ impl<W: Write> RowWriter<W> {
 
     /// Prints one negative row.
     pub fn negative(&mut self, row: &NegativeRow) -> std::io::Result<()> {
-        let mut obj = Map::new();
-        obj.insert("qname".into(), name_text(&row.key.qname).into());
-        obj.insert("qtype".into(), row.key.qtype.to_string().into());
-        obj.insert("rcode".into(), rcode::negative_kind(row.key.rcode).into());
-        if let Some(seen) = row.tally.seen {
-            obj.insert("time_first".into(), seen.first.into());
-            obj.insert("time_last".into(), seen.last.into());
-        }
-        obj.insert("count".into(), row.tally.count.into());
+        let obj = hark_server::cof::negative_object(row, false);
         match self.format {
             Format::Json => {
                 serde_json::to_writer(&mut self.out, &obj)?;

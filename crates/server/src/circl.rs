@@ -14,7 +14,7 @@
 
 use crate::cof::{self, Style};
 use crate::lookup::{Lookup, TypeFilter};
-use crate::params::{split_path, Params};
+use crate::params::{check_accept, split_path, Params, NDJSON_TYPES};
 use crate::stream::{run_blocking, spawn_lines};
 use crate::{auth, ApiError, AppState};
 use axum::body::Body;
@@ -51,7 +51,9 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     };
     let lookup = parse_query(&q, filter, params.fence)?;
     let limit = limits.limit(Some(params.limit.unwrap_or(0)));
+    check_accept(headers, NDJSON_TYPES)?;
     let rate = state.limiter.admit(caller.as_ref(), now)?;
+    let permit = state.begin_query()?;
     let page = header_number(headers, "dribble-paginate-count")?;
     let cursor = header_number(headers, "dribble-paginate-cursor")?.unwrap_or(0);
     let deadline = tokio::time::Instant::now() + config.query_timeout;
@@ -59,6 +61,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let origin = config.origin.clone();
     let mut response = match page {
         None => spawn_lines(deadline, None, None, move |sink| {
+            let _permit = permit;
             let style = Style::circl(&origin);
             let mut served = 0u64;
             let result = lookup.run(&*store, filter, &mut |row| {
@@ -82,6 +85,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         Some(page) => {
             let end = cursor.saturating_add(page.min(MAX_PAGE)).min(limit);
             let (body, more) = run_blocking(deadline, move || {
+                let _permit = permit;
                 let style = Style::circl(&origin);
                 let mut body = Vec::new();
                 let mut index = 0u64;

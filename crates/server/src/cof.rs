@@ -132,6 +132,23 @@ pub fn object(row: &Row, style: &Style<'_>) -> Map<String, Value> {
     obj
 }
 
+/// The object of one negative (NXDOMAIN/NODATA) row: qname, qtype, rcode, times, count.
+pub fn negative_object(row: &hark_store::NegativeRow, humantime: bool) -> Map<String, Value> {
+    let mut obj = Map::new();
+    obj.insert("qname".into(), name_text(&row.key.qname).into());
+    obj.insert("qtype".into(), row.key.qtype.to_string().into());
+    obj.insert(
+        "rcode".into(),
+        hark_record::rcode::negative_kind(row.key.rcode).into(),
+    );
+    if let Some(seen) = row.tally.seen {
+        obj.insert("time_first".into(), time_value(seen.first, humantime));
+        obj.insert("time_last".into(), time_value(seen.last, humantime));
+    }
+    obj.insert("count".into(), row.tally.count.into());
+    obj
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

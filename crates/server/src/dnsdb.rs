@@ -18,7 +18,7 @@
 use crate::cof::{self, Style};
 use crate::flex::{self, FlexQuery};
 use crate::lookup::{Lookup, TypeFilter};
-use crate::params::{split_path, Limits, Params};
+use crate::params::{check_accept, split_path, Limits, Params, NDJSON_TYPES};
 use crate::stream::{spawn_lines, LineSink};
 use crate::{auth, saf, ApiError, AppState};
 use axum::extract::{Request, State};
@@ -74,20 +74,22 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         }),
         _ => return Err(ApiError::NotFound),
     };
+    check_accept(request.headers(), NDJSON_TYPES)?;
     let params = Params::parse(uri.query(), now)?;
     if let Verb::Flex(syntax) = verb {
         let query = FlexQuery::parse(syntax, segments.get(1..).unwrap_or_default(), &params)?;
         let limit = limits.limit(params.limit);
         let offset = limits.offset(params.offset)?;
         let rate = state.limiter.admit(caller.as_ref(), now)?;
+        let permit = state.begin_query()?;
         let deadline = tokio::time::Instant::now() + config.query_timeout;
         let body = flex::respond(
             Arc::clone(&state.store),
             query,
             &params,
-            offset,
-            limit,
+            (offset, limit),
             deadline,
+            permit,
         );
         return Ok(ndjson_response(body, &rate));
     }
@@ -98,6 +100,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         _ => limits.offset(params.offset)?,
     };
     let rate = state.limiter.admit(caller.as_ref(), now)?;
+    let permit = state.begin_query()?;
     let deadline = tokio::time::Instant::now() + config.query_timeout;
     let timeout_line = Some(Bytes::from(saf::failed("query time limit reached")));
     let head = Some(Bytes::from_static(saf::BEGIN));
@@ -106,6 +109,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         Verb::Lookup => {
             let style = Style::dnsdb(lookup.is_rrset(), params.humantime);
             spawn_lines(deadline, head, timeout_line, move |sink| {
+                let _permit = permit;
                 let mut emit = |row: &Row, sink: &mut LineSink| {
                     saf::push_obj(cof::object(row, &style), sink.buffer());
                 };
@@ -119,6 +123,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
             })
         }
         _ => spawn_lines(deadline, head, timeout_line, move |sink| {
+            let _permit = permit;
             summarize(
                 sink,
                 &lookup,
@@ -182,7 +187,10 @@ fn rate_limit(limits: &Limits, status: &auth::RateStatus, burst: Option<auth::Bu
 }
 
 /// Parses `rrset/...` or `rdata/...` (the segments after the verb).
-fn parse_lookup(segments: &[String], fence: TimeFence) -> Result<(Lookup, TypeFilter), ApiError> {
+pub(crate) fn parse_lookup(
+    segments: &[String],
+    fence: TimeFence,
+) -> Result<(Lookup, TypeFilter), ApiError> {
     let text = |index: usize| segments.get(index).map(String::as_str);
     let (Some(kind), Some(by)) = (text(0), text(1)) else {
         return Err(ApiError::NotFound);

@@ -20,9 +20,6 @@ pub enum ApiError {
     /// No such path (404).
     #[error("no such path: see the DNSDB API v2 or CIRCL pDNS documentation")]
     NotFound,
-    /// A path form that hark does not answer yet (501).
-    #[error("{0} is not supported by this server yet")]
-    NotImplemented(&'static str),
     /// The offset is above what the key may use (416).
     #[error("offset {offset} is above the maximum of {max}")]
     OffsetTooLarge {
@@ -42,6 +39,12 @@ pub enum ApiError {
     /// The key is over its daily quota or its burst (429), with where it stands.
     #[error("rate limit exceeded")]
     RateLimited(crate::auth::RateStatus),
+    /// The `Accept` header names no type this answer comes in (415, as DNSDB answers).
+    #[error("cannot answer in {0}: accept application/x-ndjson (or */*)")]
+    UnsupportedMediaType(String),
+    /// Every query slot is taken (503): too many concurrent queries.
+    #[error("too many concurrent queries: try again shortly")]
+    Busy,
     /// The query ran past its time limit before an answer could start (503).
     #[error("query time limit reached")]
     TimedOut,
@@ -58,11 +61,11 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::OffsetTooLarge { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Busy | ApiError::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -93,6 +96,11 @@ impl IntoResponse for ApiError {
         );
         if let ApiError::RateLimited(status) = &self {
             status.add_headers(response.headers_mut());
+        }
+        if matches!(self, ApiError::Busy) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if matches!(self, ApiError::Unauthorized) {
             response.headers_mut().insert(

@@ -25,6 +25,7 @@
 
 use crate::dnsdb::stream_items;
 use crate::lookup::TypeFilter;
+use crate::metrics::QueryPermit;
 use crate::params::Params;
 use crate::stream::{spawn_lines, LineSink};
 use crate::{saf, ApiError};
@@ -387,14 +388,14 @@ fn bad_glob(glob: &str, why: &str) -> ApiError {
     ApiError::BadRequest(format!("bad glob {glob:?}: {why}"))
 }
 
-/// Answers a flex search as SAF.
+/// Answers a flex search as SAF: results `offset..offset+limit`, holding `permit` until done.
 pub fn respond(
     store: Arc<dyn Store>,
     query: FlexQuery,
     params: &Params,
-    offset: u64,
-    limit: u64,
+    (offset, limit): (u64, u64),
     deadline: Instant,
+    permit: QueryPermit,
 ) -> axum::body::Body {
     let verbose = params.verbose;
     let searched = query.searched;
@@ -402,6 +403,7 @@ pub fn respond(
     let timeout_line = Some(Bytes::from(saf::failed("query time limit reached")));
     let head = Some(Bytes::from_static(saf::BEGIN));
     spawn_lines(deadline, head, timeout_line, move |sink| {
+        let _permit = permit;
         let mut emit = |hit: &FlexHit, sink: &mut LineSink| {
             saf::push_obj(hit.object(searched, verbose), sink.buffer());
         };

@@ -3,7 +3,9 @@
 //! - [`dnsdb`]: the Farsight/DomainTools DNSDB API v2 under `/dnsdb/v2` (dnsdbq, dnsdb2),
 //!   answered in SAF ([`saf`]) behind an `X-API-Key`;
 //! - [`circl`]: the CIRCL passive DNS API under `/pdns/query` (pypdns, MISP), answered in
-//!   COF NDJSON behind HTTP Basic auth, paged with the `dribble-*` headers.
+//!   COF NDJSON behind HTTP Basic auth, paged with the `dribble-*` headers;
+//! - [`api`]: hark's own JSON API under `/api/v1`, described by `/api/openapi.json`;
+//! - [`metrics`]: `/metrics` in the Prometheus text format.
 //!
 //! Build the router with [`app`] over an [`AppState`] (an `Arc<dyn Store>` and a [`Config`]),
 //! or run it with [`serve`]. Answers stream from the store in bounded memory ([`stream`]), a
@@ -23,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod auth;
 pub mod circl;
 pub mod cof;
@@ -30,6 +33,7 @@ pub mod dnsdb;
 mod error;
 pub mod flex;
 pub mod lookup;
+pub mod metrics;
 pub mod params;
 pub mod saf;
 pub mod stream;
@@ -57,6 +61,8 @@ pub struct Config {
     pub query_timeout: Duration,
     /// What each key may ask for.
     pub limits: params::Limits,
+    /// Most store scans running at once; more get 503 until one ends.
+    pub max_queries: usize,
 }
 
 /// The default time limit of a query.
@@ -65,6 +71,8 @@ pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RESULTS_MAX: u64 = 1_000_000;
 /// The default highest offset.
 pub const DEFAULT_OFFSET_MAX: u64 = 3_000_000;
+/// The default most store scans at once.
+pub const DEFAULT_MAX_QUERIES: usize = 128;
 
 impl Default for Config {
     fn default() -> Self {
@@ -76,6 +84,7 @@ impl Default for Config {
                 results_max: DEFAULT_RESULTS_MAX,
                 offset_max: DEFAULT_OFFSET_MAX,
             },
+            max_queries: DEFAULT_MAX_QUERIES,
         }
     }
 }
@@ -89,6 +98,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Each key's queries so far.
     pub limiter: Arc<auth::RateLimiter>,
+    /// What the server has done, for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+    /// One permit per store scan allowed to run at once.
+    pub query_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -96,9 +109,16 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
         AppState {
             store,
+            query_slots: Arc::new(tokio::sync::Semaphore::new(config.max_queries.max(1))),
             config: Arc::new(config),
             limiter: Arc::new(auth::RateLimiter::default()),
+            metrics: Arc::new(metrics::Metrics::default()),
         }
+    }
+
+    /// Takes a query slot for a store scan (held until the answer is written), or 503.
+    pub fn begin_query(&self) -> Result<metrics::QueryPermit, ApiError> {
+        metrics::begin_query(&self.query_slots, &self.metrics)
     }
 }
 
@@ -107,8 +127,15 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/dnsdb/v2/{*rest}", get(dnsdb::handle))
         .route("/pdns/query/{*q}", get(circl::handle))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/{*rest}", get(api::handle))
+        .route("/metrics", get(metrics::handle))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn(limit_target))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.metrics),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

@@ -60,6 +60,54 @@ pub fn split_path(raw: &str) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
+/// The media types of NDJSON answers (SAF, COF), as clients name them.
+pub const NDJSON_TYPES: &[&str] = &[
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "application/json",
+];
+
+/// Checks that the `Accept` header, when present, admits one of `offered` (or a wildcard);
+/// otherwise 415, as DNSDB answers. Media ranges with `q=0` admit nothing.
+pub fn check_accept(headers: &axum::http::HeaderMap, offered: &[&str]) -> Result<(), ApiError> {
+    let values: Vec<_> = headers.get_all(axum::http::header::ACCEPT).iter().collect();
+    if values.is_empty() {
+        return Ok(());
+    }
+    let mut named = Vec::new();
+    for value in values {
+        let text = value
+            .to_str()
+            .map_err(|_| ApiError::UnsupportedMediaType("a non-text Accept header".into()))?;
+        for range in text.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            if media.is_empty() {
+                continue;
+            }
+            if !refused
+                && (media == "*/*"
+                    || media == "application/*"
+                    || offered.iter().any(|o| media == *o))
+            {
+                return Ok(());
+            }
+            named.push(media);
+        }
+    }
+    if named.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::UnsupportedMediaType(named.join(", ")))
+}
+
 /// A DNSDB boolean in any spelling clients send: t/f, true/false in any case, 1/0.
 pub fn parse_bool(name: &str, text: &str) -> Result<bool, ApiError> {
     match text.to_ascii_lowercase().as_str() {
@@ -212,6 +260,38 @@ mod tests {
         }
         assert!(Params::parse(Some("limit=-1"), 0).is_err());
         assert!(Params::parse(Some("humantime=maybe"), 0).is_err());
+    }
+
+    #[test]
+    fn accept_headers() {
+        let with = |value: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::ACCEPT,
+                axum::http::HeaderValue::from_str(value).expect("header"),
+            );
+            check_accept(&headers, NDJSON_TYPES)
+        };
+        assert!(check_accept(&axum::http::HeaderMap::new(), NDJSON_TYPES).is_ok());
+        for ok in [
+            "application/x-ndjson",
+            "*/*",
+            "text/html,application/xhtml+xml,*/*;q=0.8",
+            "Application/JSON; charset=utf-8",
+            "application/*",
+        ] {
+            assert!(with(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "text/html",
+            "image/png, text/csv",
+            "application/x-ndjson;q=0",
+        ] {
+            assert!(
+                matches!(with(refused), Err(ApiError::UnsupportedMediaType(_))),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

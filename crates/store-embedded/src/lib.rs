@@ -33,7 +33,7 @@ pub mod layout;
 
 use fjall::config::{BlockSizePolicy, CompressionPolicy};
 use fjall::{CompressionType, Database, Keyspace, KeyspaceCreateOptions, PersistMode};
-use hark_dns::name;
+use hark_dns::{name, RrType};
 use hark_store::{
     Batch, MergeSummary, NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row,
     RrsetQuery, Store, StoreError, StoreStats,
@@ -286,6 +286,73 @@ impl EmbeddedStore {
             }
         }
         Ok(ControlFlow::Continue(()))
+    }
+
+    /// Rows of `rrtype` whose rdata is exactly `bytes`: one prefix scan of the rdata index.
+    fn raw_rdata(
+        &self,
+        query: &RdataQuery,
+        rrtype: RrType,
+        bytes: &[u8],
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let parts = hark_record::RrKeyParts {
+            rrname: b"\x00",
+            rrtype,
+            bailiwick: None,
+            rdata: bytes,
+        };
+        let mut full = Vec::new();
+        layout::rdata_key(&parts, &mut full);
+        // Cut the owner name and what follows: the prefix ends where the rdata ends.
+        let prefix_len = match full.first() {
+            Some(&layout::KIND_IPV4) => 5,
+            Some(&layout::KIND_IPV6) => 17,
+            Some(&layout::KIND_NAME) => {
+                1 + layout::reversed_key_len(full.get(1..).unwrap_or_default()).unwrap_or(0)
+            }
+            _ => 5 + bytes.len(),
+        };
+        let prefix = full.get(..prefix_len).unwrap_or_default().to_vec();
+        let wanted = bytes.to_vec();
+        let accept = move |row: &Row| row.key.parts().rdata == wanted.as_slice();
+        self.visit_index_range(self.rdata.prefix(&prefix), query, &accept, visit)
+    }
+
+    /// The types a raw lookup without a type must try: A or AAAA by length, the types whose
+    /// rdata names a target when the bytes hold one, and every type present in the
+    /// whole-rdata part of the index (found by seeking from one type to the next).
+    fn raw_candidate_types(&self, bytes: &[u8]) -> Result<Vec<RrType>, StoreError> {
+        let mut types = Vec::new();
+        match bytes.len() {
+            4 => types.push(RrType::A),
+            16 => types.push(RrType::AAAA),
+            _ => {}
+        }
+        for rrtype in layout::TARGET_TYPES {
+            if layout::target_name(rrtype, bytes).is_some() {
+                types.push(rrtype);
+            }
+        }
+        let mut next: u32 = 0;
+        while next <= u32::from(u16::MAX) {
+            let start = [&[layout::KIND_WHOLE][..], &(next as u16).to_be_bytes()].concat();
+            let Some(entry) = self.rdata.range(start..).next() else {
+                break;
+            };
+            let key = entry.key().map_err(engine)?;
+            match (key.first(), key.get(1..3)) {
+                (Some(&layout::KIND_WHOLE), Some(&[high, low])) => {
+                    let rrtype = u16::from_be_bytes([high, low]);
+                    types.push(RrType(rrtype));
+                    next = u32::from(rrtype) + 1;
+                }
+                _ => break,
+            }
+        }
+        types.sort();
+        types.dedup();
+        Ok(types)
     }
 
     fn visit_index_range(
@@ -592,34 +659,28 @@ impl Store for EmbeddedStore {
                 self.visit_index_range(Box::new(self.rdata.prefix(&prefix)), query, &accept, visit)
             }
             RdataMatch::Raw(bytes) => {
-                // A raw lookup names one type (or each type the caller loops over); rdata of
-                // address and target types lives under their own index kinds.
-                let Some(rrtype) = query.rrtype else {
-                    return Err(StoreError::Engine(
-                        "a raw rdata lookup needs an rrtype".into(),
-                    ));
+                // Raw rdata of one type is one prefix scan; without a type, one scan per type
+                // that could hold these bytes.
+                let types = match query.rrtype {
+                    Some(rrtype) => vec![rrtype],
+                    None => self.raw_candidate_types(bytes)?,
                 };
-                let parts = hark_record::RrKeyParts {
-                    rrname: b"\x00",
-                    rrtype,
-                    bailiwick: None,
-                    rdata: bytes,
-                };
-                let mut full = Vec::new();
-                layout::rdata_key(&parts, &mut full);
-                // Cut the owner name and what follows: the prefix ends where the rdata ends.
-                let prefix_len = match full.first() {
-                    Some(&layout::KIND_IPV4) => 5,
-                    Some(&layout::KIND_IPV6) => 17,
-                    Some(&layout::KIND_NAME) => {
-                        1 + layout::reversed_key_len(full.get(1..).unwrap_or_default()).unwrap_or(0)
+                let mut stopped = false;
+                for rrtype in types {
+                    let typed = RdataQuery {
+                        rrtype: Some(rrtype),
+                        ..query.clone()
+                    };
+                    self.raw_rdata(&typed, rrtype, bytes, &mut |row| {
+                        let flow = visit(row);
+                        stopped = flow.is_break();
+                        flow
+                    })?;
+                    if stopped {
+                        break;
                     }
-                    _ => 5 + bytes.len(),
-                };
-                let prefix = full.get(..prefix_len).unwrap_or_default().to_vec();
-                let wanted = bytes.clone();
-                let accept = move |row: &Row| row.key.parts().rdata == wanted.as_slice();
-                self.visit_index_range(Box::new(self.rdata.prefix(&prefix)), query, &accept, visit)
+                }
+                Ok(())
             }
         }
     }

@@ -363,6 +363,25 @@ pub fn check_rdata_lookups(store: &dyn Store) {
             "other.example. TXT \"v=spf1 -all\""
         ])
     );
+    // Without a type: every type whose rdata is exactly these bytes.
+    assert_eq!(
+        rdata(store, RdataMatch::Raw(b"\x0bv=spf1 -all".to_vec()), None),
+        lines(&[
+            "example.com. TXT \"v=spf1 -all\"",
+            "other.example. TXT \"v=spf1 -all\""
+        ])
+    );
+    assert_eq!(
+        rdata(store, RdataMatch::Raw(vec![192, 0, 2, 80]), None),
+        lines(&["www.example.com. A 192.0.2.80"])
+    );
+    assert_eq!(
+        rdata(store, RdataMatch::Raw(wire("ns1.example.net.")), None),
+        lines(&[
+            "example.com. NS ns1.example.net.",
+            "example.org. NS ns1.example.net."
+        ])
+    );
 }
 
 /// Merging the same rows again sums counts and widens times; new rows are counted as new.

@@ -1,4 +1,4 @@
-//! `hark serve`: the DNSDB API v2 and CIRCL pDNS API over the store.
+//! `hark serve`: the DNSDB API v2, CIRCL pDNS, hark's own JSON API and `/metrics` over the store.
 
 use crate::cli::ServeArgs;
 use anyhow::{bail, Context};
@@ -41,6 +41,7 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             results_max: args.results_max.max(1),
             offset_max: args.offset_max,
         },
+        max_queries: args.max_queries.max(1),
     };
     let state = AppState::new(store, config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -52,7 +53,10 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let local = listener.local_addr().context("listening address")?;
-        eprintln!("hark: serving DNSDB API v2 on http://{local}/dnsdb/v2 and CIRCL pDNS on http://{local}/pdns/query");
+        eprintln!(
+            "hark: serving on http://{local}: DNSDB API v2 at /dnsdb/v2, CIRCL pDNS at /pdns/query, \
+             hark's API at /api/v1 (described at /api/openapi.json), metrics at /metrics"
+        );
         hark_server::serve(listener, state, shutdown_signal())
             .await
             .context("server failed")

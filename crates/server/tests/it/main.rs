@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
+mod api;
 mod circl;
 mod dnsdb;
 mod flex;
 mod hostile;
 mod ratelimit;
+mod serving;
 mod support;

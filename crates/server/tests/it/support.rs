@@ -65,11 +65,20 @@ pub fn config() -> Config {
             results_max: 5,
             offset_max: 10,
         },
+        max_queries: 8,
     }
 }
 
 /// Starts a server over the sample rows.
 pub async fn start(config: Config) -> TestServer {
+    start_with(config, |store| Arc::new(store)).await
+}
+
+/// Starts a server over the sample rows, with the store wrapped by `wrap`.
+pub async fn start_with(
+    config: Config,
+    wrap: impl FnOnce(hark_store_embedded::EmbeddedStore) -> Arc<dyn Store>,
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = hark_store_embedded::EmbeddedStore::open(&dir.path().join("db")).unwrap();
     let now = now();
@@ -89,9 +98,27 @@ pub async fn start(config: Config) -> TestServer {
             batch.rows.push((key, row.tally));
         }
     }
+    // One NXDOMAIN answer, for the negative lookups.
+    batch.negatives.push((
+        hark_record::NegativeKey {
+            qname: b"\x04gone\x07example\x03com\x00"
+                .to_vec()
+                .into_boxed_slice(),
+            qtype: hark_dns::RrType::A,
+            rcode: hark_record::rcode::NXDOMAIN,
+        },
+        hark_record::Tally {
+            seen: Some(hark_record::TimeSpan {
+                first: 1700000000,
+                last: 1700000300,
+            }),
+            zone_seen: None,
+            count: 2,
+        },
+    ));
     store.merge(&batch).unwrap();
     store.sync().unwrap();
-    let state = AppState::new(Arc::new(store), config);
+    let state = AppState::new(wrap(store), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

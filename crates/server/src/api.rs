@@ -1,0 +1,245 @@
+//! hark's own JSON API under `/api/v1`, for the web UI, the analyses and scripts.
+//!
+//! Where the DNSDB and CIRCL faces follow other services' wire formats, this one answers
+//! plain JSON documents, described by the OpenAPI 3.1 document at `/api/openapi.json`:
+//!
+//! | path (under `/api/v1/`) | answer |
+//! |---|---|
+//! | `lookup/rrset/name/{owner}[/{rrtype}[/{bailiwick}]]`, `lookup/rrset/raw/{hex}[/{rrtype}]` | rows by owner name |
+//! | `lookup/rdata/name/{name}[/{rrtype}]`, `lookup/rdata/ip/{ip, net,pfx or lo-hi}`, `lookup/rdata/raw/{hex}[/{rrtype}]` | rows by rdata |
+//! | `negative/{name}[/{qtype}]` | NXDOMAIN and NODATA answers by question name |
+//! | `stats` | what the store holds |
+//!
+//! Lookups answer `{"results": [...], "returned": N, "limited": bool, "next_offset": N|null}`,
+//! each result a COF object (rdata a string, bailiwick when known), taking the DNSDB
+//! parameters (time fences, `limit`, `offset`, `humantime`) and the same wildcards. The key
+//! goes in `X-API-Key` or as HTTP Basic credentials, as on the other faces; rate limits and
+//! query slots are shared with them.
+
+use crate::cof::{self, Style};
+use crate::dnsdb::parse_lookup;
+use crate::lookup::TypeFilter;
+use crate::params::{check_accept, split_path, Params};
+use crate::stream::run_blocking;
+use crate::{auth, ApiError, AppState};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use hark_store::{NamePattern, NegativeQuery};
+use serde_json::{json, Map, Value};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+/// The route prefix.
+pub const PREFIX: &str = "/api/v1/";
+
+/// The OpenAPI document describing this API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> Response {
+    json_response(OPENAPI.to_string())
+}
+
+fn json_response(text: String) -> Response {
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The work of one request, run on the blocking pool against the store.
+type StoreJob = Box<dyn FnOnce(&dyn hark_store::Store) -> Result<Value, ApiError> + Send>;
+
+/// One page of results, gathered whole.
+struct Page {
+    results: Vec<Value>,
+    limited: bool,
+}
+
+/// Answers every request under `/api/v1/`.
+pub async fn handle(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let config = &state.config;
+    let headers = request.headers();
+    let caller = if headers.contains_key(header::AUTHORIZATION) {
+        auth::require_basic(config.keys.as_ref(), headers)?
+    } else {
+        auth::require_api_key(config.keys.as_ref(), headers)?
+    };
+    check_accept(headers, &["application/json"])?;
+    let uri = request.uri();
+    let rest = uri.path().strip_prefix(PREFIX).ok_or(ApiError::NotFound)?;
+    let segments = split_path(rest)?;
+    let now = jiff::Timestamp::now().as_second();
+    let params = Params::parse(uri.query(), now)?;
+    let limits = caller
+        .as_ref()
+        .map_or(config.limits, |c| c.quota.limits(&config.limits));
+    let limit = limits.limit(params.limit);
+    let offset = limits.offset(params.offset)?;
+    let first = segments.first().map(String::as_str).unwrap_or_default();
+    let run: StoreJob = match first {
+        "stats" if segments.len() == 1 => Box::new(|store| Ok(stats(store)?)),
+        "lookup" => {
+            let (lookup, filter) =
+                parse_lookup(segments.get(1..).unwrap_or_default(), params.fence)?;
+            let style = Style {
+                humantime: params.humantime,
+                ..Style::EXPORT
+            };
+            Box::new(move |store| {
+                let page = collect(offset, limit, |visit| {
+                    lookup.run(store, filter, &mut |row| {
+                        visit(Value::Object(cof::object(&row, &style)))
+                    })
+                })?;
+                Ok(page_document(page, offset))
+            })
+        }
+        "negative" => {
+            let query = negative_query(segments.get(1..).unwrap_or_default(), &params)?;
+            let humantime = params.humantime;
+            Box::new(move |store| {
+                let page = collect(offset, limit, |visit| {
+                    store.negatives(&query, &mut |row| {
+                        visit(Value::Object(cof::negative_object(&row, humantime)))
+                    })
+                })?;
+                Ok(page_document(page, offset))
+            })
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    let rate = state.limiter.admit(caller.as_ref(), now)?;
+    let permit = state.begin_query()?;
+    let deadline = tokio::time::Instant::now() + config.query_timeout;
+    let store = Arc::clone(&state.store);
+    let document = run_blocking(deadline, move || {
+        let _permit = permit;
+        run(&*store)
+    })
+    .await?;
+    let mut response = json_response(document.to_string());
+    rate.add_headers(response.headers_mut());
+    Ok(response)
+}
+
+/// Gathers items `offset..offset+limit` of what `scan` visits, noting whether more followed.
+fn collect(
+    offset: u64,
+    limit: u64,
+    scan: impl FnOnce(&mut dyn FnMut(Value) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
+) -> Result<Page, ApiError> {
+    let mut page = Page {
+        results: Vec::new(),
+        limited: false,
+    };
+    let mut index = 0u64;
+    scan(&mut |item| {
+        if index >= offset.saturating_add(limit) {
+            page.limited = true;
+            return ControlFlow::Break(());
+        }
+        if index >= offset {
+            page.results.push(item);
+        }
+        index += 1;
+        ControlFlow::Continue(())
+    })?;
+    Ok(page)
+}
+
+fn page_document(page: Page, offset: u64) -> Value {
+    let returned = page.results.len() as u64;
+    let next = page.limited.then(|| offset + returned);
+    json!({
+        "results": page.results,
+        "returned": returned,
+        "limited": page.limited,
+        "next_offset": next,
+    })
+}
+
+/// `negative/{name}[/{qtype}]`.
+fn negative_query(segments: &[String], params: &Params) -> Result<NegativeQuery, ApiError> {
+    let name = match segments.first() {
+        Some(n) if !n.is_empty() => {
+            NamePattern::parse(n).map_err(|err| ApiError::BadRequest(err.to_string()))?
+        }
+        _ => return Err(ApiError::BadRequest("negative: the name is missing".into())),
+    };
+    if segments.len() > 2 {
+        return Err(ApiError::BadRequest(
+            "negative: too many path segments".into(),
+        ));
+    }
+    let qtype = match TypeFilter::parse(segments.get(1).map(String::as_str))? {
+        TypeFilter::Only(t) => Some(t),
+        _ => None,
+    };
+    Ok(NegativeQuery {
+        name,
+        qtype,
+        fence: params.fence,
+    })
+}
+
+/// `stats`: the store's figures.
+fn stats(store: &dyn hark_store::Store) -> Result<Value, hark_store::StoreError> {
+    let stats = store.stats()?;
+    let per_type: Map<String, Value> = stats
+        .rows_per_type
+        .iter()
+        .map(|(rrtype, rows)| (rrtype.to_string(), (*rows).into()))
+        .collect();
+    Ok(json!({
+        "rows": stats.rows,
+        "names": stats.names,
+        "negatives": stats.negatives,
+        "rows_per_type": per_type,
+        "files": stats.files,
+        "disk_bytes": stats.disk_bytes,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_is_json_and_names_every_path() {
+        let doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+        assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+        let paths = doc["paths"].as_object().expect("paths");
+        for path in [
+            "/api/v1/lookup/rrset/name/{owner}",
+            "/api/v1/lookup/rdata/ip/{range}",
+            "/api/v1/negative/{name}",
+            "/api/v1/stats",
+        ] {
+            assert!(paths.contains_key(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn pages_note_what_follows() {
+        let items = |n: u64| {
+            move |visit: &mut dyn FnMut(Value) -> ControlFlow<()>| {
+                for i in 0..n {
+                    if visit(i.into()).is_break() {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        };
+        let page = collect(2, 3, items(10)).expect("page");
+        assert_eq!(page.results, [json!(2), json!(3), json!(4)]);
+        assert!(page.limited);
+        let doc = page_document(collect(8, 3, items(10)).expect("page"), 8);
+        assert_eq!(doc["returned"], 2);
+        assert_eq!(doc["next_offset"], Value::Null);
+    }
+}
