@@ -171,6 +171,15 @@ pub struct ServeArgs {
     /// Most queries running at once; more are answered 503 (retry shortly).
     #[arg(long, default_value_t = hark_server::DEFAULT_MAX_QUERIES, value_name = "N")]
     pub max_queries: usize,
+
+    /// Most client connections open at once; more wait until one closes. Capped by the
+    /// process's open-file limit, which hark raises to the hard limit.
+    #[arg(long, default_value_t = hark_server::DEFAULT_MAX_CONNECTIONS, value_name = "N")]
+    pub max_connections: usize,
+
+    /// Seconds a client has to send a request's headers before its connection is closed.
+    #[arg(long, default_value_t = hark_server::DEFAULT_HEADER_TIMEOUT.as_secs(), value_name = "SECS")]
+    pub header_timeout: u64,
 }
 
 /// `hark import` formats.

@@ -32,6 +32,7 @@ pub mod cof;
 pub mod dnsdb;
 mod error;
 pub mod flex;
+pub mod listen;
 pub mod lookup;
 pub mod metrics;
 pub mod params;
@@ -63,6 +64,10 @@ pub struct Config {
     pub limits: params::Limits,
     /// Most store scans running at once; more get 503 until one ends.
     pub max_queries: usize,
+    /// Most connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
 }
 
 /// The default time limit of a query.
@@ -73,6 +78,10 @@ pub const DEFAULT_RESULTS_MAX: u64 = 1_000_000;
 pub const DEFAULT_OFFSET_MAX: u64 = 3_000_000;
 /// The default most store scans at once.
 pub const DEFAULT_MAX_QUERIES: usize = 128;
+/// The default most connections at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
+/// The default time a client has to send a request's headers.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Default for Config {
     fn default() -> Self {
@@ -85,6 +94,8 @@ impl Default for Config {
                 offset_max: DEFAULT_OFFSET_MAX,
             },
             max_queries: DEFAULT_MAX_QUERIES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
     }
 }
@@ -154,13 +165,21 @@ async fn limit_target(request: Request, next: Next) -> Result<Response, ApiError
     Ok(next.run(request).await)
 }
 
-/// Serves [`app`] on `listener` until `shutdown` completes, then lets open answers finish.
+/// Serves [`app`] on `listener` until `shutdown` completes, then lets open answers finish,
+/// within the connection bounds of [`listen`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let max_connections = state.config.max_connections;
+    let header_timeout = state.config.header_timeout;
+    listen::serve_router(
+        listener,
+        app(state),
+        max_connections,
+        header_timeout,
+        shutdown,
+    )
+    .await
 }

@@ -30,9 +30,10 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             "no keys: give --keys FILE (lines of NAME:KEY), or --no-auth on a loopback address"
         ),
     };
-    if args.query_timeout == 0 {
-        bail!("--query-timeout must be at least 1 second");
+    if args.query_timeout == 0 || args.header_timeout == 0 {
+        bail!("--query-timeout and --header-timeout must be at least 1 second");
     }
+    let max_connections = connection_budget(args.max_connections);
     let config = Config {
         keys,
         origin: args.origin.clone(),
@@ -42,6 +43,8 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             offset_max: args.offset_max,
         },
         max_queries: args.max_queries.max(1),
+        max_connections,
+        header_timeout: Duration::from_secs(args.header_timeout),
     };
     let state = AppState::new(store, config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -61,6 +64,23 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             .await
             .context("server failed")
     })
+}
+
+/// File descriptors kept back from connections: the store's tables, the journal, logs.
+const RESERVED_FILES: u64 = 512;
+
+/// Raises the open-file limit to its hard limit and returns how many connections fit in it
+/// (at most `wanted`), so that a crowd of clients cannot exhaust the descriptors the store needs.
+fn connection_budget(wanted: usize) -> usize {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let fits = usize::try_from(limit.saturating_sub(RESERVED_FILES).max(16)).unwrap_or(usize::MAX);
+    if fits < wanted {
+        eprintln!(
+            "hark: the open-file limit ({limit}) allows {fits} connections, not --max-connections {wanted}; \
+             raise it (ulimit -n, LimitNOFILE=) for more"
+        );
+    }
+    wanted.min(fits).max(1)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

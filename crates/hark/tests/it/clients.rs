@@ -4,11 +4,11 @@
 //! from a COF file written here by hand, so every answer is known. A missing client is a
 //! skip with a note, and a failure under CI.
 
+use crate::served::Served;
 use crate::support::TempStore;
 use serde_json::{json, Value};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "client-test-key";
@@ -27,26 +27,12 @@ const ROWS: &str = r#"{"rrname":"example.com.","rrtype":"A","rdata":"192.0.2.1",
 {"rrname":"www.example.net.","rrtype":"AAAA","rdata":"2001:db8::1","time_first":1700000000,"time_last":1700000100,"count":1}
 "#;
 
-/// `hark serve` on a free loopback port over a loaded store; killed at drop.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-    _store: TempStore,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Served {
     fn start() -> Served {
         Served::start_with_keys("")
     }
 
-    /// Serves with `extra` lines appended to the keys file.
+    /// Serves the test rows with `extra` lines appended to the keys file.
     fn start_with_keys(extra: &str) -> Served {
         let store = TempStore::new();
         let mut rows = ROWS.to_string();
@@ -60,42 +46,7 @@ impl Served {
         let file = store.dir.path().join("rows.json");
         std::fs::write(&file, rows).unwrap();
         store.ok(&["import", "cof", file.to_str().unwrap()]);
-        let keys = store.dir.path().join("keys");
-        std::fs::write(&keys, format!("# test keys\n{USER}:{KEY}\n{extra}")).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_hark"))
-            .arg("--db")
-            .arg(store.path())
-            .args(["serve", "--listen", &addr.to_string(), "--keys"])
-            .arg(&keys)
-            .env_remove("HARK_DB")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let served = Served {
-            child,
-            addr,
-            _store: store,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(addr).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "hark serve did not start listening"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        served
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        Served::launch(store, &format!("# test keys\n{USER}:{KEY}\n{extra}"), &[])
     }
 }
 

@@ -8,4 +8,6 @@ mod clients;
 mod crash;
 mod fixtures;
 mod generated;
+mod hostile_serve;
+mod served;
 mod support;

@@ -66,6 +66,8 @@ pub fn config() -> Config {
             offset_max: 10,
         },
         max_queries: 8,
+        max_connections: 256,
+        header_timeout: Duration::from_secs(2),
     }
 }
 
