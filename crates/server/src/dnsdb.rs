@@ -33,6 +33,9 @@ use std::sync::Arc;
 /// The route prefix.
 pub const PREFIX: &str = "/dnsdb/v2/";
 
+/// Highest offset a bounded lookup may skip and still be answered inline.
+const INLINE_OFFSET_MAX: u64 = 1_000;
+
 /// The media type of SAF answers.
 const NDJSON: &str = "application/x-ndjson";
 
@@ -108,17 +111,36 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let body = match verb {
         Verb::Lookup => {
             let style = Style::dnsdb(lookup.is_rrset(), params.humantime);
+            let emit = move |row: &Row, sink: &mut LineSink| {
+                saf::push_obj(cof::object(row, &style), sink.buffer());
+            };
+            if lookup.is_bounded() && offset <= INLINE_OFFSET_MAX {
+                // Small by construction: answered here, whole, unless it outgrows the budget.
+                let mut sink = LineSink::gather(deadline);
+                sink.buffer().extend_from_slice(saf::BEGIN);
+                stream_items(
+                    &mut sink,
+                    |visit| lookup.run(&*store, filter, visit),
+                    offset,
+                    limit,
+                    &mut { emit },
+                );
+                if !sink.overflowed() {
+                    drop(permit);
+                    return Ok(ndjson_response(
+                        axum::body::Body::from(sink.into_bytes()),
+                        &rate,
+                    ));
+                }
+            }
             spawn_lines(deadline, head, timeout_line, move |sink| {
                 let _permit = permit;
-                let mut emit = |row: &Row, sink: &mut LineSink| {
-                    saf::push_obj(cof::object(row, &style), sink.buffer());
-                };
                 stream_items(
                     sink,
                     |visit| lookup.run(&*store, filter, visit),
                     offset,
                     limit,
-                    &mut emit,
+                    &mut { emit },
                 );
             })
         }

@@ -3,7 +3,10 @@
 
 use crate::ApiError;
 use hark_dns::RrType;
-use hark_store::{RdataQuery, Row, RrsetQuery, Store, StoreError};
+use hark_store::{
+    IpRange, NamePattern, RdataMatch, RdataQuery, Row, RrsetQuery, Store, StoreError, TimeFence,
+};
+use std::net::IpAddr;
 use std::ops::ControlFlow;
 
 /// The DNSSEC types that DNSDB's `ANY` leaves out and `ANY-DNSSEC` keeps.
@@ -19,6 +22,22 @@ pub const DNSSEC_TYPES: [RrType; 10] = [
     RrType::CDNSKEY,
     RrType::TA,
 ];
+
+/// Most addresses in a range that [`Lookup::is_bounded`] still counts as bounded (a /24).
+pub const BOUNDED_ADDRESSES: u128 = 256;
+
+/// How many addresses a range holds (saturating).
+fn range_size(range: &IpRange) -> u128 {
+    match (range.low, range.high) {
+        (IpAddr::V4(low), IpAddr::V4(high)) => {
+            u128::from(u32::from(high).saturating_sub(u32::from(low))) + 1
+        }
+        (IpAddr::V6(low), IpAddr::V6(high)) => u128::from(high)
+            .saturating_sub(u128::from(low))
+            .saturating_add(1),
+        _ => u128::MAX,
+    }
+}
 
 /// Which rrtypes a lookup returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +100,26 @@ impl Lookup {
         matches!(self, Lookup::Rrset(_))
     }
 
+    /// True when the store's scan is bounded by the query itself: one owner name, one rdata
+    /// name or raw value, or at most [`BOUNDED_ADDRESSES`] addresses, with no time fence
+    /// (a fence is applied inside the store, so rows it drops would be scanned unseen). Such
+    /// a lookup costs microseconds, so it may run on the request's own thread.
+    pub fn is_bounded(&self) -> bool {
+        match self {
+            Lookup::Rrset(query) => {
+                matches!(query.name, NamePattern::Exact(_)) && query.fence == TimeFence::default()
+            }
+            Lookup::Rdata(query) => {
+                let small = match &query.rdata {
+                    RdataMatch::Name(pattern) => matches!(pattern, NamePattern::Exact(_)),
+                    RdataMatch::Raw(_) => query.rrtype.is_some(),
+                    RdataMatch::Ip(range) => range_size(range) <= BOUNDED_ADDRESSES,
+                };
+                small && query.fence == TimeFence::default()
+            }
+        }
+    }
+
     /// Streams the matching rows that pass `filter` to `visit`.
     pub fn run(
         &self,
@@ -120,5 +159,37 @@ mod tests {
         );
         assert!(TypeFilter::parse(Some("BOGUS")).is_err());
         assert_eq!(TypeFilter::parse(None).expect("ok"), TypeFilter::Any);
+    }
+
+    #[test]
+    fn bounded_lookups() {
+        let rrset = |name: &str, fence: TimeFence| {
+            Lookup::Rrset(RrsetQuery {
+                name: NamePattern::parse(name).expect("name"),
+                rrtype: None,
+                bailiwick: None,
+                fence,
+            })
+        };
+        let ip = |text: &str| {
+            let range = IpRange::parse(text).expect("range");
+            Lookup::Rdata(RdataQuery {
+                rrtype: Some(range.rrtype()),
+                rdata: RdataMatch::Ip(range),
+                fence: TimeFence::default(),
+            })
+        };
+        assert!(rrset("www.example.com", TimeFence::default()).is_bounded());
+        assert!(!rrset("*.example.com", TimeFence::default()).is_bounded());
+        let fenced = TimeFence {
+            last_after: Some(1),
+            ..TimeFence::default()
+        };
+        assert!(!rrset("www.example.com", fenced).is_bounded());
+        assert!(ip("192.0.2.1").is_bounded());
+        assert!(ip("192.0.2.0/24").is_bounded());
+        assert!(!ip("192.0.0.0/23").is_bounded());
+        assert!(ip("2001:db8::/120").is_bounded());
+        assert!(!ip("2001:db8::/64").is_bounded());
     }
 }

@@ -21,15 +21,46 @@ pub const CHUNK_BYTES: usize = 32 * 1024;
 /// Chunks the channel holds before the scan waits for the client to read.
 pub const CHANNEL_CHUNKS: usize = 8;
 
-/// Where a scan writes its lines.
+/// Where a scan writes its lines: a channel to the body, or (gathering) one buffer.
 pub struct LineSink {
-    tx: mpsc::Sender<Chunk>,
+    tx: Option<mpsc::Sender<Chunk>>,
     buf: Vec<u8>,
     deadline: Instant,
     closed: bool,
+    /// Gathering only: the most bytes to hold before giving up.
+    budget: usize,
+    overflowed: bool,
 }
 
+/// Most bytes a gathered (inline) answer may hold before it is handed to a streamed one.
+pub const GATHER_BYTES: usize = CHUNK_BYTES;
+
 impl LineSink {
+    /// A sink that gathers the whole answer in memory, up to [`GATHER_BYTES`]: for small,
+    /// bounded lookups answered on the request's own thread, where a hand-off to the
+    /// blocking pool would cost more than the lookup. Past the budget it stops the scan and
+    /// reports [`LineSink::overflowed`]; the caller then streams the answer instead.
+    pub fn gather(deadline: Instant) -> LineSink {
+        LineSink {
+            tx: None,
+            buf: Vec::with_capacity(4096),
+            deadline,
+            closed: false,
+            budget: GATHER_BYTES,
+            overflowed: false,
+        }
+    }
+
+    /// True when a gathering sink outgrew its budget.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// What a gathering sink holds.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
     /// The buffer to append whole lines to; call [`LineSink::flush_if_full`] after.
     pub fn buffer(&mut self) -> &mut Vec<u8> {
         &mut self.buf
@@ -47,11 +78,20 @@ impl LineSink {
         self.buf.extend_from_slice(line);
     }
 
-    /// Sends the buffer if it holds a chunk's worth; `Break` when the client is gone.
+    /// Sends the buffer if it holds a chunk's worth; `Break` when the client is gone (or a
+    /// gathering sink is over its budget).
     pub fn flush_if_full(&mut self) -> ControlFlow<()> {
+        let Some(tx) = &self.tx else {
+            if self.buf.len() > self.budget {
+                self.overflowed = true;
+                self.closed = true;
+                return ControlFlow::Break(());
+            }
+            return ControlFlow::Continue(());
+        };
         if self.buf.len() >= CHUNK_BYTES {
             self.flush()
-        } else if self.tx.is_closed() {
+        } else if tx.is_closed() {
             self.closed = true;
             ControlFlow::Break(())
         } else {
@@ -69,11 +109,14 @@ impl LineSink {
         if self.closed {
             return ControlFlow::Break(());
         }
+        let Some(tx) = &self.tx else {
+            return ControlFlow::Continue(());
+        };
         if self.buf.is_empty() && !last {
             return ControlFlow::Continue(());
         }
         let bytes = Bytes::from(std::mem::take(&mut self.buf));
-        if self.tx.blocking_send(Chunk { bytes, last }).is_err() {
+        if tx.blocking_send(Chunk { bytes, last }).is_err() {
             self.closed = true;
             return ControlFlow::Break(());
         }
@@ -87,7 +130,7 @@ impl LineSink {
 
     /// True once the client has gone.
     pub fn is_closed(&self) -> bool {
-        self.closed || self.tx.is_closed()
+        self.closed || self.tx.as_ref().is_some_and(|tx| tx.is_closed())
     }
 }
 
@@ -116,10 +159,12 @@ where
     let (tx, rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
     let task = tokio::task::spawn_blocking(move || {
         let mut sink = LineSink {
-            tx,
+            tx: Some(tx),
             buf: Vec::with_capacity(CHUNK_BYTES + 1024),
             deadline,
             closed: false,
+            budget: usize::MAX,
+            overflowed: false,
         };
         produce(&mut sink);
         let _ = sink.send(true);

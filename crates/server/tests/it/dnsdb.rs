@@ -429,3 +429,45 @@ async fn time_limit_ends_with_failed() {
         "{\"cond\":\"begin\"}\n{\"cond\":\"failed\",\"msg\":\"query time limit reached\"}\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_name_with_many_rows_outgrows_the_inline_answer() {
+    // 2,000 addresses under one exact name: a bounded lookup whose answer is larger than
+    // what is gathered inline, so it continues as a streamed answer.
+    let mut extra = String::new();
+    for i in 0..2_000u32 {
+        extra.push_str(&format!(
+            "{{\"rrname\":\"many.example.com.\",\"rrtype\":\"A\",\"rdata\":\"10.0.{}.{}\",\"time_first\":1700000000,\"time_last\":1700000000,\"count\":1}}\n",
+            i / 256,
+            i % 256
+        ));
+    }
+    let mut config = config();
+    config.limits.results_max = 10_000;
+    let server = crate::support::start_with_rows(config, &extra).await;
+    let reply = dnsdb(
+        server.addr,
+        "/dnsdb/v2/lookup/rrset/name/many.example.com/A",
+    )
+    .await;
+    assert_eq!(reply.header("transfer-encoding"), Some("chunked"));
+    let (objs, cond) = reply.saf();
+    assert_eq!((objs.len(), cond.as_str()), (2_000, "succeeded"));
+    let mut addresses: Vec<String> = objs
+        .iter()
+        .map(|o| o["rdata"][0].as_str().unwrap().to_string())
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    assert_eq!(addresses.len(), 2_000);
+    // Limited inline and streamed alike.
+    let (objs, cond) = dnsdb(
+        server.addr,
+        "/dnsdb/v2/lookup/rrset/name/many.example.com/A?limit=3",
+    )
+    .await
+    .saf();
+    assert_eq!((objs.len(), cond.as_str()), (3, "limited"));
+    let small = dnsdb(server.addr, "/dnsdb/v2/lookup/rrset/name/www.example.com/A").await;
+    assert!(small.header("content-length").is_some(), "{small:?}");
+}

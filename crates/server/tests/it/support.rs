@@ -81,12 +81,26 @@ pub async fn start_with(
     config: Config,
     wrap: impl FnOnce(hark_store_embedded::EmbeddedStore) -> Arc<dyn Store>,
 ) -> TestServer {
+    start_full(config, "", wrap).await
+}
+
+/// Starts a server over the sample rows plus `extra` COF lines.
+pub async fn start_with_rows(config: Config, extra: &str) -> TestServer {
+    start_full(config, extra, |store| Arc::new(store)).await
+}
+
+async fn start_full(
+    config: Config,
+    extra: &str,
+    wrap: impl FnOnce(hark_store_embedded::EmbeddedStore) -> Arc<dyn Store>,
+) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = hark_store_embedded::EmbeddedStore::open(&dir.path().join("db")).unwrap();
     let now = now();
     let text = SAMPLE
         .replace("{fresh_first}", &(now - 120).to_string())
-        .replace("{fresh_last}", &(now - 60).to_string());
+        .replace("{fresh_last}", &(now - 60).to_string())
+        + extra;
     let mut batch = Batch::default();
     for line in text.lines() {
         for row in hark_ingest::cof::parse_line(line).unwrap() {

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The `hark serve` benchmark: lookups under 32 concurrent keep-alive clients (wrk), and one
+# 1,000,000-row answer streamed in bounded memory.
+# Usage: scripts/bench-serve.sh [RUNS] [SECONDS]   (defaults: 3 runs of 20 s per lookup kind)
+# Uses the store scripts/bench.sh builds from gen_pcap.py --responses 2000000 --seed 1 (builds
+# it if missing). Installs wrk from Debian if missing. Server and wrk share the machine's cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+runs=${1:-3}
+seconds=${2:-20}
+out=target/bench
+mkdir -p "$out"
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
+cargo build --release -p hark
+hark=target/release/hark
+pcap=$out/ref-2000000.pcap
+db=$out/db
+if [ ! -d "$db" ]; then
+  [ -f "$pcap" ] || python3 ../shared/bench/gen_pcap.py --responses 2000000 --seed 1 --out "$pcap" --truth "$out/ref-2000000.truth.tsv"
+  "$hark" --db "$db" ingest --sections all --no-progress "$pcap"
+fi
+
+echo "== query paths drawn from the store: 10,000 owner names, 10,000 A addresses"
+"$hark" --db "$db" export | python3 -c '
+import json, random, sys
+random.seed(1)
+names, ips = set(), set()
+for line in sys.stdin:
+    row = json.loads(line)
+    names.add(row["rrname"])
+    if row["rrtype"] == "A":
+        ips.add(row["rdata"])
+names, ips = sorted(names), sorted(ips)
+with open(sys.argv[1], "w") as f:
+    for n in random.choices(names, k=10000):
+        f.write("/dnsdb/v2/lookup/rrset/name/%s\n" % n.rstrip("."))
+with open(sys.argv[2], "w") as f:
+    for ip in random.choices(ips, k=10000):
+        f.write("/dnsdb/v2/lookup/rdata/ip/%s\n" % ip)
+' "$out/paths-rrset.txt" "$out/paths-rdata-ip.txt"
+
+key=bench-key
+echo "bench:$key" > "$out/keys"
+port=18953
+serve() {  # serve STORE [FLAGS...]: starts hark serve, sets $server
+  "$hark" --db "$1" serve --listen 127.0.0.1:$port --keys "$out/keys" "${@:2}" 2>/dev/null &
+  server=$!
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/dnsdb/v2/ping" && return; sleep 0.1; done
+  echo "hark serve did not start" >&2; exit 1
+}
+serve "$db"
+trap 'kill $server 2>/dev/null || true' EXIT
+for kind in rrset rdata-ip; do
+  echo "== $kind lookups: wrk -t2 -c32 -d${seconds}s, $runs runs"
+  wrk -t2 -c32 -d5s -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-$kind.txt" "$key" >/dev/null  # warm-up
+  for run in $(seq "$runs"); do
+    wrk -t2 -c32 -d"${seconds}s" --latency -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-$kind.txt" "$key" > "$out/wrk-$kind-$run.txt"
+    awk '/Requests\/sec/ {rps=$2} /^p50_us/ {p50=$2} /^p99_us/ {p99=$2} /^errors/ {e=$2} /^status/ {s=s" "$0}
+      END {printf "run '"$run"': %s requests/s, p50 %.2f ms, p99 %.2f ms, errors %s;%s\n", rps, p50/1000, p99/1000, e, s}' "$out/wrk-$kind-$run.txt"
+  done
+done
+kill $server; wait $server 2>/dev/null || true
+
+echo "== one 1,000,000-row answer, streamed"
+big=$out/db-big
+if [ ! -d "$big" ]; then
+  python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1200000):
+        f.write("{\"rrname\":\"h%07d.big.example.\",\"rrtype\":\"A\",\"rdata\":\"10.%d.%d.%d\",\"time_first\":1700000000,\"time_last\":1700000000,\"count\":1}\n" % (i, i >> 16 & 255, i >> 8 & 255, i & 255))
+' "$out/big.json"
+  "$hark" --db "$big" import cof "$out/big.json"
+fi
+serve "$big" --results-max 1000000
+rss_before=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
+start=$(date +%s.%N)
+curl -s -H "X-API-Key: $key" "http://127.0.0.1:$port/dnsdb/v2/lookup/rrset/name/%2A.big.example?limit=0" \
+  | python3 -c '
+import json, sys
+objs, last = 0, None
+for line in sys.stdin:
+    last = json.loads(line)
+    objs += "obj" in last
+print(f"objects {objs}, last line {json.dumps(last)}")'
+end=$(date +%s.%N)
+peak=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+echo "server RSS before ${rss_before} KiB, peak ${peak} KiB; $(python3 -c "print(f'{1e6/($end-$start):,.0f} rows/s, {$end-$start:.2f} s')")"
