@@ -382,6 +382,18 @@ fn dnsdb2_python_client() {
         [json!({"count":14,"num_results":2,"time_first":1700000000,"time_last":1700500000})]
     );
     assert_eq!(
+        rows("summarize_rdata_name"),
+        [json!({"count":33,"num_results":2,"time_first":1690000000,"time_last":1700900000})]
+    );
+    assert_eq!(
+        rows("summarize_rdata_raw"),
+        [json!({"count":10,"num_results":1,"time_first":1700000000,"time_last":1700500000})]
+    );
+    assert_eq!(
+        triples(&rows("rdata_raw_any_type")),
+        sorted(&["example.com. A 192.0.2.1"])
+    );
+    assert_eq!(
         rows("humantime")[0]["time_first"],
         json!("2023-11-14T22:13:20Z")
     );
