@@ -1,0 +1,221 @@
+//! hark-intel: the questions analysts ask of passive DNS history, answered from a [`Store`].
+//!
+//! Each module answers one recon question with a serialisable result:
+//! - [`history`]: every address a name (or every name under a domain) had, as periods, and
+//!   when hosting moved;
+//! - [`pivot`]: every name seen on an address, network or range, with each address's fan-out
+//!   in registrable domains, so dedicated addresses stand apart from shared hosting;
+//! - [`nameservers`]: a domain's name servers, provider servers told apart from its own, and
+//!   the other domains that share its own;
+//! - [`mail`]: the provider behind each MX and how it changed;
+//! - [`txt`]: SPF (with `include:` chains resolved from the store), DMARC, DKIM selectors,
+//!   MTA-STS, TLS-RPT, BIMI, verification tokens and the domains sharing them;
+//! - [`subdomains`]: every name under a domain, live or gone, and what it pointed to;
+//! - [`takeover`]: dangling CNAMEs into takeover-prone services, NS delegations to dead domains;
+//! - [`changes`]: one time-sorted change log for a domain;
+//! - [`report`]: all of them for one domain, as text, Markdown or JSON.
+//!
+//! Knowledge about services (mail providers, SPF includes, verification tokens,
+//! takeover-prone CNAME targets, hosting and CDN names) lives in data files in `data/`, each
+//! entry with its public source ([`knowledge`]). Registrable domains come from the Public
+//! Suffix List (the `psl` crate and the list it ships).
+//!
+//! It is not: a storage engine, an HTTP server or a CLI. It sees only the [`Store`] trait, and
+//! it never sends a DNS query.
+//!
+//! ```
+//! # fn demo(store: &dyn hark_store::Store) -> Result<(), hark_intel::IntelError> {
+//! let mail = hark_intel::mail::analyse(store, "example.com")?;
+//! for exchange in &mail.exchanges {
+//!     println!("{} {} -> {}", exchange.preference, exchange.host, exchange.provider);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+pub mod changes;
+pub mod history;
+pub mod knowledge;
+pub mod mail;
+pub mod names;
+pub mod nameservers;
+pub mod pivot;
+pub mod report;
+pub mod subdomains;
+pub mod takeover;
+pub mod timeline;
+pub mod txt;
+
+use hark_dns::RrType;
+use hark_store::{
+    NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrsetQuery, Store,
+    StoreError, TimeFence,
+};
+use serde::Serialize;
+use std::ops::ControlFlow;
+
+/// Most rows one analysis reads before it stops with [`IntelError::TooManyRows`].
+pub const MAX_ROWS: usize = 5_000_000;
+
+/// Why an analysis could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum IntelError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The name, address or pattern given cannot be used.
+    #[error("{0}")]
+    BadInput(String),
+    /// More rows matched than one analysis reads.
+    #[error(
+        "more than {max} rows match {what}: narrow the question (a subdomain, a smaller network)"
+    )]
+    TooManyRows {
+        /// What was asked.
+        what: String,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// When something was seen, and how often.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Seen {
+    /// First seen, epoch seconds.
+    pub first: i64,
+    /// Last seen, epoch seconds.
+    pub last: i64,
+    /// Observations.
+    pub count: u64,
+}
+
+impl Seen {
+    /// The span of a stored tally (sensor times, else zone times).
+    pub fn of(tally: &hark_record::Tally) -> Seen {
+        let span = tally.seen.or(tally.zone_seen);
+        Seen {
+            first: span.map_or(0, |s| s.first),
+            last: span.map_or(0, |s| s.last),
+            count: tally.count,
+        }
+    }
+
+    /// Widens this span with another.
+    pub fn widen(&mut self, other: Seen) {
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.count = self.count.saturating_add(other.count);
+    }
+}
+
+/// Collects rows of an rrset lookup, refusing more than [`MAX_ROWS`].
+pub(crate) fn rrset_rows(
+    store: &dyn Store,
+    name: NamePattern,
+    rrtype: Option<RrType>,
+    what: &str,
+) -> Result<Vec<Row>, IntelError> {
+    let query = RrsetQuery {
+        name,
+        rrtype,
+        bailiwick: None,
+        fence: TimeFence::default(),
+    };
+    collect(what, |visit| store.rrset(&query, visit))
+}
+
+/// Rows of `domain` itself and of every name below it.
+pub(crate) fn domain_rows(
+    store: &dyn Store,
+    domain: &[u8],
+    rrtype: Option<RrType>,
+) -> Result<Vec<Row>, IntelError> {
+    let what = names::text(domain);
+    let mut rows = rrset_rows(store, NamePattern::Exact(domain.to_vec()), rrtype, &what)?;
+    rows.extend(rrset_rows(
+        store,
+        NamePattern::Subdomains(domain.to_vec()),
+        rrtype,
+        &what,
+    )?);
+    Ok(rows)
+}
+
+/// Collects rows of an rdata lookup, refusing more than [`MAX_ROWS`].
+pub(crate) fn rdata_rows(
+    store: &dyn Store,
+    rdata: RdataMatch,
+    rrtype: Option<RrType>,
+    what: &str,
+) -> Result<Vec<Row>, IntelError> {
+    let query = RdataQuery {
+        rdata,
+        rrtype,
+        fence: TimeFence::default(),
+    };
+    collect(what, |visit| store.rdata(&query, visit))
+}
+
+/// Negative rows (NXDOMAIN, NODATA) for a name pattern.
+pub(crate) fn negative_rows(
+    store: &dyn Store,
+    name: NamePattern,
+) -> Result<Vec<NegativeRow>, IntelError> {
+    let query = NegativeQuery {
+        name,
+        qtype: None,
+        fence: TimeFence::default(),
+    };
+    let mut rows = Vec::new();
+    store.negatives(&query, &mut |row| {
+        rows.push(row);
+        if rows.len() >= MAX_ROWS {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    Ok(rows)
+}
+
+fn collect(
+    what: &str,
+    scan: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError>,
+) -> Result<Vec<Row>, IntelError> {
+    let mut rows = Vec::new();
+    let mut over = false;
+    scan(&mut |row| {
+        if rows.len() >= MAX_ROWS {
+            over = true;
+            return ControlFlow::Break(());
+        }
+        rows.push(row);
+        ControlFlow::Continue(())
+    })?;
+    if over {
+        return Err(IntelError::TooManyRows {
+            what: what.to_string(),
+            max: MAX_ROWS,
+        });
+    }
+    Ok(rows)
+}
+
+/// The presentation form of a row's rdata.
+pub(crate) fn rdata_text(row: &Row) -> String {
+    let parts = row.key.parts();
+    let mut out = String::new();
+    hark_dns::rdata::to_presentation(parts.rrtype, parts.rdata, &mut out);
+    out
+}
+
+/// The newest last-seen time among rows and negative rows: the store's "now" for a domain,
+/// against which names are judged live or gone (captures may be old).
+pub(crate) fn newest(rows: &[Row], negatives: &[NegativeRow]) -> i64 {
+    rows.iter()
+        .map(|r| Seen::of(&r.tally).last)
+        .chain(negatives.iter().map(|n| Seen::of(&n.tally).last))
+        .max()
+        .unwrap_or(0)
+}

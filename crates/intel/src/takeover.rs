@@ -1,0 +1,145 @@
+//! Takeover candidates: CNAMEs into services that let anyone claim an unclaimed name,
+//! whose target has answered NXDOMAIN; any CNAME whose target answered NXDOMAIN (dangling);
+//! and NS delegations to name servers whose names no longer resolve. Each comes with the
+//! rows that are its evidence, and their dates.
+
+use crate::knowledge::knowledge;
+use crate::{domain_rows, names, negative_rows, IntelError, Seen};
+use hark_dns::RrType;
+use hark_store::{NamePattern, Store};
+use serde::Serialize;
+
+/// The takeover candidates under a domain.
+#[derive(Clone, Debug, Serialize)]
+pub struct Takeover {
+    /// The domain.
+    pub domain: String,
+    /// Candidates, most serious first.
+    pub candidates: Vec<Candidate>,
+}
+
+/// One candidate.
+#[derive(Clone, Debug, Serialize)]
+pub struct Candidate {
+    /// `cname` or `ns`.
+    pub kind: String,
+    /// The name that points away.
+    pub name: String,
+    /// Where it points.
+    pub target: String,
+    /// The takeover-prone service the target belongs to, when known.
+    pub service: Option<String>,
+    /// The service's standing in the public record (`vulnerable`, `edge-case`).
+    pub service_status: Option<String>,
+    /// `high` (a prone service whose target answered NXDOMAIN), `medium` (a target that
+    /// answered NXDOMAIN; or a prone service claimed by a missing page, not by NXDOMAIN),
+    /// or `low` (points into a prone service; no sign of an unclaimed target yet).
+    pub severity: String,
+    /// The rows behind it.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One row of evidence.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence {
+    /// What the row says (`www.example.com. CNAME x.herokuapp.com.`, `x.herokuapp.com. A NXDOMAIN`).
+    pub row: String,
+    /// When and how often.
+    #[serde(flatten)]
+    pub seen: Seen,
+}
+
+/// NXDOMAIN answers for `name`, as evidence rows.
+fn nxdomain(store: &dyn Store, name: &str) -> Result<Vec<Evidence>, IntelError> {
+    let Ok(wire) = names::parse(name) else {
+        return Ok(Vec::new());
+    };
+    Ok(negative_rows(store, NamePattern::Exact(wire))?
+        .iter()
+        .filter(|n| n.key.rcode == hark_record::rcode::NXDOMAIN)
+        .map(|n| Evidence {
+            row: format!("{} {} NXDOMAIN", names::text(&n.key.qname), n.key.qtype),
+            seen: Seen::of(&n.tally),
+        })
+        .collect())
+}
+
+fn rank(severity: &str) -> u8 {
+    match severity {
+        "high" => 0,
+        "medium" => 1,
+        _ => 2,
+    }
+}
+
+/// Looks for takeover candidates at or below `domain`.
+pub fn analyse(store: &dyn Store, domain: &str) -> Result<Takeover, IntelError> {
+    let wire = names::parse(domain)?;
+    let mut candidates = Vec::new();
+    for row in domain_rows(store, &wire, Some(RrType::CNAME))? {
+        let name = names::text(row.key.parts().rrname);
+        let target = crate::rdata_text(&row);
+        let cname_seen = Seen::of(&row.tally);
+        let prone = knowledge().takeover_service(&target);
+        // NXDOMAIN for the target once the CNAME had been seen: the name was left dangling.
+        let dead: Vec<Evidence> = nxdomain(store, &target)?
+            .into_iter()
+            .filter(|e| e.seen.last >= cname_seen.first)
+            .collect();
+        let severity = match (prone, dead.is_empty()) {
+            (Some(_), false) => "high",
+            (None, false) => "medium",
+            (Some(service), true) if service.evidence == "http-fingerprint" => "medium",
+            (Some(_), true) => "low",
+            (None, true) => continue,
+        };
+        let mut evidence = vec![Evidence {
+            row: format!("{name} CNAME {target}"),
+            seen: cname_seen,
+        }];
+        evidence.extend(dead);
+        candidates.push(Candidate {
+            kind: "cname".into(),
+            name,
+            target,
+            service: prone.map(|s| s.service.clone()),
+            service_status: prone.map(|s| s.status.clone()),
+            severity: severity.into(),
+            evidence,
+        });
+    }
+    for row in domain_rows(store, &wire, Some(RrType::NS))? {
+        let name = names::text(row.key.parts().rrname);
+        let host = crate::rdata_text(&row);
+        let ns_seen = Seen::of(&row.tally);
+        let mut dead = nxdomain(store, &host)?;
+        if let Some(registrable) = names::registrable(&host) {
+            if registrable != host {
+                dead.extend(nxdomain(store, &registrable)?);
+            }
+        }
+        dead.retain(|e| e.seen.last >= ns_seen.first);
+        if dead.is_empty() {
+            continue;
+        }
+        let mut evidence = vec![Evidence {
+            row: format!("{name} NS {host}"),
+            seen: ns_seen,
+        }];
+        evidence.extend(dead);
+        candidates.push(Candidate {
+            kind: "ns".into(),
+            name,
+            target: host,
+            service: None,
+            service_status: None,
+            severity: "high".into(),
+            evidence,
+        });
+    }
+    candidates.sort_by(|a, b| (rank(&a.severity), &a.name).cmp(&(rank(&b.severity), &b.name)));
+    Ok(Takeover {
+        domain: names::text(&wire),
+        candidates,
+    })
+}

@@ -1,0 +1,424 @@
+//! The Acme scenario (`scenarios/acme.md`): every answer checked against the story.
+
+use crate::support::{day, load, strings};
+use hark_intel::{changes, history, mail, nameservers, pivot, report, subdomains, takeover, txt};
+
+#[test]
+fn hosting_moved_from_shared_to_dedicated() {
+    let s = load("acme");
+    let h = history::analyse(s.store(), "acme.example", true).unwrap();
+    let www = h
+        .names
+        .iter()
+        .find(|n| n.rrname == "www.acme.example.")
+        .unwrap();
+    assert_eq!(www.periods.len(), 2);
+    assert_eq!(
+        (
+            www.periods[0].from,
+            www.periods[0].until,
+            www.periods[0].values.clone()
+        ),
+        (day(0), day(150), strings(&["192.0.2.10"]))
+    );
+    assert_eq!(
+        www.periods[1].values,
+        strings(&["2001:db8:ac::5", "203.0.113.5"])
+    );
+    assert_eq!(www.moves.len(), 1);
+    assert_eq!(www.moves[0].on, day(151));
+    assert_eq!(www.moves[0].from, strings(&["192.0.2.10"]));
+    let api = h
+        .names
+        .iter()
+        .find(|n| n.rrname == "api.acme.example.")
+        .unwrap();
+    assert!(api.moves.is_empty());
+    // Only the name itself without subdomains.
+    let apex = history::analyse(s.store(), "acme.example.", false).unwrap();
+    assert_eq!(apex.names.len(), 1);
+    assert_eq!(apex.names[0].addresses[0].address, "203.0.113.5");
+}
+
+#[test]
+fn reverse_pivot_tells_shared_from_dedicated() {
+    let s = load("acme");
+    let p = pivot::analyse(s.store(), "192.0.2.0/24").unwrap();
+    assert_eq!((p.rows, p.names, p.domains), (8, 8, 7));
+    let order: Vec<(&str, usize, bool)> = p
+        .addresses
+        .iter()
+        .map(|a| (a.address.as_str(), a.domains, a.shared))
+        .collect();
+    assert_eq!(order, [("192.0.2.99", 1, false), ("192.0.2.10", 7, true)]);
+    assert_eq!(p.addresses[1].names.len(), 7);
+    assert!(pivot::analyse(s.store(), "not-an-address").is_err());
+    let r = report::recon(s.store(), "acme.example").unwrap();
+    let hosting: Vec<(&str, usize, bool, usize)> = r
+        .hosting
+        .iter()
+        .map(|h| (h.address.as_str(), h.domains, h.shared, h.co_hosted.len()))
+        .collect();
+    assert_eq!(
+        hosting,
+        [
+            ("192.0.2.99", 1, false, 0),
+            ("2001:db8:ac::5", 1, false, 0),
+            ("203.0.113.25", 1, false, 0),
+            ("203.0.113.5", 1, false, 0),
+            ("203.0.113.6", 1, false, 0),
+            ("192.0.2.10", 7, true, 6),
+        ]
+    );
+}
+
+#[test]
+fn name_servers_and_the_portfolio_behind_them() {
+    let s = load("acme");
+    let n = nameservers::analyse(s.store(), "acme.example").unwrap();
+    let servers: Vec<(&str, usize, &str)> = n
+        .servers
+        .iter()
+        .map(|s| (s.host.as_str(), s.zones, s.role.as_str()))
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            ("ns1.acme.example.", 3, "own"),
+            ("ns2.acme.example.", 2, "own")
+        ]
+    );
+    let related: Vec<(&str, Vec<String>, String, bool)> = n
+        .related
+        .iter()
+        .map(|r| {
+            (
+                r.zone.as_str(),
+                r.shared.clone(),
+                format!("{:.3}", r.overlap),
+                r.same_set,
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (
+                "acme-labs.example.",
+                strings(&["ns1.acme.example.", "ns2.acme.example."]),
+                "1.000".to_string(),
+                true
+            ),
+            (
+                "acme-shop.example.",
+                strings(&["ns1.acme.example."]),
+                "0.333".to_string(),
+                false
+            ),
+        ]
+    );
+}
+
+#[test]
+fn mail_moved_to_microsoft_365() {
+    let s = load("acme");
+    let m = mail::analyse(s.store(), "acme.example").unwrap();
+    let exchanges: Vec<(u16, &str, &str, &str)> = m
+        .exchanges
+        .iter()
+        .map(|e| {
+            (
+                e.preference,
+                e.host.as_str(),
+                e.provider.as_str(),
+                e.kind.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        exchanges,
+        [
+            (10, "mail.acme.example.", "self-hosted", "self-hosted"),
+            (
+                0,
+                "acme-example.mail.protection.outlook.com.",
+                "Microsoft 365 / Exchange Online",
+                "hosted"
+            ),
+        ]
+    );
+    assert_eq!(m.changes.len(), 1);
+    assert_eq!(m.changes[0].on, day(120));
+    assert_eq!(m.changes[0].from, strings(&["self-hosted"]));
+    assert_eq!(
+        m.changes[0].to,
+        strings(&["Microsoft 365 / Exchange Online"])
+    );
+}
+
+#[test]
+fn txt_intelligence() {
+    let s = load("acme");
+    let t = txt::analyse(s.store(), "acme.example").unwrap();
+    let apex = t.spf.iter().find(|s| s.rrname == "acme.example.").unwrap();
+    assert_eq!(apex.all, "fail");
+    assert_eq!(apex.lookups, 2);
+    assert!(!apex.too_many_lookups);
+    let includes: Vec<(&str, usize, bool)> = apex
+        .includes
+        .iter()
+        .map(|i| (i.domain.as_str(), i.depth, i.record.is_some()))
+        .collect();
+    assert_eq!(
+        includes,
+        [
+            ("spf.protection.outlook.com", 1, false),
+            ("_spf.acme.example", 1, true)
+        ]
+    );
+    assert_eq!(apex.services, strings(&["Microsoft 365 / Exchange Online"]));
+    let inner = t
+        .spf
+        .iter()
+        .find(|s| s.rrname == "_spf.acme.example.")
+        .unwrap();
+    assert_eq!(inner.all, "softfail");
+    let dmarc: Vec<(&str, Option<&str>)> = t
+        .dmarc
+        .iter()
+        .map(|d| (d.strength.as_str(), d.policy.as_deref()))
+        .collect();
+    assert_eq!(
+        dmarc,
+        [("strong", Some("reject")), ("monitoring", Some("none"))]
+    );
+    assert_eq!(t.dmarc_weakened.len(), 1);
+    assert_eq!(
+        (
+            t.dmarc_weakened[0].on,
+            t.dmarc_weakened[0].from.as_str(),
+            t.dmarc_weakened[0].to.as_str()
+        ),
+        (day(181), "strong", "monitoring")
+    );
+    let mut selectors: Vec<(&str, bool)> = t
+        .dkim_selectors
+        .iter()
+        .map(|s| (s.selector.as_str(), s.revoked))
+        .collect();
+    selectors.sort();
+    assert_eq!(selectors, [("old", true), ("selector1", false)]);
+    assert_eq!(t.mta_sts.len(), 1);
+    assert_eq!(
+        t.mta_sts[0].tags.get("id").map(String::as_str),
+        Some("20230101")
+    );
+    let mut tokens: Vec<(&str, Vec<String>)> = t
+        .verifications
+        .iter()
+        .map(|v| (v.value.as_str(), v.also_on.clone()))
+        .collect();
+    tokens.sort();
+    assert_eq!(
+        tokens,
+        [
+            ("MS=ms12345678", vec![]),
+            (
+                "google-site-verification=acmeTOKEN123",
+                strings(&["acme-labs.example."])
+            ),
+        ]
+    );
+    assert!(t
+        .verifications
+        .iter()
+        .any(|v| v.service.contains("Microsoft")));
+    let unrecognised: Vec<&str> = t.unrecognised.iter().map(|u| u.value.as_str()).collect();
+    assert_eq!(unrecognised, ["hello world"]);
+}
+
+#[test]
+fn subdomains_live_stale_and_gone() {
+    let s = load("acme");
+    let sub = subdomains::analyse(s.store(), "acme.example").unwrap();
+    assert_eq!(sub.as_of, day(379));
+    let status = |name: &str| {
+        let n = sub
+            .names
+            .iter()
+            .find(|n| n.name == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        (n.status.clone(), n.nxdomain_since)
+    };
+    assert_eq!(status("old.acme.example."), ("gone".into(), Some(day(340))));
+    assert_eq!(status("mail.acme.example."), ("stale".into(), None));
+    assert_eq!(status("www.acme.example."), ("live".into(), None));
+    assert_eq!(status("docs.acme.example."), ("live".into(), None));
+    let www = sub
+        .names
+        .iter()
+        .find(|n| n.name == "www.acme.example.")
+        .unwrap();
+    assert_eq!(www.types, strings(&["A", "AAAA"]));
+    assert_eq!(
+        www.points_to,
+        strings(&["192.0.2.10", "2001:db8:ac::5", "203.0.113.5"])
+    );
+    assert_eq!(sub.names.len(), 13);
+}
+
+#[test]
+fn takeover_candidates_with_evidence() {
+    let s = load("acme");
+    let t = takeover::analyse(s.store(), "acme.example").unwrap();
+    let found: Vec<(&str, &str, &str, Option<&str>)> = t
+        .candidates
+        .iter()
+        .map(|c| {
+            (
+                c.severity.as_str(),
+                c.name.as_str(),
+                c.target.as_str(),
+                c.service.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "high",
+                "app.acme.example.",
+                "acme-app.azurewebsites.net.",
+                Some("Microsoft Azure App Service")
+            ),
+            (
+                "medium",
+                "docs.acme.example.",
+                "acme.github.io.",
+                Some("GitHub Pages")
+            ),
+            (
+                "medium",
+                "legacy.acme.example.",
+                "old.acme-hosting.example.",
+                None
+            ),
+        ]
+    );
+    let app = &t.candidates[0];
+    assert_eq!(app.evidence.len(), 2);
+    assert_eq!(
+        app.evidence[1].row,
+        "acme-app.azurewebsites.net. A NXDOMAIN"
+    );
+    assert_eq!(
+        (app.evidence[1].seen.first, app.evidence[1].seen.count),
+        (day(252), 6)
+    );
+}
+
+#[test]
+fn one_change_log_for_the_domain() {
+    let s = load("acme");
+    let c = changes::analyse(s.store(), "acme.example", Some(day(119)), Some(day(120))).unwrap();
+    let events: Vec<(i64, &str, &str, &str, &str)> = c
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.time,
+                e.change.as_str(),
+                e.rrname.as_str(),
+                e.rrtype.as_str(),
+                e.rdata.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (
+                day(119),
+                "disappeared",
+                "acme.example.",
+                "MX",
+                "10 mail.acme.example."
+            ),
+            (
+                day(119),
+                "disappeared",
+                "mail.acme.example.",
+                "A",
+                "203.0.113.25"
+            ),
+            (
+                day(120),
+                "appeared",
+                "_spf.acme.example.",
+                "TXT",
+                "\"v=spf1 ip4:203.0.113.0/24 ~all\""
+            ),
+            (
+                day(120),
+                "appeared",
+                "acme.example.",
+                "MX",
+                "0 acme-example.mail.protection.outlook.com."
+            ),
+            (
+                day(120),
+                "appeared",
+                "acme.example.",
+                "TXT",
+                "\"MS=ms12345678\""
+            ),
+            (
+                day(120),
+                "appeared",
+                "acme.example.",
+                "TXT",
+                "\"v=spf1 include:spf.protection.outlook.com include:_spf.acme.example -all\""
+            ),
+            (
+                day(120),
+                "appeared",
+                "selector1._domainkey.acme.example.",
+                "TXT",
+                "\"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC\""
+            ),
+        ]
+    );
+    let all = changes::analyse(s.store(), "acme.example", None, None).unwrap();
+    assert!(all.events.windows(2).all(|w| w[0].time <= w[1].time));
+}
+
+#[test]
+fn the_report_in_every_format() {
+    let s = load("acme");
+    let r = report::recon(s.store(), "acme.example").unwrap();
+    let sections = report::recon_sections(&r);
+    let text = report::render("Recon: acme.example.", &sections, report::Format::Text);
+    for needle in [
+        "moved from 192.0.2.10 to 2001:db8:ac::5, 203.0.113.5 on 2023-06-01",
+        "Mail moved from self-hosted to Microsoft 365 / Exchange Online on 2023-05-01.",
+        "DMARC weakened from strong to monitoring on 2023-07-01.",
+        "[high] CNAME app.acme.example. -> acme-app.azurewebsites.net. (Microsoft Azure App Service)",
+        "gone (NXDOMAIN 2023-12-07)",
+    ] {
+        assert!(text.contains(needle), "{needle}\n{text}");
+    }
+    let html = report::render("Recon", &sections, report::Format::Html);
+    assert!(
+        html.starts_with("<!DOCTYPE html>")
+            && html.contains("<h2>Takeover candidates under acme.example.</h2>")
+    );
+    let md = report::render("Recon", &sections, report::Format::Markdown);
+    assert!(md.contains("## Mail of acme.example."));
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(
+        json["mail"]["exchanges"][1]["provider"],
+        "Microsoft 365 / Exchange Online"
+    );
+    assert_eq!(json["registrable"], "acme.example.");
+}
