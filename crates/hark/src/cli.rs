@@ -94,6 +94,37 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Serve(ServeArgs),
 
+    /// Map a domain's infrastructure from the history: the whole recon report.
+    ///
+    /// Subdomains (live, stale, gone), the address history of every name and when hosting
+    /// moved, who else sat on each address (shared hosting and CDNs flagged), name servers
+    /// (provider or own, and the zones sharing the own ones), mail providers and their changes,
+    /// SPF/DMARC/DKIM/MTA-STS/BIMI and SaaS verification tokens (with the other domains
+    /// carrying the same token), takeover candidates with their evidence, and recent changes.
+    /// Nothing is queried: every answer comes from the store.
+    ///
+    /// With --bulk, reads one domain, address, CIDR or range a line (from a file, or - for
+    /// stdin) and writes one JSON object a line: {"input":..., "kind":"domain"|"pivot",
+    /// "result":...} or {"input":..., "error":...}.
+    ///
+    /// Examples:
+    ///   hark recon example.com
+    ///   hark recon example.com --format html > example.html
+    ///   hark recon --bulk targets.txt > results.ndjson
+    ///   hark intel mx example.com        (one question at a time: see `hark intel --help`)
+    #[command(verbatim_doc_comment)]
+    Recon(ReconArgs),
+
+    /// One recon question at a time (the parts of `hark recon`).
+    Intel {
+        /// The question.
+        #[command(subcommand)]
+        question: IntelCommand,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text, global = true)]
+        format: ReportFormat,
+    },
+
     /// Show what the store holds: rows, names, rows per type, negative rows, disk size.
     Stats {
         /// Print JSON instead of text.
@@ -264,6 +295,89 @@ pub enum RdataCommand {
         #[command(flatten)]
         common: LookupArgs,
     },
+}
+
+/// Flags of `hark recon`.
+#[derive(Args, Debug)]
+pub struct ReconArgs {
+    /// The domain to map.
+    #[arg(required_unless_present = "bulk", value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Read targets (domains, addresses, CIDRs, ranges) one a line from FILE (- for stdin)
+    /// and write NDJSON.
+    #[arg(long, value_name = "FILE", conflicts_with = "domain")]
+    pub bulk: Option<PathBuf>,
+}
+
+/// `hark intel` questions.
+#[derive(Subcommand, Debug)]
+pub enum IntelCommand {
+    /// Every A/AAAA a name had, as periods, and when hosting moved.
+    History {
+        /// The name.
+        name: String,
+        /// Every name below it too.
+        #[arg(long)]
+        subdomains: bool,
+    },
+    /// Every name seen on an address, CIDR (192.0.2.0/24) or range (LOW-HIGH), with each
+    /// address's fan-out in registrable domains; shared hosting and CDNs are flagged.
+    Pivot {
+        /// Address, CIDR or range.
+        target: String,
+    },
+    /// A domain's name servers, provider or own, and the zones that share its own.
+    Ns {
+        /// The domain.
+        domain: String,
+    },
+    /// The mail provider behind each MX of a domain, and how it changed.
+    Mx {
+        /// The domain.
+        domain: String,
+    },
+    /// SPF (includes followed), DMARC, DKIM selectors, MTA-STS, TLS-RPT, BIMI, verification tokens.
+    Txt {
+        /// The domain.
+        domain: String,
+    },
+    /// Every name at or below a domain: first/last seen, live, stale or gone, what it pointed to.
+    Subdomains {
+        /// The domain.
+        domain: String,
+    },
+    /// Dangling CNAMEs into takeover-prone services, and NS delegations to dead domains.
+    Takeover {
+        /// The domain.
+        domain: String,
+    },
+    /// Every record that appeared or disappeared at or below a domain, in time order.
+    Changes {
+        /// The domain.
+        domain: String,
+        /// Only changes at or after this time (epoch, RFC 3339, YYYY-MM-DD, or 30d ago).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only changes at or before this time.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+    },
+}
+
+/// How reports are printed.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Plain text for a terminal.
+    Text,
+    /// One JSON document.
+    Json,
+    /// Markdown.
+    Markdown,
+    /// A standalone HTML page.
+    Html,
 }
 
 /// How lookup results are printed.

@@ -1,7 +1,7 @@
 //! `hark`: the command-line face of the hark passive DNS system.
 //!
 //! Subcommands wire the library crates together: `ingest` (captures → store), `import cof`,
-//! `export`, `lookup`, `serve` and `stats`. This crate holds no business logic and is the only user of
+//! `export`, `lookup`, `recon`, `intel`, `serve` and `stats`. This crate holds no business logic and is the only user of
 //! `anyhow` and of the concrete storage engine.
 
 mod cli;
@@ -55,5 +55,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
         Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), args),
         Command::Stats { json } => commands::stats::run(&store, &dir, *json),
+        Command::Recon(args) => commands::recon::run_recon(&store, args, &mut stdout.lock()),
+        Command::Intel { question, format } => {
+            commands::recon::run_intel(&store, question, *format, &mut stdout.lock())
+        }
     }
 }

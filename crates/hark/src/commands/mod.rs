@@ -4,6 +4,7 @@ pub mod export;
 pub mod import;
 pub mod ingest;
 pub mod lookup;
+pub mod recon;
 pub mod serve;
 pub mod stats;
 

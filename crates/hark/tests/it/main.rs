@@ -9,5 +9,6 @@ mod crash;
 mod fixtures;
 mod generated;
 mod hostile_serve;
+mod recon;
 mod served;
 mod support;

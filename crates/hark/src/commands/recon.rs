@@ -1,0 +1,185 @@
+//! `hark recon` and `hark intel`: the recon analyses of `hark-intel`, printed.
+
+use crate::cli::{IntelCommand, ReconArgs, ReportFormat};
+use crate::times::{now, parse_time};
+use anyhow::Context;
+use hark_intel::report::{self, Format, Section};
+use hark_intel::{changes, history, mail, nameservers, pivot, subdomains, takeover, txt};
+use hark_store::Store;
+use serde::Serialize;
+use std::io::{BufRead, Write};
+
+/// The report format of a text-like output choice.
+fn document_format(format: ReportFormat) -> Option<Format> {
+    match format {
+        ReportFormat::Text => Some(Format::Text),
+        ReportFormat::Markdown => Some(Format::Markdown),
+        ReportFormat::Html => Some(Format::Html),
+        ReportFormat::Json => None,
+    }
+}
+
+/// Prints `value` as JSON, or its sections as a document.
+fn print<T: Serialize>(
+    out: &mut dyn Write,
+    title: &str,
+    value: &T,
+    sections: impl FnOnce(&T) -> Vec<Section>,
+    format: ReportFormat,
+) -> anyhow::Result<()> {
+    match document_format(format) {
+        None => {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            writeln!(out)?;
+        }
+        Some(format) => {
+            out.write_all(report::render(title, &sections(value), format).as_bytes())?
+        }
+    }
+    Ok(())
+}
+
+/// `hark recon`.
+pub fn run_recon(store: &dyn Store, args: &ReconArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(path) = &args.bulk {
+        return run_bulk(store, path, out);
+    }
+    let domain = args
+        .domain
+        .as_deref()
+        .context("give a DOMAIN or --bulk FILE")?;
+    let recon = report::recon(store, domain)?;
+    let title = format!(
+        "Recon: {} (from the store: no query was sent)",
+        recon.domain
+    );
+    print(out, &title, &recon, report::recon_sections, args.format)
+}
+
+/// `hark recon --bulk`: one NDJSON line per target.
+fn run_bulk(store: &dyn Store, path: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        ))
+    };
+    for line in input.lines() {
+        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+        let target = line.trim();
+        if target.is_empty() || target.starts_with('#') {
+            continue;
+        }
+        let looks_like_address = target.contains(':')
+            || target
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b".,/-".contains(&b));
+        let result = if looks_like_address {
+            pivot::analyse(store, target).map(|p| ("pivot", serde_json::to_value(p)))
+        } else {
+            report::recon(store, target).map(|r| ("domain", serde_json::to_value(r)))
+        };
+        let line = match result {
+            Ok((kind, value)) => {
+                serde_json::json!({"input": target, "kind": kind, "result": value?})
+            }
+            Err(err) => serde_json::json!({"input": target, "error": err.to_string()}),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// `hark intel QUESTION`.
+pub fn run_intel(
+    store: &dyn Store,
+    question: &IntelCommand,
+    format: ReportFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match question {
+        IntelCommand::History { name, subdomains } => {
+            let h = history::analyse(store, name, *subdomains)?;
+            print(
+                out,
+                "Address history",
+                &h,
+                |h| vec![report::history_section(h)],
+                format,
+            )
+        }
+        IntelCommand::Pivot { target } => {
+            let p = pivot::analyse(store, target)?;
+            print(
+                out,
+                "Reverse pivot",
+                &p,
+                |p| vec![report::pivot_section(p)],
+                format,
+            )
+        }
+        IntelCommand::Ns { domain } => {
+            let n = nameservers::analyse(store, domain)?;
+            print(
+                out,
+                "Name servers",
+                &n,
+                |n| vec![report::nameservers_section(n)],
+                format,
+            )
+        }
+        IntelCommand::Mx { domain } => {
+            let m = mail::analyse(store, domain)?;
+            print(out, "Mail", &m, |m| vec![report::mail_section(m)], format)
+        }
+        IntelCommand::Txt { domain } => {
+            let t = txt::analyse(store, domain)?;
+            print(
+                out,
+                "TXT intelligence",
+                &t,
+                |t| vec![report::txt_section(t)],
+                format,
+            )
+        }
+        IntelCommand::Subdomains { domain } => {
+            let s = subdomains::analyse(store, domain)?;
+            print(
+                out,
+                "Subdomains",
+                &s,
+                |s| vec![report::subdomains_section(s)],
+                format,
+            )
+        }
+        IntelCommand::Takeover { domain } => {
+            let t = takeover::analyse(store, domain)?;
+            print(
+                out,
+                "Takeover candidates",
+                &t,
+                |t| vec![report::takeover_section(t)],
+                format,
+            )
+        }
+        IntelCommand::Changes {
+            domain,
+            since,
+            until,
+        } => {
+            let now = now();
+            let since = since.as_deref().map(|t| parse_time(t, now)).transpose()?;
+            let until = until.as_deref().map(|t| parse_time(t, now)).transpose()?;
+            let c = changes::analyse(store, domain, since, until)?;
+            print(
+                out,
+                "Change log",
+                &c,
+                |c| vec![report::changelog_section(c)],
+                format,
+            )
+        }
+    }
+}
