@@ -9,6 +9,8 @@
 //! | `lookup/rdata/name/{name}[/{rrtype}]`, `lookup/rdata/ip/{ip, net,pfx or lo-hi}`, `lookup/rdata/raw/{hex}[/{rrtype}]` | rows by rdata |
 //! | `negative/{name}[/{qtype}]` | NXDOMAIN and NODATA answers by question name |
 //! | `stats` | what the store holds |
+//! | `recon/{domain}` | the whole recon report of `hark-intel` |
+//! | `intel/{history,pivot,ns,mx,txt,subdomains,takeover,changes}/{target}` | one recon question (`history?subdomains=true`, `changes?since=&until=`) |
 //!
 //! Lookups answer `{"results": [...], "returned": N, "limited": bool, "next_offset": N|null}`,
 //! each result a COF object (rdata a string, bailiwick when known), taking the DNSDB
@@ -82,6 +84,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let first = segments.first().map(String::as_str).unwrap_or_default();
     let run: StoreJob = match first {
         "stats" if segments.len() == 1 => Box::new(|store| Ok(stats(store)?)),
+        "recon" | "intel" => intel_job(&segments, uri.query())?,
         "lookup" => {
             let (lookup, filter) =
                 parse_lookup(segments.get(1..).unwrap_or_default(), params.fence)?;
@@ -124,6 +127,71 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let mut response = json_response(document.to_string());
     rate.add_headers(response.headers_mut());
     Ok(response)
+}
+
+/// The value of one query parameter, percent-decoded.
+fn query_value(query: Option<&str>, name: &str) -> Result<Option<String>, ApiError> {
+    for pair in query.unwrap_or("").split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if crate::params::percent_decode(key, true)? == name {
+            return Ok(Some(crate::params::percent_decode(value, true)?));
+        }
+    }
+    Ok(None)
+}
+
+/// `recon/{domain}` and `intel/{question}/{target}`: the analyses of `hark-intel`.
+fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiError> {
+    use hark_intel::{
+        changes, history, mail, nameservers, pivot, report, subdomains, takeover, txt,
+    };
+    fn json<T: serde::Serialize>(
+        result: Result<T, hark_intel::IntelError>,
+    ) -> Result<Value, ApiError> {
+        let value = result.map_err(intel_error)?;
+        serde_json::to_value(value).map_err(|err| ApiError::Internal(err.to_string()))
+    }
+    let (question, target) = match segments {
+        [kind, target] if kind == "recon" => ("recon".to_string(), target.clone()),
+        [kind, question, rest @ ..] if kind == "intel" && !rest.is_empty() => {
+            (question.clone(), rest.join("/"))
+        }
+        _ => return Err(ApiError::NotFound),
+    };
+    let time = |name: &str| -> Result<Option<i64>, ApiError> {
+        query_value(query, name)?
+            .map(|v| {
+                v.trim().parse::<i64>().map_err(|_| {
+                    ApiError::BadRequest(format!("{name}={v:?}: expected epoch seconds"))
+                })
+            })
+            .transpose()
+    };
+    let subdomains_too = match query_value(query, "subdomains")? {
+        Some(v) => crate::params::parse_bool("subdomains", &v)?,
+        None => false,
+    };
+    let (since, until) = (time("since")?, time("until")?);
+    let job: StoreJob = match question.as_str() {
+        "recon" => Box::new(move |store| json(report::recon(store, &target))),
+        "history" => Box::new(move |store| json(history::analyse(store, &target, subdomains_too))),
+        "pivot" => Box::new(move |store| json(pivot::analyse(store, &target))),
+        "ns" => Box::new(move |store| json(nameservers::analyse(store, &target))),
+        "mx" => Box::new(move |store| json(mail::analyse(store, &target))),
+        "txt" => Box::new(move |store| json(txt::analyse(store, &target))),
+        "subdomains" => Box::new(move |store| json(subdomains::analyse(store, &target))),
+        "takeover" => Box::new(move |store| json(takeover::analyse(store, &target))),
+        "changes" => Box::new(move |store| json(changes::analyse(store, &target, since, until))),
+        _ => return Err(ApiError::NotFound),
+    };
+    Ok(job)
+}
+
+fn intel_error(err: hark_intel::IntelError) -> ApiError {
+    match err {
+        hark_intel::IntelError::Store(err) => ApiError::from(err),
+        other => ApiError::BadRequest(other.to_string()),
+    }
 }
 
 /// Gathers items `offset..offset+limit` of what `scan` visits, noting whether more followed.

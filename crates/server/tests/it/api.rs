@@ -194,3 +194,81 @@ async fn lookups_pages_and_errors() {
         (json!(12), json!(4))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recon_questions_over_the_api() {
+    let server = start(config()).await;
+    let ns = document(&api(server.addr, "/api/v1/intel/ns/example.com").await);
+    assert_eq!(ns["servers"][0]["host"], "ns1.dnsprovider.example.");
+    assert_eq!(ns["servers"][0]["zones"], 2);
+    assert_eq!(
+        ns["related"],
+        json!([{"zone":"example.org.","domain":"example.org.","shared":["ns1.dnsprovider.example."],"overlap":1.0,"same_set":true}])
+    );
+    let pivot = document(&api(server.addr, "/api/v1/intel/pivot/192.0.2.0%2F24").await);
+    assert_eq!(
+        (
+            pivot["rows"].clone(),
+            pivot["names"].clone(),
+            pivot["domains"].clone()
+        ),
+        (json!(3), json!(3), json!(1))
+    );
+    let history = document(
+        &api(
+            server.addr,
+            "/api/v1/intel/history/example.com?subdomains=true",
+        )
+        .await,
+    );
+    let names: Vec<&str> = history["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["rrname"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["example.com.", "fresh.example.com.", "www.example.com."]
+    );
+    let recon = document(&api(server.addr, "/api/v1/recon/example.com").await);
+    assert_eq!(recon["domain"], "example.com.");
+    let changes = document(
+        &api(
+            server.addr,
+            "/api/v1/intel/changes/example.com?since=1700300000&until=1700300000",
+        )
+        .await,
+    );
+    assert_eq!(
+        changes["events"],
+        json!([{"time":1700300000,"change":"appeared","rrname":"api.example.com.","rrtype":"CNAME","rdata":"d111.cloudfront.net."}])
+    );
+    assert_eq!(
+        api(server.addr, "/api/v1/intel/mx/%2A.example.com")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        api(server.addr, "/api/v1/intel/pivot/not-an-ip")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        api(server.addr, "/api/v1/intel/bogus/example.com")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api(
+            server.addr,
+            "/api/v1/intel/changes/example.com?since=yesterday"
+        )
+        .await
+        .status,
+        400
+    );
+}
