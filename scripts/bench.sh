@@ -24,6 +24,7 @@ if [ ! -f "$truth" ]; then
 fi
 cargo build --release -p hark -p hark-store-embedded --example lookup_latency 2>/dev/null \
   || cargo build --release -p hark
+cargo build --release -p hark-intel --example recon_latency
 hark=target/release/hark
 db=$out/db
 cat "$pcap" > /dev/null  # page cache: measure hark, not the disk
@@ -54,6 +55,9 @@ if [ -x target/release/examples/lookup_latency ]; then
   echo "== lookup latency on the resulting store"
   target/release/examples/lookup_latency "$db" --names 10000 --seed 1
 fi
+
+echo "== recon: the 100 most popular domains, and the reverse pivot on the busiest /16"
+target/release/examples/recon_latency "$db" --domains 100 --runs 3
 
 echo "== per-message parse rate (criterion)"
 cargo bench -p hark-dns --bench parse -- --noplot 2>/dev/null | grep -E "time:|thrpt:" || true
