@@ -43,3 +43,5 @@ run lookup rrset "*.$domain" --limit 5 --format csv
 run lookup rdata ip "${address%.*}.0/24" --limit 5
 run lookup rdata name "*.$cdn" --limit 3 --json
 run lookup negative "*.${domain%.}" --limit 3
+run intel mx "$domain"
+run recon "$domain"

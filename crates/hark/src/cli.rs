@@ -310,6 +310,9 @@ pub struct ReconArgs {
     /// and write NDJSON.
     #[arg(long, value_name = "FILE", conflicts_with = "domain")]
     pub bulk: Option<PathBuf>,
+    /// AS numbers and organisations from this iptoasn.com TSV (ip2asn-combined.tsv[.gz]).
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Option<PathBuf>,
 }
 
 /// `hark intel` questions.
@@ -354,6 +357,22 @@ pub enum IntelCommand {
         /// The domain.
         domain: String,
     },
+    /// Hosting, CDN, cloud, DNS, mail and SaaS in use, and the networks behind the addresses.
+    Profile {
+        /// The domain.
+        domain: String,
+        /// AS numbers and organisations from this iptoasn.com TSV (ip2asn-combined.tsv[.gz]).
+        #[arg(long, value_name = "FILE")]
+        asn_db: Option<PathBuf>,
+    },
+    /// The infrastructure map: names, addresses, NS, MX and CNAME edges, for graph tools.
+    Graph {
+        /// The domain.
+        domain: String,
+        /// Graph format (the global --format does not apply).
+        #[arg(long = "as", value_enum, default_value_t = GraphFormat::Dot)]
+        graph_format: GraphFormat,
+    },
     /// Every record that appeared or disappeared at or below a domain, in time order.
     Changes {
         /// The domain.
@@ -365,6 +384,17 @@ pub enum IntelCommand {
         #[arg(long, value_name = "TIME")]
         until: Option<String>,
     },
+}
+
+/// Graph export formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+    /// GraphML (Gephi, yEd, networkx).
+    Graphml,
+    /// JSON: nodes and edges.
+    Json,
 }
 
 /// How reports are printed.

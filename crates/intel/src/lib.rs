@@ -13,6 +13,9 @@
 //! - [`subdomains`]: every name under a domain, live or gone, and what it pointed to;
 //! - [`takeover`]: dangling CNAMEs into takeover-prone services, NS delegations to dead domains;
 //! - [`changes`]: one time-sorted change log for a domain;
+//! - [`profile`]: the technology profile (hosting, CDN, cloud, DNS, mail, SaaS) and the
+//!   networks behind the addresses, with AS numbers from an offline database ([`asn`]);
+//! - [`graph`]: names, addresses, NS, MX and CNAME edges as JSON, DOT or GraphML;
 //! - [`report`]: all of them for one domain, as text, Markdown or JSON.
 //!
 //! Knowledge about services (mail providers, SPF includes, verification tokens,
@@ -34,13 +37,16 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod asn;
 pub mod changes;
+pub mod graph;
 pub mod history;
 pub mod knowledge;
 pub mod mail;
 pub mod names;
 pub mod nameservers;
 pub mod pivot;
+pub mod profile;
 pub mod report;
 pub mod subdomains;
 pub mod takeover;

@@ -9,6 +9,7 @@ use crate::history::{self, AddressHistory};
 use crate::mail::{self, Mail};
 use crate::nameservers::{self, NameServers};
 use crate::pivot::{self, AddressFanout, Pivot};
+use crate::profile::{self, Profile};
 use crate::subdomains::{self, Subdomains};
 use crate::takeover::{self, Takeover};
 use crate::txt::{self, TxtReport};
@@ -41,6 +42,8 @@ pub struct Recon {
     pub txt: TxtReport,
     /// Takeover candidates.
     pub takeover: Takeover,
+    /// Technology profile and networks.
+    pub profile: Profile,
     /// Change-log events in all.
     pub change_count: usize,
     /// The newest [`REPORT_EVENTS`] changes, oldest first.
@@ -63,8 +66,17 @@ pub struct Hosting {
     pub seen: Seen,
 }
 
-/// Runs every analysis for `domain`.
+/// Runs every analysis for `domain`, without an AS database.
 pub fn recon(store: &dyn Store, domain: &str) -> Result<Recon, IntelError> {
+    recon_with(store, domain, None)
+}
+
+/// Runs every analysis for `domain`, with AS numbers from `asn` when given.
+pub fn recon_with(
+    store: &dyn Store,
+    domain: &str,
+    asn: Option<&crate::asn::AsnDb>,
+) -> Result<Recon, IntelError> {
     let wire = names::parse(domain)?;
     let domain_text = names::text(&wire);
     let history = history::analyse(store, &domain_text, true)?;
@@ -102,6 +114,7 @@ pub fn recon(store: &dyn Store, domain: &str) -> Result<Recon, IntelError> {
         mail: mail::analyse(store, &domain_text)?,
         txt: txt::analyse(store, &domain_text)?,
         takeover: takeover::analyse(store, &domain_text)?,
+        profile: profile::analyse(store, &domain_text, asn)?,
         change_count,
         recent_changes,
         domain: domain_text,
@@ -603,6 +616,66 @@ pub fn takeover_section(t: &Takeover) -> Section {
     }
 }
 
+/// The technology profile section.
+pub fn profile_section(p: &Profile) -> Section {
+    let mut blocks = Vec::new();
+    if !p.technologies.is_empty() {
+        blocks.push(table(
+            &[
+                "category",
+                "provider",
+                "first seen",
+                "last seen",
+                "evidence",
+            ],
+            p.technologies
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.category.clone(),
+                        t.provider.clone(),
+                        date(t.seen.first),
+                        date(t.seen.last),
+                        t.evidence.first().cloned().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    blocks.push(Block::Line(format!("AS numbers: {}.", p.asn_source)));
+    if !p.networks.is_empty() {
+        blocks.push(table(
+            &[
+                "address",
+                "AS",
+                "organisation",
+                "PTR",
+                "provider",
+                "first seen",
+                "last seen",
+            ],
+            p.networks
+                .iter()
+                .map(|n| {
+                    vec![
+                        n.address.clone(),
+                        n.asn.map(|a| format!("AS{a}")).unwrap_or_default(),
+                        n.organisation.clone().unwrap_or_default(),
+                        n.ptr.join(" "),
+                        n.provider.clone().unwrap_or_default(),
+                        date(n.seen.first),
+                        date(n.seen.last),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    Section {
+        title: format!("Technology profile of {}", p.domain),
+        blocks,
+    }
+}
+
 /// The change-log section.
 pub fn changes_section(domain: &str, events: &[Event], total: usize) -> Section {
     let mut blocks = Vec::new();
@@ -650,6 +723,7 @@ pub fn recon_sections(r: &Recon) -> Vec<Section> {
         mail_section(&r.mail),
         txt_section(&r.txt),
         takeover_section(&r.takeover),
+        profile_section(&r.profile),
         changes_section(&r.domain, &r.recent_changes, r.change_count),
     ]
 }

@@ -10,7 +10,7 @@
 //! | `negative/{name}[/{qtype}]` | NXDOMAIN and NODATA answers by question name |
 //! | `stats` | what the store holds |
 //! | `recon/{domain}` | the whole recon report of `hark-intel` |
-//! | `intel/{history,pivot,ns,mx,txt,subdomains,takeover,changes}/{target}` | one recon question (`history?subdomains=true`, `changes?since=&until=`) |
+//! | `intel/{history,pivot,ns,mx,txt,subdomains,takeover,changes,profile,graph}/{target}` | one recon question (`history?subdomains=true`, `changes?since=&until=`) |
 //!
 //! Lookups answer `{"results": [...], "returned": N, "limited": bool, "next_offset": N|null}`,
 //! each result a COF object (rdata a string, bailiwick when known), taking the DNSDB
@@ -143,7 +143,8 @@ fn query_value(query: Option<&str>, name: &str) -> Result<Option<String>, ApiErr
 /// `recon/{domain}` and `intel/{question}/{target}`: the analyses of `hark-intel`.
 fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiError> {
     use hark_intel::{
-        changes, history, mail, nameservers, pivot, report, subdomains, takeover, txt,
+        changes, graph, history, mail, nameservers, pivot, profile, report, subdomains, takeover,
+        txt,
     };
     fn json<T: serde::Serialize>(
         result: Result<T, hark_intel::IntelError>,
@@ -182,6 +183,8 @@ fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiEr
         "subdomains" => Box::new(move |store| json(subdomains::analyse(store, &target))),
         "takeover" => Box::new(move |store| json(takeover::analyse(store, &target))),
         "changes" => Box::new(move |store| json(changes::analyse(store, &target, since, until))),
+        "profile" => Box::new(move |store| json(profile::analyse(store, &target, None))),
+        "graph" => Box::new(move |store| json(graph::analyse(store, &target))),
         _ => return Err(ApiError::NotFound),
     };
     Ok(job)

@@ -1,10 +1,13 @@
 //! `hark recon` and `hark intel`: the recon analyses of `hark-intel`, printed.
 
-use crate::cli::{IntelCommand, ReconArgs, ReportFormat};
+use crate::cli::{GraphFormat, IntelCommand, ReconArgs, ReportFormat};
 use crate::times::{now, parse_time};
 use anyhow::Context;
+use hark_intel::asn::AsnDb;
 use hark_intel::report::{self, Format, Section};
-use hark_intel::{changes, history, mail, nameservers, pivot, subdomains, takeover, txt};
+use hark_intel::{
+    changes, graph, history, mail, nameservers, pivot, profile, subdomains, takeover, txt,
+};
 use hark_store::Store;
 use serde::Serialize;
 use std::io::{BufRead, Write};
@@ -41,14 +44,15 @@ fn print<T: Serialize>(
 
 /// `hark recon`.
 pub fn run_recon(store: &dyn Store, args: &ReconArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let asn = asn_db(args.asn_db.as_deref())?;
     if let Some(path) = &args.bulk {
-        return run_bulk(store, path, out);
+        return run_bulk(store, path, asn.as_ref(), out);
     }
     let domain = args
         .domain
         .as_deref()
         .context("give a DOMAIN or --bulk FILE")?;
-    let recon = report::recon(store, domain)?;
+    let recon = report::recon_with(store, domain, asn.as_ref())?;
     let title = format!(
         "Recon: {} (from the store: no query was sent)",
         recon.domain
@@ -56,8 +60,21 @@ pub fn run_recon(store: &dyn Store, args: &ReconArgs, out: &mut dyn Write) -> an
     print(out, &title, &recon, report::recon_sections, args.format)
 }
 
+/// Opens the AS database when one is named.
+fn asn_db(path: Option<&std::path::Path>) -> anyhow::Result<Option<AsnDb>> {
+    path.map(|p| {
+        AsnDb::open(p).with_context(|| format!("cannot use the AS database {}", p.display()))
+    })
+    .transpose()
+}
+
 /// `hark recon --bulk`: one NDJSON line per target.
-fn run_bulk(store: &dyn Store, path: &std::path::Path, out: &mut dyn Write) -> anyhow::Result<()> {
+fn run_bulk(
+    store: &dyn Store,
+    path: &std::path::Path,
+    asn: Option<&AsnDb>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -78,7 +95,7 @@ fn run_bulk(store: &dyn Store, path: &std::path::Path, out: &mut dyn Write) -> a
         let result = if looks_like_address {
             pivot::analyse(store, target).map(|p| ("pivot", serde_json::to_value(p)))
         } else {
-            report::recon(store, target).map(|r| ("domain", serde_json::to_value(r)))
+            report::recon_with(store, target, asn).map(|r| ("domain", serde_json::to_value(r)))
         };
         let line = match result {
             Ok((kind, value)) => {
@@ -163,6 +180,35 @@ pub fn run_intel(
                 |t| vec![report::takeover_section(t)],
                 format,
             )
+        }
+        IntelCommand::Profile {
+            domain,
+            asn_db: path,
+        } => {
+            let asn = asn_db(path.as_deref())?;
+            let p = profile::analyse(store, domain, asn.as_ref())?;
+            print(
+                out,
+                "Technology profile",
+                &p,
+                |p| vec![report::profile_section(p)],
+                format,
+            )
+        }
+        IntelCommand::Graph {
+            domain,
+            graph_format,
+        } => {
+            let g = graph::analyse(store, domain)?;
+            match graph_format {
+                GraphFormat::Dot => out.write_all(g.to_dot().as_bytes())?,
+                GraphFormat::Graphml => out.write_all(g.to_graphml().as_bytes())?,
+                GraphFormat::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &g)?;
+                    writeln!(out)?;
+                }
+            }
+            Ok(())
         }
         IntelCommand::Changes {
             domain,

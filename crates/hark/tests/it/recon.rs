@@ -144,3 +144,32 @@ fn bulk_targets_stream_as_ndjson() {
         .unwrap()
         .contains("not a domain name"));
 }
+
+#[test]
+fn profile_with_an_asn_database_and_graph_exports() {
+    let store = acme();
+    let asn = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../intel/tests/it/scenarios/acme-asn.tsv"
+    );
+    let profile = store.ok(&["intel", "profile", "acme.example", "--asn-db", asn]);
+    assert!(
+        profile.contains("AS numbers: iptoasn database (2 ranges)."),
+        "{profile}"
+    );
+    assert!(
+        profile.contains("203.0.113.5     AS64500  ACME-CLOUD-AS example  ec2-203-0-113-5.compute-1.amazonaws.com."),
+        "{profile}"
+    );
+    let missing = store.run(&["recon", "acme.example", "--asn-db", "/nonexistent/asn.tsv"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot use the AS database"));
+    let dot = store.ok(&["intel", "graph", "acme.example"]);
+    assert!(dot.starts_with("digraph \"acme.example.\" {") && dot.trim_end().ends_with('}'));
+    let graphml = store.ok(&["intel", "graph", "acme.example", "--as", "graphml"]);
+    assert_eq!(graphml.matches("<edge ").count(), 14);
+    let json: Value =
+        serde_json::from_str(&store.ok(&["intel", "graph", "acme.example", "--as", "json"]))
+            .unwrap();
+    assert_eq!(json["edges"].as_array().map(Vec::len), Some(14));
+}

@@ -422,3 +422,94 @@ fn the_report_in_every_format() {
     );
     assert_eq!(json["registrable"], "acme.example.");
 }
+
+#[test]
+fn technology_profile_networks_and_graph() {
+    use hark_intel::{asn::AsnDb, graph, profile};
+    let s = load("acme");
+    let db = AsnDb::open(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/scenarios/acme-asn.tsv"),
+    )
+    .unwrap();
+    let p = profile::analyse(s.store(), "acme.example", Some(&db)).unwrap();
+    let techs: Vec<(&str, &str)> = p
+        .technologies
+        .iter()
+        .map(|t| (t.category.as_str(), t.provider.as_str()))
+        .collect();
+    assert_eq!(
+        techs,
+        [
+            ("cloud", "Amazon EC2 us-east-1 (public DNS / PTR names)"),
+            ("email-sender", "Microsoft 365 / Exchange Online"),
+            ("mail", "Microsoft 365 / Exchange Online"),
+            ("mail", "self-hosted"),
+            ("paas", "GitHub Pages"),
+            ("paas", "Microsoft Azure App Service"),
+            ("saas", "Google Workspace / Search Console"),
+            ("saas", "Microsoft 365"),
+        ]
+    );
+    let www = p
+        .networks
+        .iter()
+        .find(|n| n.address == "203.0.113.5")
+        .unwrap();
+    assert_eq!(
+        (www.asn, www.organisation.as_deref()),
+        (Some(64500), Some("ACME-CLOUD-AS example"))
+    );
+    assert_eq!(
+        www.ptr,
+        strings(&["ec2-203-0-113-5.compute-1.amazonaws.com."])
+    );
+    let shared = p
+        .networks
+        .iter()
+        .find(|n| n.address == "192.0.2.10")
+        .unwrap();
+    assert_eq!(shared.asn, Some(64501));
+    let v6 = p
+        .networks
+        .iter()
+        .find(|n| n.address == "2001:db8:ac::5")
+        .unwrap();
+    assert_eq!(v6.asn, None);
+    let without = profile::analyse(s.store(), "acme.example", None).unwrap();
+    assert!(without.asn_source.starts_with("none given"));
+    assert!(without.networks.iter().all(|n| n.asn.is_none()));
+
+    let g = graph::analyse(s.store(), "acme.example").unwrap();
+    let edge = |from: &str, to: &str, rrtype: &str| {
+        g.edges
+            .iter()
+            .any(|e| e.from == from && e.to == to && e.rrtype == rrtype)
+    };
+    assert!(edge("www.acme.example.", "203.0.113.5", "A"));
+    assert!(edge(
+        "app.acme.example.",
+        "acme-app.azurewebsites.net.",
+        "CNAME"
+    ));
+    assert!(edge("acme.example.", "ns1.acme.example.", "NS"));
+    assert!(edge(
+        "acme.example.",
+        "acme-example.mail.protection.outlook.com.",
+        "MX"
+    ));
+    assert_eq!(g.edges.len(), 14);
+    assert!(g
+        .nodes
+        .iter()
+        .any(|n| n.id == "203.0.113.5" && n.kind == "address"));
+    let dot = g.to_dot();
+    assert!(
+        dot.starts_with("digraph \"acme.example.\" {")
+            && dot.contains("\"www.acme.example.\" -> \"203.0.113.5\" [label=\"A\"];")
+    );
+    let graphml = g.to_graphml();
+    assert!(graphml.contains(
+        "<edge source=\"www.acme.example.\" target=\"203.0.113.5\"><data key=\"rrtype\">A</data>"
+    ));
+    assert_eq!(graphml.matches("<edge ").count(), 14);
+}
