@@ -1,10 +1,17 @@
 # Sourced by scripts/test.sh: installs the real API clients that the end-to-end tests run
 # against `hark serve`, each only when missing: Debian's dnsdbq, and the dnsdb2 and pypdns Python
-# packages in a venv at target/venv.
+# packages in a venv at target/venv; and the resolver harness's servers.
 if ! command -v dnsdbq >/dev/null; then
   echo "== installing dnsdbq"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsdbq >/dev/null; } \
     || echo "warning: could not install dnsdbq; its tests are skipped (and fail under CI=true)" >&2
+fi
+# The loopback resolver harness (../shared/harness) for `hark recon --verify`: NSD, Unbound
+# and fstrm_capture (the harness's dnstap reader).
+if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -v fstrm_capture >/dev/null; then
+  echo "== installing nsd, unbound, fstrm-bin"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin >/dev/null; } \
+    || echo "warning: could not install nsd/unbound/fstrm-bin; the --verify test is skipped (and fails under CI=true)" >&2
 fi
 if ! target/venv/bin/python -c 'import dnsdb2, pypdns' 2>/dev/null; then
   echo "== making the Python venv target/venv (dnsdb2, pypdns)"

@@ -313,6 +313,10 @@ pub struct ReconArgs {
     /// AS numbers and organisations from this iptoasn.com TSV (ip2asn-combined.tsv[.gz]).
     #[arg(long, value_name = "FILE")]
     pub asn_db: Option<PathBuf>,
+    /// ACTIVE: ask this resolver (ADDR or ADDR:PORT) whether each remembered record still
+    /// resolves. Sends one query per name and type; off by default.
+    #[arg(long, value_name = "RESOLVER")]
+    pub verify: Option<String>,
 }
 
 /// `hark intel` questions.

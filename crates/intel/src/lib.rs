@@ -16,7 +16,8 @@
 //! - [`profile`]: the technology profile (hosting, CDN, cloud, DNS, mail, SaaS) and the
 //!   networks behind the addresses, with AS numbers from an offline database ([`asn`]);
 //! - [`graph`]: names, addresses, NS, MX and CNAME edges as JSON, DOT or GraphML;
-//! - [`report`]: all of them for one domain, as text, Markdown or JSON.
+//! - [`report`]: all of them for one domain, as text, Markdown, HTML or JSON;
+//! - [`verify`] (active, opt-in): which remembered records a named resolver still returns.
 //!
 //! Knowledge about services (mail providers, SPF includes, verification tokens,
 //! takeover-prone CNAME targets, hosting and CDN names) lives in data files in `data/`, each
@@ -24,7 +25,7 @@
 //! Suffix List (the `psl` crate and the list it ships).
 //!
 //! It is not: a storage engine, an HTTP server or a CLI. It sees only the [`Store`] trait, and
-//! it never sends a DNS query.
+//! it never sends a DNS query, except [`verify`], which runs only when the user asks for it.
 //!
 //! ```
 //! # fn demo(store: &dyn hark_store::Store) -> Result<(), hark_intel::IntelError> {
@@ -52,6 +53,7 @@ pub mod subdomains;
 pub mod takeover;
 pub mod timeline;
 pub mod txt;
+pub mod verify;
 
 use hark_dns::RrType;
 use hark_store::{
@@ -206,6 +208,21 @@ fn collect(
         });
     }
     Ok(rows)
+}
+
+/// True for the DNSSEC types, which verification leaves alone.
+pub(crate) fn is_dnssec(rrtype: RrType) -> bool {
+    matches!(
+        rrtype,
+        RrType::DS
+            | RrType::RRSIG
+            | RrType::NSEC
+            | RrType::DNSKEY
+            | RrType::NSEC3
+            | RrType::NSEC3PARAM
+            | RrType::CDS
+            | RrType::CDNSKEY
+    )
 }
 
 /// The presentation form of a row's rdata.

@@ -44,6 +44,8 @@ pub struct Recon {
     pub takeover: Takeover,
     /// Technology profile and networks.
     pub profile: Profile,
+    /// Active verification through a resolver, when asked for.
+    pub verification: Option<crate::verify::Verification>,
     /// Change-log events in all.
     pub change_count: usize,
     /// The newest [`REPORT_EVENTS`] changes, oldest first.
@@ -66,16 +68,25 @@ pub struct Hosting {
     pub seen: Seen,
 }
 
-/// Runs every analysis for `domain`, without an AS database.
-pub fn recon(store: &dyn Store, domain: &str) -> Result<Recon, IntelError> {
-    recon_with(store, domain, None)
+/// What a report may use beyond the store.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReconOptions<'a> {
+    /// An AS database for the networks.
+    pub asn: Option<&'a crate::asn::AsnDb>,
+    /// A resolver to verify the remembered records with (sends queries).
+    pub verify: Option<std::net::SocketAddr>,
 }
 
-/// Runs every analysis for `domain`, with AS numbers from `asn` when given.
+/// Runs every analysis for `domain`, from the store alone.
+pub fn recon(store: &dyn Store, domain: &str) -> Result<Recon, IntelError> {
+    recon_with(store, domain, ReconOptions::default())
+}
+
+/// Runs every analysis for `domain`, with the extras `options` gives.
 pub fn recon_with(
     store: &dyn Store,
     domain: &str,
-    asn: Option<&crate::asn::AsnDb>,
+    options: ReconOptions<'_>,
 ) -> Result<Recon, IntelError> {
     let wire = names::parse(domain)?;
     let domain_text = names::text(&wire);
@@ -114,7 +125,11 @@ pub fn recon_with(
         mail: mail::analyse(store, &domain_text)?,
         txt: txt::analyse(store, &domain_text)?,
         takeover: takeover::analyse(store, &domain_text)?,
-        profile: profile::analyse(store, &domain_text, asn)?,
+        profile: profile::analyse(store, &domain_text, options.asn)?,
+        verification: options
+            .verify
+            .map(|resolver| crate::verify::verify(store, &domain_text, resolver))
+            .transpose()?,
         change_count,
         recent_changes,
         domain: domain_text,
@@ -676,6 +691,40 @@ pub fn profile_section(p: &Profile) -> Section {
     }
 }
 
+/// The verification section.
+pub fn verification_section(v: &crate::verify::Verification) -> Section {
+    let resolves = v.records.iter().filter(|r| r.status == "resolves").count();
+    let mut blocks =
+        vec![Block::Line(format!(
+        "ACTIVE: {} queries were sent to {} at {}; {} of {} remembered records still resolve{}.",
+        v.questions,
+        v.resolver,
+        date(v.checked_at),
+        resolves,
+        v.records.len(),
+        if v.truncated { " (questions capped)" } else { "" }
+    ))];
+    blocks.push(table(
+        &["name", "type", "remembered", "now", "current answer"],
+        v.records
+            .iter()
+            .map(|r| {
+                vec![
+                    r.rrname.clone(),
+                    r.rrtype.clone(),
+                    r.rdata.clone(),
+                    r.status.clone(),
+                    r.current.join(" "),
+                ]
+            })
+            .collect(),
+    ));
+    Section {
+        title: "Verification (active)".into(),
+        blocks,
+    }
+}
+
 /// The change-log section.
 pub fn changes_section(domain: &str, events: &[Event], total: usize) -> Section {
     let mut blocks = Vec::new();
@@ -715,7 +764,7 @@ pub fn changelog_section(c: &ChangeLog) -> Section {
 
 /// Every section of a report.
 pub fn recon_sections(r: &Recon) -> Vec<Section> {
-    vec![
+    let mut sections = vec![
         subdomains_section(&r.subdomains),
         history_section(&r.history),
         hosting_section(&r.hosting),
@@ -725,7 +774,11 @@ pub fn recon_sections(r: &Recon) -> Vec<Section> {
         takeover_section(&r.takeover),
         profile_section(&r.profile),
         changes_section(&r.domain, &r.recent_changes, r.change_count),
-    ]
+    ];
+    if let Some(v) = &r.verification {
+        sections.push(verification_section(v));
+    }
+    sections
 }
 
 /// Renders sections as one document under `title`.

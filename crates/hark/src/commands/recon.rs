@@ -52,12 +52,28 @@ pub fn run_recon(store: &dyn Store, args: &ReconArgs, out: &mut dyn Write) -> an
         .domain
         .as_deref()
         .context("give a DOMAIN or --bulk FILE")?;
-    let recon = report::recon_with(store, domain, asn.as_ref())?;
+    let verify = args.verify.as_deref().map(resolver_address).transpose()?;
+    let options = report::ReconOptions {
+        asn: asn.as_ref(),
+        verify,
+    };
+    let recon = report::recon_with(store, domain, options)?;
     let title = format!(
         "Recon: {} (from the store: no query was sent)",
         recon.domain
     );
     print(out, &title, &recon, report::recon_sections, args.format)
+}
+
+/// A resolver address: `ADDR`, `ADDR:PORT` or `[V6]:PORT`; port 53 when none is given.
+fn resolver_address(text: &str) -> anyhow::Result<std::net::SocketAddr> {
+    if let Ok(addr) = text.parse::<std::net::SocketAddr>() {
+        return Ok(addr);
+    }
+    let ip: std::net::IpAddr = text.trim_matches(['[', ']']).parse().with_context(|| {
+        format!("--verify {text:?}: give the resolver as an address, ADDR:PORT or [V6]:PORT")
+    })?;
+    Ok(std::net::SocketAddr::new(ip, 53))
 }
 
 /// Opens the AS database when one is named.
@@ -95,7 +111,8 @@ fn run_bulk(
         let result = if looks_like_address {
             pivot::analyse(store, target).map(|p| ("pivot", serde_json::to_value(p)))
         } else {
-            report::recon_with(store, target, asn).map(|r| ("domain", serde_json::to_value(r)))
+            let options = report::ReconOptions { asn, verify: None };
+            report::recon_with(store, target, options).map(|r| ("domain", serde_json::to_value(r)))
         };
         let line = match result {
             Ok((kind, value)) => {

@@ -12,3 +12,4 @@ mod hostile_serve;
 mod recon;
 mod served;
 mod support;
+mod verify;

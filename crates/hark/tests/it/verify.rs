@@ -1,0 +1,162 @@
+//! `hark recon --verify` against the loopback resolver harness (`../shared/harness`: NSD
+//! serving example.test on 127.0.0.1:5300, Unbound resolving it on 127.0.0.1:5301).
+
+use crate::support::{shared, TempStore};
+use serde_json::Value;
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The harness, stopped at drop.
+struct Harness {
+    script_dir: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = Command::new("sh")
+            .arg(self.script_dir.join("stop.sh"))
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+fn tools_present() -> bool {
+    ["nsd", "unbound", "fstrm_capture"].iter().all(|tool| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Starts the harness and waits until Unbound answers; None (with a note) outside CI when
+/// the harness or its servers are missing.
+fn start() -> Option<Harness> {
+    let shared = shared()?;
+    if !tools_present() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "nsd, unbound and fstrm_capture are needed (scripts/setup-test-clients.sh installs them)"
+        );
+        eprintln!("note: nsd/unbound/fstrm_capture not installed; skipping");
+        return None;
+    }
+    let harness = Harness {
+        script_dir: shared.join("harness"),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let status = Command::new("sh")
+        .arg(harness.script_dir.join("start.sh"))
+        .arg(harness.dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "harness start.sh failed");
+    // A query for example.test/A, until Unbound answers it.
+    let query =
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x04test\x00\x00\x01\x00\x01";
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut buf = [0u8; 512];
+    loop {
+        socket.send_to(query, "127.0.0.1:5301").unwrap();
+        if socket
+            .recv(&mut buf)
+            .is_ok_and(|n| n > 12 && buf[3] & 0x0f == 0)
+        {
+            return Some(harness);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the harness's Unbound never answered"
+        );
+    }
+}
+
+const ROWS: &str = r#"{"rrname":"example.test.","rrtype":"A","rdata":"192.0.2.1","time_first":1700000000,"time_last":1700500000,"count":5}
+{"rrname":"example.test.","rrtype":"A","rdata":"192.0.2.200","time_first":1690000000,"time_last":1690500000,"count":2}
+{"rrname":"web.example.test.","rrtype":"A","rdata":"192.0.2.80","time_first":1700000000,"time_last":1700500000,"count":9}
+{"rrname":"www.example.test.","rrtype":"CNAME","rdata":"web.example.test.","time_first":1700000000,"time_last":1700500000,"count":9}
+{"rrname":"example.test.","rrtype":"MX","rdata":"10 mail.example.test.","time_first":1700000000,"time_last":1700500000,"count":3}
+{"rrname":"example.test.","rrtype":"TXT","rdata":"\"v=spf1 -all\"","time_first":1700000000,"time_last":1700500000,"count":3}
+{"rrname":"old.example.test.","rrtype":"A","rdata":"192.0.2.7","time_first":1690000000,"time_last":1690000000,"count":1}
+{"rrname":"mail.example.test.","rrtype":"AAAA","rdata":"2001:db8::25","time_first":1690000000,"time_last":1690000000,"count":1}
+"#;
+
+#[test]
+fn verify_through_the_loopback_resolver() {
+    let Some(_harness) = start() else { return };
+    let store = TempStore::new();
+    let rows = store.dir.path().join("rows.json");
+    std::fs::write(&rows, ROWS).unwrap();
+    store.ok(&["import", "cof", rows.to_str().unwrap()]);
+    let json: Value = serde_json::from_str(&store.ok(&[
+        "recon",
+        "example.test",
+        "--verify",
+        "127.0.0.1:5301",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let v = &json["verification"];
+    assert_eq!(v["active"], true);
+    assert_eq!(v["resolver"], "127.0.0.1:5301");
+    assert_eq!(v["questions"], 7);
+    let mut got: Vec<(String, String)> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{} {} {}",
+                    r["rrname"].as_str().unwrap(),
+                    r["rrtype"].as_str().unwrap(),
+                    r["rdata"].as_str().unwrap()
+                ),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("example.test. A 192.0.2.1", "resolves"),
+        ("example.test. A 192.0.2.200", "changed"),
+        ("example.test. MX 10 mail.example.test.", "resolves"),
+        ("example.test. TXT \"v=spf1 -all\"", "resolves"),
+        ("mail.example.test. AAAA 2001:db8::25", "no data"),
+        ("old.example.test. A 192.0.2.7", "gone"),
+        ("web.example.test. A 192.0.2.80", "resolves"),
+        ("www.example.test. CNAME web.example.test.", "resolves"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    let changed = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rdata"] == "192.0.2.200")
+        .unwrap();
+    assert_eq!(changed["current"], serde_json::json!(["192.0.2.1"]));
+    let text = store.ok(&["recon", "example.test", "--verify", "127.0.0.1:5301"]);
+    assert!(
+        text.contains("ACTIVE: 7 queries were sent to 127.0.0.1:5301"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 of 8 remembered records still resolve"),
+        "{text}"
+    );
+    // Without --verify nothing is sent and the report says nothing of it.
+    let quiet = store.ok(&["recon", "example.test", "--format", "json"]);
+    assert!(serde_json::from_str::<Value>(&quiet).unwrap()["verification"].is_null());
+}
