@@ -167,9 +167,9 @@ fn profile_with_an_asn_database_and_graph_exports() {
     let dot = store.ok(&["intel", "graph", "acme.example"]);
     assert!(dot.starts_with("digraph \"acme.example.\" {") && dot.trim_end().ends_with('}'));
     let graphml = store.ok(&["intel", "graph", "acme.example", "--as", "graphml"]);
-    assert_eq!(graphml.matches("<edge ").count(), 14);
+    assert_eq!(graphml.matches("<edge ").count(), 15);
     let json: Value =
         serde_json::from_str(&store.ok(&["intel", "graph", "acme.example", "--as", "json"]))
             .unwrap();
-    assert_eq!(json["edges"].as_array().map(Vec::len), Some(14));
+    assert_eq!(json["edges"].as_array().map(Vec::len), Some(15));
 }

@@ -264,7 +264,7 @@ fn subdomains_live_stale_and_gone() {
         www.points_to,
         strings(&["192.0.2.10", "2001:db8:ac::5", "203.0.113.5"])
     );
-    assert_eq!(sub.names.len(), 13);
+    assert_eq!(sub.names.len(), 14);
 }
 
 #[test]
@@ -293,6 +293,12 @@ fn takeover_candidates_with_evidence() {
                 Some("Microsoft Azure App Service")
             ),
             (
+                "high",
+                "legacy-zone.acme.example.",
+                "ns1.expired-dns.example.",
+                None
+            ),
+            (
                 "medium",
                 "docs.acme.example.",
                 "acme.github.io.",
@@ -315,6 +321,18 @@ fn takeover_candidates_with_evidence() {
     assert_eq!(
         (app.evidence[1].seen.first, app.evidence[1].seen.count),
         (day(252), 6)
+    );
+    let dead = &t.candidates[1];
+    assert_eq!(dead.kind, "ns");
+    assert_eq!(
+        dead.evidence
+            .iter()
+            .map(|e| e.row.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "legacy-zone.acme.example. NS ns1.expired-dns.example.",
+            "expired-dns.example. NS NXDOMAIN"
+        ]
     );
 }
 
@@ -497,7 +515,7 @@ fn technology_profile_networks_and_graph() {
         "acme-example.mail.protection.outlook.com.",
         "MX"
     ));
-    assert_eq!(g.edges.len(), 14);
+    assert_eq!(g.edges.len(), 15);
     assert!(g
         .nodes
         .iter()
@@ -511,5 +529,5 @@ fn technology_profile_networks_and_graph() {
     assert!(graphml.contains(
         "<edge source=\"www.acme.example.\" target=\"203.0.113.5\"><data key=\"rrtype\">A</data>"
     ));
-    assert_eq!(graphml.matches("<edge ").count(), 14);
+    assert_eq!(graphml.matches("<edge ").count(), 15);
 }
