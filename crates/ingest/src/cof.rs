@@ -12,7 +12,7 @@
 use crate::aggregate::Aggregator;
 use crate::stats::Skips;
 use hark_dns::{name, rdata, RrType};
-use hark_record::{Batch, RrKeyParts, Tally, TimeSpan};
+use hark_record::{Batch, KeyError, RrKey, RrKeyParts, Tally, TimeSpan};
 use serde::Deserialize;
 use std::io::BufRead;
 
@@ -111,6 +111,23 @@ pub struct CofRow {
     pub rdata: Vec<u8>,
     /// Times and count.
     pub tally: Tally,
+}
+
+impl CofRow {
+    /// The row's key fields, borrowed.
+    pub fn parts(&self) -> RrKeyParts<'_> {
+        RrKeyParts {
+            rrname: &self.rrname,
+            rrtype: self.rrtype,
+            bailiwick: self.bailiwick.as_deref(),
+            rdata: &self.rdata,
+        }
+    }
+
+    /// The row as a batch entry: its packed key and tally.
+    pub fn into_entry(self) -> Result<(RrKey, Tally), KeyError> {
+        Ok((RrKey::new(&self.parts())?, self.tally))
+    }
 }
 
 fn parse_name(text: &str) -> Result<Vec<u8>, CofError> {
@@ -229,13 +246,7 @@ pub fn import_cof<E: std::error::Error + 'static>(
         match parsed {
             Ok(rows) => {
                 for row in rows {
-                    let parts = RrKeyParts {
-                        rrname: &row.rrname,
-                        rrtype: row.rrtype,
-                        bailiwick: row.bailiwick.as_deref(),
-                        rdata: &row.rdata,
-                    };
-                    match cache.add_row(&parts, &row.tally) {
+                    match cache.add_row(&row.parts(), &row.tally) {
                         Ok(()) => report.rows += 1,
                         Err(_) => report.skips.add("cof_bad_name"),
                     }

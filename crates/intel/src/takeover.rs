@@ -49,6 +49,33 @@ pub struct Evidence {
     pub seen: Seen,
 }
 
+impl Candidate {
+    /// A candidate for the record `name RRTYPE target`, with the NXDOMAIN rows that make it one.
+    fn pointing(
+        rrtype: &str,
+        name: String,
+        target: String,
+        seen: Seen,
+        dead: Vec<Evidence>,
+        severity: &str,
+    ) -> Candidate {
+        let mut evidence = vec![Evidence {
+            row: format!("{name} {rrtype} {target}"),
+            seen,
+        }];
+        evidence.extend(dead);
+        Candidate {
+            kind: rrtype.to_ascii_lowercase(),
+            name,
+            target,
+            service: None,
+            service_status: None,
+            severity: severity.into(),
+            evidence,
+        }
+    }
+}
+
 /// NXDOMAIN answers for `name`, as evidence rows.
 fn nxdomain(store: &dyn Store, name: &str) -> Result<Vec<Evidence>, IntelError> {
     let Ok(wire) = names::parse(name) else {
@@ -93,20 +120,10 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Takeover, IntelError> 
             (Some(_), true) => "low",
             (None, true) => continue,
         };
-        let mut evidence = vec![Evidence {
-            row: format!("{name} CNAME {target}"),
-            seen: cname_seen,
-        }];
-        evidence.extend(dead);
-        candidates.push(Candidate {
-            kind: "cname".into(),
-            name,
-            target,
-            service: prone.map(|s| s.service.clone()),
-            service_status: prone.map(|s| s.status.clone()),
-            severity: severity.into(),
-            evidence,
-        });
+        let mut candidate = Candidate::pointing("CNAME", name, target, cname_seen, dead, severity);
+        candidate.service = prone.map(|s| s.service.clone());
+        candidate.service_status = prone.map(|s| s.status.clone());
+        candidates.push(candidate);
     }
     for row in domain_rows(store, &wire, Some(RrType::NS))? {
         let name = names::text(row.key.parts().rrname);
@@ -122,20 +139,7 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Takeover, IntelError> 
         if dead.is_empty() {
             continue;
         }
-        let mut evidence = vec![Evidence {
-            row: format!("{name} NS {host}"),
-            seen: ns_seen,
-        }];
-        evidence.extend(dead);
-        candidates.push(Candidate {
-            kind: "ns".into(),
-            name,
-            target: host,
-            service: None,
-            service_status: None,
-            severity: "high".into(),
-            evidence,
-        });
+        candidates.push(Candidate::pointing("NS", name, host, ns_seen, dead, "high"));
     }
     candidates.sort_by(|a, b| (rank(&a.severity), &a.name).cmp(&(rank(&b.severity), &b.name)));
     Ok(Takeover {

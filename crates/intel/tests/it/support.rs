@@ -1,6 +1,6 @@
 //! Scenario stores: COF rows and a negatives table, loaded into a fresh embedded store.
 
-use hark_record::{NegativeKey, RrKey, RrKeyParts, Tally, TimeSpan};
+use hark_record::{NegativeKey, Tally, TimeSpan};
 use hark_store::{Batch, Store};
 use std::path::Path;
 
@@ -19,14 +19,7 @@ pub fn load(name: &str) -> Scenario {
     let rows = std::fs::read_to_string(base.join(format!("{name}.json"))).unwrap();
     for line in rows.lines() {
         for row in hark_ingest::cof::parse_line(line).unwrap() {
-            let key = RrKey::new(&RrKeyParts {
-                rrname: &row.rrname,
-                rrtype: row.rrtype,
-                bailiwick: row.bailiwick.as_deref(),
-                rdata: &row.rdata,
-            })
-            .unwrap();
-            batch.rows.push((key, row.tally));
+            batch.rows.push(row.into_entry().unwrap());
         }
     }
     let negatives = std::fs::read_to_string(base.join(format!("{name}-negatives.tsv"))).unwrap();

@@ -104,14 +104,7 @@ async fn start_full(
     let mut batch = Batch::default();
     for line in text.lines() {
         for row in hark_ingest::cof::parse_line(line).unwrap() {
-            let key = hark_store::RrKey::new(&hark_record::RrKeyParts {
-                rrname: &row.rrname,
-                rrtype: row.rrtype,
-                bailiwick: row.bailiwick.as_deref(),
-                rdata: &row.rdata,
-            })
-            .unwrap();
-            batch.rows.push((key, row.tally));
+            batch.rows.push(row.into_entry().unwrap());
         }
     }
     // One NXDOMAIN answer, for the negative lookups.
