@@ -503,6 +503,19 @@ pub fn txt_section(t: &TxtReport) -> Section {
             blocks.push(Block::Line(format!("  problem: {problem}")));
         }
     }
+    for pivot in &t.include_pivot {
+        let others = match (&pivot.service, pivot.domains.len()) {
+            (_, 0) => "no other domain in the store".to_string(),
+            (Some(service), n) => format!("{n} other domains (the {service} sender)"),
+            (None, _) => pivot.domains.join(" "),
+        };
+        blocks.push(Block::Line(format!(
+            "Also including {}: {}{}",
+            pivot.include,
+            others,
+            if pivot.partial { " (partial)" } else { "" }
+        )));
+    }
     for d in &t.dmarc {
         blocks.push(Block::Line(format!(
             "DMARC {} ({}–{}): {} — p={} sp={} pct={} rua={}",

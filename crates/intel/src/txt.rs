@@ -37,7 +37,27 @@ pub struct TxtReport {
     pub verifications: Vec<Verification>,
     /// TXT records recognised as none of the above.
     pub unrecognised: Vec<TxtSeen>,
+    /// For each domain the SPF records here include: the other domains that include it too
+    /// (the same sender, or the same organisation for a custom include).
+    pub include_pivot: Vec<IncludePivot>,
 }
+
+/// Who else includes an SPF include.
+#[derive(Clone, Debug, Serialize)]
+pub struct IncludePivot {
+    /// The included domain.
+    pub include: String,
+    /// The sending service, when known.
+    pub service: Option<String>,
+    /// Other registrable domains whose SPF records include it directly.
+    pub domains: Vec<String>,
+    /// True when the store held more SPF records than one pivot reads
+    /// ([`INCLUDE_PIVOT_ROWS`]): the list is a lower bound.
+    pub partial: bool,
+}
+
+/// Most TXT rows the include pivot reads.
+pub const INCLUDE_PIVOT_ROWS: usize = 2_000_000;
 
 /// A TXT record with its owner and times.
 #[derive(Clone, Debug, Serialize)]
@@ -423,6 +443,7 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<TxtReport, IntelError>
     for row in &rows {
         classify(store, row, &domain_text, &mut report)?;
     }
+    report.include_pivot = include_pivot(store, &report.spf, &domain_text)?;
     report.dmarc.sort_by_key(|d| (d.seen.first, d.seen.last));
     report.dmarc_weakened = report
         .dmarc
@@ -489,6 +510,77 @@ fn classify(
         });
     }
     Ok(())
+}
+
+/// The other domains whose SPF records include what the domain's records include, from one
+/// pass over every TXT row in the store.
+fn include_pivot(
+    store: &dyn Store,
+    spf: &[Spf],
+    domain: &str,
+) -> Result<Vec<IncludePivot>, IntelError> {
+    let wanted: BTreeSet<String> = spf
+        .iter()
+        .flat_map(|s| {
+            s.includes
+                .iter()
+                .filter(|i| i.depth == 1)
+                .map(|i| i.domain.clone())
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut read = 0usize;
+    let query = hark_store::RdataQuery {
+        rdata: RdataMatch::EveryOfType,
+        rrtype: Some(RrType::TXT),
+        fence: hark_store::TimeFence::default(),
+    };
+    store.rdata(&query, &mut |row| {
+        read += 1;
+        if read > INCLUDE_PIVOT_ROWS {
+            return std::ops::ControlFlow::Break(());
+        }
+        let value = txt_value(row.key.parts().rdata);
+        if !is_spf(&value) {
+            return std::ops::ControlFlow::Continue(());
+        }
+        let owner = names::text(row.key.parts().rrname);
+        if names::is_at_or_below(&owner, domain) {
+            return std::ops::ControlFlow::Continue(());
+        }
+        for term in spf_terms(&value) {
+            if let (true, Some(target)) = (
+                term.name == "include" || term.name == "redirect",
+                term.value,
+            ) {
+                let target = target.trim_end_matches('.').to_ascii_lowercase();
+                if wanted.contains(&target) {
+                    found
+                        .entry(target)
+                        .or_default()
+                        .insert(names::registrable_or_self(&owner));
+                }
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    let partial = read > INCLUDE_PIVOT_ROWS;
+    Ok(wanted
+        .into_iter()
+        .map(|include| IncludePivot {
+            service: knowledge().spf_sender(&include).map(|s| s.service.clone()),
+            domains: found
+                .remove(&include)
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+            include,
+            partial,
+        })
+        .collect())
 }
 
 fn tagged(rrname: String, record: String, seen: Seen) -> Tagged {

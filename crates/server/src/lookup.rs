@@ -114,6 +114,7 @@ impl Lookup {
                     RdataMatch::Name(pattern) => matches!(pattern, NamePattern::Exact(_)),
                     RdataMatch::Raw(_) => query.rrtype.is_some(),
                     RdataMatch::Ip(range) => range_size(range) <= BOUNDED_ADDRESSES,
+                    RdataMatch::EveryOfType => false,
                 };
                 small && query.fence == TimeFence::default()
             }

@@ -658,6 +658,27 @@ impl Store for EmbeddedStore {
                 };
                 self.visit_index_range(Box::new(self.rdata.prefix(&prefix)), query, &accept, visit)
             }
+            RdataMatch::EveryOfType => {
+                let Some(rrtype) = query.rrtype else {
+                    return Err(StoreError::Engine(
+                        "a lookup of every row of a type needs the type".into(),
+                    ));
+                };
+                let prefix = match rrtype {
+                    RrType::A => vec![layout::KIND_IPV4],
+                    RrType::AAAA => vec![layout::KIND_IPV6],
+                    t if layout::TARGET_TYPES.contains(&t) => vec![layout::KIND_NAME],
+                    t => [&[layout::KIND_WHOLE][..], &t.0.to_be_bytes()].concat(),
+                };
+                // Rows of a target type whose rdata holds no usable name sit in the
+                // whole-rdata part: read both parts for those types.
+                self.visit_index_range(self.rdata.prefix(&prefix), query, &|_| true, visit)?;
+                if layout::TARGET_TYPES.contains(&rrtype) {
+                    let whole = [&[layout::KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
+                    self.visit_index_range(self.rdata.prefix(&whole), query, &|_| true, visit)?;
+                }
+                Ok(())
+            }
             RdataMatch::Raw(bytes) => {
                 // Raw rdata of one type is one prefix scan; without a type, one scan per type
                 // that could hold these bytes.

@@ -363,6 +363,20 @@ pub fn check_rdata_lookups(store: &dyn Store) {
             "other.example. TXT \"v=spf1 -all\""
         ])
     );
+    assert_eq!(
+        rdata(store, RdataMatch::EveryOfType, Some(RrType::TXT)),
+        lines(&[
+            "example.com. TXT \"v=spf1 -all\"",
+            "other.example. TXT \"v=spf1 -all\""
+        ])
+    );
+    assert_eq!(
+        rdata(store, RdataMatch::EveryOfType, Some(RrType::NS)),
+        lines(&[
+            "example.com. NS ns1.example.net.",
+            "example.org. NS ns1.example.net."
+        ])
+    );
     // Without a type: every type whose rdata is exactly these bytes.
     assert_eq!(
         rdata(store, RdataMatch::Raw(b"\x0bv=spf1 -all".to_vec()), None),

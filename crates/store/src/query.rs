@@ -235,6 +235,9 @@ pub enum RdataMatch {
     Name(NamePattern),
     /// Rows whose canonical rdata is exactly these bytes.
     Raw(Vec<u8>),
+    /// Every row of the query's rrtype (which must be given), in rdata order: for analyses
+    /// that read all records of one type (every SPF record, to find who shares an include).
+    EveryOfType,
 }
 
 /// An rdata lookup: rows by what they point at.

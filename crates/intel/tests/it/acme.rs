@@ -233,6 +233,22 @@ fn txt_intelligence() {
         .verifications
         .iter()
         .any(|v| v.service.contains("Microsoft")));
+    let pivot: Vec<(&str, bool, Vec<String>)> = t
+        .include_pivot
+        .iter()
+        .map(|p| (p.include.as_str(), p.service.is_some(), p.domains.clone()))
+        .collect();
+    assert_eq!(
+        pivot,
+        [
+            ("_spf.acme.example", false, strings(&["acme-labs.example."])),
+            (
+                "spf.protection.outlook.com",
+                true,
+                strings(&["otherco.example."])
+            ),
+        ]
+    );
     let unrecognised: Vec<&str> = t.unrecognised.iter().map(|u| u.value.as_str()).collect();
     assert_eq!(unrecognised, ["hello world"]);
 }
