@@ -317,6 +317,10 @@ pub struct ReconArgs {
     /// resolves. Sends one query per name and type; off by default.
     #[arg(long, value_name = "RESOLVER")]
     pub verify: Option<String>,
+    /// Names from certificates: a Certificate Transparency export (crt.sh JSON, an array or
+    /// one object a line), added to the subdomains.
+    #[arg(long, value_name = "FILE")]
+    pub certs: Option<PathBuf>,
 }
 
 /// `hark intel` questions.
@@ -355,6 +359,9 @@ pub enum IntelCommand {
     Subdomains {
         /// The domain.
         domain: String,
+        /// Names from certificates too: a crt.sh JSON export.
+        #[arg(long, value_name = "FILE")]
+        certs: Option<PathBuf>,
     },
     /// Dangling CNAMEs into takeover-prone services, and NS delegations to dead domains.
     Takeover {

@@ -10,7 +10,8 @@
 //! - [`mail`]: the provider behind each MX and how it changed;
 //! - [`txt`]: SPF (with `include:` chains resolved from the store), DMARC, DKIM selectors,
 //!   MTA-STS, TLS-RPT, BIMI, verification tokens and the domains sharing them;
-//! - [`subdomains`]: every name under a domain, live or gone, and what it pointed to;
+//! - [`subdomains`]: every name under a domain, live or gone, and what it pointed to, with
+//!   the names its certificates covered ([`certs`], from a CT export the user provides);
 //! - [`takeover`]: dangling CNAMEs into takeover-prone services, NS delegations to dead domains;
 //! - [`changes`]: one time-sorted change log for a domain;
 //! - [`profile`]: the technology profile (hosting, CDN, cloud, DNS, mail, SaaS) and the
@@ -39,6 +40,7 @@
 #![deny(missing_docs)]
 
 pub mod asn;
+pub mod certs;
 pub mod changes;
 pub mod graph;
 pub mod history;

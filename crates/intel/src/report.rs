@@ -75,6 +75,8 @@ pub struct ReconOptions<'a> {
     pub asn: Option<&'a crate::asn::AsnDb>,
     /// A resolver to verify the remembered records with (sends queries).
     pub verify: Option<std::net::SocketAddr>,
+    /// Certificate names from a CT export, for the subdomains.
+    pub certs: Option<&'a crate::certs::CertNames>,
 }
 
 /// Runs every analysis for `domain`, from the store alone.
@@ -118,7 +120,7 @@ pub fn recon_with(
         .collect();
     Ok(Recon {
         registrable: names::registrable(&domain_text),
-        subdomains: subdomains::analyse(store, &domain_text)?,
+        subdomains: subdomains::analyse_with(store, &domain_text, options.certs)?,
         history,
         hosting,
         nameservers: nameservers::analyse(store, &domain_text)?,
@@ -214,11 +216,12 @@ fn none_if_empty(blocks: &mut Vec<Block>, what: &str) {
 
 /// The subdomain section.
 pub fn subdomains_section(s: &Subdomains) -> Section {
-    let gone = s.names.iter().filter(|n| n.status == "gone").count();
+    let count = |status: &str| s.names.iter().filter(|n| n.status == status).count();
     let mut blocks = vec![Block::Line(format!(
-        "{} names ({} gone), as of {}.",
+        "{} names ({} gone, {} known only from certificates), as of {}.",
         s.names.len(),
-        gone,
+        count("gone"),
+        count("certificate only"),
         date(s.as_of)
     ))];
     blocks.push(table(
@@ -230,6 +233,7 @@ pub fn subdomains_section(s: &Subdomains) -> Section {
             "count",
             "types",
             "points to",
+            "sources",
         ],
         s.names
             .iter()
@@ -246,6 +250,7 @@ pub fn subdomains_section(s: &Subdomains) -> Section {
                     count,
                     n.types.join(" "),
                     n.points_to.join(" "),
+                    n.sources.join(" "),
                 ]
             })
             .collect(),

@@ -1,8 +1,9 @@
 //! Subdomain enumeration: every name at or below a domain that the store has seen, with
 //! first and last seen, the types seen, what it pointed to, and whether it is live, stale
-//! or gone (answered NXDOMAIN after it was last seen). Names come from DNS answers and
-//! from NXDOMAIN answers; certificate names come only once a certificate source is ingested.
+//! or gone (answered NXDOMAIN after it was last seen). Names come from DNS answers, from
+//! NXDOMAIN answers, and from certificates when a CT export is given ([`CertNames`]).
 
+use crate::certs::{CertNames, CertSeen};
 use crate::{domain_rows, names, negative_rows, newest, IntelError, Seen};
 use hark_dns::RrType;
 use hark_store::{NamePattern, Store};
@@ -35,14 +36,28 @@ pub struct Subdomain {
     pub types: Vec<String>,
     /// Its A, AAAA and CNAME rdata.
     pub points_to: Vec<String>,
-    /// `live`, `stale` (not seen for 30 days before `as_of`), or `gone` (NXDOMAIN since).
+    /// `live`, `stale` (not seen for 30 days before `as_of`), `gone` (NXDOMAIN since), or
+    /// `certificate only` (named by a certificate, never seen in DNS).
     pub status: String,
     /// The last NXDOMAIN answer for it after its records were last seen.
     pub nxdomain_since: Option<i64>,
+    /// Where the name was found: `dns`, `nxdomain`, `certificate`.
+    pub sources: Vec<String>,
+    /// What the certificates say of it, when a CT export was given.
+    pub certificate: Option<CertSeen>,
 }
 
-/// Enumerates the names at or below `domain`.
+/// Enumerates the names at or below `domain`, from the store.
 pub fn analyse(store: &dyn Store, domain: &str) -> Result<Subdomains, IntelError> {
+    analyse_with(store, domain, None)
+}
+
+/// Enumerates the names at or below `domain`, adding the names `certs` covered.
+pub fn analyse_with(
+    store: &dyn Store,
+    domain: &str,
+    certs: Option<&CertNames>,
+) -> Result<Subdomains, IntelError> {
     let wire = names::parse(domain)?;
     let rows = domain_rows(store, &wire, None)?;
     let mut negatives = negative_rows(store, NamePattern::Exact(wire.clone()))?;
@@ -53,6 +68,7 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Subdomains, IntelError
         types: BTreeSet<String>,
         points_to: BTreeSet<String>,
         nxdomain: Option<Seen>,
+        certificate: Option<CertSeen>,
     }
     let mut by_name: BTreeMap<String, Acc> = BTreeMap::new();
     let blank = || Acc {
@@ -60,6 +76,7 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Subdomains, IntelError
         types: BTreeSet::new(),
         points_to: BTreeSet::new(),
         nxdomain: None,
+        certificate: None,
     };
     for row in &rows {
         let parts = row.key.parts();
@@ -89,6 +106,13 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Subdomains, IntelError
             None => acc.nxdomain = Some(seen),
         }
     }
+    let domain_text = names::text(&wire);
+    for (name, cert) in certs.into_iter().flat_map(|c| c.under(&domain_text)) {
+        by_name
+            .entry(name.clone())
+            .or_insert_with(blank)
+            .certificate = Some(cert.clone());
+    }
     let names = by_name
         .into_iter()
         .map(|(name, acc)| {
@@ -101,24 +125,39 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Subdomains, IntelError
             let status = match (nxdomain_since, last_records) {
                 (Some(_), _) => "gone",
                 (None, Some(last)) if last < as_of - STALE_AFTER_SECS => "stale",
-                _ => "live",
+                (None, Some(_)) => "live",
+                (None, None) => "certificate only",
             };
+            let sources = [
+                ("dns", acc.seen.is_some()),
+                ("nxdomain", acc.nxdomain.is_some()),
+                ("certificate", acc.certificate.is_some()),
+            ]
+            .iter()
+            .filter(|(_, present)| *present)
+            .map(|(source, _)| source.to_string())
+            .collect();
             Subdomain {
                 name,
-                seen: acc.seen.unwrap_or(Seen {
-                    first: acc.nxdomain.map_or(0, |s| s.first),
-                    last: acc.nxdomain.map_or(0, |s| s.last),
-                    count: 0,
-                }),
+                seen: acc
+                    .seen
+                    .or(acc.nxdomain.map(|nx| Seen { count: 0, ..nx }))
+                    .unwrap_or(Seen {
+                        first: acc.certificate.as_ref().map_or(0, |c| c.first),
+                        last: acc.certificate.as_ref().map_or(0, |c| c.last),
+                        count: 0,
+                    }),
                 types: acc.types.into_iter().collect(),
                 points_to: acc.points_to.into_iter().collect(),
                 status: status.into(),
                 nxdomain_since,
+                sources,
+                certificate: acc.certificate,
             }
         })
         .collect();
     Ok(Subdomains {
-        domain: names::text(&wire),
+        domain: domain_text,
         as_of,
         names,
     })

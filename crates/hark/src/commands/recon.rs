@@ -4,6 +4,7 @@ use crate::cli::{GraphFormat, IntelCommand, ReconArgs, ReportFormat};
 use crate::times::{now, parse_time};
 use anyhow::Context;
 use hark_intel::asn::AsnDb;
+use hark_intel::certs::CertNames;
 use hark_intel::report::{self, Format, Section};
 use hark_intel::{
     changes, graph, history, mail, nameservers, pivot, profile, subdomains, takeover, txt,
@@ -53,9 +54,11 @@ pub fn run_recon(store: &dyn Store, args: &ReconArgs, out: &mut dyn Write) -> an
         .as_deref()
         .context("give a DOMAIN or --bulk FILE")?;
     let verify = args.verify.as_deref().map(resolver_address).transpose()?;
+    let certs = cert_names(args.certs.as_deref())?;
     let options = report::ReconOptions {
         asn: asn.as_ref(),
         verify,
+        certs: certs.as_ref(),
     };
     let recon = report::recon_with(store, domain, options)?;
     let title = format!(
@@ -74,6 +77,15 @@ fn resolver_address(text: &str) -> anyhow::Result<std::net::SocketAddr> {
         format!("--verify {text:?}: give the resolver as an address, ADDR:PORT or [V6]:PORT")
     })?;
     Ok(std::net::SocketAddr::new(ip, 53))
+}
+
+/// Reads the certificate export when one is named.
+fn cert_names(path: Option<&std::path::Path>) -> anyhow::Result<Option<CertNames>> {
+    path.map(|p| {
+        CertNames::open(p)
+            .with_context(|| format!("cannot use the certificate export {}", p.display()))
+    })
+    .transpose()
 }
 
 /// Opens the AS database when one is named.
@@ -111,7 +123,10 @@ fn run_bulk(
         let result = if looks_like_address {
             pivot::analyse(store, target).map(|p| ("pivot", serde_json::to_value(p)))
         } else {
-            let options = report::ReconOptions { asn, verify: None };
+            let options = report::ReconOptions {
+                asn,
+                ..report::ReconOptions::default()
+            };
             report::recon_with(store, target, options).map(|r| ("domain", serde_json::to_value(r)))
         };
         let line = match result {
@@ -178,8 +193,9 @@ pub fn run_intel(
                 format,
             )
         }
-        IntelCommand::Subdomains { domain } => {
-            let s = subdomains::analyse(store, domain)?;
+        IntelCommand::Subdomains { domain, certs } => {
+            let certs = cert_names(certs.as_deref())?;
+            let s = subdomains::analyse_with(store, domain, certs.as_ref())?;
             print(
                 out,
                 "Subdomains",

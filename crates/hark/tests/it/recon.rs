@@ -173,3 +173,43 @@ fn profile_with_an_asn_database_and_graph_exports() {
             .unwrap();
     assert_eq!(json["edges"].as_array().map(Vec::len), Some(15));
 }
+
+#[test]
+fn certificate_names_from_a_ct_export() {
+    let store = acme();
+    let certs = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../intel/tests/it/scenarios/acme-certs.json"
+    );
+    let text = store.ok(&["intel", "subdomains", "acme.example", "--certs", certs]);
+    assert!(text.contains("known only from certificates"), "{text}");
+    let vpn = text
+        .lines()
+        .find(|l| l.starts_with("vpn.acme.example."))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        vpn.contains("certificate only")
+            && vpn.contains("2023-03-01")
+            && vpn.trim_end().ends_with("certificate"),
+        "{vpn}"
+    );
+    let json: Value = serde_json::from_str(&store.ok(&[
+        "recon",
+        "acme.example",
+        "--certs",
+        certs,
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let names: Vec<&str> = json["subdomains"]["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"vpn.acme.example.") && names.contains(&"staging.acme.example."));
+    let bad = store.run(&["recon", "acme.example", "--certs", ACME]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot use the certificate export"));
+}

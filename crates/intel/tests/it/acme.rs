@@ -547,3 +547,41 @@ fn technology_profile_networks_and_graph() {
     ));
     assert_eq!(graphml.matches("<edge ").count(), 15);
 }
+
+#[test]
+fn certificate_names_join_the_subdomains() {
+    use hark_intel::certs::CertNames;
+    let s = load("acme");
+    let certs = CertNames::open(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/it/scenarios/acme-certs.json"),
+    )
+    .unwrap();
+    let sub = subdomains::analyse_with(s.store(), "acme.example", Some(&certs)).unwrap();
+    let find = |name: &str| {
+        sub.names
+            .iter()
+            .find(|n| n.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let vpn = find("vpn.acme.example.");
+    assert_eq!(
+        (vpn.status.as_str(), vpn.sources.clone()),
+        ("certificate only", strings(&["certificate"]))
+    );
+    assert_eq!(
+        (vpn.seen.first, vpn.seen.last, vpn.seen.count),
+        (day(59), day(149), 0)
+    );
+    let staging = find("staging.acme.example.");
+    assert!(staging.certificate.as_ref().unwrap().wildcard_only);
+    let www = find("www.acme.example.");
+    assert_eq!(www.sources, strings(&["dns", "certificate"]));
+    assert_eq!(www.status, "live");
+    assert_eq!(
+        www.certificate.as_ref().unwrap().issuers,
+        strings(&["C=US, O=Let's Encrypt, CN=R3"])
+    );
+    assert_eq!(sub.names.len(), 14 + 2);
+    assert!(sub.names.iter().all(|n| n.name != "other.example."));
+}
