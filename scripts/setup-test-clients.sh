@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh: installs the real API clients that the end-to-end tests run
 # against `hark serve`, each only when missing: Debian's dnsdbq, and the dnsdb2 and pypdns Python
-# packages in a venv at target/venv; and the resolver harness's servers.
+# packages in a venv at target/venv (with mmdb-writer, which writes the test's MaxMind DB); and
+# the resolver harness's servers.
 if ! command -v dnsdbq >/dev/null; then
   echo "== installing dnsdbq"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsdbq >/dev/null; } \
@@ -13,11 +14,11 @@ if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin >/dev/null; } \
     || echo "warning: could not install nsd/unbound/fstrm-bin; the --verify test is skipped (and fails under CI=true)" >&2
 fi
-if ! target/venv/bin/python -c 'import dnsdb2, pypdns' 2>/dev/null; then
+if ! target/venv/bin/python -c 'import dnsdb2, pypdns, mmdb_writer, netaddr' 2>/dev/null; then
   echo "== making the Python venv target/venv (dnsdb2, pypdns)"
   python3 -c 'import venv, ensurepip' 2>/dev/null || {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; }
-  { python3 -m venv target/venv && target/venv/bin/pip install -q --disable-pip-version-check dnsdb2 pypdns; } \
+  { python3 -m venv target/venv && target/venv/bin/pip install -q --disable-pip-version-check dnsdb2 pypdns mmdb-writer netaddr; } \
     || echo "warning: could not make target/venv; the Python client tests are skipped (and fail under CI=true)" >&2
 fi
 # MISP's expansion modules: misp-modules itself without its many optional dependencies, plus

@@ -1,9 +1,12 @@
-//! IP → ASN and organisation, from an offline database the user provides: the iptoasn.com
-//! TSV (`ip2asn-v4.tsv`, `ip2asn-v6.tsv`, `ip2asn-combined.tsv`, optionally gzipped):
-//! `range_start  range_end  AS_number  country_code  AS_description`, one range a line.
-//!
-//! Written by hand: the format is five tab-separated columns, and a sorted range table with
-//! a binary search is all a lookup needs. MaxMind/DB-IP `.mmdb` files are not read yet.
+//! IP → ASN and organisation, from an offline database the user provides, in either usual
+//! format, told apart by content:
+//! - a MaxMind DB (`.mmdb`) with the GeoLite2-ASN fields (`autonomous_system_number`,
+//!   `autonomous_system_organization`): MaxMind GeoLite2-ASN, DB-IP ASN Lite, IPinfo ASN;
+//!   read with the `maxminddb` crate;
+//! - the iptoasn.com TSV (`ip2asn-v4.tsv`, `ip2asn-v6.tsv`, `ip2asn-combined.tsv`, optionally
+//!   gzipped): `range_start  range_end  AS_number  country_code  AS_description`. Read by
+//!   hand: five tab-separated columns, and a sorted range table with a binary search is all a
+//!   lookup needs.
 
 use crate::IntelError;
 use serde::Serialize;
@@ -22,11 +25,24 @@ pub struct AsnInfo {
     pub country: String,
 }
 
-/// Address ranges with their AS, sorted by start.
-#[derive(Clone, Debug, Default)]
-pub struct AsnDb {
-    ranges: Vec<(u128, u128, AsnInfo)>,
+/// An AS database.
+#[derive(Debug)]
+pub enum AsnDb {
+    /// iptoasn ranges with their AS, sorted by start.
+    Ranges(Vec<(u128, u128, AsnInfo)>),
+    /// A MaxMind DB.
+    Mmdb(Box<maxminddb::Reader<Vec<u8>>>),
 }
+
+/// The GeoLite2-ASN record.
+#[derive(serde::Deserialize)]
+struct MmdbAsn {
+    autonomous_system_number: Option<u32>,
+    autonomous_system_organization: Option<String>,
+}
+
+/// The marker that starts a MaxMind DB's metadata section.
+const MMDB_METADATA: &[u8] = b"\xab\xcd\xefMaxMind.com";
 
 /// An address as one number: IPv4 in the IPv4-mapped IPv6 range, so both families share a table.
 fn key(address: IpAddr) -> u128 {
@@ -37,10 +53,15 @@ fn key(address: IpAddr) -> u128 {
 }
 
 impl AsnDb {
-    /// Reads an iptoasn TSV file (plain or gzip).
+    /// Reads a MaxMind DB or an iptoasn TSV file (plain or gzip).
     pub fn open(path: &Path) -> Result<AsnDb, IntelError> {
         let bad = |why: String| IntelError::BadInput(format!("{}: {why}", path.display()));
         let raw = std::fs::read(path).map_err(|err| bad(err.to_string()))?;
+        if raw.windows(MMDB_METADATA.len()).any(|w| w == MMDB_METADATA) {
+            let reader = maxminddb::Reader::from_source(raw)
+                .map_err(|err| bad(format!("not a readable MaxMind DB: {err}")))?;
+            return Ok(AsnDb::Mmdb(Box::new(reader)));
+        }
         let text = if raw.starts_with(&[0x1f, 0x8b]) {
             let mut out = String::new();
             flate2::read::GzDecoder::new(&raw[..])
@@ -93,25 +114,39 @@ impl AsnDb {
             ));
         }
         ranges.sort_by_key(|(start, _, _)| *start);
-        Ok(AsnDb { ranges })
+        Ok(AsnDb::Ranges(ranges))
     }
 
     /// The AS of an address, when the database covers it.
-    pub fn lookup(&self, address: IpAddr) -> Option<&AsnInfo> {
-        let k = key(address);
-        let at = self.ranges.partition_point(|(start, _, _)| *start <= k);
-        let (start, end, info) = self.ranges.get(at.checked_sub(1)?)?;
-        (*start <= k && k <= *end).then_some(info)
+    pub fn lookup(&self, address: IpAddr) -> Option<AsnInfo> {
+        match self {
+            AsnDb::Ranges(ranges) => {
+                let k = key(address);
+                let at = ranges.partition_point(|(start, _, _)| *start <= k);
+                let (start, end, info) = ranges.get(at.checked_sub(1)?)?;
+                (*start <= k && k <= *end).then(|| info.clone())
+            }
+            AsnDb::Mmdb(reader) => {
+                let record: MmdbAsn = reader.lookup(address).ok()?.decode().ok()??;
+                Some(AsnInfo {
+                    asn: record.autonomous_system_number?,
+                    organisation: record.autonomous_system_organization.unwrap_or_default(),
+                    country: String::new(),
+                })
+            }
+        }
     }
 
-    /// Ranges held.
-    pub fn len(&self) -> usize {
-        self.ranges.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
+    /// What the database is, for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            AsnDb::Ranges(ranges) => format!("iptoasn database ({} ranges)", ranges.len()),
+            AsnDb::Mmdb(reader) => format!(
+                "MaxMind DB {} ({} nodes)",
+                reader.metadata().database_type,
+                reader.metadata().node_count
+            ),
+        }
     }
 }
 
@@ -136,8 +171,8 @@ mod tests {
         assert_eq!(asn("2001:db8::53"), Some(64501));
         assert_eq!(
             db.lookup("192.0.2.5".parse().expect("a"))
-                .map(|i| i.organisation.as_str()),
-            Some("EXAMPLE-AS one")
+                .map(|i| i.organisation),
+            Some("EXAMPLE-AS one".to_string())
         );
         assert!(AsnDb::parse("1.0.0.0\t1.0.0.255\n").is_err());
         assert!(AsnDb::parse("x\t1.0.0.255\t1\tUS\tX\n").is_err());

@@ -197,15 +197,15 @@ pub fn analyse(
         let info = asn.and_then(|db| db.lookup(address));
         networks.push(Network {
             address: address.to_string(),
-            asn: info.map(|i| i.asn),
-            organisation: info.map(|i| i.organisation.clone()),
+            asn: info.as_ref().map(|i| i.asn),
+            organisation: info.map(|i| i.organisation),
             ptr,
             provider,
             seen,
         });
     }
     let asn_source = match asn {
-        Some(db) => format!("iptoasn database ({} ranges)", db.len()),
+        Some(db) => db.describe(),
         None => {
             "none given (--asn-db FILE, the iptoasn.com TSV): addresses are named by their PTR rows"
                 .into()

@@ -810,3 +810,51 @@ fn misp_expansion_modules() {
         "{out}"
     );
 }
+
+/// `hark intel profile --asn-db` with a MaxMind DB written by PyPI's mmdb-writer (the
+/// GeoLite2-ASN layout), on the Acme scenario of hark-intel's tests.
+#[test]
+fn asn_from_a_maxmind_db() {
+    let store = TempStore::new();
+    let dir = store.dir.path().to_path_buf();
+    let mmdb = dir.join("asn.mmdb");
+    let Some(out) = python("make_asn_mmdb.py", &[mmdb.to_str().unwrap()]) else {
+        return;
+    };
+    assert_eq!(out["path"], json!(mmdb.to_str().unwrap()));
+    let acme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../intel/tests/it/scenarios/acme.json");
+    store.ok(&["import", "cof", acme.to_str().unwrap()]);
+    let profile: Value = serde_json::from_str(&store.ok(&[
+        "intel",
+        "profile",
+        "acme.example",
+        "--asn-db",
+        mmdb.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(
+        profile["asn_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("MaxMind DB GeoLite2-ASN"),
+        "{profile}"
+    );
+    let network = |address: &str| {
+        profile["networks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["address"] == address)
+            .cloned()
+            .unwrap_or_else(|| panic!("{address}: {profile}"))
+    };
+    assert_eq!(network("203.0.113.5")["asn"], 64500);
+    assert_eq!(
+        network("203.0.113.5")["organisation"],
+        "ACME-CLOUD-AS example"
+    );
+    assert_eq!(network("192.0.2.10")["asn"], 64501);
+    assert_eq!(network("2001:db8:ac::5")["asn"], Value::Null);
+}
