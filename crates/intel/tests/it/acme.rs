@@ -208,6 +208,17 @@ fn txt_intelligence() {
         .collect();
     selectors.sort();
     assert_eq!(selectors, [("old", true), ("selector1", false)]);
+    assert_eq!(t.tls_rpt.len(), 1);
+    assert_eq!(
+        t.tls_rpt[0].tags.get("rua").map(String::as_str),
+        Some("mailto:tlsrpt@acme.example")
+    );
+    assert_eq!(t.bimi.len(), 1);
+    assert_eq!(t.bimi[0].rrname, "default._bimi.acme.example.");
+    assert_eq!(
+        t.bimi[0].tags.get("l").map(String::as_str),
+        Some("https://acme.example/logo.svg")
+    );
     assert_eq!(t.mta_sts.len(), 1);
     assert_eq!(
         t.mta_sts[0].tags.get("id").map(String::as_str),
@@ -280,7 +291,7 @@ fn subdomains_live_stale_and_gone() {
         www.points_to,
         strings(&["192.0.2.10", "2001:db8:ac::5", "203.0.113.5"])
     );
-    assert_eq!(sub.names.len(), 14);
+    assert_eq!(sub.names.len(), 16);
 }
 
 #[test]
@@ -582,6 +593,6 @@ fn certificate_names_join_the_subdomains() {
         www.certificate.as_ref().unwrap().issuers,
         strings(&["C=US, O=Let's Encrypt, CN=R3"])
     );
-    assert_eq!(sub.names.len(), 14 + 2);
+    assert_eq!(sub.names.len(), 16 + 2);
     assert!(sub.names.iter().all(|n| n.name != "other.example."));
 }
