@@ -71,14 +71,12 @@ pub fn analyse(
     for row in &rows {
         let parts = row.key.parts();
         let seen = Seen::of(&row.tally);
-        let entry = by_name
+        by_name
             .entry(names::text(parts.rrname))
             .or_default()
             .entry(crate::rdata_text(row))
+            .and_modify(|(_, known)| known.widen(seen))
             .or_insert_with(|| (parts.rrtype.to_string(), seen));
-        if entry.1 != seen {
-            entry.1.widen(seen);
-        }
     }
     let names = by_name
         .into_iter()

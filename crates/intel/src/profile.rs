@@ -91,12 +91,9 @@ impl Collector {
                 category: category.to_string(),
                 provider: provider.to_string(),
                 evidence: Vec::new(),
-                seen,
+                seen: Seen { count: 0, ..seen },
             });
-        if entry.seen != seen {
-            entry.seen.first = entry.seen.first.min(seen.first);
-            entry.seen.last = entry.seen.last.max(seen.last);
-        }
+        entry.seen.widen(seen);
         if entry.evidence.len() < EVIDENCE_ROWS && !entry.evidence.contains(&evidence) {
             entry.evidence.push(evidence);
         }

@@ -596,3 +596,36 @@ fn certificate_names_join_the_subdomains() {
     assert_eq!(sub.names.len(), 16 + 2);
     assert!(sub.names.iter().all(|n| n.name != "other.example."));
 }
+
+#[test]
+fn one_address_under_two_bailiwicks_counts_both_rows() {
+    use hark_record::{RrKey, RrKeyParts, Tally, TimeSpan};
+    use hark_store::{Batch, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = hark_store_embedded::EmbeddedStore::open(&dir.path().join("db")).unwrap();
+    let owner = hark_dns::name::from_presentation("www.x.example.").unwrap();
+    let tally = Tally {
+        seen: Some(TimeSpan {
+            first: day(0),
+            last: day(9),
+        }),
+        zone_seen: None,
+        count: 3,
+    };
+    let mut batch = Batch::default();
+    for bailiwick in ["x.example.", "example."] {
+        let bailiwick = hark_dns::name::from_presentation(bailiwick).unwrap();
+        let key = RrKey::new(&RrKeyParts {
+            rrname: &owner,
+            rrtype: hark_dns::RrType::A,
+            bailiwick: Some(&bailiwick),
+            rdata: &[192, 0, 2, 1],
+        })
+        .unwrap();
+        batch.rows.push((key, tally));
+    }
+    store.merge(&batch).unwrap();
+    let h = history::analyse(&store, "www.x.example", false).unwrap();
+    assert_eq!(h.names[0].addresses.len(), 1);
+    assert_eq!(h.names[0].addresses[0].seen.count, 6);
+}
