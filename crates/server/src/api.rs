@@ -35,6 +35,10 @@ use std::sync::Arc;
 /// The route prefix.
 pub const PREFIX: &str = "/api/v1/";
 
+/// Most results in one page of this API (larger answers: page with `offset`, or stream them
+/// from the DNSDB face).
+pub const MAX_PAGE: u64 = 10_000;
+
 /// The OpenAPI document describing this API.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
@@ -79,9 +83,11 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let limits = caller
         .as_ref()
         .map_or(config.limits, |c| c.quota.limits(&config.limits));
-    let limit = limits.limit(params.limit);
+    // Pages are built whole in memory, so they are smaller than streamed answers.
+    let limit = limits.limit(params.limit).min(MAX_PAGE);
     let offset = limits.offset(params.offset)?;
     let first = segments.first().map(String::as_str).unwrap_or_default();
+    let deadline = tokio::time::Instant::now() + config.query_timeout;
     let run: StoreJob = match first {
         "stats" if segments.len() == 1 => Box::new(|store| Ok(stats(store)?)),
         "recon" | "intel" => intel_job(&segments, uri.query())?,
@@ -93,11 +99,12 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 ..Style::EXPORT
             };
             Box::new(move |store| {
-                let page = collect(offset, limit, |visit| {
-                    lookup.run(store, filter, &mut |row| {
-                        visit(Value::Object(cof::object(&row, &style)))
-                    })
-                })?;
+                let page = collect(
+                    offset,
+                    limit,
+                    |visit| lookup.run(store, filter, deadline, visit),
+                    |row| Value::Object(cof::object(row, &style)),
+                )?;
                 Ok(page_document(page, offset))
             })
         }
@@ -105,19 +112,20 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
             let query = negative_query(segments.get(1..).unwrap_or_default(), &params)?;
             let humantime = params.humantime;
             Box::new(move |store| {
-                let page = collect(offset, limit, |visit| {
-                    store.negatives(&query, &mut |row| {
-                        visit(Value::Object(cof::negative_object(&row, humantime)))
-                    })
-                })?;
+                let page = collect(
+                    offset,
+                    limit,
+                    |visit| store.negatives(&query, visit),
+                    |row| Value::Object(cof::negative_object(row, humantime)),
+                )?;
                 Ok(page_document(page, offset))
             })
         }
         _ => return Err(ApiError::NotFound),
     };
-    let rate = state.limiter.admit(caller.as_ref(), now)?;
+    // A query refused as busy is not charged to the key's quota.
     let permit = state.begin_query()?;
-    let deadline = tokio::time::Instant::now() + config.query_timeout;
+    let rate = state.limiter.admit(caller.as_ref(), now)?;
     let store = Arc::clone(&state.store);
     let document = run_blocking(deadline, move || {
         let _permit = permit;
@@ -197,11 +205,13 @@ fn intel_error(err: hark_intel::IntelError) -> ApiError {
     }
 }
 
-/// Gathers items `offset..offset+limit` of what `scan` visits, noting whether more followed.
-fn collect(
+/// Gathers items `offset..offset+limit` of what `scan` visits, shaped by `shape` (only
+/// those kept are shaped), noting whether more followed.
+fn collect<T>(
     offset: u64,
     limit: u64,
-    scan: impl FnOnce(&mut dyn FnMut(Value) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
+    scan: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
+    shape: impl Fn(&T) -> Value,
 ) -> Result<Page, ApiError> {
     let mut page = Page {
         results: Vec::new(),
@@ -214,7 +224,7 @@ fn collect(
             return ControlFlow::Break(());
         }
         if index >= offset {
-            page.results.push(item);
+            page.results.push(shape(&item));
         }
         index += 1;
         ControlFlow::Continue(())
@@ -306,10 +316,10 @@ mod tests {
                 Ok(())
             }
         };
-        let page = collect(2, 3, items(10)).expect("page");
+        let page = collect(2, 3, items(10), |v| v.clone()).expect("page");
         assert_eq!(page.results, [json!(2), json!(3), json!(4)]);
         assert!(page.limited);
-        let doc = page_document(collect(8, 3, items(10)).expect("page"), 8);
+        let doc = page_document(collect(8, 3, items(10), |v| v.clone()).expect("page"), 8);
         assert_eq!(doc["returned"], 2);
         assert_eq!(doc["next_offset"], Value::Null);
     }

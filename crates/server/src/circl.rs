@@ -52,8 +52,9 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let lookup = parse_query(&q, filter, params.fence)?;
     let limit = limits.limit(Some(params.limit.unwrap_or(0)));
     check_accept(headers, NDJSON_TYPES)?;
-    let rate = state.limiter.admit(caller.as_ref(), now)?;
+    // A query refused as busy is not charged to the key's quota.
     let permit = state.begin_query()?;
+    let rate = state.limiter.admit(caller.as_ref(), now)?;
     let page = header_number(headers, "dribble-paginate-count")?;
     let cursor = header_number(headers, "dribble-paginate-cursor")?.unwrap_or(0);
     let deadline = tokio::time::Instant::now() + config.query_timeout;
@@ -64,7 +65,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
             let _permit = permit;
             let style = Style::circl(&origin);
             let mut served = 0u64;
-            let result = lookup.run(&*store, filter, &mut |row| {
+            let result = lookup.run(&*store, filter, deadline, &mut |row| {
                 if served >= limit || sink.timed_out() {
                     return ControlFlow::Break(());
                 }
@@ -91,7 +92,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 let mut index = 0u64;
                 let mut more = false;
                 let mut timed_out = false;
-                lookup.run(&*store, filter, &mut |row| {
+                lookup.run(&*store, filter, deadline, &mut |row| {
                     if tokio::time::Instant::now() >= deadline {
                         timed_out = true;
                         return ControlFlow::Break(());

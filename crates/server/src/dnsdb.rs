@@ -83,8 +83,9 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         let query = FlexQuery::parse(syntax, segments.get(1..).unwrap_or_default(), &params)?;
         let limit = limits.limit(params.limit);
         let offset = limits.offset(params.offset)?;
-        let rate = state.limiter.admit(caller.as_ref(), now)?;
+        // A query refused as busy is not charged to the key's quota.
         let permit = state.begin_query()?;
+        let rate = state.limiter.admit(caller.as_ref(), now)?;
         let deadline = tokio::time::Instant::now() + config.query_timeout;
         let body = flex::respond(
             Arc::clone(&state.store),
@@ -102,8 +103,9 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         Verb::Summarize => 0,
         _ => limits.offset(params.offset)?,
     };
-    let rate = state.limiter.admit(caller.as_ref(), now)?;
+    // A query refused as busy is not charged to the key's quota.
     let permit = state.begin_query()?;
+    let rate = state.limiter.admit(caller.as_ref(), now)?;
     let deadline = tokio::time::Instant::now() + config.query_timeout;
     let timeout_line = Some(Bytes::from(saf::failed("query time limit reached")));
     let head = Some(Bytes::from_static(saf::BEGIN));
@@ -120,7 +122,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 sink.buffer().extend_from_slice(saf::BEGIN);
                 stream_items(
                     &mut sink,
-                    |visit| lookup.run(&*store, filter, visit),
+                    |visit| lookup.run(&*store, filter, deadline, visit),
                     offset,
                     limit,
                     &mut { emit },
@@ -137,7 +139,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 let _permit = permit;
                 stream_items(
                     sink,
-                    |visit| lookup.run(&*store, filter, visit),
+                    |visit| lookup.run(&*store, filter, deadline, visit),
                     offset,
                     limit,
                     &mut { emit },
@@ -362,6 +364,10 @@ pub(crate) fn stream_items<T>(
         }
         flow
     });
+    // A scan that stopped by itself at the deadline (its rows all filtered out) ended early.
+    if matches!(end, End::Succeeded) && sink.timed_out() {
+        end = End::TimedOut;
+    }
     finish(sink, result, end);
 }
 
@@ -400,7 +406,7 @@ fn summarize(
             None => (first, last),
         });
     };
-    let result = lookup.run(store, filter, &mut |row| {
+    let result = lookup.run(store, filter, sink.deadline(), &mut |row| {
         if sink.timed_out() {
             end = End::TimedOut;
             return ControlFlow::Break(());

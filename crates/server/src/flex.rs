@@ -19,9 +19,10 @@
 //! whatever the pattern: a "catastrophic" pattern such as `(a+)+$` costs what `a+$` costs.
 //! Patterns are bounded in length ([`MAX_PATTERN_BYTES`]) and compiled size.
 //!
-//! There is no flex index: a search scans every row (owner-name order), bounded by the query
-//! time limit. rrnames results stream as they are found; rdata results are gathered first
-//! (the same rdata appears under many owners), at most `offset + limit` of them.
+//! There is no flex index: a search scans every row (owner-name order) and stops at the query
+//! time limit whether or not anything matched. rrnames results stream as they are found;
+//! rdata results are gathered first (the same rdata appears under many owners), at most
+//! `offset + limit` of them and never more than [`MAX_RDATA_RESULTS`].
 
 use crate::dnsdb::stream_items;
 use crate::lookup::TypeFilter;
@@ -128,22 +129,25 @@ impl FlexQuery {
     }
 
     /// Streams the results to `visit`: for rrnames as they are found, for rdata once the
-    /// scan is done (keeping at most `keep` distinct results).
+    /// scan is done (keeping at most `keep` distinct results). The scan stops at `deadline`
+    /// whether or not anything matched.
     pub fn run(
         &self,
         store: &dyn Store,
         keep: u64,
+        deadline: Instant,
         visit: &mut dyn FnMut(FlexHit) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         match self.searched {
-            Searched::Rrnames => self.run_rrnames(store, visit),
-            Searched::Rdata => self.run_rdata(store, keep, visit),
+            Searched::Rrnames => self.run_rrnames(store, deadline, visit),
+            Searched::Rdata => self.run_rdata(store, keep.min(MAX_RDATA_RESULTS), deadline, visit),
         }
     }
 
     fn run_rrnames(
         &self,
         store: &dyn Store,
+        deadline: Instant,
         visit: &mut dyn FnMut(FlexHit) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         // Rows come in owner order, then type: one owner's rows of one type are adjacent.
@@ -152,7 +156,12 @@ impl FlexQuery {
         let mut owner_selected = false;
         let mut current: Option<FlexHit> = None;
         let mut stopped = false;
+        let mut rows = 0u32;
         store.scan(&mut |row| {
+            if past(deadline, &mut rows) {
+                stopped = true;
+                return ControlFlow::Break(());
+            }
             let parts = row.key.parts();
             if parts.rrname != owner.as_slice() {
                 owner.clear();
@@ -197,18 +206,29 @@ impl FlexQuery {
         &self,
         store: &dyn Store,
         keep: u64,
+        deadline: Instant,
         visit: &mut dyn FnMut(FlexHit) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         let keep = usize::try_from(keep).unwrap_or(usize::MAX);
         let mut hits: Vec<FlexHit> = Vec::new();
-        let mut index: HashMap<(RrType, Vec<u8>), usize> = HashMap::new();
+        // rrtype -> rdata -> index in `hits`; looked up by borrowed bytes, no copy per row.
+        let mut index: HashMap<RrType, HashMap<Vec<u8>, usize>> = HashMap::new();
         let mut text = String::new();
+        let mut rows = 0u32;
+        let mut timed_out = false;
         store.scan(&mut |row| {
+            if past(deadline, &mut rows) {
+                timed_out = true;
+                return ControlFlow::Break(());
+            }
             if !self.admits(&row) {
                 return ControlFlow::Continue(());
             }
             let parts = row.key.parts();
-            if let Some(&at) = index.get(&(parts.rrtype, parts.rdata.to_vec())) {
+            let known = index
+                .get(&parts.rrtype)
+                .and_then(|by_rdata| by_rdata.get(parts.rdata));
+            if let Some(&at) = known {
                 if let Some(hit) = hits.get_mut(at) {
                     hit.tally.merge(&row.tally);
                 }
@@ -220,7 +240,10 @@ impl FlexQuery {
             text.clear();
             rdata::to_presentation(parts.rrtype, parts.rdata, &mut text);
             if self.selects(&text) {
-                index.insert((parts.rrtype, parts.rdata.to_vec()), hits.len());
+                index
+                    .entry(parts.rrtype)
+                    .or_default()
+                    .insert(parts.rdata.to_vec(), hits.len());
                 hits.push(FlexHit {
                     text: text.clone(),
                     rrtype: parts.rrtype,
@@ -230,6 +253,9 @@ impl FlexQuery {
             }
             ControlFlow::Continue(())
         })?;
+        if timed_out {
+            return Ok(());
+        }
         for hit in hits {
             if visit(hit).is_break() {
                 break;
@@ -237,6 +263,19 @@ impl FlexQuery {
         }
         Ok(())
     }
+}
+
+/// Rows between two looks at the clock.
+const ROWS_PER_CLOCK_CHECK: u32 = 1024;
+
+/// Most distinct rdata results one rdata search gathers, whatever offset and limit ask: each
+/// is held in memory until the scan ends.
+pub const MAX_RDATA_RESULTS: u64 = 100_000;
+
+/// True once `deadline` has passed, looking at the clock every [`ROWS_PER_CLOCK_CHECK`] rows.
+fn past(deadline: Instant, rows: &mut u32) -> bool {
+    *rows = rows.wrapping_add(1);
+    *rows % ROWS_PER_CLOCK_CHECK == 0 && Instant::now() >= deadline
 }
 
 /// One flex result: an owner name or an rdata, its type, and the tally of its rows.
@@ -409,7 +448,7 @@ pub fn respond(
         };
         stream_items(
             sink,
-            |visit| query.run(&*store, keep, visit),
+            |visit| query.run(&*store, keep, deadline, visit),
             offset,
             limit,
             &mut emit,

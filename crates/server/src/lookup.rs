@@ -23,6 +23,21 @@ pub const DNSSEC_TYPES: [RrType; 10] = [
     RrType::TA,
 ];
 
+/// The types whose rdata names a target, indexed by that target (as the embedded store does).
+const TARGET_TYPES: [RrType; 11] = [
+    RrType::NS,
+    RrType::CNAME,
+    RrType::DNAME,
+    RrType::PTR,
+    RrType::MX,
+    RrType::KX,
+    RrType::AFSDB,
+    RrType::RT,
+    RrType::SVCB,
+    RrType::HTTPS,
+    RrType::SRV,
+];
+
 /// Most addresses in a range that [`Lookup::is_bounded`] still counts as bounded (a /24).
 pub const BOUNDED_ADDRESSES: u128 = 256;
 
@@ -100,10 +115,11 @@ impl Lookup {
         matches!(self, Lookup::Rrset(_))
     }
 
-    /// True when the store's scan is bounded by the query itself: one owner name, one rdata
-    /// name or raw value, or at most [`BOUNDED_ADDRESSES`] addresses, with no time fence
-    /// (a fence is applied inside the store, so rows it drops would be scanned unseen). Such
-    /// a lookup costs microseconds, so it may run on the request's own thread.
+    /// True when the work of a lookup is bounded by its answer: one owner name, one rdata name
+    /// with no type, raw rdata of a type not indexed by a target, or at most
+    /// [`BOUNDED_ADDRESSES`] addresses, with no time fence — nothing the scan reads is dropped
+    /// unseen, so the inline answer budget caps the rows read. Such a lookup costs
+    /// microseconds, so it may run on the request's own thread.
     pub fn is_bounded(&self) -> bool {
         match self {
             Lookup::Rrset(query) => {
@@ -111,8 +127,14 @@ impl Lookup {
             }
             Lookup::Rdata(query) => {
                 let small = match &query.rdata {
-                    RdataMatch::Name(pattern) => matches!(pattern, NamePattern::Exact(_)),
-                    RdataMatch::Raw(_) => query.rrtype.is_some(),
+                    // Every row pointing at the name is emitted (no type to filter on), so the
+                    // answer budget bounds the work.
+                    RdataMatch::Name(pattern) => {
+                        matches!(pattern, NamePattern::Exact(_)) && query.rrtype.is_none()
+                    }
+                    // Raw rdata of a type indexed by its whole rdata is one exact prefix; of a
+                    // target type, it is every row pointing at that target, filtered.
+                    RdataMatch::Raw(_) => query.rrtype.is_some_and(|t| !TARGET_TYPES.contains(&t)),
                     RdataMatch::Ip(range) => range_size(range) <= BOUNDED_ADDRESSES,
                     RdataMatch::EveryOfType => false,
                 };
@@ -121,26 +143,67 @@ impl Lookup {
         }
     }
 
-    /// Streams the matching rows that pass `filter` to `visit`.
+    /// Streams the matching rows that pass `filter` to `visit`, stopping at `deadline`.
+    ///
+    /// Time fences, and the type of a lookup that is not by one exact name, are applied here
+    /// rather than in the store, so that every row the store reads passes through this
+    /// closure: a scan whose rows are all filtered out still stops at the deadline.
     pub fn run(
         &self,
         store: &dyn Store,
         filter: TypeFilter,
+        deadline: tokio::time::Instant,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
+        let (fence, rrtype) = match self {
+            Lookup::Rrset(q) => (q.fence, q.rrtype),
+            Lookup::Rdata(q) => (q.fence, q.rrtype),
+        };
+        let mut rows = 0u32;
         let mut filtered = |row: Row| {
-            if filter.admits(row.key.parts().rrtype) {
+            rows = rows.wrapping_add(1);
+            if rows % ROWS_PER_CLOCK_CHECK == 0 && tokio::time::Instant::now() >= deadline {
+                return ControlFlow::Break(());
+            }
+            let parts = row.key.parts();
+            let type_ok = rrtype.is_none_or(|t| t == parts.rrtype) && filter.admits(parts.rrtype);
+            if type_ok && fence.admits(&row.tally) {
                 visit(row)
             } else {
                 ControlFlow::Continue(())
             }
         };
         match self {
-            Lookup::Rrset(query) => store.rrset(query, &mut filtered),
-            Lookup::Rdata(query) => store.rdata(query, &mut filtered),
+            Lookup::Rrset(query) => {
+                // The store keeps the type only where it narrows the scan itself (one name).
+                let wide = RrsetQuery {
+                    fence: TimeFence::default(),
+                    rrtype: query
+                        .rrtype
+                        .filter(|_| matches!(query.name, NamePattern::Exact(_))),
+                    ..query.clone()
+                };
+                store.rrset(&wide, &mut filtered)
+            }
+            Lookup::Rdata(query) => {
+                // The type picks the index part for addresses and raw rdata: it stays.
+                let keeps_type = matches!(
+                    query.rdata,
+                    RdataMatch::Ip(_) | RdataMatch::Raw(_) | RdataMatch::EveryOfType
+                );
+                let wide = RdataQuery {
+                    fence: TimeFence::default(),
+                    rrtype: query.rrtype.filter(|_| keeps_type),
+                    ..query.clone()
+                };
+                store.rdata(&wide, &mut filtered)
+            }
         }
     }
 }
+
+/// Rows between two looks at the clock.
+const ROWS_PER_CLOCK_CHECK: u32 = 1024;
 
 #[cfg(test)]
 mod tests {

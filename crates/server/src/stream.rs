@@ -20,10 +20,12 @@ use tokio::time::Instant;
 pub const CHUNK_BYTES: usize = 32 * 1024;
 /// Chunks the channel holds before the scan waits for the client to read.
 pub const CHANNEL_CHUNKS: usize = 8;
+/// How long past the query's deadline a scan waits for a client that stopped reading.
+pub const SEND_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Where a scan writes its lines: a channel to the body, or (gathering) one buffer.
 pub struct LineSink {
-    tx: Option<mpsc::Sender<Chunk>>,
+    tx: Option<(mpsc::Sender<Chunk>, tokio::runtime::Handle)>,
     buf: Vec<u8>,
     deadline: Instant,
     closed: bool,
@@ -81,7 +83,7 @@ impl LineSink {
     /// Sends the buffer if it holds a chunk's worth; `Break` when the client is gone (or a
     /// gathering sink is over its budget).
     pub fn flush_if_full(&mut self) -> ControlFlow<()> {
-        let Some(tx) = &self.tx else {
+        let Some((tx, _)) = &self.tx else {
             if self.buf.len() > self.budget {
                 self.overflowed = true;
                 self.closed = true;
@@ -109,18 +111,30 @@ impl LineSink {
         if self.closed {
             return ControlFlow::Break(());
         }
-        let Some(tx) = &self.tx else {
+        let Some((tx, runtime)) = &self.tx else {
             return ControlFlow::Continue(());
         };
         if self.buf.is_empty() && !last {
             return ControlFlow::Continue(());
         }
         let bytes = Bytes::from(std::mem::take(&mut self.buf));
-        if tx.blocking_send(Chunk { bytes, last }).is_err() {
+        // A client that stops reading leaves the channel full: give up at the deadline (plus
+        // a grace for the last chunk) instead of holding the query slot forever.
+        let give_up = self.deadline + SEND_GRACE;
+        let sent = runtime.block_on(tokio::time::timeout_at(
+            give_up,
+            tx.send(Chunk { bytes, last }),
+        ));
+        if !matches!(sent, Ok(Ok(()))) {
             self.closed = true;
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
+    }
+
+    /// The query's deadline.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
     }
 
     /// True once the query's deadline has passed.
@@ -130,7 +144,7 @@ impl LineSink {
 
     /// True once the client has gone.
     pub fn is_closed(&self) -> bool {
-        self.closed || self.tx.as_ref().is_some_and(|tx| tx.is_closed())
+        self.closed || self.tx.as_ref().is_some_and(|(tx, _)| tx.is_closed())
     }
 }
 
@@ -157,9 +171,10 @@ where
     F: FnOnce(&mut LineSink) + Send + 'static,
 {
     let (tx, rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
+    let runtime = tokio::runtime::Handle::current();
     let task = tokio::task::spawn_blocking(move || {
         let mut sink = LineSink {
-            tx: Some(tx),
+            tx: Some((tx, runtime)),
             buf: Vec::with_capacity(CHUNK_BYTES + 1024),
             deadline,
             closed: false,

@@ -228,3 +228,47 @@ async fn metrics_count_requests_by_face_and_code() {
     );
     assert!(text.trim_end().ends_with("# EOF"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_frees_its_slot() {
+    // 100,000 rows: far more than socket buffers hold, so the scan blocks on the client.
+    let mut extra = String::new();
+    for i in 0..100_000u32 {
+        extra.push_str(&format!(
+            "{{\"rrname\":\"h{i:06}.bulk.example.com.\",\"rrtype\":\"A\",\"rdata\":\"10.{}.{}.{}\",\"time_first\":1700000000,\"time_last\":1700000000,\"count\":1}}\n",
+            i >> 16, (i >> 8) & 255, i & 255
+        ));
+    }
+    let mut config = config();
+    config.max_queries = 1;
+    config.query_timeout = std::time::Duration::from_secs(1);
+    config.limits.results_max = 1_000_000;
+    let server = crate::support::start_with_rows(config, &extra).await;
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let request = format!(
+        "GET /dnsdb/v2/lookup/rrset/name/%2A.bulk.example.com?limit=0 HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\n\r\n"
+    );
+    stalled.write_all(request.as_bytes()).await.unwrap();
+    // While the stalled answer holds the only slot, others are refused...
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        dnsdb(server.addr, "/dnsdb/v2/lookup/rrset/name/%2A.example.com")
+            .await
+            .status,
+        503
+    );
+    // ...until its deadline (1 s) and the send grace (5 s) pass; never reading does not keep it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let reply = dnsdb(server.addr, "/dnsdb/v2/lookup/rrset/name/%2A.example.com").await;
+        if reply.status == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slot was never freed: {reply:?}"
+        );
+    }
+    drop(stalled);
+}
