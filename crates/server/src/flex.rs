@@ -28,7 +28,7 @@ use crate::dnsdb::stream_items;
 use crate::lookup::TypeFilter;
 use crate::metrics::QueryPermit;
 use crate::params::Params;
-use crate::stream::{spawn_lines, LineSink};
+use crate::stream::{past, spawn_lines, LineSink};
 use crate::{saf, ApiError};
 use bytes::Bytes;
 use hark_dns::{name, rdata, RrType};
@@ -265,18 +265,9 @@ impl FlexQuery {
     }
 }
 
-/// Rows between two looks at the clock.
-const ROWS_PER_CLOCK_CHECK: u32 = 1024;
-
 /// Most distinct rdata results one rdata search gathers, whatever offset and limit ask: each
 /// is held in memory until the scan ends.
 pub const MAX_RDATA_RESULTS: u64 = 100_000;
-
-/// True once `deadline` has passed, looking at the clock every [`ROWS_PER_CLOCK_CHECK`] rows.
-fn past(deadline: Instant, rows: &mut u32) -> bool {
-    *rows = rows.wrapping_add(1);
-    *rows % ROWS_PER_CLOCK_CHECK == 0 && Instant::now() >= deadline
-}
 
 /// One flex result: an owner name or an rdata, its type, and the tally of its rows.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -161,8 +161,7 @@ impl Lookup {
         };
         let mut rows = 0u32;
         let mut filtered = |row: Row| {
-            rows = rows.wrapping_add(1);
-            if rows % ROWS_PER_CLOCK_CHECK == 0 && tokio::time::Instant::now() >= deadline {
+            if crate::stream::past(deadline, &mut rows) {
                 return ControlFlow::Break(());
             }
             let parts = row.key.parts();
@@ -201,9 +200,6 @@ impl Lookup {
         }
     }
 }
-
-/// Rows between two looks at the clock.
-const ROWS_PER_CLOCK_CHECK: u32 = 1024;
 
 #[cfg(test)]
 mod tests {

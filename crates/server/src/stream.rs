@@ -222,6 +222,16 @@ struct BodyState {
     timeout_line: Option<Bytes>,
 }
 
+/// Rows a scan reads between two looks at the clock.
+const ROWS_PER_CLOCK_CHECK: u32 = 1024;
+
+/// For scans that filter rows themselves: true once `deadline` has passed, looking at the
+/// clock every [`ROWS_PER_CLOCK_CHECK`] rows (`rows` counts them).
+pub fn past(deadline: Instant, rows: &mut u32) -> bool {
+    *rows = rows.wrapping_add(1);
+    rows.is_multiple_of(ROWS_PER_CLOCK_CHECK) && Instant::now() >= deadline
+}
+
 /// Runs `collect` on the blocking pool with a deadline, for answers built whole (one page).
 pub async fn run_blocking<T, F>(deadline: Instant, collect: F) -> Result<T, crate::ApiError>
 where
