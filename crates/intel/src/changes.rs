@@ -57,7 +57,7 @@ pub fn analyse(
             rdata: crate::rdata_text(row),
         };
         events.push(event(seen.first, "appeared"));
-        if seen.last < as_of - GONE_AFTER_SECS {
+        if seen.last < as_of.saturating_sub(GONE_AFTER_SECS) {
             events.push(event(seen.last, "disappeared"));
         }
     }

@@ -111,10 +111,20 @@ impl Seen {
         }
     }
 
-    /// Widens this span with another.
+    /// True when no time is known (a row without sensor or zone times).
+    pub fn is_timeless(&self) -> bool {
+        self.first == 0 && self.last == 0
+    }
+
+    /// Widens this span with another; a span without times adds only its count.
     pub fn widen(&mut self, other: Seen) {
-        self.first = self.first.min(other.first);
-        self.last = self.last.max(other.last);
+        if self.is_timeless() {
+            self.first = other.first;
+            self.last = other.last;
+        } else if !other.is_timeless() {
+            self.first = self.first.min(other.first);
+            self.last = self.last.max(other.last);
+        }
         self.count = self.count.saturating_add(other.count);
     }
 }
@@ -178,14 +188,21 @@ pub(crate) fn negative_rows(
         fence: TimeFence::default(),
     };
     let mut rows = Vec::new();
+    let mut over = false;
     store.negatives(&query, &mut |row| {
-        rows.push(row);
         if rows.len() >= MAX_ROWS {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
+            over = true;
+            return ControlFlow::Break(());
         }
+        rows.push(row);
+        ControlFlow::Continue(())
     })?;
+    if over {
+        return Err(IntelError::TooManyRows {
+            what: "negative answers".into(),
+            max: MAX_ROWS,
+        });
+    }
     Ok(rows)
 }
 

@@ -3,7 +3,7 @@
 //! behind its own servers: domains whose NS sets match or overlap.
 
 use crate::knowledge::knowledge;
-use crate::{names, rdata_rows, rrset_rows, IntelError, Seen};
+use crate::{names, rrset_rows, IntelError, Seen};
 use hark_dns::RrType;
 use hark_store::{NamePattern, RdataMatch, Store};
 use serde::Serialize;
@@ -32,7 +32,7 @@ pub struct NameServer {
     /// When the delegation was seen.
     #[serde(flatten)]
     pub seen: Seen,
-    /// How many zones were seen delegated to it.
+    /// How many zones were seen delegated to it (counted up to [`COUNTED_ZONES`]).
     pub zones: usize,
     /// The DNS provider, when the knowledge tables know its name.
     pub provider: Option<String>,
@@ -55,10 +55,13 @@ pub struct RelatedZone {
     pub same_set: bool,
 }
 
-/// The NS hosts of one zone, from its NS rows.
-fn ns_hosts(store: &dyn Store, zone: &[u8]) -> Result<BTreeMap<String, Seen>, IntelError> {
+/// The NS hosts of one zone, from its NS rows: presentation name → (wire name, seen).
+fn ns_hosts(
+    store: &dyn Store,
+    zone: &[u8],
+) -> Result<BTreeMap<String, (Vec<u8>, Seen)>, IntelError> {
     let what = names::text(zone);
-    let mut hosts: BTreeMap<String, Seen> = BTreeMap::new();
+    let mut hosts: BTreeMap<String, (Vec<u8>, Seen)> = BTreeMap::new();
     for row in rrset_rows(
         store,
         NamePattern::Exact(zone.to_vec()),
@@ -66,12 +69,38 @@ fn ns_hosts(store: &dyn Store, zone: &[u8]) -> Result<BTreeMap<String, Seen>, In
         &what,
     )? {
         let seen = Seen::of(&row.tally);
+        let wire = row.key.parts().rdata.to_vec();
         hosts
-            .entry(crate::rdata_text(&row))
-            .and_modify(|s| s.widen(seen))
-            .or_insert(seen);
+            .entry(names::text(&wire))
+            .and_modify(|(_, s)| s.widen(seen))
+            .or_insert((wire, seen));
     }
     Ok(hosts)
+}
+
+/// Zones counted on one name server before counting stops (it is a provider's by then).
+pub const COUNTED_ZONES: usize = 10_000;
+
+/// The zones delegated to `host` (wire), up to [`COUNTED_ZONES`]: name → wire name.
+fn zones_on(store: &dyn Store, host: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, IntelError> {
+    let query = hark_store::RdataQuery {
+        rdata: RdataMatch::Name(NamePattern::Exact(host.to_vec())),
+        rrtype: Some(RrType::NS),
+        fence: hark_store::TimeFence::default(),
+    };
+    let mut zones = BTreeMap::new();
+    store.rdata(&query, &mut |row| {
+        let owner = row.key.parts().rrname;
+        zones
+            .entry(names::text(owner))
+            .or_insert_with(|| owner.to_vec());
+        if zones.len() >= COUNTED_ZONES {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    })?;
+    Ok(zones)
 }
 
 /// Correlates `domain`'s name servers.
@@ -81,29 +110,20 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<NameServers, IntelErro
     let hosts = ns_hosts(store, &wire)?;
     let own_set: BTreeSet<String> = hosts.keys().cloned().collect();
     let mut servers = Vec::new();
-    // zone -> the domain's own servers it shares
-    let mut sharing: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (host, seen) in &hosts {
-        let host_wire = names::parse(host)?;
-        let rows = rdata_rows(
-            store,
-            RdataMatch::Name(NamePattern::Exact(host_wire)),
-            Some(RrType::NS),
-            host,
-        )?;
-        let zones: BTreeSet<String> = rows
-            .iter()
-            .map(|r| names::text(r.key.parts().rrname))
-            .collect();
+    // zone -> (its wire name, the domain's own servers it shares)
+    let mut sharing: BTreeMap<String, (Vec<u8>, BTreeSet<String>)> = BTreeMap::new();
+    for (host, (host_wire, seen)) in &hosts {
         let provider = knowledge()
             .hosting_provider(host)
             .map(|h| h.provider.clone());
+        let zones = zones_on(store, host_wire)?;
         let is_provider = provider.is_some() || zones.len() >= PROVIDER_ZONES;
         if !is_provider {
-            for zone in zones.iter().filter(|z| **z != domain_text) {
+            for (zone, zone_wire) in zones.iter().filter(|(z, _)| **z != domain_text) {
                 sharing
                     .entry(zone.clone())
-                    .or_default()
+                    .or_insert_with(|| (zone_wire.clone(), BTreeSet::new()))
+                    .1
                     .insert(host.clone());
             }
         }
@@ -116,8 +136,7 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<NameServers, IntelErro
         });
     }
     let mut related = Vec::new();
-    for (zone, shared) in sharing {
-        let zone_wire = names::parse(&zone)?;
+    for (zone, (zone_wire, shared)) in sharing {
         let theirs: BTreeSet<String> = ns_hosts(store, &zone_wire)?.into_keys().collect();
         let union = own_set.union(&theirs).count().max(1);
         let common = own_set.intersection(&theirs).count();

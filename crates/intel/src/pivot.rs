@@ -1,6 +1,8 @@
 //! Reverse pivoting: every name seen on an address, a network or a range, with each
 //! address's fan-out (how many registrable domains share it), so dedicated addresses stand
-//! apart from shared hosting and CDNs. Nothing is capped: the answer carries its size.
+//! apart from shared hosting and CDNs. No cap hides addresses behind a crowd: every address
+//! and name is listed, with the sizes (a query over [`crate::MAX_ROWS`] rows is refused
+//! whole, asking for a smaller network, rather than answered in part).
 
 use crate::{names, rdata_rows, IntelError, Seen};
 use hark_store::{IpRange, RdataMatch, Store};

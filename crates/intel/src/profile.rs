@@ -131,11 +131,7 @@ pub fn analyse(
                 if let Ok(address) = rdata.parse::<IpAddr>() {
                     addresses
                         .entry(address)
-                        .and_modify(|s| {
-                            s.first = s.first.min(seen.first);
-                            s.last = s.last.max(seen.last);
-                            s.count += seen.count;
-                        })
+                        .and_modify(|s| s.widen(seen))
                         .or_insert(seen);
                 }
             }

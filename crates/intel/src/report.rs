@@ -63,6 +63,9 @@ pub struct Hosting {
     pub shared: bool,
     /// The other registrable domains on it (all of them: the size is `domains - 1`).
     pub co_hosted: Vec<String>,
+    /// True when the address had more rows than one analysis reads ([`crate::MAX_ROWS`]):
+    /// `domains` and `co_hosted` are then not counted.
+    pub over_limit: bool,
     /// When it was seen at all.
     #[serde(flatten)]
     pub seen: Seen,
@@ -101,9 +104,26 @@ pub fn recon_with(
         .collect();
     let mut hosting = Vec::new();
     for address in &addresses {
-        let pivot = pivot::analyse(store, address)?;
-        if let Some(fanout) = pivot.addresses.into_iter().next() {
-            hosting.push(hosting_of(fanout, &own));
+        match pivot::analyse(store, address) {
+            Ok(pivot) => {
+                if let Some(fanout) = pivot.addresses.into_iter().next() {
+                    hosting.push(hosting_of(fanout, &own));
+                }
+            }
+            // An address with more rows than an analysis reads is as shared as it gets.
+            Err(IntelError::TooManyRows { .. }) => hosting.push(Hosting {
+                address: address.clone(),
+                domains: 0,
+                shared: true,
+                co_hosted: Vec::new(),
+                over_limit: true,
+                seen: Seen {
+                    first: 0,
+                    last: 0,
+                    count: 0,
+                },
+            }),
+            Err(other) => return Err(other),
         }
     }
     hosting.sort_by(|a, b| (a.domains, &a.address).cmp(&(b.domains, &b.address)));
@@ -152,6 +172,7 @@ fn hosting_of(fanout: AddressFanout, own: &str) -> Hosting {
         domains: fanout.domains,
         shared: fanout.shared,
         co_hosted,
+        over_limit: false,
         seen: fanout.seen,
     }
 }
@@ -799,8 +820,51 @@ pub fn recon_sections(r: &Recon) -> Vec<Section> {
     sections
 }
 
+/// Control characters (from TXT records, say) as `\DDD`, so that no stored byte can move
+/// a terminal's cursor or break a table.
+fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\{:03}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The sections with every line and cell cleaned of control characters.
+fn cleaned(sections: &[Section]) -> Vec<Section> {
+    sections
+        .iter()
+        .map(|section| Section {
+            title: clean(&section.title),
+            blocks: section
+                .blocks
+                .iter()
+                .map(|block| match block {
+                    Block::Line(line) => Block::Line(clean(line)),
+                    Block::Table { head, rows } => Block::Table {
+                        head: head.iter().map(|h| clean(h)).collect(),
+                        rows: rows
+                            .iter()
+                            .map(|row| row.iter().map(|c| clean(c)).collect())
+                            .collect(),
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// Renders sections as one document under `title`.
 pub fn render(title: &str, sections: &[Section], format: Format) -> String {
+    let sections = &cleaned(sections);
+    let title = &clean(title);
     match format {
         Format::Text => render_text(title, sections),
         Format::Markdown => render_markdown(title, sections),
@@ -848,8 +912,10 @@ fn render_text(title: &str, sections: &[Section]) -> String {
     out
 }
 
+/// Text for a Markdown line or table cell: HTML escaped (Markdown passes HTML through),
+/// pipes escaped.
 fn markdown_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    escape(text).replace('|', "\\|")
 }
 
 fn render_markdown(title: &str, sections: &[Section]) -> String {
@@ -949,9 +1015,15 @@ mod tests {
         assert!(html.contains("<h2>T &lt;x&gt;</h2>") && html.contains("<td>&lt;script&gt;</td>"));
         let md = render("r", &sections, Format::Markdown);
         assert!(
-            md.contains("a\\|b") && md.contains("| h |\n|---|\n| <script> |"),
+            md.contains("a\\|b") && md.contains("| h |\n|---|\n| &lt;script&gt; |"),
             "{md}"
         );
+        let hostile = vec![Section {
+            title: "t".into(),
+            blocks: vec![Block::Line("bad\u{1b}[2Jtext\nmore".into())],
+        }];
+        let shown = render("r", &hostile, Format::Text);
+        assert!(shown.contains("bad\\027[2Jtext\\010more"), "{shown:?}");
         let text = render("r", &sections, Format::Text);
         assert!(
             text.starts_with("r\n=\n\nT <x>\n-----\na|b\nh\n<script>\n"),

@@ -39,7 +39,9 @@ pub struct Subdomain {
     /// `live`, `stale` (not seen for 30 days before `as_of`), `gone` (NXDOMAIN since), or
     /// `certificate only` (named by a certificate, never seen in DNS).
     pub status: String,
-    /// The last NXDOMAIN answer for it after its records were last seen.
+    /// When it was gone: the first NXDOMAIN answer for it, or (when NXDOMAIN answers came
+    /// before its records too) the time its records were last seen; only when an NXDOMAIN
+    /// answer came after its last record.
     pub nxdomain_since: Option<i64>,
     /// Where the name was found: `dns`, `nxdomain`, `certificate`.
     pub sources: Vec<String>,
@@ -124,7 +126,7 @@ pub fn analyse_with(
             };
             let status = match (nxdomain_since, last_records) {
                 (Some(_), _) => "gone",
-                (None, Some(last)) if last < as_of - STALE_AFTER_SECS => "stale",
+                (None, Some(last)) if last < as_of.saturating_sub(STALE_AFTER_SECS) => "stale",
                 (None, Some(_)) => "live",
                 (None, None) => "certificate only",
             };

@@ -91,6 +91,20 @@ fn nxdomain(store: &dyn Store, name: &str) -> Result<Vec<Evidence>, IntelError> 
         .collect())
 }
 
+/// The last time `name` answered with records (0 when never, or not a usable name).
+fn last_answered(store: &dyn Store, name: &str) -> Result<i64, IntelError> {
+    let Ok(wire) = names::parse(name) else {
+        return Ok(0);
+    };
+    Ok(
+        crate::rrset_rows(store, NamePattern::Exact(wire), None, name)?
+            .iter()
+            .map(|r| Seen::of(&r.tally).last)
+            .max()
+            .unwrap_or(0),
+    )
+}
+
 fn rank(severity: &str) -> u8 {
     match severity {
         "high" => 0,
@@ -108,10 +122,12 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Takeover, IntelError> 
         let target = crate::rdata_text(&row);
         let cname_seen = Seen::of(&row.tally);
         let prone = knowledge().takeover_service(&target);
-        // NXDOMAIN for the target once the CNAME had been seen: the name was left dangling.
+        // NXDOMAIN for the target once the CNAME had been seen, and after its last answer
+        // with records (a target that resolved again is not dangling).
+        let answered_until = last_answered(store, &target)?;
         let dead: Vec<Evidence> = nxdomain(store, &target)?
             .into_iter()
-            .filter(|e| e.seen.last >= cname_seen.first)
+            .filter(|e| e.seen.last >= cname_seen.first && e.seen.last > answered_until)
             .collect();
         let severity = match (prone, dead.is_empty()) {
             (Some(_), false) => "high",
@@ -135,7 +151,8 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Takeover, IntelError> 
                 dead.extend(nxdomain(store, &registrable)?);
             }
         }
-        dead.retain(|e| e.seen.last >= ns_seen.first);
+        let answered_until = last_answered(store, &host)?;
+        dead.retain(|e| e.seen.last >= ns_seen.first && e.seen.last > answered_until);
         if dead.is_empty() {
             continue;
         }

@@ -4,6 +4,9 @@
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+/// Most intervals folded into periods.
+pub const MAX_VALUES: usize = 1_000;
+
 /// A stretch of time during which the same values were in use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Period {
@@ -30,7 +33,13 @@ pub struct Change {
 /// Folds `(value, first, last)` intervals into periods: each boundary (a first seen, or the
 /// second after a last seen) starts a new period; periods with the same values are merged;
 /// stretches when nothing was seen are left out.
+///
+/// More than [`MAX_VALUES`] intervals give no periods: a CDN's rotating pool has no moves,
+/// and folding it would cost time quadratic in its size.
 pub fn periods(intervals: &[(String, i64, i64)]) -> Vec<Period> {
+    if intervals.len() > MAX_VALUES {
+        return Vec::new();
+    }
     let mut boundaries: Vec<i64> = intervals
         .iter()
         .flat_map(|(_, first, last)| [*first, last.saturating_add(1)])

@@ -21,7 +21,7 @@ pub struct TxtReport {
     pub domain: String,
     /// SPF records (at the domain or below).
     pub spf: Vec<Spf>,
-    /// DMARC records at `_dmarc.`, oldest first.
+    /// DMARC records at `_dmarc.` names, by name, oldest first.
     pub dmarc: Vec<Dmarc>,
     /// When a later DMARC policy was weaker than the one before it.
     pub dmarc_weakened: Vec<Weakening>,
@@ -147,9 +147,11 @@ pub struct Dmarc {
     pub strength: String,
 }
 
-/// A DMARC policy replaced by a weaker one.
+/// A DMARC policy replaced by a weaker one at the same name.
 #[derive(Clone, Debug, Serialize)]
 pub struct Weakening {
+    /// Where (`_dmarc.example.com.`).
+    pub rrname: String,
     /// When the weaker record was first seen.
     pub on: i64,
     /// The strength before.
@@ -444,12 +446,17 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<TxtReport, IntelError>
         classify(store, row, &domain_text, &mut report)?;
     }
     report.include_pivot = include_pivot(store, &report.spf, &domain_text)?;
-    report.dmarc.sort_by_key(|d| (d.seen.first, d.seen.last));
+    // Oldest first within each name: a weakening is a later record at the same name.
+    report.dmarc.sort_by(|a, b| {
+        (&a.rrname, a.seen.first, a.seen.last).cmp(&(&b.rrname, b.seen.first, b.seen.last))
+    });
     report.dmarc_weakened = report
         .dmarc
         .windows(2)
+        .filter(|pair| pair[0].rrname == pair[1].rrname)
         .filter(|pair| strength_rank(&pair[1].strength) < strength_rank(&pair[0].strength))
         .map(|pair| Weakening {
+            rrname: pair[1].rrname.clone(),
             on: pair[1].seen.first,
             from: pair[0].strength.clone(),
             to: pair[1].strength.clone(),

@@ -5,7 +5,8 @@
 //! Each distinct (rrname, rrtype) at or below the domain (SOA and the DNSSEC types aside) is
 //! asked once, over UDP with a TCP retry when the answer is truncated, and every stored row
 //! of it is judged against the answer: `resolves` (the resolver returned this rdata),
-//! `changed` (the name answers with other rdata, given in `current`), `no data` (NOERROR,
+//! `changed` (the name answers with other rdata, or is now an alias: given in `current`),
+//! `no data` (NOERROR,
 //! nothing of that type), `gone` (NXDOMAIN), `error` (another rcode), or `no answer`.
 
 use crate::{domain_rows, names, IntelError};
@@ -59,6 +60,8 @@ pub struct Checked {
 enum Answer {
     /// An rcode and the canonical rdata of the matching answer records.
     Reply { rcode: u16, rdata: Vec<Vec<u8>> },
+    /// The name is now an alias: the CNAME target (canonical wire).
+    Alias { rcode: u16, target: Vec<u8> },
     /// Nothing usable came back.
     Silent(String),
 }
@@ -95,11 +98,16 @@ pub fn verify(
         };
         let current: Vec<String> = match &answer {
             Answer::Reply { rdata, .. } => rdata.iter().map(|r| present(r)).collect(),
+            Answer::Alias { target, .. } => vec![format!("CNAME {}", names::text(target))],
             Answer::Silent(_) => Vec::new(),
         };
         for rdata in stored {
             let status = match &answer {
                 Answer::Silent(why) => format!("no answer ({why})"),
+                Answer::Alias { rcode: 0, .. } => "changed".into(),
+                Answer::Alias { rcode, .. } => {
+                    format!("error ({})", hark_record::rcode::name(*rcode))
+                }
                 Answer::Reply { rcode: 3, .. } => "gone".into(),
                 Answer::Reply {
                     rcode: 0,
@@ -171,14 +179,34 @@ fn ask(
         Err(err) => return Answer::Silent(format!("unreadable answer: {}", err.reason())),
     };
     match parser.parse(&reply) {
-        Ok(parsed) => Answer::Reply {
-            rcode: parsed.rcode,
-            rdata: parsed
-                .records()
-                .filter(|r| r.section == Section::Answer && r.rrtype == qtype && r.owner == qname)
-                .map(|r| r.rdata.to_vec())
-                .collect(),
-        },
+        Ok(parsed) => {
+            let at_owner = |wanted: RrType| -> Vec<Vec<u8>> {
+                parsed
+                    .records()
+                    .filter(|r| {
+                        r.section == Section::Answer && r.rrtype == wanted && r.owner == qname
+                    })
+                    .map(|r| r.rdata.to_vec())
+                    .collect()
+            };
+            let rdata = at_owner(qtype);
+            // A name that has become an alias answers with its CNAME: that is a change too.
+            let cname = if rdata.is_empty() && qtype != RrType::CNAME {
+                at_owner(RrType::CNAME).into_iter().next()
+            } else {
+                None
+            };
+            match cname {
+                Some(target) => Answer::Alias {
+                    rcode: parsed.rcode,
+                    target,
+                },
+                None => Answer::Reply {
+                    rcode: parsed.rcode,
+                    rdata,
+                },
+            }
+        }
         Err(err) => Answer::Silent(format!("unreadable answer: {}", err.reason())),
     }
 }
@@ -249,7 +277,7 @@ mod tests {
         let mut parser = ResponseParser::new();
         match ask(addr, b"\x01a\x00", RrType::A, &mut parser, 7) {
             Answer::Silent(why) => assert_eq!(why, "timed out"),
-            Answer::Reply { .. } => panic!("nothing answered"),
+            Answer::Reply { .. } | Answer::Alias { .. } => panic!("nothing answered"),
         }
     }
 }

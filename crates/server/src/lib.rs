@@ -120,7 +120,11 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
         AppState {
             store,
-            query_slots: Arc::new(tokio::sync::Semaphore::new(config.max_queries.max(1))),
+            query_slots: Arc::new(tokio::sync::Semaphore::new(
+                config
+                    .max_queries
+                    .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             config: Arc::new(config),
             limiter: Arc::new(auth::RateLimiter::default()),
             metrics: Arc::new(metrics::Metrics::default()),

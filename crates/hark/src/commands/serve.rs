@@ -30,8 +30,15 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             "no keys: give --keys FILE (lines of NAME:KEY), or --no-auth on a loopback address"
         ),
     };
-    if args.query_timeout == 0 || args.header_timeout == 0 {
-        bail!("--query-timeout and --header-timeout must be at least 1 second");
+    if !(1..=MAX_TIMEOUT_SECS).contains(&args.query_timeout)
+        || !(1..=MAX_TIMEOUT_SECS).contains(&args.header_timeout)
+    {
+        bail!(
+            "--query-timeout and --header-timeout must be between 1 and {MAX_TIMEOUT_SECS} seconds"
+        );
+    }
+    if !(1..=MAX_QUERIES).contains(&args.max_queries) {
+        bail!("--max-queries must be between 1 and {MAX_QUERIES}");
     }
     let max_connections = connection_budget(args.max_connections);
     let config = Config {
@@ -65,6 +72,11 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
             .context("server failed")
     })
 }
+
+/// Longest time limit accepted (a day): larger values overflow timers.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// Most concurrent queries accepted.
+const MAX_QUERIES: usize = 100_000;
 
 /// File descriptors kept back from connections: the store's tables, the journal, logs.
 const RESERVED_FILES: u64 = 512;

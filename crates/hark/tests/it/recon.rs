@@ -167,11 +167,11 @@ fn profile_with_an_asn_database_and_graph_exports() {
     let dot = store.ok(&["intel", "graph", "acme.example"]);
     assert!(dot.starts_with("digraph \"acme.example.\" {") && dot.trim_end().ends_with('}'));
     let graphml = store.ok(&["intel", "graph", "acme.example", "--as", "graphml"]);
-    assert_eq!(graphml.matches("<edge ").count(), 15);
+    assert_eq!(graphml.matches("<edge ").count(), 16);
     let json: Value =
         serde_json::from_str(&store.ok(&["intel", "graph", "acme.example", "--as", "json"]))
             .unwrap();
-    assert_eq!(json["edges"].as_array().map(Vec::len), Some(15));
+    assert_eq!(json["edges"].as_array().map(Vec::len), Some(16));
 }
 
 #[test]

@@ -86,6 +86,7 @@ const ROWS: &str = r#"{"rrname":"example.test.","rrtype":"A","rdata":"192.0.2.1"
 {"rrname":"example.test.","rrtype":"TXT","rdata":"\"v=spf1 -all\"","time_first":1700000000,"time_last":1700500000,"count":3}
 {"rrname":"old.example.test.","rrtype":"A","rdata":"192.0.2.7","time_first":1690000000,"time_last":1690000000,"count":1}
 {"rrname":"mail.example.test.","rrtype":"AAAA","rdata":"2001:db8::25","time_first":1690000000,"time_last":1690000000,"count":1}
+{"rrname":"www.example.test.","rrtype":"A","rdata":"192.0.2.80","time_first":1680000000,"time_last":1680000000,"count":1}
 "#;
 
 #[test]
@@ -107,7 +108,7 @@ fn verify_through_the_loopback_resolver() {
     let v = &json["verification"];
     assert_eq!(v["active"], true);
     assert_eq!(v["resolver"], "127.0.0.1:5301");
-    assert_eq!(v["questions"], 7);
+    assert_eq!(v["questions"], 8);
     let mut got: Vec<(String, String)> = v["records"]
         .as_array()
         .unwrap()
@@ -133,6 +134,7 @@ fn verify_through_the_loopback_resolver() {
         ("mail.example.test. AAAA 2001:db8::25", "no data"),
         ("old.example.test. A 192.0.2.7", "gone"),
         ("web.example.test. A 192.0.2.80", "resolves"),
+        ("www.example.test. A 192.0.2.80", "changed"),
         ("www.example.test. CNAME web.example.test.", "resolves"),
     ];
     let want: Vec<(String, String)> = want
@@ -147,13 +149,24 @@ fn verify_through_the_loopback_resolver() {
         .find(|r| r["rdata"] == "192.0.2.200")
         .unwrap();
     assert_eq!(changed["current"], serde_json::json!(["192.0.2.1"]));
+    // A name that became an alias answers with its CNAME.
+    let alias = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rrname"] == "www.example.test." && r["rrtype"] == "A")
+        .unwrap();
+    assert_eq!(
+        alias["current"],
+        serde_json::json!(["CNAME web.example.test."])
+    );
     let text = store.ok(&["recon", "example.test", "--verify", "127.0.0.1:5301"]);
     assert!(
-        text.contains("ACTIVE: 7 queries were sent to 127.0.0.1:5301"),
+        text.contains("ACTIVE: 8 queries were sent to 127.0.0.1:5301"),
         "{text}"
     );
     assert!(
-        text.contains("5 of 8 remembered records still resolve"),
+        text.contains("5 of 9 remembered records still resolve"),
         "{text}"
     );
     // Without --verify nothing is sent and the report says nothing of it.

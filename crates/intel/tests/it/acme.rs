@@ -291,7 +291,7 @@ fn subdomains_live_stale_and_gone() {
         www.points_to,
         strings(&["192.0.2.10", "2001:db8:ac::5", "203.0.113.5"])
     );
-    assert_eq!(sub.names.len(), 16);
+    assert_eq!(sub.names.len(), 17);
 }
 
 #[test]
@@ -336,6 +336,12 @@ fn takeover_candidates_with_evidence() {
                 "legacy.acme.example.",
                 "old.acme-hosting.example.",
                 None
+            ),
+            (
+                "low",
+                "oldapp.acme.example.",
+                "acme-old.azurewebsites.net.",
+                Some("Microsoft Azure App Service")
             ),
         ]
     );
@@ -542,7 +548,7 @@ fn technology_profile_networks_and_graph() {
         "acme-example.mail.protection.outlook.com.",
         "MX"
     ));
-    assert_eq!(g.edges.len(), 15);
+    assert_eq!(g.edges.len(), 16);
     assert!(g
         .nodes
         .iter()
@@ -556,7 +562,7 @@ fn technology_profile_networks_and_graph() {
     assert!(graphml.contains(
         "<edge source=\"www.acme.example.\" target=\"203.0.113.5\"><data key=\"rrtype\">A</data>"
     ));
-    assert_eq!(graphml.matches("<edge ").count(), 15);
+    assert_eq!(graphml.matches("<edge ").count(), 16);
 }
 
 #[test]
@@ -593,7 +599,7 @@ fn certificate_names_join_the_subdomains() {
         www.certificate.as_ref().unwrap().issuers,
         strings(&["C=US, O=Let's Encrypt, CN=R3"])
     );
-    assert_eq!(sub.names.len(), 16 + 2);
+    assert_eq!(sub.names.len(), 17 + 2);
     assert!(sub.names.iter().all(|n| n.name != "other.example."));
 }
 
