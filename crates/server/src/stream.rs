@@ -223,7 +223,7 @@ struct BodyState {
 }
 
 /// Rows a scan reads between two looks at the clock.
-const ROWS_PER_CLOCK_CHECK: u32 = 1024;
+pub const ROWS_PER_CLOCK_CHECK: u32 = 1024;
 
 /// For scans that filter rows themselves: true once `deadline` has passed, looking at the
 /// clock every [`ROWS_PER_CLOCK_CHECK`] rows (`rows` counts them).
