@@ -58,11 +58,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     ranked.truncate(domains);
     let mut times = Vec::new();
     let mut sections = 0usize;
+    let mut slowest: Option<(Duration, String)> = None;
     for (domain, _) in &ranked {
         let started = Instant::now();
         let recon = report::recon(&store, domain)?;
-        times.push(started.elapsed());
+        let took = started.elapsed();
+        times.push(took);
         sections += recon.subdomains.names.len();
+        if slowest.as_ref().is_none_or(|(t, _)| took > *t) {
+            slowest = Some((took, domain.clone()));
+        }
     }
     times.sort();
     println!(
@@ -74,6 +79,44 @@ fn main() -> Result<(), Box<dyn Error>> {
         percentile(&times, 0.99).as_secs_f64() * 1e3,
         times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
     );
+    if let Some((_, domain)) = &slowest {
+        // Where the slowest report's time goes, one analysis at a time.
+        let mut parts: Vec<(&str, Duration)> = Vec::new();
+        let mut time =
+            |name: &'static str, run: &mut dyn FnMut() -> Result<(), hark_intel::IntelError>| {
+                let started = Instant::now();
+                run().map(|()| parts.push((name, started.elapsed())))
+            };
+        time("subdomains", &mut || {
+            hark_intel::subdomains::analyse(&store, domain).map(drop)
+        })?;
+        time("history", &mut || {
+            hark_intel::history::analyse(&store, domain, true).map(drop)
+        })?;
+        time("nameservers", &mut || {
+            hark_intel::nameservers::analyse(&store, domain).map(drop)
+        })?;
+        time("mail", &mut || {
+            hark_intel::mail::analyse(&store, domain).map(drop)
+        })?;
+        time("txt", &mut || {
+            hark_intel::txt::analyse(&store, domain).map(drop)
+        })?;
+        time("takeover", &mut || {
+            hark_intel::takeover::analyse(&store, domain).map(drop)
+        })?;
+        time("profile", &mut || {
+            hark_intel::profile::analyse(&store, domain, None).map(drop)
+        })?;
+        time("changes", &mut || {
+            hark_intel::changes::analyse(&store, domain, None, None).map(drop)
+        })?;
+        let text: Vec<String> = parts
+            .iter()
+            .map(|(name, took)| format!("{name} {:.1} ms", took.as_secs_f64() * 1e3))
+            .collect();
+        println!("slowest: {domain}: {}", text.join(", "));
+    }
     let busiest = slash16
         .iter()
         .max_by_key(|(prefix, rows)| (**rows, std::cmp::Reverse(**prefix)))
