@@ -77,6 +77,9 @@ pub enum IntelError {
     /// The name, address or pattern given cannot be used.
     #[error("{0}")]
     BadInput(String),
+    /// The analysis ran past the deadline given with [`with_deadline`].
+    #[error("the analysis ran past its time limit")]
+    TimedOut,
     /// More rows matched than one analysis reads.
     #[error(
         "more than {max} rows match {what}: narrow the question (a subdomain, a smaller network)"
@@ -127,6 +130,33 @@ impl Seen {
         }
         self.count = self.count.saturating_add(other.count);
     }
+}
+
+thread_local! {
+    /// The deadline of the analysis running on this thread, if any.
+    static DEADLINE: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `analysis` with a deadline: every row an analysis reads on this thread counts, the
+/// clock is looked at every 1,024 rows, and past the deadline the analysis ends with
+/// [`IntelError::TimedOut`]. For servers, whose answers have a time limit.
+pub fn with_deadline<T>(
+    deadline: std::time::Instant,
+    analysis: impl FnOnce() -> Result<T, IntelError>,
+) -> Result<T, IntelError> {
+    let previous = DEADLINE.replace(Some(deadline));
+    let result = analysis();
+    DEADLINE.set(previous);
+    result
+}
+
+/// Counts a row read; true once this thread's deadline (if any) has passed.
+pub(crate) fn out_of_time(rows: &mut u32) -> bool {
+    *rows = rows.wrapping_add(1);
+    rows.is_multiple_of(1024)
+        && DEADLINE
+            .get()
+            .is_some_and(|deadline| std::time::Instant::now() >= deadline)
 }
 
 /// Collects rows of an rrset lookup, refusing more than [`MAX_ROWS`].
@@ -189,7 +219,13 @@ pub(crate) fn negative_rows(
     };
     let mut rows = Vec::new();
     let mut over = false;
+    let mut late = false;
+    let mut read = 0u32;
     store.negatives(&query, &mut |row| {
+        if out_of_time(&mut read) {
+            late = true;
+            return ControlFlow::Break(());
+        }
         if rows.len() >= MAX_ROWS {
             over = true;
             return ControlFlow::Break(());
@@ -197,6 +233,9 @@ pub(crate) fn negative_rows(
         rows.push(row);
         ControlFlow::Continue(())
     })?;
+    if late {
+        return Err(IntelError::TimedOut);
+    }
     if over {
         return Err(IntelError::TooManyRows {
             what: "negative answers".into(),
@@ -212,7 +251,13 @@ fn collect(
 ) -> Result<Vec<Row>, IntelError> {
     let mut rows = Vec::new();
     let mut over = false;
+    let mut late = false;
+    let mut read = 0u32;
     scan(&mut |row| {
+        if out_of_time(&mut read) {
+            late = true;
+            return ControlFlow::Break(());
+        }
         if rows.len() >= MAX_ROWS {
             over = true;
             return ControlFlow::Break(());
@@ -220,6 +265,9 @@ fn collect(
         rows.push(row);
         ControlFlow::Continue(())
     })?;
+    if late {
+        return Err(IntelError::TimedOut);
+    }
     if over {
         return Err(IntelError::TooManyRows {
             what: what.to_string(),

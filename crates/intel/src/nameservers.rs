@@ -89,7 +89,13 @@ fn zones_on(store: &dyn Store, host: &[u8]) -> Result<BTreeMap<String, Vec<u8>>,
         fence: hark_store::TimeFence::default(),
     };
     let mut zones = BTreeMap::new();
+    let mut late = false;
+    let mut clock = 0u32;
     store.rdata(&query, &mut |row| {
+        if crate::out_of_time(&mut clock) {
+            late = true;
+            return std::ops::ControlFlow::Break(());
+        }
         let owner = row.key.parts().rrname;
         zones
             .entry(names::text(owner))
@@ -100,6 +106,9 @@ fn zones_on(store: &dyn Store, host: &[u8]) -> Result<BTreeMap<String, Vec<u8>>,
             std::ops::ControlFlow::Continue(())
         }
     })?;
+    if late {
+        return Err(IntelError::TimedOut);
+    }
     Ok(zones)
 }
 

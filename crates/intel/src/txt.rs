@@ -545,7 +545,13 @@ fn include_pivot(
         rrtype: Some(RrType::TXT),
         fence: hark_store::TimeFence::default(),
     };
+    let mut late = false;
+    let mut clock = 0u32;
     store.rdata(&query, &mut |row| {
+        if crate::out_of_time(&mut clock) {
+            late = true;
+            return std::ops::ControlFlow::Break(());
+        }
         read += 1;
         if read > INCLUDE_PIVOT_ROWS {
             return std::ops::ControlFlow::Break(());
@@ -574,6 +580,9 @@ fn include_pivot(
         }
         std::ops::ControlFlow::Continue(())
     })?;
+    if late {
+        return Err(IntelError::TimedOut);
+    }
     let partial = read > INCLUDE_PIVOT_ROWS;
     Ok(wanted
         .into_iter()

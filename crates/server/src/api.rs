@@ -129,7 +129,9 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let store = Arc::clone(&state.store);
     let document = run_blocking(deadline, move || {
         let _permit = permit;
-        run(&*store)
+        // Analyses stop at the same deadline, so a timed-out request frees its slot.
+        hark_intel::with_deadline(deadline.into_std(), || Ok(run(&*store)))
+            .unwrap_or_else(|err| Err(intel_error(err)))
     })
     .await?;
     let mut response = json_response(document.to_string());
@@ -201,6 +203,7 @@ fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiEr
 fn intel_error(err: hark_intel::IntelError) -> ApiError {
     match err {
         hark_intel::IntelError::Store(err) => ApiError::from(err),
+        hark_intel::IntelError::TimedOut => ApiError::TimedOut,
         other => ApiError::BadRequest(other.to_string()),
     }
 }

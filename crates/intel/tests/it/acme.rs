@@ -635,3 +635,51 @@ fn one_address_under_two_bailiwicks_counts_both_rows() {
     assert_eq!(h.names[0].addresses.len(), 1);
     assert_eq!(h.names[0].addresses[0].seen.count, 6);
 }
+
+#[test]
+fn analyses_stop_at_a_deadline() {
+    use hark_record::{RrKey, RrKeyParts, Tally, TimeSpan};
+    use hark_store::{Batch, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = hark_store_embedded::EmbeddedStore::open(&dir.path().join("db")).unwrap();
+    let mut batch = Batch::default();
+    for i in 0..3_000u32 {
+        let owner = hark_dns::name::from_presentation(&format!("h{i}.big.example.")).unwrap();
+        let key = RrKey::new(&RrKeyParts {
+            rrname: &owner,
+            rrtype: hark_dns::RrType::A,
+            bailiwick: None,
+            rdata: &[10, 0, (i >> 8) as u8, i as u8],
+        })
+        .unwrap();
+        let tally = Tally {
+            seen: Some(TimeSpan {
+                first: day(0),
+                last: day(1),
+            }),
+            zone_seen: None,
+            count: 1,
+        };
+        batch.rows.push((key, tally));
+    }
+    store.merge(&batch).unwrap();
+    let passed = std::time::Instant::now();
+    let late = hark_intel::with_deadline(passed, || subdomains::analyse(&store, "big.example"));
+    assert!(
+        matches!(late, Err(hark_intel::IntelError::TimedOut)),
+        "{late:?}"
+    );
+    let late = hark_intel::with_deadline(passed, || report::recon(&store, "big.example"));
+    assert!(matches!(late, Err(hark_intel::IntelError::TimedOut)));
+    // Without a deadline, or with time to spare, the same analysis answers.
+    assert_eq!(
+        subdomains::analyse(&store, "big.example")
+            .unwrap()
+            .names
+            .len(),
+        3_000
+    );
+    let later = passed + std::time::Duration::from_secs(600);
+    let on_time = hark_intel::with_deadline(later, || subdomains::analyse(&store, "big.example"));
+    assert_eq!(on_time.unwrap().names.len(), 3_000);
+}
