@@ -106,6 +106,19 @@ pub fn analyse(
     domain: &str,
     asn: Option<&AsnDb>,
 ) -> Result<Profile, IntelError> {
+    let mail = mail::analyse(store, domain)?;
+    let txt = txt::analyse(store, domain)?;
+    analyse_with(store, domain, asn, &mail, &txt)
+}
+
+/// Profiles `domain` from its mail and TXT analyses already made (the report has them).
+pub fn analyse_with(
+    store: &dyn Store,
+    domain: &str,
+    asn: Option<&AsnDb>,
+    mail: &mail::Mail,
+    txt: &txt::TxtReport,
+) -> Result<Profile, IntelError> {
     let wire = names::parse(domain)?;
     let domain_text = names::text(&wire);
     let mut found = Collector(BTreeMap::new());
@@ -138,13 +151,12 @@ pub fn analyse(
             _ => {}
         }
     }
-    for exchange in mail::analyse(store, &domain_text)?.exchanges {
+    for exchange in &mail.exchanges {
         if exchange.kind != "unknown" {
             let evidence = format!("{domain_text} MX {} {}", exchange.preference, exchange.host);
             found.add("mail", &exchange.provider, evidence, exchange.seen);
         }
     }
-    let txt = txt::analyse(store, &domain_text)?;
     for spf in &txt.spf {
         for include in &spf.includes {
             if let Some(service) = &include.service {

@@ -138,16 +138,19 @@ pub fn recon_with(
         .into_iter()
         .rev()
         .collect();
+    let mail = mail::analyse(store, &domain_text)?;
+    let txt = txt::analyse(store, &domain_text)?;
+    let profile = profile::analyse_with(store, &domain_text, options.asn, &mail, &txt)?;
     Ok(Recon {
         registrable: names::registrable(&domain_text),
         subdomains: subdomains::analyse_with(store, &domain_text, options.certs)?,
         history,
         hosting,
         nameservers: nameservers::analyse(store, &domain_text)?,
-        mail: mail::analyse(store, &domain_text)?,
-        txt: txt::analyse(store, &domain_text)?,
+        mail,
+        txt,
         takeover: takeover::analyse(store, &domain_text)?,
-        profile: profile::analyse(store, &domain_text, options.asn)?,
+        profile,
         verification: options
             .verify
             .map(|resolver| crate::verify::verify(store, &domain_text, resolver))
