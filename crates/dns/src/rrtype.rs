@@ -209,6 +209,22 @@ rrtypes! {
 }
 
 impl RrType {
+    /// The types whose rdata names a target host (after a fixed-size prefix such as an MX
+    /// preference): the ones stores index, and analyses pivot, by that target.
+    pub const TARGET_TYPES: [RrType; 11] = [
+        RrType::NS,
+        RrType::CNAME,
+        RrType::DNAME,
+        RrType::PTR,
+        RrType::MX,
+        RrType::KX,
+        RrType::AFSDB,
+        RrType::RT,
+        RrType::SVCB,
+        RrType::HTTPS,
+        RrType::SRV,
+    ];
+
     /// Whether records of this type are meta: OPT, TSIG, TKEY and the
     /// query-only types 249..=255. They are never stored as rows.
     pub fn is_meta(self) -> bool {

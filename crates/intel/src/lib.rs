@@ -217,38 +217,14 @@ pub(crate) fn negative_rows(
         qtype: None,
         fence: TimeFence::default(),
     };
-    let mut rows = Vec::new();
-    let mut over = false;
-    let mut late = false;
-    let mut read = 0u32;
-    store.negatives(&query, &mut |row| {
-        if out_of_time(&mut read) {
-            late = true;
-            return ControlFlow::Break(());
-        }
-        if rows.len() >= MAX_ROWS {
-            over = true;
-            return ControlFlow::Break(());
-        }
-        rows.push(row);
-        ControlFlow::Continue(())
-    })?;
-    if late {
-        return Err(IntelError::TimedOut);
-    }
-    if over {
-        return Err(IntelError::TooManyRows {
-            what: "negative answers".into(),
-            max: MAX_ROWS,
-        });
-    }
-    Ok(rows)
+    collect("negative answers", |visit| store.negatives(&query, visit))
 }
 
-fn collect(
+/// Collects what `scan` visits, stopping at this thread's deadline and at [`MAX_ROWS`].
+fn collect<T>(
     what: &str,
-    scan: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError>,
-) -> Result<Vec<Row>, IntelError> {
+    scan: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), StoreError>,
+) -> Result<Vec<T>, IntelError> {
     let mut rows = Vec::new();
     let mut over = false;
     let mut late = false;

@@ -395,17 +395,10 @@ fn summarize(
     max_count: Option<u64>,
     humantime: bool,
 ) {
-    let mut count = 0u64;
+    // Every row's tally merged by the one merge rule: the summary is their sum.
+    let mut total = hark_record::Tally::default();
     let mut results = 0u64;
-    let mut seen: Option<(i64, i64)> = None;
-    let mut zone: Option<(i64, i64)> = None;
     let mut end = End::Succeeded;
-    let widen = |span: &mut Option<(i64, i64)>, first: i64, last: i64| {
-        *span = Some(match *span {
-            Some((a, b)) => (a.min(first), b.max(last)),
-            None => (first, last),
-        });
-    };
     let result = lookup.run(store, filter, sink.deadline(), &mut |row| {
         if sink.timed_out() {
             end = End::TimedOut;
@@ -419,31 +412,25 @@ fn summarize(
             end = End::Limited;
             return ControlFlow::Break(());
         }
-        if max_count.is_some_and(|max| count >= max) {
+        if max_count.is_some_and(|max| total.count >= max) {
             return ControlFlow::Break(());
         }
         results += 1;
-        count = count.saturating_add(row.tally.count);
-        if let Some(s) = row.tally.seen {
-            widen(&mut seen, s.first, s.last);
-        }
-        if let Some(z) = row.tally.zone_seen {
-            widen(&mut zone, z.first, z.last);
-        }
+        total.merge(&row.tally);
         ControlFlow::Continue(())
     });
     if results > 0 && matches!(end, End::Succeeded | End::Limited) {
         let mut obj = Map::new();
-        obj.insert("count".into(), count.into());
+        obj.insert("count".into(), total.count.into());
         obj.insert("num_results".into(), results.into());
         let time = |t| cof::time_value(t, humantime);
-        if let Some((first, last)) = seen {
-            obj.insert("time_first".into(), time(first));
-            obj.insert("time_last".into(), time(last));
+        if let Some(seen) = total.seen {
+            obj.insert("time_first".into(), time(seen.first));
+            obj.insert("time_last".into(), time(seen.last));
         }
-        if let Some((first, last)) = zone {
-            obj.insert("zone_time_first".into(), time(first));
-            obj.insert("zone_time_last".into(), time(last));
+        if let Some(zone) = total.zone_seen {
+            obj.insert("zone_time_first".into(), time(zone.first));
+            obj.insert("zone_time_last".into(), time(zone.last));
         }
         saf::push_obj(obj, sink.buffer());
     }

@@ -23,21 +23,6 @@ pub const DNSSEC_TYPES: [RrType; 10] = [
     RrType::TA,
 ];
 
-/// The types whose rdata names a target, indexed by that target (as the embedded store does).
-const TARGET_TYPES: [RrType; 11] = [
-    RrType::NS,
-    RrType::CNAME,
-    RrType::DNAME,
-    RrType::PTR,
-    RrType::MX,
-    RrType::KX,
-    RrType::AFSDB,
-    RrType::RT,
-    RrType::SVCB,
-    RrType::HTTPS,
-    RrType::SRV,
-];
-
 /// Most addresses in a range that [`Lookup::is_bounded`] still counts as bounded (a /24).
 pub const BOUNDED_ADDRESSES: u128 = 256;
 
@@ -134,7 +119,9 @@ impl Lookup {
                     }
                     // Raw rdata of a type indexed by its whole rdata is one exact prefix; of a
                     // target type, it is every row pointing at that target, filtered.
-                    RdataMatch::Raw(_) => query.rrtype.is_some_and(|t| !TARGET_TYPES.contains(&t)),
+                    RdataMatch::Raw(_) => query
+                        .rrtype
+                        .is_some_and(|t| !RrType::TARGET_TYPES.contains(&t)),
                     RdataMatch::Ip(range) => range_size(range) <= BOUNDED_ADDRESSES,
                     RdataMatch::EveryOfType => false,
                 };

@@ -46,21 +46,6 @@ fn corrupt(table: &'static str, reason: impl Into<String>) -> StoreError {
     }
 }
 
-/// The types whose rdata names a target, indexed by that target (`'N'`).
-pub const TARGET_TYPES: [RrType; 11] = [
-    RrType::NS,
-    RrType::CNAME,
-    RrType::DNAME,
-    RrType::PTR,
-    RrType::MX,
-    RrType::KX,
-    RrType::AFSDB,
-    RrType::RT,
-    RrType::SVCB,
-    RrType::HTTPS,
-    RrType::SRV,
-];
-
 /// The name an rdata points at, for the types whose rdata names a target.
 pub fn target_name(rrtype: RrType, rdata: &[u8]) -> Option<&[u8]> {
     let skip = match rrtype {

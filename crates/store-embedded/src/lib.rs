@@ -329,7 +329,7 @@ impl EmbeddedStore {
             16 => types.push(RrType::AAAA),
             _ => {}
         }
-        for rrtype in layout::TARGET_TYPES {
+        for rrtype in RrType::TARGET_TYPES {
             if layout::target_name(rrtype, bytes).is_some() {
                 types.push(rrtype);
             }
@@ -667,13 +667,13 @@ impl Store for EmbeddedStore {
                 let prefix = match rrtype {
                     RrType::A => vec![layout::KIND_IPV4],
                     RrType::AAAA => vec![layout::KIND_IPV6],
-                    t if layout::TARGET_TYPES.contains(&t) => vec![layout::KIND_NAME],
+                    t if RrType::TARGET_TYPES.contains(&t) => vec![layout::KIND_NAME],
                     t => [&[layout::KIND_WHOLE][..], &t.0.to_be_bytes()].concat(),
                 };
                 // Rows of a target type whose rdata holds no usable name sit in the
                 // whole-rdata part: read both parts for those types.
                 self.visit_index_range(self.rdata.prefix(&prefix), query, &|_| true, visit)?;
-                if layout::TARGET_TYPES.contains(&rrtype) {
+                if RrType::TARGET_TYPES.contains(&rrtype) {
                     let whole = [&[layout::KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
                     self.visit_index_range(self.rdata.prefix(&whole), query, &|_| true, visit)?;
                 }
