@@ -39,6 +39,11 @@ pub enum Command {
     /// captured; each RR of the chosen sections becomes an observation of its row. Truncated
     /// (TC=1) answers add nothing. NXDOMAIN and NODATA answers are kept as negative rows. A file
     /// whose content was ingested before is refused unless --force.
+    ///
+    /// Rows are committed together with how far into the file they reach: if hark is killed,
+    /// the same command again resumes after the last commit and counts nothing twice. A file
+    /// cut short (a capture still being written, a truncated .gz) is not marked as ingested;
+    /// the complete file later resumes where the short one stopped.
     #[command(verbatim_doc_comment)]
     Ingest(IngestArgs),
 
@@ -162,6 +167,11 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 512, value_name = "MIB")]
     pub cache_mb: usize,
 
+    /// Commit what the cache holds at least this often (seconds), so rows become queryable
+    /// and durable while a long input is read.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub flush_secs: f64,
+
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -231,6 +241,9 @@ pub enum ImportCommand {
         /// Memory budget of the merge cache in MiB.
         #[arg(long, default_value_t = 512, value_name = "MIB")]
         cache_mb: usize,
+        /// Longest line accepted, in KiB; a longer line is skipped (and counted) unread.
+        #[arg(long, default_value_t = 1024, value_name = "KIB")]
+        max_line_kib: usize,
     },
 }
 

@@ -37,20 +37,29 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+use anyhow::Context;
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = store::data_dir(cli.db)?;
     let store = store::open(&dir)?;
     let stdout = std::io::stdout();
     match &cli.command {
-        Command::Ingest(args) => commands::ingest::run(&store, args),
+        Command::Ingest(args) => {
+            commands::ingest::run(&store, args)?;
+            store.settle().context("moving the new rows into tables")
+        }
         Command::Import {
             format:
                 ImportCommand::Cof {
                     files,
                     force,
                     cache_mb,
+                    max_line_kib,
                 },
-        } => commands::import::run(&store, files, *force, *cache_mb),
+        } => {
+            commands::import::run(&store, files, *force, *cache_mb, *max_line_kib)?;
+            store.settle().context("moving the new rows into tables")
+        }
         Command::Export => commands::export::run(&store, &mut stdout.lock()),
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
         Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), args),

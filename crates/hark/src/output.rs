@@ -164,13 +164,16 @@ pub fn stats_json(stats: &hark_store::StoreStats) -> Value {
         .iter()
         .map(|(t, n)| (t.to_string(), (*n).into()))
         .collect();
-    json!({
+    let mut value = json!({
         "rows": stats.rows,
         "names": stats.names,
         "negatives": stats.negatives,
         "files": stats.files,
         "disk_bytes": stats.disk_bytes,
-        "journal_bytes": stats.journal_bytes,
         "rows_per_type": per_type,
-    })
+    });
+    for (name, figure) in &stats.engine {
+        value[*name] = (*figure).into();
+    }
+    value
 }

@@ -13,7 +13,7 @@
 //! happen, never the rows that result.
 
 use hark_dns::{Response, RrType, Section};
-use hark_record::{rcode, Batch, KeyError, NegativeKey, RrKey, RrKeyParts, Tally};
+use hark_record::{rcode, Batch, NegativeKey, RrKey, RrKeyParts, Tally};
 use hashbrown::HashMap;
 
 /// Which message sections contribute RR rows.
@@ -26,6 +26,11 @@ impl SectionSet {
     /// All three sections.
     pub const ALL: SectionSet =
         SectionSet(Section::Answer as u8 | Section::Authority as u8 | Section::Additional as u8);
+
+    /// The set as bits (for fingerprints of options).
+    pub fn bits(self) -> u8 {
+        self.0
+    }
 
     /// True when `section` is in the set.
     pub fn contains(self, section: Section) -> bool {
@@ -95,11 +100,14 @@ fn span(arena: &[u8], (start, end): (usize, usize)) -> &[u8] {
     arena.get(start..end).unwrap_or_default()
 }
 
-/// One response's share of an [`Observations`] chunk.
+/// One unit's share of an [`Observations`] chunk: a response, or a set of rows read from an
+/// import with their tally.
 #[derive(Clone, Copy, Debug)]
 struct ResponseEntry {
     /// When it was seen, epoch seconds.
     time: i64,
+    /// The tally every key of the unit gets; `None`: one observation at `time`.
+    tally: Option<Tally>,
     /// End (exclusive) of its keys in `Observations::keys`.
     keys_end: usize,
     /// Its negative observation: the packed `NegativeKey` name span, type and rcode.
@@ -132,9 +140,68 @@ impl Observations {
         self.bytes_read = 0;
     }
 
-    /// Responses held.
+    /// Units (responses, import lines) held.
     pub fn len(&self) -> usize {
         self.responses.len()
+    }
+
+    /// Bytes the chunk holds (keys, spans and unit entries), for byte-bounded chunks.
+    pub fn estimated_bytes(&self) -> usize {
+        self.arena.len()
+            + self.keys.len() * std::mem::size_of::<(usize, usize)>()
+            + self.responses.len() * std::mem::size_of::<ResponseEntry>()
+    }
+
+    /// Adds one unit of rows known with their tally (an import line; an rdata array gives
+    /// several rows). A row repeated inside the unit counts once. Returns how many rows were
+    /// kept (rows whose names do not fit a key are dropped).
+    pub fn push_rows<'r>(
+        &mut self,
+        rows: impl IntoIterator<Item = RrKeyParts<'r>>,
+        tally: Tally,
+    ) -> usize {
+        self.stats.responses += 1;
+        let first_key = self.keys.len();
+        for parts in rows {
+            let start = self.arena.len();
+            if RrKey::pack_into(&parts, &mut self.arena).is_ok() {
+                self.keys.push((start, self.arena.len()));
+            } else {
+                self.arena.truncate(start);
+            }
+        }
+        self.dedup_keys_from(first_key);
+        let kept = self.keys.len() - first_key;
+        self.stats.rrs += kept as u64;
+        self.responses.push(ResponseEntry {
+            time: tally.seen.map_or(0, |s| s.last),
+            tally: Some(tally),
+            keys_end: self.keys.len(),
+            negative: None,
+        });
+        kept
+    }
+
+    /// Sorts the keys from `first_key` on and drops repeats.
+    fn dedup_keys_from(&mut self, first_key: usize) {
+        let arena = &self.arena;
+        if let Some(own) = self.keys.get_mut(first_key..) {
+            if own.len() > 1 {
+                own.sort_unstable_by(|a, b| span(arena, *a).cmp(span(arena, *b)));
+                let mut kept: usize = 0;
+                for i in 0..own.len() {
+                    let current = own.get(i).copied().unwrap_or_default();
+                    let previous = kept.checked_sub(1).and_then(|k| own.get(k).copied());
+                    if previous.is_none_or(|p| span(arena, p) != span(arena, current)) {
+                        if let Some(slot) = own.get_mut(kept) {
+                            *slot = current;
+                        }
+                        kept += 1;
+                    }
+                }
+                self.keys.truncate(first_key + kept);
+            }
+        }
     }
 
     /// True when no response is held.
@@ -184,24 +251,7 @@ impl Observations {
             }
         }
         // An RR counts once per response, whatever section (or sections) it stands in.
-        let arena = &self.arena;
-        if let Some(own) = self.keys.get_mut(first_key..) {
-            if own.len() > 1 {
-                own.sort_unstable_by(|a, b| span(arena, *a).cmp(span(arena, *b)));
-                let mut kept: usize = 0;
-                for i in 0..own.len() {
-                    let current = own.get(i).copied().unwrap_or_default();
-                    let previous = kept.checked_sub(1).and_then(|k| own.get(k).copied());
-                    if previous.is_none_or(|p| span(arena, p) != span(arena, current)) {
-                        if let Some(slot) = own.get_mut(kept) {
-                            *slot = current;
-                        }
-                        kept += 1;
-                    }
-                }
-                self.keys.truncate(first_key + kept);
-            }
-        }
+        self.dedup_keys_from(first_key);
         self.stats.rrs += (self.keys.len() - first_key) as u64;
         let referral = authority_ns && !authority_soa;
         let negative = match (response.rcode, &response.question) {
@@ -221,6 +271,7 @@ impl Observations {
         }
         self.responses.push(ResponseEntry {
             time,
+            tally: None,
             keys_end: self.keys.len(),
             negative,
         });
@@ -234,7 +285,6 @@ pub struct Aggregator {
     rows: HashMap<RrKey, Tally>,
     negatives: HashMap<NegativeKey, Tally>,
     stats: AggregateStats,
-    scratch: Vec<u8>,
 }
 
 impl Aggregator {
@@ -246,7 +296,6 @@ impl Aggregator {
             rows: HashMap::new(),
             negatives: HashMap::new(),
             stats: AggregateStats::default(),
-            scratch: Vec::new(),
         }
     }
 
@@ -290,7 +339,7 @@ impl Aggregator {
             None => 0,
         };
         for (index, entry) in observations.responses.iter().enumerate().skip(from) {
-            let observation = Tally::seen_at(entry.time);
+            let observation = entry.tally.unwrap_or_else(|| Tally::seen_at(entry.time));
             for &key_span in observations
                 .keys
                 .get(first_key..entry.keys_end)
@@ -325,27 +374,13 @@ impl Aggregator {
         None
     }
 
-    /// Folds in a row known from elsewhere (an import), with its tally as given.
-    pub fn add_row(&mut self, parts: &RrKeyParts<'_>, tally: &Tally) -> Result<(), KeyError> {
-        self.scratch.clear();
-        RrKey::pack_into(parts, &mut self.scratch)?;
-        if let Some(cached) = self.rows.get_mut(self.scratch.as_slice()) {
-            cached.merge(tally);
-        } else {
-            self.bytes += self.scratch.len() + ROW_OVERHEAD;
-            self.rows
-                .insert(RrKey::from_packed(self.scratch.as_slice().into())?, *tally);
-        }
-        Ok(())
-    }
-
     /// Drains the cache into a batch for the store.
     pub fn take_batch(&mut self) -> Batch {
         self.bytes = 0;
         Batch {
             rows: self.rows.drain().collect(),
             negatives: self.negatives.drain().collect(),
-            files: Vec::new(),
+            checkpoints: Vec::new(),
         }
     }
 }

@@ -7,12 +7,16 @@
 //! `time_last` (sensor), `zone_time_first` and `zone_time_last` (zone file); at least one pair
 //! is needed. `count` defaults to 1; `bailiwick` is optional. SAF condition lines
 //! (`{"cond":...}`) and blank lines are skipped silently; anything else malformed is a counted
-//! skip under a named reason.
+//! skip under a named reason, and a line longer than the cap ([`DEFAULT_MAX_LINE`]) is skipped
+//! without being held in memory. Errors repeat at most the first 80 characters of a bad value.
+//!
+//! [`CofSource`] is the [`Source`] that reads such a stream: one unit per line that gives rows.
 
-use crate::aggregate::Aggregator;
+use crate::aggregate::Observations;
+use crate::source::{self, ChunkLimits, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_dns::{name, rdata, RrType};
-use hark_record::{Batch, KeyError, RrKey, RrKeyParts, Tally, TimeSpan};
+use hark_record::{Checkpoint, KeyError, RrKey, RrKeyParts, SourceId, Tally, TimeSpan};
 use serde::Deserialize;
 use std::io::BufRead;
 
@@ -130,9 +134,21 @@ impl CofRow {
     }
 }
 
+/// At most this many characters of a bad value are repeated in an error.
+const ECHO_CHARS: usize = 80;
+
+/// A bad value as errors repeat it: whole when short, else its start and its length.
+fn clip(text: &str) -> String {
+    if text.chars().count() <= ECHO_CHARS {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(ECHO_CHARS).collect();
+    format!("{start}… ({} bytes)", text.len())
+}
+
 fn parse_name(text: &str) -> Result<Vec<u8>, CofError> {
     name::from_presentation(text).map_err(|err| CofError::Name {
-        text: text.to_string(),
+        text: clip(text),
         reason: err.to_string(),
     })
 }
@@ -156,7 +172,7 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
         return Ok(Vec::new());
     }
     let mut line: Line =
-        serde_json::from_str(text).map_err(|err| CofError::Json(err.to_string()))?;
+        serde_json::from_str(text).map_err(|err| CofError::Json(clip(&err.to_string())))?;
     if let Some(obj) = line.obj.take() {
         line = *obj;
     } else if line.cond.is_some() {
@@ -167,7 +183,9 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
         TextOrNumber::Number(n) => {
             RrType(u16::try_from(n).map_err(|_| CofError::RrType(n.to_string()))?)
         }
-        TextOrNumber::Text(t) => t.parse::<RrType>().map_err(|_| CofError::RrType(t))?,
+        TextOrNumber::Text(t) => t
+            .parse::<RrType>()
+            .map_err(|_| CofError::RrType(clip(&t)))?,
     };
     if rrtype.is_meta() {
         return Err(CofError::MetaType(rrtype.to_string()));
@@ -190,7 +208,7 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
         .map(|text| {
             let wire = rdata::from_presentation(rrtype, &text).map_err(|err| CofError::Rdata {
                 rrtype: rrtype.to_string(),
-                text: text.clone(),
+                text: clip(&text),
                 reason: err.to_string(),
             })?;
             Ok(CofRow {
@@ -204,86 +222,217 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
         .collect()
 }
 
-/// What importing one COF stream did.
-#[derive(Clone, Debug, Default)]
-pub struct ImportReport {
-    /// Lines read.
-    pub lines: u64,
-    /// Rows read (an rdata array gives several).
-    pub rows: u64,
-    /// Lines skipped, by reason.
-    pub skips: Skips,
-    /// Bytes read.
-    pub bytes: u64,
+/// Longest COF line accepted by default: a line past it is skipped (counted as
+/// `cof_line_too_long`) without being held in memory.
+pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
+
+/// What reading one line found.
+enum LineRead {
+    /// A line (without its newline) is in the buffer.
+    Line,
+    /// A line longer than the cap was skipped; its length in bytes.
+    TooLong(u64),
+    /// End of input.
+    End,
 }
 
-/// Reads COF NDJSON from `input`, merging rows with the cache rule and handing batches to
-/// `sink`; `file` (content hash, note) rides on the last batch.
-pub fn import_cof<E: std::error::Error + 'static>(
+/// Reads one line into `buffer`, keeping at most `max` bytes: the rest of a longer line is
+/// read and dropped, so memory stays bounded whatever the input.
+fn read_capped_line(
     input: &mut dyn BufRead,
-    cache_bytes: usize,
-    file: Option<(Vec<u8>, String)>,
-    sink: &mut dyn FnMut(Batch) -> Result<(), E>,
-    progress: &mut dyn FnMut(u64),
-) -> Result<ImportReport, ImportError<E>> {
-    let mut cache = Aggregator::new(cache_bytes);
-    let mut report = ImportReport::default();
-    let mut buffer = Vec::new();
+    buffer: &mut Vec<u8>,
+    max: usize,
+    consumed: &mut u64,
+) -> std::io::Result<LineRead> {
+    buffer.clear();
+    let mut length: u64 = 0;
+    let mut any = false;
     loop {
-        buffer.clear();
-        let read = input
-            .read_until(b'\n', &mut buffer)
-            .map_err(ImportError::Read)?;
-        if read == 0 {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
             break;
         }
-        report.lines += 1;
-        report.bytes += read as u64;
-        let parsed = match std::str::from_utf8(&buffer) {
-            Ok(text) => parse_line(text),
-            Err(_) => Err(CofError::Json("line is not UTF-8".into())),
+        any = true;
+        let (part, found_newline) = match available.iter().position(|&b| b == b'\n') {
+            Some(at) => (available.get(..at).unwrap_or_default(), true),
+            None => (available, false),
         };
-        match parsed {
-            Ok(rows) => {
-                for row in rows {
-                    match cache.add_row(&row.parts(), &row.tally) {
-                        Ok(()) => report.rows += 1,
-                        Err(_) => report.skips.add("cof_bad_name"),
-                    }
-                }
-            }
-            Err(err) => {
-                if report.skips.total() < 10 {
-                    tracing::warn!(line = report.lines, error = %err, "skipping COF line");
-                }
-                report.skips.add(err.reason());
-            }
-        }
-        if cache.is_full() {
-            sink(cache.take_batch()).map_err(ImportError::Sink)?;
-        }
-        if report.lines % 65_536 == 0 {
-            progress(report.bytes);
+        let room = max.saturating_sub(buffer.len());
+        buffer.extend_from_slice(part.get(..part.len().min(room)).unwrap_or_default());
+        length += part.len() as u64;
+        let used = part.len() + usize::from(found_newline);
+        input.consume(used);
+        *consumed += used as u64;
+        if found_newline {
+            break;
         }
     }
-    let mut last = cache.take_batch();
-    last.files.extend(file);
-    if !last.is_empty() {
-        sink(last).map_err(ImportError::Sink)?;
+    if !any {
+        return Ok(LineRead::End);
     }
-    progress(report.bytes);
-    Ok(report)
+    if length > max as u64 {
+        buffer.clear();
+        return Ok(LineRead::TooLong(length));
+    }
+    Ok(LineRead::Line)
 }
 
-/// Why an import stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError<E: std::error::Error + 'static> {
-    /// Reading the input failed.
-    #[error("reading the input failed")]
-    Read(#[source] std::io::Error),
-    /// The sink (the store) failed; rows already handed over stay stored.
-    #[error("storing rows failed")]
-    Sink(#[source] E),
+/// A COF NDJSON stream as a [`Source`]: one unit per line that gives rows.
+pub struct CofSource {
+    label: String,
+    id: Option<SourceId>,
+    path: Option<std::path::PathBuf>,
+    size: Option<u64>,
+    input: Box<dyn BufRead + Send>,
+    max_line: usize,
+    buffer: Vec<u8>,
+    lines: u64,
+    skips: Skips,
+    bytes: u64,
+    ended: Option<bool>,
+}
+
+impl CofSource {
+    /// Opens a COF file; its identity is the hash of its content.
+    pub fn open(path: &std::path::Path) -> std::io::Result<CofSource> {
+        let id = source::file_id(path)?;
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        let mut cof = CofSource::from_reader(
+            Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
+            &path.display().to_string(),
+        );
+        cof.id = Some(id);
+        cof.path = Some(path.to_path_buf());
+        cof.size = Some(size);
+        Ok(cof)
+    }
+
+    /// COF from any reader (standard input), with no identity.
+    pub fn from_reader(input: Box<dyn BufRead + Send>, label: &str) -> CofSource {
+        CofSource {
+            label: label.to_string(),
+            id: None,
+            path: None,
+            size: None,
+            input,
+            max_line: DEFAULT_MAX_LINE,
+            buffer: Vec::new(),
+            lines: 0,
+            skips: Skips::default(),
+            bytes: 0,
+            ended: None,
+        }
+    }
+
+    /// Sets the longest line accepted.
+    pub fn with_max_line(mut self, bytes: usize) -> CofSource {
+        self.max_line = bytes.max(1);
+        self
+    }
+
+    fn skip(&mut self, err: &CofError) {
+        if self.skips.total() < 10 {
+            tracing::warn!(line = self.lines, error = %err, "skipping COF line");
+        }
+        self.skips.add(err.reason());
+    }
+}
+
+impl Source for CofSource {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn id(&self) -> Option<&SourceId> {
+        self.id.as_ref()
+    }
+
+    fn options(&self) -> u64 {
+        source::fingerprint(&[b"cof", &(self.max_line as u64).to_be_bytes()])
+    }
+
+    fn total_bytes(&self) -> Option<u64> {
+        self.size
+    }
+
+    fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
+        let (path, size) = (self.path.as_ref()?, self.size?);
+        source::shorter_copy_of(path, size, self.options(), unfinished)
+    }
+
+    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
+        if let Some(complete) = self.ended {
+            return Fill::End { complete };
+        }
+        let fill = loop {
+            let mut buffer = std::mem::take(&mut self.buffer);
+            let read =
+                read_capped_line(&mut self.input, &mut buffer, self.max_line, &mut self.bytes);
+            let outcome = match read {
+                Ok(LineRead::End) => Some(Fill::End { complete: true }),
+                Ok(LineRead::TooLong(length)) => {
+                    self.lines += 1;
+                    if self.skips.total() < 10 {
+                        tracing::warn!(
+                            line = self.lines,
+                            bytes = length,
+                            limit = self.max_line,
+                            "skipping a COF line longer than the limit"
+                        );
+                    }
+                    self.skips.add("cof_line_too_long");
+                    None
+                }
+                Ok(LineRead::Line) => {
+                    self.lines += 1;
+                    let parsed = match std::str::from_utf8(&buffer) {
+                        Ok(text) => parse_line(text),
+                        Err(_) => Err(CofError::Json("line is not UTF-8".into())),
+                    };
+                    match parsed {
+                        Ok(rows) if rows.is_empty() => {}
+                        Ok(rows) => {
+                            // Every row of a line shares the line's tally.
+                            let tally = rows.first().map(|r| r.tally).unwrap_or_default();
+                            let kept = chunk.push_rows(rows.iter().map(CofRow::parts), tally);
+                            if kept < rows.len() {
+                                self.skips.add_n("cof_bad_name", (rows.len() - kept) as u64);
+                            }
+                        }
+                        Err(err) => self.skip(&err),
+                    }
+                    None
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "reading stopped; keeping what was read, the input stays unfinished");
+                    self.skips.add("read_error");
+                    Some(Fill::End { complete: false })
+                }
+            };
+            self.buffer = buffer;
+            if let Some(fill) = outcome {
+                break fill;
+            }
+            if limits.reached(chunk) {
+                break Fill::More;
+            }
+        };
+        chunk.bytes_read = self.bytes;
+        if let Fill::End { complete } = fill {
+            self.ended = Some(complete);
+        }
+        fill
+    }
+
+    fn report(&self) -> SourceReport {
+        SourceReport {
+            messages: self.lines,
+            skips: self.skips.clone(),
+            bytes: self.bytes,
+            ..SourceReport::default()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -363,5 +512,42 @@ mod tests {
             reason(r#"{"rrname":"a..b","rrtype":"A","rdata":"1.2.3.4","time_first":1}"#),
             Err("cof_bad_name")
         );
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<String> {
+        let mut reader = std::io::BufReader::with_capacity(4, input);
+        let mut buffer = Vec::new();
+        let mut consumed = 0;
+        let mut out = Vec::new();
+        loop {
+            match read_capped_line(&mut reader, &mut buffer, max, &mut consumed).expect("reads") {
+                LineRead::End => break,
+                LineRead::TooLong(n) => out.push(format!("too long {n}")),
+                LineRead::Line => out.push(String::from_utf8_lossy(&buffer).into_owned()),
+            }
+        }
+        assert_eq!(consumed, input.len() as u64);
+        out
+    }
+
+    #[test]
+    fn lines_are_capped_without_being_held() {
+        assert_eq!(lines(b"ab\ncdefgh\nij", 5), vec!["ab", "too long 6", "ij"]);
+        assert_eq!(lines(b"abcde\n\n", 5), vec!["abcde", ""]);
+        assert_eq!(lines(b"", 5), Vec::<String>::new());
+    }
+
+    #[test]
+    fn bad_values_are_clipped_in_errors() {
+        let long = "x".repeat(10_000);
+        let line = format!(r#"{{"rrname":"a.","rrtype":"A","rdata":"{long}","time_first":1}}"#);
+        let err = parse_line(&line).expect_err("bad rdata");
+        assert!(err.to_string().len() < 300, "{err}");
+        assert!(err.to_string().contains("10000 bytes"), "{err}");
     }
 }

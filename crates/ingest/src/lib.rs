@@ -7,24 +7,25 @@
 //! - [`aggregate`]: [`aggregate::Observations`] takes parsed responses apart into row
 //!   observations, and [`aggregate::Aggregator`] merges them in memory with the one merge rule
 //!   of `hark-record`, handing full caches out as batches.
-//! - [`pipeline::ingest_capture`] runs one capture through all of it on two threads.
-//! - [`cof`] imports COF NDJSON (CIRCL, dnsdbq, DNSDB SAF, hark's export).
+//! - [`source::Source`]: what every input implements — units of observations in a
+//!   reproducible order, an identity and an end; [`capture_source::CaptureSource`] for
+//!   captures, [`cof::CofSource`] for COF NDJSON (CIRCL, dnsdbq, DNSDB SAF, hark's export).
+//! - [`pipeline::run`] carries any source into a [`hark_record::Sink`] (the store's writer)
+//!   on three threads, with checkpoints that make a crash never count anything twice.
 //!
 //! It is not: a store (batches go to whatever sink the caller gives), nor a server. It never
 //! panics on input: everything malformed is a counted skip with a named reason.
 //!
 //! ```no_run
-//! use hark_ingest::capture::CaptureReader;
-//! use hark_ingest::pipeline::{ingest_capture, IngestOptions};
-//! let reader = CaptureReader::open(std::path::Path::new("traffic.pcap"))?;
-//! let mut batches = Vec::new();
-//! let report = ingest_capture(
-//!     reader,
-//!     &IngestOptions::default(),
-//!     None,
-//!     &mut |batch| -> Result<(), std::io::Error> { batches.push(batch); Ok(()) },
-//!     &mut |_progress| {},
+//! use hark_ingest::capture_source::CaptureSource;
+//! use hark_ingest::pipeline::{run, PipelineOptions, VecSink};
+//! let mut source = CaptureSource::open(
+//!     std::path::Path::new("traffic.pcap"),
+//!     Default::default(),
+//!     Default::default(),
 //! )?;
+//! let sink = VecSink::default();
+//! let report = run(&mut source, &sink, &PipelineOptions::default(), &mut |_progress| {})?;
 //! println!("{} responses, {} RRs", report.aggregate.responses, report.aggregate.rrs);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -32,10 +33,12 @@
 
 pub mod aggregate;
 pub mod capture;
+pub mod capture_source;
 pub mod cof;
 pub mod defrag;
 pub mod extract;
 pub mod link;
 pub mod pipeline;
+pub mod source;
 pub mod stats;
 pub mod tcp;

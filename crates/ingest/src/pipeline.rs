@@ -1,224 +1,388 @@
-//! One capture file through the whole ingest path: packets → DNS messages → parsed responses
-//! → the aggregation cache → batches handed to a sink (a store).
+//! The one pipeline every source runs through: source → chunks → aggregation → one writer.
 //!
-//! Two threads share the work: a producer reads the capture, reassembles, parses and extracts
-//! each response's observations into [`Observations`] chunks; the calling thread folds chunks
-//! into the [`Aggregator`] and hands full caches to the sink. Chunks go round between the two
-//! over bounded channels and are reused, so memory stays bounded and nothing is allocated per
-//! chunk after start-up. The sink sees a batch whenever the cache is full and once at the end;
-//! the last batch also carries the file's content hash, so a store can record "this file is
-//! in" together with its last rows.
+//! Three threads share the work. The reading thread calls [`Source::fill`] into byte- and
+//! unit-bounded [`Observations`] chunks; the calling thread folds chunks into the
+//! [`Aggregator`] and cuts a [`Batch`] when the cache is full, when its oldest observation is
+//! older than [`PipelineOptions::flush_after`] (so a stream is queryable within seconds), or
+//! when the source ends; the writing thread commits batches through the [`Sink`] while the
+//! next one is being built. Chunks go round between the threads over bounded channels and are
+//! reused, and at most one batch waits for the writer, so memory is bounded by bytes:
+//! `cache_bytes` (half for the batch being built, half for the one being written) plus the
+//! chunks in flight ([`CHUNKS_IN_FLIGHT`] × [`ChunkLimits::bytes`]).
+//!
+//! Exactness: each batch carries the source's [`Checkpoint`] — how many units are in once it
+//! is committed. Before reading, the pipeline asks the sink where the source stands: a
+//! finished source is not read again (unless forced), and an unfinished one has its first
+//! `position` units skipped, so a run after a crash counts each unit exactly once.
 
-use crate::aggregate::{AggregateStats, Aggregator, Observations, SectionSet};
-use crate::capture::{CaptureError, CaptureReader};
-use crate::extract::{DnsExtractor, ExtractConfig};
-use crate::stats::ExtractStats;
-use crate::stats::Skips;
-use hark_dns::ResponseParser;
-use hark_record::Batch;
+use crate::aggregate::{AggregateStats, Aggregator, Observations};
+use crate::source::{ChunkLimits, Fill, Source, SourceReport};
+use hark_record::{Batch, Checkpoint, Committed, Sink, SinkError, SourceId};
+use std::time::{Duration, Instant};
 
-/// How to ingest.
+/// Chunks in flight between the reading and the aggregating thread.
+pub const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// How to run a source.
 #[derive(Clone, Debug)]
-pub struct IngestOptions {
-    /// Packet extraction: ports, reassembly bounds.
-    pub extract: ExtractConfig,
-    /// Which sections give RR rows.
-    pub sections: SectionSet,
-    /// Memory budget of the aggregation cache, in bytes.
+pub struct PipelineOptions {
+    /// Memory for aggregated rows, in bytes: half for the batch being built, half for the
+    /// batch being written.
     pub cache_bytes: usize,
+    /// A batch is cut once its oldest observation waited this long.
+    pub flush_after: Duration,
+    /// Bounds of the chunks between reading and aggregating.
+    pub chunk: ChunkLimits,
+    /// Read the source again even if the store says it is finished, and from its start.
+    pub force: bool,
 }
 
-impl Default for IngestOptions {
+impl Default for PipelineOptions {
     fn default() -> Self {
-        IngestOptions {
-            extract: ExtractConfig::default(),
-            sections: SectionSet::DEFAULT,
+        PipelineOptions {
             cache_bytes: 512 * 1024 * 1024,
+            flush_after: Duration::from_secs(5),
+            chunk: ChunkLimits::default(),
+            force: false,
         }
     }
 }
 
-/// Where ingest stands, for a progress bar.
+/// Where a run stands, for a progress bar.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Progress {
-    /// Bytes of the input file consumed.
+    /// Bytes of input consumed.
     pub bytes: u64,
-    /// Responses parsed so far.
-    pub responses: u64,
+    /// Units read so far (skipped ones included when resuming).
+    pub units: u64,
 }
 
-/// What ingesting one file did.
+/// What running one source did.
 #[derive(Clone, Debug, Default)]
-pub struct IngestReport {
-    /// Packets read from the capture.
-    pub packets: u64,
-    /// DNS messages sent from a server port (UDP datagrams and reassembled TCP messages).
-    pub messages: u64,
-    /// Queries seen (dropped without parsing).
-    pub queries: u64,
-    /// What the aggregation cache counted: responses, truncated ones, RRs, negatives.
+pub struct RunReport {
+    /// The store already had the whole source: nothing was read. Its checkpoint.
+    pub already_done: Option<Checkpoint>,
+    /// The reading side's counters.
+    pub source: SourceReport,
+    /// What the aggregation cache counted (units folded in, RRs, negatives).
     pub aggregate: AggregateStats,
-    /// Things skipped, by reason: packet-level, reassembly-level and parse-level.
-    pub skips: Skips,
-    /// Batches handed to the sink.
-    pub batches: u64,
-    /// Bytes of the input read.
-    pub bytes: u64,
+    /// What the commits did.
+    pub committed: Committed,
+    /// Batches committed.
+    pub commits: u64,
+    /// Units the source yielded in this run (skipped ones included).
+    pub units: u64,
+    /// Units skipped because the store already had them (a resumed run).
+    pub resumed_at: u64,
+    /// The source continued a shorter copy of itself (a file cut short before): its note.
+    pub continued: Option<String>,
+    /// The source was read to its real end.
+    pub complete: bool,
 }
 
-/// Why ingesting a file stopped.
+/// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum IngestError<E: std::error::Error + 'static> {
-    /// The sink (the store) failed; rows already handed over stay stored.
-    #[error("storing rows failed")]
-    Sink(#[source] E),
-    /// The reading thread died (a bug): nothing more could be read.
-    #[error("the capture reading thread stopped unexpectedly")]
-    Reader,
+pub enum PipelineError {
+    /// The sink (the store) failed; batches committed before stay committed, with their
+    /// checkpoints, so running the source again resumes after them.
+    #[error("storing rows failed: {0}")]
+    Sink(SinkError),
+    /// A thread of the pipeline died (a bug).
+    #[error("a pipeline thread stopped unexpectedly")]
+    Thread,
+    /// The store has part of this source, read with other options: resuming would count
+    /// another sequence of units.
+    #[error("part of this input is stored already ({note}) but was read with other options; run again with the same options to finish it, or --force to count it all again")]
+    OptionsDiffer {
+        /// The note of the stored checkpoint.
+        note: String,
+    },
 }
 
-/// Responses per chunk handed from the reading thread to the aggregating thread.
-const CHUNK_RESPONSES: usize = 16_384;
-/// Chunks in flight: bounds the memory between the two threads.
-const CHUNKS_IN_FLIGHT: usize = 4;
+/// Where the source starts, from what the store knows.
+struct Start {
+    resume_at: u64,
+    superseded: Option<Checkpoint>,
+}
 
-/// What the reading thread reports when it is done.
-struct ReaderDone {
-    packets: u64,
-    extract: ExtractStats,
-    parse_skips: Skips,
+fn find_start(
+    source: &mut dyn Source,
+    sink: &dyn Sink,
+    force: bool,
+) -> Result<Result<Start, Checkpoint>, PipelineError> {
+    let fresh = Start {
+        resume_at: 0,
+        superseded: None,
+    };
+    let Some(id) = source.id().cloned() else {
+        return Ok(Ok(fresh));
+    };
+    if force {
+        return Ok(Ok(fresh));
+    }
+    if let Some(checkpoint) = sink.checkpoint(&id).map_err(PipelineError::Sink)? {
+        if checkpoint.done {
+            return Ok(Err(checkpoint));
+        }
+        if checkpoint.options != source.options() {
+            return Err(PipelineError::OptionsDiffer {
+                note: checkpoint.note,
+            });
+        }
+        return Ok(Ok(Start {
+            resume_at: checkpoint.position,
+            superseded: None,
+        }));
+    }
+    let unfinished = sink.unfinished().map_err(PipelineError::Sink)?;
+    Ok(Ok(match source.resume_from(&unfinished) {
+        Some(shorter) => Start {
+            resume_at: shorter.position,
+            superseded: Some(shorter),
+        },
+        None => fresh,
+    }))
+}
+
+/// What the aggregating side keeps between batches.
+struct Cutter<'a> {
+    aggregator: Aggregator,
+    id: Option<SourceId>,
+    options: u64,
     bytes: u64,
+    note: String,
+    superseded: Option<Checkpoint>,
+    pending_since: Option<Instant>,
+    batches: &'a crossbeam_channel::Sender<Batch>,
 }
 
-/// The reading thread: capture → extractor → parser → observation chunks.
-fn read_capture(
-    mut reader: CaptureReader,
-    extract: ExtractConfig,
-    sections: SectionSet,
-    full: crossbeam_channel::Sender<Observations>,
-    empty: crossbeam_channel::Receiver<Observations>,
-) -> ReaderDone {
-    let mut extractor = DnsExtractor::new(extract);
-    let mut parser = ResponseParser::new();
-    let mut parse_skips = Skips::default();
-    let mut packets = 0u64;
-    let mut chunk = Observations::default();
-    let mut handle = |message: crate::extract::DnsMessage<'_>,
-                      chunk: &mut Observations,
-                      parse_skips: &mut Skips| {
-        match parser.parse(message.payload) {
-            Ok(response) if response.opcode == 0 => chunk.push(&response, message.ts_sec, sections),
-            Ok(_) => parse_skips.add("opcode_not_query"),
-            Err(err) => parse_skips.add(err.reason()),
+impl Cutter<'_> {
+    /// Cuts a batch of what the cache holds, with the checkpoint `position`/`done`, and hands
+    /// it to the writer. False when the writer is gone (it failed).
+    fn cut(&mut self, position: u64, done: bool) -> bool {
+        self.pending_since = None;
+        let mut batch = self.aggregator.take_batch();
+        if let Some(id) = &self.id {
+            batch.checkpoints.push(Checkpoint {
+                source: id.clone(),
+                position,
+                done,
+                options: self.options,
+                bytes: self.bytes,
+                note: self.note.clone(),
+            });
+            if let Some(shorter) = self.superseded.take() {
+                // The shorter copy is finished by this one: it leaves the unfinished list.
+                batch.checkpoints.push(Checkpoint {
+                    done: true,
+                    ..shorter
+                });
+            }
+        }
+        if batch.is_empty() {
+            return true;
+        }
+        self.batches.send(batch).is_ok()
+    }
+}
+
+/// Runs one source into `sink`: resumes where the store says it stands, reads it to its end,
+/// and commits its units with checkpoints.
+pub fn run(
+    source: &mut dyn Source,
+    sink: &dyn Sink,
+    options: &PipelineOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunReport, PipelineError> {
+    let start = match find_start(source, sink, options.force)? {
+        Ok(start) => start,
+        Err(done) => {
+            return Ok(RunReport {
+                already_done: Some(done),
+                complete: true,
+                ..RunReport::default()
+            })
         }
     };
-    let mut hung_up = false;
-    loop {
-        match reader.next_packet() {
-            Ok(Some(packet)) => {
-                packets += 1;
-                extractor.push(&packet, &mut |m| handle(m, &mut chunk, &mut parse_skips));
-            }
-            Ok(None) => break,
-            Err(err) => {
-                parse_skips.add(capture_error_reason(&err));
-                tracing::warn!(error = %err, "capture ends early; keeping what was read");
-                break;
-            }
-        }
-        if chunk.len() >= CHUNK_RESPONSES {
-            chunk.bytes_read = reader.bytes_read();
-            let next = empty.recv().unwrap_or_default();
-            if full.send(std::mem::replace(&mut chunk, next)).is_err() {
-                hung_up = true; // the aggregating side stopped (a sink error): stop reading
-                break;
-            }
-        }
-    }
-    if !hung_up {
-        extractor.finish(&mut |m| handle(m, &mut chunk, &mut parse_skips));
-        chunk.bytes_read = reader.bytes_read();
-        // A send error here means the other side is gone; it reports why.
-        let _ = full.send(chunk);
-    }
-    ReaderDone {
-        packets,
-        extract: extractor.stats().clone(),
-        parse_skips,
-        bytes: reader.bytes_read(),
-    }
-}
-
-/// Ingests one capture: every batch goes to `sink`; `file` (content hash, note) rides on the
-/// last batch.
-///
-/// A capture that ends mid-record, or turns out not to be a capture part-way, stops reading
-/// with a counted skip; what was read before is kept.
-pub fn ingest_capture<E: std::error::Error + Send + 'static>(
-    reader: CaptureReader,
-    options: &IngestOptions,
-    file: Option<(Vec<u8>, String)>,
-    sink: &mut dyn FnMut(Batch) -> Result<(), E>,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<IngestReport, IngestError<E>> {
-    let (full_tx, full_rx) = crossbeam_channel::bounded::<Observations>(CHUNKS_IN_FLIGHT);
+    let mut report = RunReport {
+        resumed_at: start.resume_at,
+        continued: start.superseded.as_ref().map(|c| c.note.clone()),
+        committed: Committed::zero(),
+        ..RunReport::default()
+    };
+    let (full_tx, full_rx) = crossbeam_channel::bounded::<(Observations, Fill)>(CHUNKS_IN_FLIGHT);
     let (empty_tx, empty_rx) = crossbeam_channel::bounded::<Observations>(CHUNKS_IN_FLIGHT + 2);
     for _ in 0..CHUNKS_IN_FLIGHT {
         let _ = empty_tx.send(Observations::default());
     }
-    let mut aggregator = Aggregator::new(options.cache_bytes);
-    let mut report = IngestReport::default();
-    let extract = options.extract.clone();
-    let sections = options.sections;
+    let (batch_tx, batch_rx) = crossbeam_channel::bounded::<Batch>(0);
+    let limits = options.chunk;
+    let id = source.id().cloned();
+    let source_options = source.options();
+    let bytes = source.total_bytes().unwrap_or(0);
+    let note = match source.id() {
+        Some(_) => crate::source::file_note(std::path::Path::new(source.label())),
+        None => source.label().to_string(),
+    };
 
-    let done = std::thread::scope(|scope| -> Result<ReaderDone, IngestError<E>> {
+    let outcome = std::thread::scope(|scope| -> Result<(), PipelineError> {
         let reading = std::thread::Builder::new()
             .name("hark-read".into())
-            .spawn_scoped(scope, move || {
-                read_capture(reader, extract, sections, full_tx, empty_rx)
+            .spawn_scoped(scope, || {
+                loop {
+                    let mut chunk = empty_rx.recv().unwrap_or_default();
+                    let fill = source.fill(&mut chunk, &limits);
+                    if full_tx.send((chunk, fill)).is_err() {
+                        break; // the aggregating side stopped (the writer failed)
+                    }
+                    if matches!(fill, Fill::End { .. }) {
+                        break;
+                    }
+                }
+                source.report()
             })
-            .map_err(|_| IngestError::Reader)?;
-        for mut chunk in full_rx.iter() {
-            let mut from = 0;
-            while let Some(next) = aggregator.add_from(&chunk, from) {
-                sink(aggregator.take_batch()).map_err(IngestError::Sink)?;
-                report.batches += 1;
-                from = next;
+            .map_err(|_| PipelineError::Thread)?;
+        let writing = std::thread::Builder::new()
+            .name("hark-write".into())
+            .spawn_scoped(scope, || -> Result<(Committed, u64), SinkError> {
+                let mut committed = Committed::zero();
+                let mut commits = 0;
+                for batch in batch_rx.iter() {
+                    committed.add(&sink.commit(batch)?);
+                    commits += 1;
+                }
+                Ok((committed, commits))
+            })
+            .map_err(|_| PipelineError::Thread)?;
+
+        let mut cutter = Cutter {
+            aggregator: Aggregator::new(options.cache_bytes / 2),
+            id: id.clone(),
+            options: source_options,
+            bytes,
+            note,
+            superseded: start.superseded.clone(),
+            pending_since: None,
+            batches: &batch_tx,
+        };
+        let mut units: u64 = 0;
+        let mut writer_alive = true;
+        let complete = loop {
+            let (chunk, fill) = match full_rx.recv_timeout(options.flush_after) {
+                Ok(received) => received,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                    if cutter.pending_since.is_some() {
+                        writer_alive = cutter.cut(units.max(start.resume_at), false);
+                    }
+                    if !writer_alive {
+                        break false;
+                    }
+                    continue;
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break false,
+            };
+            let chunk_start = units;
+            let count = chunk.len() as u64;
+            units += count;
+            let mut from = start.resume_at.saturating_sub(chunk_start).min(count) as usize;
+            if (from as u64) < count {
+                cutter.pending_since.get_or_insert_with(Instant::now);
+                while let Some(next) = cutter.aggregator.add_from(&chunk, from) {
+                    writer_alive &= cutter.cut(chunk_start + next as u64, false);
+                    cutter.pending_since = Some(Instant::now());
+                    from = next;
+                }
+                if cutter.aggregator.is_full()
+                    || cutter
+                        .pending_since
+                        .is_some_and(|since| since.elapsed() >= options.flush_after)
+                {
+                    writer_alive &= cutter.cut(units, false);
+                }
             }
             progress(Progress {
                 bytes: chunk.bytes_read,
-                responses: aggregator.stats().responses,
+                units,
             });
+            let mut chunk = chunk;
             chunk.clear();
             let _ = empty_tx.send(chunk);
+            if !writer_alive {
+                break false;
+            }
+            if let Fill::End { complete } = fill {
+                break complete;
+            }
+        };
+        if writer_alive {
+            cutter.cut(units.max(start.resume_at), complete);
         }
-        reading.join().map_err(|_| IngestError::Reader)
-    })?;
-
-    let mut last = aggregator.take_batch();
-    last.files.extend(file);
-    if !last.is_empty() {
-        sink(last).map_err(IngestError::Sink)?;
-        report.batches += 1;
-    }
-    report.packets = done.packets;
-    report.messages = done.extract.udp_messages + done.extract.tcp_messages;
-    report.queries = done.extract.queries;
-    report.skips = done.extract.skips.clone();
-    report.skips.merge(&done.parse_skips);
-    report.aggregate = *aggregator.stats();
-    report.bytes = done.bytes;
+        report.aggregate = *cutter.aggregator.stats();
+        report.units = units;
+        report.complete = complete && writer_alive;
+        drop(cutter);
+        drop(batch_tx);
+        drop(full_rx);
+        report.source = reading.join().map_err(|_| PipelineError::Thread)?;
+        let (committed, commits) = writing
+            .join()
+            .map_err(|_| PipelineError::Thread)?
+            .map_err(PipelineError::Sink)?;
+        report.committed = committed;
+        report.commits = commits;
+        Ok(())
+    });
+    outcome?;
     progress(Progress {
-        bytes: report.bytes,
-        responses: report.aggregate.responses,
+        bytes: report.source.bytes,
+        units: report.units,
     });
     Ok(report)
 }
 
-/// The skip-counter name of a capture error met part-way through a file.
-fn capture_error_reason(err: &CaptureError) -> &'static str {
-    match err {
-        CaptureError::Truncated { .. } => "capture_cut_mid_record",
-        _ => "capture_unreadable_after_start",
+/// A sink that keeps batches in memory (tests, and callers that want batches, not a store).
+#[derive(Default)]
+pub struct VecSink {
+    batches: std::sync::Mutex<Vec<Batch>>,
+}
+
+impl VecSink {
+    /// The batches committed so far.
+    pub fn into_batches(self) -> Vec<Batch> {
+        self.batches
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Sink for VecSink {
+    fn commit(&self, batch: Batch) -> Result<Committed, SinkError> {
+        let figures = Committed {
+            rows: batch.rows.len() as u64,
+            negatives: batch.negatives.len() as u64,
+            new_rows: None,
+            new_negatives: None,
+        };
+        self.batches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(batch);
+        Ok(figures)
+    }
+
+    fn checkpoint(&self, source: &SourceId) -> Result<Option<Checkpoint>, SinkError> {
+        let batches = self
+            .batches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(batches
+            .iter()
+            .flat_map(|b| &b.checkpoints)
+            .rfind(|c| &c.source == source)
+            .cloned())
+    }
+
+    fn unfinished(&self) -> Result<Vec<Checkpoint>, SinkError> {
+        Ok(Vec::new())
     }
 }

@@ -1,6 +1,6 @@
 //! The unit of work between the aggregation cache and a store: merged rows ready to fold in.
 
-use crate::{NegativeKey, RrKey, Tally};
+use crate::{Checkpoint, NegativeKey, RrKey, Tally};
 
 /// Rows (and negative rows) whose tallies are to be merged into a store.
 ///
@@ -12,15 +12,16 @@ pub struct Batch {
     pub rows: Vec<(RrKey, Tally)>,
     /// NXDOMAIN and NODATA rows.
     pub negatives: Vec<(NegativeKey, Tally)>,
-    /// Input files completed by this batch: (content hash, note). A store records them in the
-    /// same atomic write as the rows, so a file is never marked ingested without its rows.
-    pub files: Vec<(Vec<u8>, String)>,
+    /// Where each source whose observations the batch holds stands once the batch is in. A
+    /// store records them in the same atomic write as the rows: after a crash a source
+    /// resumes exactly where its last stored batch ended, so nothing is counted twice.
+    pub checkpoints: Vec<Checkpoint>,
 }
 
 impl Batch {
     /// True when the batch holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.negatives.is_empty() && self.files.is_empty()
+        self.rows.is_empty() && self.negatives.is_empty() && self.checkpoints.is_empty()
     }
 
     /// How many rows (RR and negative) the batch holds.

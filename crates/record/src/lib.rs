@@ -4,7 +4,9 @@
 //!   string; [`NegativeKey`]: the identity of an NXDOMAIN/NODATA row, (qname, qtype, rcode).
 //! - [`Tally`]: first/last seen and count, with [`Tally::merge`], the associative and
 //!   commutative merge every part of hark uses (sensor cache, import, store).
-//! - [`Batch`]: merged rows on their way from the aggregation cache into a store.
+//! - [`Batch`]: merged rows on their way from the aggregation cache into a store, with the
+//!   [`Checkpoint`]s of the sources they came from.
+//! - [`Sink`]: the door every source pipeline writes through (the store's writer opens it).
 //!
 //! It is not: a parser (see `hark-dns`), a source of observations (`hark-ingest`) or a store
 //! (`hark-store`). It does no I/O.
@@ -29,9 +31,13 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod checkpoint;
 pub mod key;
+pub mod sink;
 mod tally;
 
 pub use batch::Batch;
+pub use checkpoint::{Checkpoint, CheckpointDecodeError, SourceId};
 pub use key::{rcode, KeyError, NegativeKey, RrKey, RrKeyParts};
+pub use sink::{Committed, Sink, SinkError};
 pub use tally::{Tally, TimeSpan};

@@ -5,8 +5,8 @@
 //! hand from the data each check loads, never taken from an engine.
 
 use crate::{
-    Batch, IpRange, NamePattern, NegativeKey, NegativeQuery, RdataMatch, RdataQuery, Row,
-    RrsetQuery, Store, Tally, TimeFence,
+    Batch, Checkpoint, Detail, IpRange, NamePattern, NegativeKey, NegativeQuery, RdataMatch,
+    RdataQuery, Row, RrsetQuery, SourceId, Store, Tally, TimeFence,
 };
 use hark_dns::{name, RrType};
 use hark_record::{RrKey, RrKeyParts, TimeSpan};
@@ -134,9 +134,28 @@ fn sample() -> Vec<(RrKey, Tally)> {
     ]
 }
 
-fn load(store: &dyn Store) {
+fn checkpoint(source: &[u8], position: u64, done: bool) -> Checkpoint {
+    Checkpoint {
+        source: SourceId(source.to_vec()),
+        position,
+        done,
+        options: 7,
+        bytes: position * 10,
+        note: "sample".into(),
+    }
+}
+
+fn commit(store: &dyn Store, batch: &Batch) -> crate::Committed {
     store
-        .merge(&Batch {
+        .commit(batch, Detail::Figures)
+        .expect("commit succeeds")
+        .committed
+}
+
+fn load(store: &dyn Store) {
+    commit(
+        store,
+        &Batch {
             rows: sample(),
             negatives: vec![(
                 NegativeKey {
@@ -146,9 +165,9 @@ fn load(store: &dyn Store) {
                 },
                 span(5, 6, 2),
             )],
-            files: vec![(vec![1, 2, 3], "sample".into())],
-        })
-        .expect("merge succeeds");
+            checkpoints: vec![checkpoint(&[1, 2, 3], 40, true)],
+        },
+    );
 }
 
 fn collect(run: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>)) -> Vec<String> {
@@ -408,8 +427,12 @@ pub fn check_merge_rule(store: &dyn Store) {
         )],
         ..Batch::default()
     };
-    let summary = store.merge(&again).expect("merge succeeds");
-    assert_eq!((summary.new_rows, summary.updated_rows), (0, 1));
+    let committed = commit(store, &again);
+    assert_eq!(committed.rows, 1);
+    assert!(
+        matches!(committed.new_rows, None | Some(0)),
+        "{committed:?}"
+    );
     let mut found = Vec::new();
     store
         .rrset(
@@ -454,8 +477,8 @@ pub fn check_negatives(store: &dyn Store) {
     );
 }
 
-/// Statistics and file records.
-pub fn check_stats_and_files(store: &dyn Store) {
+/// Statistics, kept as rows are committed.
+pub fn check_stats(store: &dyn Store) {
     load(store);
     let stats = store.stats().expect("stats succeed");
     assert_eq!(stats.rows, 13);
@@ -463,11 +486,191 @@ pub fn check_stats_and_files(store: &dyn Store) {
     assert_eq!(stats.names, 9, "distinct owner names in the sample");
     assert_eq!(stats.rows_per_type.get(&RrType::A), Some(&5));
     assert_eq!(stats.files, 1);
-    assert_eq!(
-        store.ingested_file(&[1, 2, 3]).expect("reads"),
-        Some("sample".into())
+    // Merging into existing rows changes no count; a new row of an existing name adds a row.
+    commit(
+        store,
+        &Batch {
+            rows: vec![
+                (
+                    key("example.com.", RrType::A, None, &[192, 0, 2, 1]),
+                    span(1, 2, 1),
+                ),
+                (
+                    key("example.com.", RrType::A, None, &[192, 0, 2, 2]),
+                    span(1, 2, 1),
+                ),
+                (
+                    key("new.example.", RrType::AAAA, None, &[0; 16]),
+                    span(1, 2, 1),
+                ),
+            ],
+            ..Batch::default()
+        },
     );
-    assert_eq!(store.ingested_file(&[9]).expect("reads"), None);
+    let stats = store.stats().expect("stats succeed");
+    assert_eq!((stats.rows, stats.names), (15, 10));
+    assert_eq!(stats.rows_per_type.get(&RrType::A), Some(&6));
+    assert_eq!(stats.rows_per_type.get(&RrType::AAAA), Some(&2));
+}
+
+/// Checkpoints are committed with their rows, replaced by later ones, and listed while their
+/// source is unfinished.
+pub fn check_checkpoints(store: &dyn Store) {
+    load(store);
+    let done = store
+        .checkpoint(&SourceId(vec![1, 2, 3]))
+        .expect("reads")
+        .expect("recorded with the batch");
+    assert_eq!(done, checkpoint(&[1, 2, 3], 40, true));
+    assert_eq!(store.checkpoint(&SourceId(vec![9])).expect("reads"), None);
+    assert!(store.unfinished().expect("reads").is_empty());
+    // A checkpoint alone (a source that yielded nothing yet) is recorded too.
+    let batch = |position| Batch {
+        checkpoints: vec![checkpoint(b"stream", position, false)],
+        ..Batch::default()
+    };
+    commit(store, &batch(5));
+    commit(store, &batch(9));
+    assert_eq!(
+        store
+            .checkpoint(&SourceId(b"stream".to_vec()))
+            .expect("reads"),
+        Some(checkpoint(b"stream", 9, false))
+    );
+    assert_eq!(
+        store.unfinished().expect("reads"),
+        vec![checkpoint(b"stream", 9, false)]
+    );
+    commit(
+        store,
+        &Batch {
+            checkpoints: vec![checkpoint(b"stream", 12, true)],
+            ..Batch::default()
+        },
+    );
+    assert!(store.unfinished().expect("reads").is_empty());
+    assert_eq!(store.stats().expect("stats").files, 2);
+}
+
+/// With [`Detail::Changes`], a commit names its new rows, new negative rows and the RRsets
+/// that gained a member, and nothing else.
+pub fn check_change_sets(store: &dyn Store) {
+    load(store);
+    let report = store
+        .commit(
+            &Batch {
+                rows: vec![
+                    // merged into an existing row: no change
+                    (
+                        key("example.com.", RrType::A, None, &[192, 0, 2, 1]),
+                        span(1, 2, 1),
+                    ),
+                    // a new member of an existing RRset
+                    (
+                        key("example.com.", RrType::A, None, &[192, 0, 2, 9]),
+                        span(1, 2, 1),
+                    ),
+                    // a new RRset
+                    (
+                        key("fresh.example.", RrType::A, None, &[10, 0, 0, 1]),
+                        span(3, 4, 2),
+                    ),
+                    (
+                        key("fresh.example.", RrType::A, None, &[10, 0, 0, 2]),
+                        span(3, 4, 1),
+                    ),
+                ],
+                negatives: vec![
+                    (
+                        NegativeKey {
+                            qname: wire("nx.example.com.").into_boxed_slice(),
+                            qtype: RrType::A,
+                            rcode: 3,
+                        },
+                        span(7, 7, 1),
+                    ),
+                    (
+                        NegativeKey {
+                            qname: wire("gone.example.").into_boxed_slice(),
+                            qtype: RrType::MX,
+                            rcode: 0,
+                        },
+                        span(7, 8, 1),
+                    ),
+                ],
+                checkpoints: Vec::new(),
+            },
+            Detail::Changes,
+        )
+        .expect("commit succeeds");
+    let changes = report.changes.expect("changes asked for");
+    let mut new_rows: Vec<String> = changes
+        .new_rows
+        .iter()
+        .map(|row| {
+            let parts = row.key.parts();
+            let mut text = String::new();
+            name::to_presentation(parts.rrname, &mut text).expect("valid");
+            format!("{text} {:?} {}", parts.rdata, row.tally.count)
+        })
+        .collect();
+    new_rows.sort();
+    assert_eq!(
+        new_rows,
+        vec![
+            "example.com. [192, 0, 2, 9] 1".to_string(),
+            "fresh.example. [10, 0, 0, 1] 2".to_string(),
+            "fresh.example. [10, 0, 0, 2] 1".to_string(),
+        ]
+    );
+    assert_eq!(
+        changes.grown_rrsets,
+        vec![(wire("example.com."), RrType::A)]
+    );
+    assert_eq!(changes.new_negatives.len(), 1);
+    assert_eq!(
+        changes.new_negatives[0].key.qname.as_ref(),
+        wire("gone.example.").as_slice()
+    );
+    assert_eq!(report.committed.rows, 4);
+    assert_eq!(report.committed.new_rows, Some(3));
+    assert_eq!(report.committed.new_negatives, Some(1));
+}
+
+/// Rows come in the stated orders: rrset and scan by owner in canonical order, then type.
+pub fn check_orders(store: &dyn Store) {
+    load(store);
+    let mut owners = Vec::new();
+    store
+        .scan(&mut |row| {
+            let parts = row.key.parts();
+            let mut order_key = Vec::new();
+            name::reversed_key(parts.rrname, &mut order_key);
+            owners.push((order_key, parts.rrtype));
+            ControlFlow::Continue(())
+        })
+        .expect("scan succeeds");
+    let mut sorted = owners.clone();
+    sorted.sort();
+    assert_eq!(
+        owners, sorted,
+        "scan is in canonical owner order, then type"
+    );
+    let query = RdataQuery {
+        rdata: RdataMatch::Ip(IpRange::parse("192.0.2.0/24").expect("parses")),
+        rrtype: None,
+        fence: TimeFence::default(),
+    };
+    let mut addresses = Vec::new();
+    store
+        .rdata(&query, &mut |row| {
+            addresses.push(row.key.parts().rdata.to_vec());
+            ControlFlow::Continue(())
+        })
+        .expect("lookup succeeds");
+    let mut sorted = addresses.clone();
+    sorted.sort();
+    assert_eq!(addresses, sorted, "address lookups are in address order");
 }
 
 /// A model test: random batches merged into the store and into a `BTreeMap` agree exactly.
@@ -509,12 +712,13 @@ pub fn check_against_model(store: &dyn Store, seed: u64) {
                 .and_modify(|c| c.merge(t))
                 .or_insert(*t);
         }
-        store
-            .merge(&Batch {
+        commit(
+            store,
+            &Batch {
                 rows: batch.into_iter().collect(),
                 ..Batch::default()
-            })
-            .expect("merge succeeds");
+            },
+        );
     }
     let mut stored: BTreeMap<RrKey, Tally> = BTreeMap::new();
     store
@@ -524,6 +728,41 @@ pub fn check_against_model(store: &dyn Store, seed: u64) {
         })
         .expect("scan succeeds");
     assert_eq!(stored, model);
+    let stats = store.stats().expect("stats succeed");
+    assert_eq!(stats.rows, model.len() as u64, "stats count every row once");
+    let names: std::collections::BTreeSet<&[u8]> = model.keys().map(|k| k.parts().rrname).collect();
+    assert_eq!(stats.names, names.len() as u64);
+}
+
+/// Commits from several threads at once lose nothing: every count adds up.
+pub fn check_concurrent_commits(store: &dyn Store) {
+    let row = key("busy.example.", RrType::A, None, &[10, 1, 1, 1]);
+    std::thread::scope(|scope| {
+        for thread in 0..4i64 {
+            let row = row.clone();
+            scope.spawn(move || {
+                for i in 0..50 {
+                    commit(
+                        store,
+                        &Batch {
+                            rows: vec![(row.clone(), Tally::seen_at(thread * 100 + i))],
+                            ..Batch::default()
+                        },
+                    );
+                }
+            });
+        }
+    });
+    let found = rrset(store, "busy.example", None, None, TimeFence::default());
+    assert_eq!(found.len(), 1);
+    let mut tally = None;
+    store
+        .scan(&mut |row| {
+            tally = Some(row.tally);
+            ControlFlow::Continue(())
+        })
+        .expect("scan succeeds");
+    assert_eq!(tally, Some(span(0, 349, 200)));
 }
 
 /// Runs every check, each on a fresh store from `fresh`.
@@ -533,7 +772,11 @@ pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     check_rdata_lookups(fresh().as_ref());
     check_merge_rule(fresh().as_ref());
     check_negatives(fresh().as_ref());
-    check_stats_and_files(fresh().as_ref());
+    check_stats(fresh().as_ref());
+    check_checkpoints(fresh().as_ref());
+    check_change_sets(fresh().as_ref());
+    check_orders(fresh().as_ref());
+    check_concurrent_commits(fresh().as_ref());
     for seed in [1, 2, 3] {
         check_against_model(fresh().as_ref(), seed);
     }

@@ -12,6 +12,10 @@
 //! Every lookup takes a [`TimeFence`] and streams rows to a visitor, which can stop the scan
 //! early (a limit reached, a client gone).
 //!
+//! Writes go through one [`Writer`] per store: it commits batches with their sources'
+//! checkpoints (so a crash never counts anything twice) and hands what each commit changed to
+//! the subscribers of its [`ChangeFeed`].
+//!
 //! It is not: an engine. The embedded LSM engine and the ClickHouse engine live in their own
 //! crates, and only the `hark` binary picks one, so analyses and servers cannot reach into
 //! engine internals. [`battery`] holds the tests every engine must pass.
@@ -31,12 +35,14 @@
 
 pub mod battery;
 mod query;
+mod writer;
 
-pub use hark_record::{Batch, NegativeKey, RrKey, Tally};
+pub use hark_record::{Batch, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
 pub use query::{
     IpRange, NamePattern, NegativeQuery, PatternError, RangeError, RdataMatch, RdataQuery,
     RrsetQuery, TimeFence,
 };
+pub use writer::{ChangeFeed, Writer};
 
 use hark_dns::RrType;
 use std::collections::BTreeMap;
@@ -60,24 +66,34 @@ pub struct NegativeRow {
     pub tally: Tally,
 }
 
-/// What merging a batch changed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MergeSummary {
-    /// RR rows that did not exist before.
-    pub new_rows: u64,
-    /// RR rows that existed and were merged into.
-    pub updated_rows: u64,
-    /// Negative rows that did not exist before.
-    pub new_negatives: u64,
+/// How much a commit must tell about what it changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Only the figures the engine knows cheaply ([`Committed`]).
+    Figures,
+    /// Every new row, new negative row and grown RRset (a [`ChangeSet`]), for the change
+    /// feed; an engine may have to read to tell, so callers ask only when someone listens.
+    Changes,
 }
 
-impl MergeSummary {
-    /// Adds another summary's figures to this one.
-    pub fn add(&mut self, other: &MergeSummary) {
-        self.new_rows += other.new_rows;
-        self.updated_rows += other.updated_rows;
-        self.new_negatives += other.new_negatives;
-    }
+/// What one commit changed: the change feed's unit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// RR rows that did not exist before, with their tallies as committed.
+    pub new_rows: Vec<Row>,
+    /// Negative rows that did not exist before.
+    pub new_negatives: Vec<NegativeRow>,
+    /// (owner name, type) of RRsets that existed before and gained a member in this commit.
+    pub grown_rrsets: Vec<(Vec<u8>, RrType)>,
+}
+
+/// What a commit did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitReport {
+    /// The figures.
+    pub committed: Committed,
+    /// The changes, when asked for with [`Detail::Changes`].
+    pub changes: Option<ChangeSet>,
 }
 
 /// Figures about a store's contents.
@@ -91,12 +107,12 @@ pub struct StoreStats {
     pub negatives: u64,
     /// RR rows per type.
     pub rows_per_type: BTreeMap<RrType, u64>,
-    /// Files ingested (by content hash).
+    /// Sources read to their end (files by content hash, finished imports).
     pub files: u64,
-    /// Bytes the store takes on disk, write-ahead journal included.
+    /// Bytes the store takes on disk (for the embedded engine, its journal included).
     pub disk_bytes: u64,
-    /// Of `disk_bytes`, the write-ahead journal: bounded, reclaimed as memtables are flushed.
-    pub journal_bytes: u64,
+    /// Engine-specific figures worth showing (name, value), e.g. the embedded engine's journal.
+    pub engine: Vec<(&'static str, u64)>,
 }
 
 /// A failure of the storage engine.
@@ -117,49 +133,55 @@ pub enum StoreError {
 
 /// A place that keeps passive DNS rows and answers lookups on them.
 ///
-/// Implementations must make [`Store::merge`] atomic per batch and durable once it returns
-/// after [`Store::sync`]; they must give the same rows whatever the order or batching of the
-/// merged batches.
+/// The contract, checked by [`battery`] against every engine:
+/// - [`Store::commit`] folds a batch in with [`Tally::merge`] and records its checkpoints
+///   **atomically and durably**: when it returns, rows and checkpoints survive a crash; when
+///   the process dies before it returns, neither is there. The result never depends on the
+///   order or batching of commits. Commits from several threads are serialized by the engine
+///   (one writer per store per process is the design, but two never lose counts).
+/// - Reads run alongside commits. Each row a read returns is a state the row was in after
+///   some commit (never a half-merged tally); a lookup may see some rows of a commit running
+///   concurrently but not others.
+/// - Orders are those stated per method, and are all callers may rely on.
+/// - [`Store::stats`] is cheap (kept as rows are committed, never a scan).
+/// - Every method blocks: async code calls them from a blocking pool.
 pub trait Store: Send + Sync {
-    /// Folds a batch in with [`Tally::merge`].
-    fn merge(&self, batch: &Batch) -> Result<MergeSummary, StoreError>;
+    /// Folds a batch in and records its checkpoints, atomically and durably.
+    fn commit(&self, batch: &Batch, detail: Detail) -> Result<CommitReport, StoreError>;
 
-    /// Makes everything merged so far durable (survives a crash or power loss).
-    fn sync(&self) -> Result<(), StoreError>;
+    /// The recorded checkpoint of a source, if any.
+    fn checkpoint(&self, source: &SourceId) -> Result<Option<Checkpoint>, StoreError>;
 
-    /// Ends a bulk load: makes everything durable and lets the engine put what it buffered
-    /// into its long-term layout (sorted tables), so the journal can be reclaimed.
-    fn settle(&self) -> Result<(), StoreError> {
-        self.sync()
-    }
+    /// Checkpoints of sources that were not read to their end.
+    fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError>;
 
-    /// Streams the rows an rrset lookup matches, in owner-name order.
+    /// Streams the rows an rrset lookup matches, ordered by owner name in canonical DNS
+    /// order (RFC 4034 §6.1: labels compared from the root), then type, bailiwick, rdata.
     fn rrset(
         &self,
         query: &RrsetQuery,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
 
-    /// Streams the rows an rdata lookup matches, in rdata order.
+    /// Streams the rows an rdata lookup matches. Order: addresses ascending for address
+    /// lookups; otherwise unspecified.
     fn rdata(
         &self,
         query: &RdataQuery,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
 
-    /// Streams the negative rows a lookup matches.
+    /// Streams the negative rows a lookup matches, ordered by question name in canonical DNS
+    /// order, then type.
     fn negatives(
         &self,
         query: &NegativeQuery,
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
 
-    /// Streams every RR row, in owner-name order.
+    /// Streams every RR row, in the order of [`Store::rrset`].
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError>;
 
-    /// Figures about the contents.
+    /// Figures about the contents; cheap (never a scan of the rows).
     fn stats(&self) -> Result<StoreStats, StoreError>;
-
-    /// What was noted when a file with this content hash was ingested, if it was.
-    fn ingested_file(&self, digest: &[u8]) -> Result<Option<String>, StoreError>;
 }

@@ -15,6 +15,14 @@ fn cases() -> Vec<(RrType, Vec<u8>, &'static str)> {
     nsec_bitmap.push(0x20);
     vec![
         (RrType::A, vec![192, 0, 2, 1], "192.0.2.1"),
+        // WKS: port p is bit 0x80 >> (p % 8) of bitmap octet p / 8.
+        (
+            RrType::WKS,
+            b"\xc0\x00\x02\x01\x06\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00\x80".to_vec(),
+            "192.0.2.1 6 25 80",
+        ),
+        (RrType::WKS, b"\xc0\x00\x02\x01\x11\xa0".to_vec(), "192.0.2.1 17 0 2"),
+        (RrType::WKS, b"\xc0\x00\x02\x01\x06".to_vec(), "192.0.2.1 6"),
         (
             RrType::AAAA,
             cat(&[b"\x20\x01\x0d\xb8", &[0; 11], b"\x01"]),
@@ -180,6 +188,8 @@ fn cases() -> Vec<(RrType, Vec<u8>, &'static str)> {
         (RrType::TXT, Vec::new(), "\\# 0"),
         (RrType::DS, b"\x00\x01\x02\x03".to_vec(), "\\# 4 00010203"),
         (RrType::CAA, b"\x00\x00".to_vec(), "\\# 2 0000"),
+        (RrType::WKS, b"\xc0\x00\x02\x01".to_vec(), "\\# 4 C0000201"),
+        (RrType::WKS, b"\xc0\x00\x02\x01\x06\x80\x00".to_vec(), "\\# 7 C0000201068000"),
         (RrType::LOC, b"\x00\x05\x16\x13\x8b\x3c\xf0\x18\x81\x0c\xbc\xe0\x00\x98\x95\xb8".to_vec(), "\\# 16 000516138B3CF018810CBCE0009895B8"),
     ]
 }
@@ -223,6 +233,8 @@ fn lenient_input_forms() {
         (RrType::HTTPS, "1 . alpn=\"a\\\\,b,c\"", b"\x00\x01\x00\x00\x01\x00\x06\x03a,b\x01c"),
         (RrType::LOC, "52 22 23 N 4 53 32 E -2m", b"\x00\x12\x16\x13\x8b\x3c\xf0\x18\x81\x0c\xbc\xe0\x00\x98\x95\xb8"),
         (RrType::EUI48, "00-00-5e-00-53-2a", b"\x00\x00\x5e\x00\x53\x2a"),
+        (RrType::WKS, "192.0.2.1 TCP 80 25", b"\xc0\x00\x02\x01\x06\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00\x80"),
+        (RrType::WKS, "192.0.2.1 udp 53 53", b"\xc0\x00\x02\x01\x11\x00\x00\x00\x00\x00\x00\x04"),
     ];
     for (rrtype, text, bytes) in cases {
         assert_eq!(

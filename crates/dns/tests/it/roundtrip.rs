@@ -68,6 +68,19 @@ fn bitmap() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
+/// A WKS port bitmap (RFC 1035 §3.4.2) in canonical form: bit 0 of octet 0
+/// is port 0, and the last octet is not zero.
+fn port_bitmap() -> impl Strategy<Value = Vec<u8>> {
+    vec(prop_oneof![3 => 0u16..1100, 1 => any::<u16>()], 0..8).prop_map(|ports| {
+        let used = ports.iter().max().map_or(0, |&p| usize::from(p) / 8 + 1);
+        let mut out = vec![0u8; used];
+        for p in ports {
+            out[usize::from(p) / 8] |= 0x80 >> (p % 8);
+        }
+        out
+    })
+}
+
 fn bytes(range: std::ops::Range<usize>) -> impl Strategy<Value = Vec<u8>> {
     vec(any::<u8>(), range)
 }
@@ -185,6 +198,7 @@ fn typed_rdata() -> impl Strategy<Value = (RrType, Vec<u8>)> {
     prop_oneof![
         bytes(4..5).prop_map(|b| (RrType::A, b)),
         bytes(16..17).prop_map(|b| (RrType::AAAA, b)),
+        (bytes(4..5), u8b(), port_bitmap()).prop_map(|(a, p, b)| (RrType::WKS, [a, p, b].concat())),
         (single_name, name_wire()).prop_map(|(t, n)| (t, n)),
         (name_wire(), name_wire(), vec(any::<u32>(), 5)).prop_map(|(m, r, nums)| {
             let nums: Vec<u8> = nums.iter().flat_map(|n| n.to_be_bytes()).collect();

@@ -1,10 +1,9 @@
 //! `hark import cof`: COF NDJSON into the store.
 
-use crate::progress::FileProgress;
 use anyhow::Context;
-use hark_ingest::cof::import_cof;
-use hark_store::{MergeSummary, Store};
-use std::io::BufReader;
+use hark_ingest::cof::CofSource;
+use hark_ingest::pipeline::PipelineOptions;
+use hark_store::{Store, Writer};
 use std::path::PathBuf;
 
 /// Imports every file (`-` is stdin); prints a summary per file to stderr.
@@ -13,66 +12,31 @@ pub fn run(
     files: &[PathBuf],
     force: bool,
     cache_mb: usize,
+    max_line_kib: usize,
 ) -> anyhow::Result<()> {
+    let options = PipelineOptions {
+        cache_bytes: cache_mb.max(1) * 1024 * 1024,
+        force,
+        ..PipelineOptions::default()
+    };
+    let writer = Writer::new(store);
     for path in files {
-        let stdin = path.as_os_str() == "-";
-        let (mut input, file, total): (Box<dyn std::io::BufRead>, _, u64) = if stdin {
-            (Box::new(std::io::stdin().lock()), None, 0)
-        } else {
-            let digest = super::content_hash(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            if !force {
-                if let Some(note) = store.ingested_file(&digest)? {
-                    eprintln!(
-                        "{}: skipped, the same content was imported before ({note}); use --force to count it again",
-                        path.display()
-                    );
-                    continue;
-                }
-            }
-            let handle = std::fs::File::open(path)
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            let total = handle.metadata().map(|m| m.len()).unwrap_or(0);
-            (
-                Box::new(BufReader::with_capacity(1 << 20, handle)),
-                Some((digest, super::file_note(path))),
-                total,
+        let source = if path.as_os_str() == "-" {
+            CofSource::from_reader(
+                Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())),
+                "stdin",
             )
+        } else {
+            CofSource::open(path).with_context(|| format!("cannot read {}", path.display()))?
         };
-        let label = path.display().to_string();
-        let bar = FileProgress::new(total, &label, false);
-        let mut merged = MergeSummary::default();
-        let mut sink = |batch| -> Result<(), hark_store::StoreError> {
-            merged.add(&store.merge(&batch)?);
-            Ok(())
-        };
-        let report = import_cof(
-            &mut input,
-            cache_mb.max(1) * 1024 * 1024,
-            file,
-            &mut sink,
-            &mut |bytes| bar.update(bytes, bytes, "bytes"),
-        )
-        .with_context(|| label.clone())?;
-        store.settle().context("making the new rows durable")?;
-        bar.finish();
-        let skips: Vec<String> = report
-            .skips
-            .iter()
-            .map(|(reason, n)| format!("{reason}={n}"))
-            .collect();
-        eprintln!(
-            "{label}: {} lines, {} rows -> {} new rows, {} updated; skipped: {}",
-            report.lines,
-            report.rows,
-            merged.new_rows,
-            merged.updated_rows,
-            if skips.is_empty() {
-                "nothing".to_string()
-            } else {
-                skips.join(" ")
-            }
-        );
+        let mut source = source.with_max_line(max_line_kib.max(1) * 1024);
+        super::run_source(
+            &writer,
+            &mut source,
+            &options,
+            super::InputKind::Import,
+            false,
+        )?;
     }
     Ok(())
 }

@@ -15,7 +15,12 @@ pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Resu
     println!("names:      {}", stats.names);
     println!("negatives:  {}", stats.negatives);
     println!("files:      {}", stats.files);
-    let tables = stats.disk_bytes.saturating_sub(stats.journal_bytes);
+    let journal_bytes = stats
+        .engine
+        .iter()
+        .find(|(name, _)| *name == "journal_bytes")
+        .map_or(0, |(_, value)| *value);
+    let tables = stats.disk_bytes.saturating_sub(journal_bytes);
     println!(
         "disk:       {:.1} MiB in tables{}, {:.1} MiB in the journal",
         tables as f64 / (1024.0 * 1024.0),
@@ -27,7 +32,7 @@ pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Resu
         } else {
             String::new()
         },
-        stats.journal_bytes as f64 / (1024.0 * 1024.0),
+        journal_bytes as f64 / (1024.0 * 1024.0),
     );
     println!("rows per type:");
     let mut per_type: Vec<_> = stats.rows_per_type.iter().collect();

@@ -630,7 +630,7 @@ fn one_address_under_two_bailiwicks_counts_both_rows() {
         .unwrap();
         batch.rows.push((key, tally));
     }
-    store.merge(&batch).unwrap();
+    store.commit(&batch, hark_store::Detail::Figures).unwrap();
     let h = history::analyse(&store, "www.x.example", false).unwrap();
     assert_eq!(h.names[0].addresses.len(), 1);
     assert_eq!(h.names[0].addresses[0].seen.count, 6);
@@ -662,7 +662,7 @@ fn analyses_stop_at_a_deadline() {
         };
         batch.rows.push((key, tally));
     }
-    store.merge(&batch).unwrap();
+    store.commit(&batch, hark_store::Detail::Figures).unwrap();
     let passed = std::time::Instant::now();
     let late = hark_intel::with_deadline(passed, || subdomains::analyse(&store, "big.example"));
     assert!(

@@ -2,8 +2,8 @@
 //! pipeline, and the analyses' answers compared with answers computed here from the
 //! generator's own truth file, for samples of domains and addresses.
 
-use hark_ingest::capture::CaptureReader;
-use hark_ingest::pipeline::{ingest_capture, IngestOptions};
+use hark_ingest::capture_source::CaptureSource;
+use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_intel::{mail, pivot, subdomains, txt};
 use hark_store::Store;
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,12 +56,11 @@ fn world() -> Option<World> {
         String::from_utf8_lossy(&status.stderr)
     );
     let store = hark_store_embedded::EmbeddedStore::open(&dir.path().join("db")).unwrap();
-    let reader = CaptureReader::open(&pcap).unwrap();
-    ingest_capture(
-        reader,
-        &IngestOptions::default(),
-        None,
-        &mut |batch| store.merge(&batch).map(|_| ()),
+    let mut source = CaptureSource::open(&pcap, Default::default(), Default::default()).unwrap();
+    run(
+        &mut source,
+        &hark_store::Writer::new(&store),
+        &PipelineOptions::default(),
         &mut |_| {},
     )
     .unwrap();

@@ -43,7 +43,7 @@ pub fn load(name: &str) -> Scenario {
             },
         ));
     }
-    store.merge(&batch).unwrap();
+    store.commit(&batch, hark_store::Detail::Figures).unwrap();
     Scenario { store, _dir: dir }
 }
 

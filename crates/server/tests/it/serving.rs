@@ -2,8 +2,8 @@
 
 use crate::support::{config, dnsdb, get, start, start_with, KEY, TIMEOUT};
 use hark_store::{
-    Batch, MergeSummary, NegativeQuery, NegativeRow, RdataQuery, Row, RrsetQuery, Store,
-    StoreError, StoreStats,
+    Batch, Checkpoint, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row,
+    RrsetQuery, SourceId, Store, StoreError, StoreStats,
 };
 use std::ops::ControlFlow;
 use std::sync::{Arc, Condvar, Mutex};
@@ -28,11 +28,14 @@ impl GatedStore {
 }
 
 impl Store for GatedStore {
-    fn merge(&self, batch: &Batch) -> Result<MergeSummary, StoreError> {
-        self.inner.merge(batch)
+    fn commit(&self, batch: &Batch, detail: Detail) -> Result<CommitReport, StoreError> {
+        self.inner.commit(batch, detail)
     }
-    fn sync(&self) -> Result<(), StoreError> {
-        self.inner.sync()
+    fn checkpoint(&self, source: &SourceId) -> Result<Option<Checkpoint>, StoreError> {
+        self.inner.checkpoint(source)
+    }
+    fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.inner.unfinished()
     }
     fn rrset(
         &self,
@@ -61,9 +64,6 @@ impl Store for GatedStore {
     }
     fn stats(&self) -> Result<StoreStats, StoreError> {
         self.inner.stats()
-    }
-    fn ingested_file(&self, digest: &[u8]) -> Result<Option<String>, StoreError> {
-        self.inner.ingested_file(digest)
     }
 }
 

@@ -125,8 +125,7 @@ async fn start_full(
             count: 2,
         },
     ));
-    store.merge(&batch).unwrap();
-    store.sync().unwrap();
+    store.commit(&batch, hark_store::Detail::Figures).unwrap();
     let state = AppState::new(wrap(store), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -3,8 +3,9 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
 use hark_dns::{name, RrType};
+use hark_record::{Checkpoint, SourceId};
 use hark_record::{RrKey, RrKeyParts, Tally};
-use hark_store::{Batch, Store};
+use hark_store::{Batch, Detail, Store};
 use hark_store_embedded::EmbeddedStore;
 use std::ops::ControlFlow;
 
@@ -61,20 +62,25 @@ fn rows_survive_reopen_and_keep_merging() {
     {
         let store = EmbeddedStore::open(dir.path()).expect("opens");
         store
-            .merge(&Batch {
-                rows: vec![a_row("a.example.", 1, 100)],
-                ..Batch::default()
-            })
-            .expect("merge");
-        store.sync().expect("sync");
+            .commit(
+                &Batch {
+                    rows: vec![a_row("a.example.", 1, 100)],
+                    ..Batch::default()
+                },
+                Detail::Figures,
+            )
+            .expect("commit");
     }
     let store = EmbeddedStore::open(dir.path()).expect("reopens");
     store
-        .merge(&Batch {
-            rows: vec![a_row("a.example.", 1, 50)],
-            ..Batch::default()
-        })
-        .expect("merge");
+        .commit(
+            &Batch {
+                rows: vec![a_row("a.example.", 1, 50)],
+                ..Batch::default()
+            },
+            Detail::Figures,
+        )
+        .expect("commit");
     let rows = all_rows(&store);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1.count, 2);
@@ -109,4 +115,111 @@ fn a_store_of_another_format_is_refused() {
     }
     let err = EmbeddedStore::open(dir.path()).err().expect("refused");
     assert!(err.to_string().contains("hark-embedded-999"), "{err}");
+}
+
+fn raw_meta(dir: &std::path::Path, edit: impl FnOnce(&fjall::Keyspace)) {
+    let db = fjall::Database::builder(dir).open().expect("opens raw");
+    let meta = db
+        .keyspace("meta", fjall::KeyspaceCreateOptions::default)
+        .expect("meta");
+    edit(&meta);
+    db.persist(fjall::PersistMode::SyncAll).expect("persist");
+}
+
+#[test]
+fn a_bulk_load_cut_short_is_rolled_back_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = SourceId(b"file:x".to_vec());
+    {
+        let store = EmbeddedStore::open(dir.path())
+            .expect("opens")
+            .with_bulk_threshold(0);
+        let rows = (0..50)
+            .map(|i| a_row(&format!("h{i}.example."), 1, 10))
+            .collect();
+        store
+            .commit(
+                &Batch {
+                    rows,
+                    ..Batch::default()
+                },
+                Detail::Figures,
+            )
+            .expect("bulk commit");
+        assert_eq!(all_rows(&store).len(), 50);
+    }
+    // The state a crash between the tables and the closing write batch leaves: the tables are
+    // in, the marker is still there, the counters and checkpoint are as before the load.
+    raw_meta(dir.path(), |meta| {
+        meta.insert("bulk-pending", "").expect("marker");
+        let mut empty = Vec::new();
+        empty.extend_from_slice(&[0u8; 32]);
+        meta.insert("counters", empty).expect("counters");
+    });
+    let store = EmbeddedStore::open(dir.path()).expect("reopens");
+    assert!(all_rows(&store).is_empty(), "the interrupted load is gone");
+    let stats = store.stats().expect("stats");
+    assert_eq!((stats.rows, stats.names), (0, 0));
+    assert_eq!(store.checkpoint(&source).expect("reads"), None);
+    // and the store works on: the same load again gives the rows once.
+    let rows = (0..50)
+        .map(|i| a_row(&format!("h{i}.example."), 1, 10))
+        .collect();
+    store
+        .commit(
+            &Batch {
+                rows,
+                ..Batch::default()
+            },
+            Detail::Figures,
+        )
+        .expect("commit");
+    let rows = all_rows(&store);
+    assert_eq!(rows.len(), 50);
+    assert!(rows.iter().all(|(_, t)| t.count == 1));
+    assert_eq!(store.stats().expect("stats").names, 50);
+}
+
+#[test]
+fn a_format_1_store_is_migrated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = EmbeddedStore::open(dir.path()).expect("opens");
+        store
+            .commit(
+                &Batch {
+                    rows: vec![
+                        a_row("a.example.", 1, 1),
+                        a_row("a.example.", 2, 1),
+                        a_row("b.example.", 3, 1),
+                    ],
+                    ..Batch::default()
+                },
+                Detail::Figures,
+            )
+            .expect("commit");
+    }
+    // What format 1 kept: no counters, a file mark under file/ + digest.
+    raw_meta(dir.path(), |meta| {
+        meta.insert("format", "hark-embedded-1").expect("format");
+        meta.remove("counters").expect("counters");
+        meta.insert(
+            [&b"file/"[..], &[7u8; 32]].concat(),
+            "old.pcap at 2026-01-01",
+        )
+        .expect("mark");
+    });
+    let store = EmbeddedStore::open(dir.path()).expect("migrates");
+    let stats = store.stats().expect("stats");
+    assert_eq!((stats.rows, stats.names, stats.files), (3, 2, 1));
+    assert_eq!(stats.rows_per_type.get(&RrType::A), Some(&3));
+    let checkpoint: Checkpoint = store
+        .checkpoint(&SourceId([&b"file:"[..], &[7u8; 32]].concat()))
+        .expect("reads")
+        .expect("the file mark became a checkpoint");
+    assert!(checkpoint.done);
+    assert_eq!(checkpoint.note, "old.pcap at 2026-01-01");
+    drop(store);
+    let store = EmbeddedStore::open(dir.path()).expect("reopens migrated");
+    assert_eq!(store.stats().expect("stats").rows, 3);
 }

@@ -1,0 +1,163 @@
+//! Sources: everything hark reads implements [`Source`], and one pipeline
+//! ([`crate::pipeline`]) carries any of them into a store.
+//!
+//! A source yields **units** — a DNS response, an import line — into [`Observations`] chunks,
+//! always in the same order for the same input and options. That is what makes a crash
+//! harmless: the store records "the first N units of this source are in" with each commit, and
+//! a source read again after a crash has its first N units skipped by the pipeline. A source
+//! owns its identity ([`SourceId`]: for a file, the hash of its content) and says whether it
+//! reached its real end ([`Fill::End`]); a file cut short is never marked finished, and a
+//! longer copy of it later resumes where the short one stopped ([`Source::resume_from`]).
+//!
+//! Adding an input is one module implementing this trait; the pipeline, the writer and the
+//! store do not change.
+
+use crate::aggregate::Observations;
+use crate::stats::Skips;
+use hark_record::{Checkpoint, SourceId};
+use std::io::Read;
+use std::path::Path;
+
+/// How big a chunk may grow before it is handed on.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkLimits {
+    /// Units per chunk.
+    pub units: usize,
+    /// Bytes per chunk ([`Observations::estimated_bytes`]).
+    pub bytes: usize,
+}
+
+impl Default for ChunkLimits {
+    fn default() -> Self {
+        ChunkLimits {
+            units: 16_384,
+            bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+impl ChunkLimits {
+    /// True once `chunk` should be handed on.
+    pub fn reached(&self, chunk: &Observations) -> bool {
+        chunk.len() >= self.units || chunk.estimated_bytes() >= self.bytes
+    }
+}
+
+/// What a call to [`Source::fill`] ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fill {
+    /// The chunk reached its limits; there is more.
+    More,
+    /// Nothing more for now (a stream waiting for data); call again later.
+    Idle,
+    /// The source ended. `complete`: it reached its real end (a file read to its last byte),
+    /// rather than stopping at a cut or an unreadable part.
+    End {
+        /// Read to its real end.
+        complete: bool,
+    },
+}
+
+/// Counters of the reading side of a source, for its summary.
+#[derive(Clone, Debug, Default)]
+pub struct SourceReport {
+    /// Packets read (captures).
+    pub packets: u64,
+    /// DNS messages from a server port (captures), or lines (imports).
+    pub messages: u64,
+    /// Queries seen and dropped (captures).
+    pub queries: u64,
+    /// Things skipped, by reason.
+    pub skips: Skips,
+    /// Bytes of input consumed.
+    pub bytes: u64,
+}
+
+/// An input that yields units of observations in a reproducible order.
+pub trait Source: Send {
+    /// What to call it in messages (a file name).
+    fn label(&self) -> &str;
+
+    /// Its identity, stable across runs; `None` for an input that cannot be recognised again
+    /// (standard input), which then gets no checkpoints and no resumption.
+    fn id(&self) -> Option<&SourceId>;
+
+    /// A fingerprint of the options that decide its units (ports, sections...).
+    fn options(&self) -> u64;
+
+    /// Input size in bytes, when known (for progress).
+    fn total_bytes(&self) -> Option<u64>;
+
+    /// Given the unfinished checkpoints in the store, the one this source continues (a
+    /// shorter copy of the same file), if any. The default: none.
+    fn resume_from(&mut self, _unfinished: &[Checkpoint]) -> Option<Checkpoint> {
+        None
+    }
+
+    /// Appends units to `chunk` until `limits` are reached or the source has nothing more
+    /// now; sets `chunk.bytes_read`.
+    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill;
+
+    /// What the reading side counted so far.
+    fn report(&self) -> SourceReport;
+}
+
+/// The identity of a file: `file:` and the BLAKE3 hash of its content, so the same content is
+/// recognised under any name.
+pub fn file_id(path: &Path) -> std::io::Result<SourceId> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_mmap(path)?;
+    Ok(SourceId(
+        [&b"file:"[..], hasher.finalize().as_bytes()].concat(),
+    ))
+}
+
+/// The identity the first `len` bytes of a file would have as a file of their own.
+pub fn file_prefix_id(path: &Path, len: u64) -> std::io::Result<SourceId> {
+    let mut hasher = blake3::Hasher::new();
+    let file = std::fs::File::open(path)?;
+    std::io::copy(&mut file.take(len), &mut hasher)?;
+    Ok(SourceId(
+        [&b"file:"[..], hasher.finalize().as_bytes()].concat(),
+    ))
+}
+
+/// Among unfinished checkpoints, one taken under the same options whose file is a shorter
+/// prefix of the file at `path` (of `size` bytes).
+pub fn shorter_copy_of(
+    path: &Path,
+    size: u64,
+    options: u64,
+    unfinished: &[Checkpoint],
+) -> Option<Checkpoint> {
+    unfinished
+        .iter()
+        .filter(|c| c.options == options && c.bytes > 0 && c.bytes < size)
+        .filter(|c| c.source.0.starts_with(b"file:"))
+        .find(|c| file_prefix_id(path, c.bytes).is_ok_and(|id| id == c.source))
+        .cloned()
+}
+
+/// The note stored with a file's checkpoints: its name and when it was read.
+pub fn file_note(path: &Path) -> String {
+    format!(
+        "{} at {}",
+        path.display(),
+        jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or_else(|_| jiff::Timestamp::now())
+    )
+}
+
+/// A 64-bit FNV-1a hash: fingerprints of options (stable across builds and platforms,
+/// unlike `std`'s hasher).
+pub fn fingerprint(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &byte in part.iter().chain(&[0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}

@@ -1,0 +1,389 @@
+//! Lookups: rrset by owner (exact, left and right wildcards), rdata through the index,
+//! negatives, and the full scan. Each is one or a few prefix or range scans of the layout in
+//! [`crate::layout`]; filters the keys cannot express (type, bailiwick, fences) are applied to
+//! the scanned rows.
+
+use crate::{engine, layout, EmbeddedStore};
+use hark_dns::{name, RrType};
+use hark_store::{
+    NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrsetQuery, StoreError,
+};
+use std::ops::ControlFlow;
+
+impl EmbeddedStore {
+    fn rows_with_prefix(
+        &self,
+        prefix: &[u8],
+        skip_apex: bool,
+        query: &RrsetQuery,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, StoreError> {
+        for entry in self.rrset.prefix(prefix) {
+            let (key, value) = entry.into_inner().map_err(engine)?;
+            // For a subdomain scan the prefix is the base name without its end marker: a 0x00
+            // right after it means the key is the base name itself, not a subdomain.
+            if skip_apex && key.get(prefix.len()) == Some(&0) {
+                continue;
+            }
+            let row_key = layout::decode_rrset_key(&key)?;
+            let parts = row_key.parts();
+            if query.rrtype.is_some_and(|t| t != parts.rrtype)
+                || query
+                    .bailiwick
+                    .as_deref()
+                    .is_some_and(|b| Some(b) != parts.bailiwick)
+            {
+                continue;
+            }
+            let tally = layout::decode_tally(&value, "rrset")?;
+            if !query.fence.admits(&tally) {
+                continue;
+            }
+            if visit(Row {
+                key: row_key,
+                tally,
+            })
+            .is_break()
+            {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// Rows of `rrtype` whose rdata is exactly `bytes`: one prefix scan of the rdata index.
+    fn raw_rdata(
+        &self,
+        query: &RdataQuery,
+        rrtype: RrType,
+        bytes: &[u8],
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let parts = hark_record::RrKeyParts {
+            rrname: b"\x00",
+            rrtype,
+            bailiwick: None,
+            rdata: bytes,
+        };
+        let mut full = Vec::new();
+        layout::rdata_key(&parts, &mut full);
+        // Cut the owner name and what follows: the prefix ends where the rdata ends.
+        let prefix_len = match full.first() {
+            Some(&layout::KIND_IPV4) => 5,
+            Some(&layout::KIND_IPV6) => 17,
+            Some(&layout::KIND_NAME) => {
+                1 + layout::reversed_key_len(full.get(1..).unwrap_or_default()).unwrap_or(0)
+            }
+            _ => 5 + bytes.len(),
+        };
+        let prefix = full.get(..prefix_len).unwrap_or_default().to_vec();
+        let wanted = bytes.to_vec();
+        let accept = move |row: &Row| row.key.parts().rdata == wanted.as_slice();
+        self.visit_index_range(self.rdata.prefix(&prefix), query, &accept, visit)
+    }
+
+    /// The types a raw lookup without a type must try: A or AAAA by length, the types whose
+    /// rdata names a target when the bytes hold one, and every type present in the
+    /// whole-rdata part of the index (found by seeking from one type to the next).
+    fn raw_candidate_types(&self, bytes: &[u8]) -> Result<Vec<RrType>, StoreError> {
+        let mut types = Vec::new();
+        match bytes.len() {
+            4 => types.push(RrType::A),
+            16 => types.push(RrType::AAAA),
+            _ => {}
+        }
+        for rrtype in RrType::TARGET_TYPES {
+            if layout::target_name(rrtype, bytes).is_some() {
+                types.push(rrtype);
+            }
+        }
+        let mut next: u32 = 0;
+        while next <= u32::from(u16::MAX) {
+            let start = [&[layout::KIND_WHOLE][..], &(next as u16).to_be_bytes()].concat();
+            let Some(entry) = self.rdata.range(start..).next() else {
+                break;
+            };
+            let key = entry.key().map_err(engine)?;
+            match (key.first(), key.get(1..3)) {
+                (Some(&layout::KIND_WHOLE), Some(&[high, low])) => {
+                    let rrtype = u16::from_be_bytes([high, low]);
+                    types.push(RrType(rrtype));
+                    next = u32::from(rrtype) + 1;
+                }
+                _ => break,
+            }
+        }
+        types.sort();
+        types.dedup();
+        Ok(types)
+    }
+
+    fn visit_index_range(
+        &self,
+        range: impl Iterator<Item = fjall::Guard>,
+        query: &RdataQuery,
+        accept: &dyn Fn(&Row) -> bool,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let mut primary = Vec::new();
+        for entry in range {
+            let key = entry.key().map_err(engine)?;
+            let row_key = layout::decode_rdata_key(&key)?;
+            let parts = row_key.parts();
+            if query.rrtype.is_some_and(|t| t != parts.rrtype) {
+                continue;
+            }
+            primary.clear();
+            layout::rrset_key(&parts, &mut primary);
+            let Some(value) = self.rrset.get(&primary).map_err(engine)? else {
+                // A bulk load into the empty store writes index entries before rows: a
+                // lookup running alongside it can meet an entry whose row is not in yet.
+                tracing::debug!("skipping an rdata index entry without its row");
+                continue;
+            };
+            let tally = layout::decode_tally(&value, "rrset")?;
+            let row = Row {
+                key: row_key,
+                tally,
+            };
+            if !query.fence.admits(&row.tally) || !accept(&row) {
+                continue;
+            }
+            if visit(row).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn lookup_rrset(
+        &self,
+        query: &RrsetQuery,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        match &query.name {
+            NamePattern::Exact(wire) => {
+                let mut prefix = Vec::new();
+                name::reversed_key(wire, &mut prefix);
+                if let Some(rrtype) = query.rrtype {
+                    prefix.extend_from_slice(&rrtype.0.to_be_bytes());
+                }
+                let _ = self.rows_with_prefix(&prefix, false, query, visit)?;
+            }
+            NamePattern::Subdomains(base) => {
+                let _ = self.rows_with_prefix(&subdomain_prefix(base), true, query, visit)?;
+            }
+            NamePattern::LeadingLabels(leading) => {
+                let prefix = leading_prefix(leading);
+                let mut exact = Vec::new();
+                for entry in self.names.prefix(&prefix) {
+                    let key = entry.key().map_err(engine)?;
+                    if key.get(prefix.len()) == Some(&0) {
+                        continue; // the leading labels alone, not a longer name
+                    }
+                    let (wire, _) =
+                        name::from_forward_key(&key).map_err(|err| StoreError::Corrupt {
+                            table: "names",
+                            reason: err.to_string(),
+                        })?;
+                    exact.clear();
+                    name::reversed_key(&wire, &mut exact);
+                    if let Some(rrtype) = query.rrtype {
+                        exact.extend_from_slice(&rrtype.0.to_be_bytes());
+                    }
+                    if self
+                        .rows_with_prefix(&exact, false, query, visit)?
+                        .is_break()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn lookup_rdata(
+        &self,
+        query: &RdataQuery,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        match &query.rdata {
+            RdataMatch::Ip(range) => {
+                let (kind, low, high) = match (range.low, range.high) {
+                    (std::net::IpAddr::V4(l), std::net::IpAddr::V4(h)) => {
+                        (layout::KIND_IPV4, l.octets().to_vec(), h.octets().to_vec())
+                    }
+                    (std::net::IpAddr::V6(l), std::net::IpAddr::V6(h)) => {
+                        (layout::KIND_IPV6, l.octets().to_vec(), h.octets().to_vec())
+                    }
+                    _ => return Ok(()),
+                };
+                let start = [&[kind][..], &low].concat();
+                let high_prefix = [&[kind][..], &high].concat();
+                let iter: Box<dyn Iterator<Item = fjall::Guard>> = match prefix_end(&high_prefix) {
+                    Some(end) => Box::new(self.rdata.range(start..end)),
+                    None => Box::new(self.rdata.range(start..)),
+                };
+                self.visit_index_range(iter, query, &|_| true, visit)
+            }
+            RdataMatch::Name(pattern) => {
+                let (prefix, pattern) = match pattern {
+                    NamePattern::Exact(wire) => {
+                        let mut prefix = vec![layout::KIND_NAME];
+                        name::reversed_key(wire, &mut prefix);
+                        (prefix, None)
+                    }
+                    NamePattern::Subdomains(base) => {
+                        let prefix = [&[layout::KIND_NAME][..], &subdomain_prefix(base)].concat();
+                        (prefix, Some(pattern.clone()))
+                    }
+                    NamePattern::LeadingLabels(_) => {
+                        (vec![layout::KIND_NAME], Some(pattern.clone()))
+                    }
+                };
+                let accept = move |row: &Row| {
+                    let parts = row.key.parts();
+                    pattern.as_ref().is_none_or(|p| {
+                        layout::target_name(parts.rrtype, parts.rdata).is_some_and(|t| p.matches(t))
+                    })
+                };
+                self.visit_index_range(Box::new(self.rdata.prefix(&prefix)), query, &accept, visit)
+            }
+            RdataMatch::EveryOfType => {
+                let Some(rrtype) = query.rrtype else {
+                    return Err(StoreError::Engine(
+                        "a lookup of every row of a type needs the type".into(),
+                    ));
+                };
+                let prefix = match rrtype {
+                    RrType::A => vec![layout::KIND_IPV4],
+                    RrType::AAAA => vec![layout::KIND_IPV6],
+                    t if RrType::TARGET_TYPES.contains(&t) => vec![layout::KIND_NAME],
+                    t => [&[layout::KIND_WHOLE][..], &t.0.to_be_bytes()].concat(),
+                };
+                // Rows of a target type whose rdata holds no usable name sit in the
+                // whole-rdata part: read both parts for those types.
+                self.visit_index_range(self.rdata.prefix(&prefix), query, &|_| true, visit)?;
+                if RrType::TARGET_TYPES.contains(&rrtype) {
+                    let whole = [&[layout::KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
+                    self.visit_index_range(self.rdata.prefix(&whole), query, &|_| true, visit)?;
+                }
+                Ok(())
+            }
+            RdataMatch::Raw(bytes) => {
+                // Raw rdata of one type is one prefix scan; without a type, one scan per type
+                // that could hold these bytes.
+                let types = match query.rrtype {
+                    Some(rrtype) => vec![rrtype],
+                    None => self.raw_candidate_types(bytes)?,
+                };
+                let mut stopped = false;
+                for rrtype in types {
+                    let typed = RdataQuery {
+                        rrtype: Some(rrtype),
+                        ..query.clone()
+                    };
+                    self.raw_rdata(&typed, rrtype, bytes, &mut |row| {
+                        let flow = visit(row);
+                        stopped = flow.is_break();
+                        flow
+                    })?;
+                    if stopped {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn lookup_negatives(
+        &self,
+        query: &NegativeQuery,
+        visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let (prefix, skip_apex) = match &query.name {
+            NamePattern::Exact(wire) => {
+                let mut prefix = Vec::new();
+                name::reversed_key(wire, &mut prefix);
+                if let Some(qtype) = query.qtype {
+                    prefix.extend_from_slice(&qtype.0.to_be_bytes());
+                }
+                (prefix, false)
+            }
+            NamePattern::Subdomains(base) => (subdomain_prefix(base), true),
+            NamePattern::LeadingLabels(_) => (Vec::new(), false),
+        };
+        for entry in self.negative.prefix(&prefix) {
+            let (key, value) = entry.into_inner().map_err(engine)?;
+            if skip_apex && key.get(prefix.len()) == Some(&0) {
+                continue;
+            }
+            let negative_key = layout::decode_negative_key(&key)?;
+            if query.qtype.is_some_and(|t| t != negative_key.qtype)
+                || !query.name.matches(&negative_key.qname)
+            {
+                continue;
+            }
+            let tally = layout::decode_tally(&value, "negative")?;
+            if !query.fence.admits(&tally) {
+                continue;
+            }
+            if visit(NegativeRow {
+                key: negative_key,
+                tally,
+            })
+            .is_break()
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn scan_rows(
+        &self,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        for entry in self.rrset.iter() {
+            let (key, value) = entry.into_inner().map_err(engine)?;
+            let row = Row {
+                key: layout::decode_rrset_key(&key)?,
+                tally: layout::decode_tally(&value, "rrset")?,
+            };
+            if visit(row).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The reversed key of `base` without its end marker: the prefix shared by its subdomains.
+fn subdomain_prefix(base: &[u8]) -> Vec<u8> {
+    let mut prefix = Vec::new();
+    name::reversed_key(base, &mut prefix);
+    prefix.pop();
+    prefix
+}
+
+/// The forward key of `leading` without its end marker.
+fn leading_prefix(leading: &[u8]) -> Vec<u8> {
+    let mut prefix = Vec::new();
+    name::forward_key(leading, &mut prefix);
+    prefix.pop();
+    prefix
+}
+
+/// The smallest key greater than every key starting with `prefix`, if any.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}

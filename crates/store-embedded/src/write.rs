@@ -1,0 +1,282 @@
+//! Commits: a batch's rows, negatives and checkpoints, atomically and durably.
+//!
+//! Two paths, one guarantee (all or nothing, durable on return):
+//! - **Through the journal** (every commit into a store that holds rows): one fjall write
+//!   batch across all keyspaces, then an fsync. Each row is a read-modify-write (fjall has no
+//!   merge operator); commits are serialized by the store's commit lock, so two writers in one
+//!   process never lose counts. New rows add their index entries; the counters behind
+//!   `stats()` and the checkpoints ride in the same write batch.
+//! - **Bulk into an empty store** (the first large commit): nothing to read or merge, so each
+//!   keyspace gets one sorted table written straight to disk (fjall ingestion, several times
+//!   faster than the memtable). Tables of several keyspaces cannot be added atomically, so the
+//!   load is bracketed: a durable `bulk-pending` marker goes in first, and the last write batch
+//!   (checkpoints, counters) removes it. A store opened with the marker present was empty
+//!   before the load, so rolling back is clearing the row keyspaces ([`EmbeddedStore::open`]).
+
+use crate::arena::{ingest_sorted, KeyArena};
+use crate::meta::{self, Counters};
+use crate::{engine, layout, EmbeddedStore};
+use fjall::PersistMode;
+use hark_dns::{name, RrType};
+use hark_record::{Batch, Committed, RrKey};
+use hark_store::{ChangeSet, CommitReport, Detail, NegativeRow, Row, StoreError};
+use std::collections::HashSet;
+
+impl EmbeddedStore {
+    /// Commits a batch on the path that fits (see the module doc).
+    pub(crate) fn commit_batch(
+        &self,
+        batch: &Batch,
+        detail: Detail,
+    ) -> Result<CommitReport, StoreError> {
+        let mut counters = self.counters.lock().map_err(|_| {
+            StoreError::Engine("a commit panicked earlier; reopen the store".into())
+        })?;
+        let mut next = counters.clone();
+        let bulk = counters.is_empty() && batch.len() >= self.bulk_threshold.max(1);
+        let report = if bulk {
+            self.write_bulk_into_empty(batch, detail, &mut next)?
+        } else {
+            self.write_through_journal(batch, detail, &mut next)?
+        };
+        self.publish(&next);
+        *counters = next;
+        Ok(report)
+    }
+
+    /// Adds the checkpoints and the counters to a write batch, counting newly finished
+    /// sources.
+    fn add_checkpoints(
+        &self,
+        write: &mut fjall::OwnedWriteBatch,
+        batch: &Batch,
+        counters: &mut Counters,
+    ) -> Result<(), StoreError> {
+        let mut value = Vec::new();
+        for checkpoint in &batch.checkpoints {
+            let key = meta::source_key(&checkpoint.source);
+            if checkpoint.done {
+                let was_done = match self.meta.get(&key).map_err(engine)? {
+                    Some(old) => meta::decode_checkpoint(checkpoint.source.clone(), &old)?.done,
+                    None => false,
+                };
+                counters.finished_sources += u64::from(!was_done);
+            }
+            value.clear();
+            checkpoint.encode_value(&mut value);
+            write.insert(&self.meta, key, value.as_slice());
+        }
+        value.clear();
+        counters.encode(&mut value);
+        write.insert(&self.meta, meta::COUNTERS, value);
+        Ok(())
+    }
+
+    fn write_through_journal(
+        &self,
+        batch: &Batch,
+        detail: Detail,
+        counters: &mut Counters,
+    ) -> Result<CommitReport, StoreError> {
+        let want_changes = detail == Detail::Changes;
+        let mut changes = ChangeSet::default();
+        let mut committed = Committed::zero();
+        let mut write = self.db.batch();
+        let mut new_names: HashSet<Vec<u8>> = HashSet::new();
+        let mut grown: HashSet<(Vec<u8>, RrType)> = HashSet::new();
+        let mut key = Vec::with_capacity(128);
+        let mut value = Vec::with_capacity(32);
+        for (row_key, tally) in &batch.rows {
+            let parts = row_key.parts();
+            key.clear();
+            layout::rrset_key(&parts, &mut key);
+            committed.rows += 1;
+            let merged = match self.rrset.get(&key).map_err(engine)? {
+                Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
+                None => {
+                    *committed.new_rows.get_or_insert(0) += 1;
+                    counters.rows += 1;
+                    *counters.rows_per_type.entry(parts.rrtype).or_default() += 1;
+                    let mut index = Vec::with_capacity(key.len() + 8);
+                    layout::rdata_key(&parts, &mut index);
+                    write.insert(&self.rdata, index, []);
+                    let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
+                    name::forward_key(parts.rrname, &mut forward);
+                    if !new_names.contains(&forward)
+                        && !self.names.contains_key(&forward).map_err(engine)?
+                    {
+                        counters.names += 1;
+                        write.insert(&self.names, forward.as_slice(), []);
+                        new_names.insert(forward);
+                    }
+                    if want_changes {
+                        changes.new_rows.push(Row {
+                            key: row_key.clone(),
+                            tally: *tally,
+                        });
+                        let rrset = (parts.rrname.to_vec(), parts.rrtype);
+                        if !grown.contains(&rrset) && self.rrset_existed(&parts)? {
+                            grown.insert(rrset.clone());
+                            changes.grown_rrsets.push(rrset);
+                        }
+                    }
+                    *tally
+                }
+            };
+            value.clear();
+            layout::encode_tally(&merged, &mut value);
+            write.insert(&self.rrset, key.as_slice(), value.as_slice());
+        }
+        for (negative_key, tally) in &batch.negatives {
+            key.clear();
+            layout::negative_key(negative_key, &mut key);
+            committed.negatives += 1;
+            let merged = match self.negative.get(&key).map_err(engine)? {
+                Some(old) => layout::decode_tally(&old, "negative")?.merged(tally),
+                None => {
+                    *committed.new_negatives.get_or_insert(0) += 1;
+                    counters.negatives += 1;
+                    if want_changes {
+                        changes.new_negatives.push(NegativeRow {
+                            key: negative_key.clone(),
+                            tally: *tally,
+                        });
+                    }
+                    *tally
+                }
+            };
+            value.clear();
+            layout::encode_tally(&merged, &mut value);
+            write.insert(&self.negative, key.as_slice(), value.as_slice());
+        }
+        self.add_checkpoints(&mut write, batch, counters)?;
+        write.commit().map_err(engine)?;
+        self.db.persist(PersistMode::SyncAll).map_err(engine)?;
+        Ok(CommitReport {
+            committed,
+            changes: want_changes.then_some(changes),
+        })
+    }
+
+    /// True when the store already holds a row of this owner and type (read before the
+    /// current commit's writes, which are not visible yet).
+    fn rrset_existed(&self, parts: &hark_record::RrKeyParts<'_>) -> Result<bool, StoreError> {
+        let mut prefix = Vec::with_capacity(parts.rrname.len() + 3);
+        name::reversed_key(parts.rrname, &mut prefix);
+        prefix.extend_from_slice(&parts.rrtype.0.to_be_bytes());
+        match self.rrset.prefix(&prefix).next() {
+            Some(entry) => entry.key().map(|_| true).map_err(engine),
+            None => Ok(false),
+        }
+    }
+
+    fn write_bulk_into_empty(
+        &self,
+        batch: &Batch,
+        detail: Detail,
+        counters: &mut Counters,
+    ) -> Result<CommitReport, StoreError> {
+        self.meta.insert(meta::BULK_PENDING, []).map_err(engine)?;
+        self.db.persist(PersistMode::SyncAll).map_err(engine)?;
+        let names = std::thread::scope(|scope| -> Result<u64, StoreError> {
+            let indexes = scope.spawn(|| {
+                let keys: Vec<&RrKey> = batch.rows.iter().map(|(k, _)| k).collect();
+                self.write_indexes(&keys)
+            });
+            let mut primaries = KeyArena::with_capacity(batch.rows.len());
+            let mut values = KeyArena::with_capacity(batch.rows.len());
+            for (key, tally) in &batch.rows {
+                primaries.push_with(|out| layout::rrset_key(&key.parts(), out));
+                values.push_with(|out| layout::encode_tally(tally, out));
+            }
+            let order = primaries.sorted_order();
+            let mut negative_keys = KeyArena::with_capacity(batch.negatives.len());
+            let mut negative_values = KeyArena::with_capacity(batch.negatives.len());
+            for (key, tally) in &batch.negatives {
+                negative_keys.push_with(|out| layout::negative_key(key, out));
+                negative_values.push_with(|out| layout::encode_tally(tally, out));
+            }
+            let negative_order = negative_keys.sorted_order();
+            let names = indexes
+                .join()
+                .map_err(|_| StoreError::Engine("the index writing thread panicked".into()))??;
+            ingest_sorted(
+                &self.rrset,
+                order.iter().map(|&i| (primaries.get(i), values.get(i))),
+            )?;
+            ingest_sorted(
+                &self.negative,
+                negative_order
+                    .iter()
+                    .map(|&i| (negative_keys.get(i), negative_values.get(i))),
+            )?;
+            Ok(names)
+        })?;
+        counters.rows += batch.rows.len() as u64;
+        counters.negatives += batch.negatives.len() as u64;
+        counters.names += names;
+        for (key, _) in &batch.rows {
+            *counters
+                .rows_per_type
+                .entry(key.parts().rrtype)
+                .or_default() += 1;
+        }
+        let mut write = self.db.batch();
+        self.add_checkpoints(&mut write, batch, counters)?;
+        write.remove(&self.meta, meta::BULK_PENDING);
+        write.commit().map_err(engine)?;
+        self.db.persist(PersistMode::SyncAll).map_err(engine)?;
+        let changes = (detail == Detail::Changes).then(|| ChangeSet {
+            new_rows: batch
+                .rows
+                .iter()
+                .map(|(key, tally)| Row {
+                    key: key.clone(),
+                    tally: *tally,
+                })
+                .collect(),
+            new_negatives: batch
+                .negatives
+                .iter()
+                .map(|(key, tally)| NegativeRow {
+                    key: key.clone(),
+                    tally: *tally,
+                })
+                .collect(),
+            grown_rrsets: Vec::new(),
+        });
+        Ok(CommitReport {
+            committed: Committed {
+                rows: batch.rows.len() as u64,
+                negatives: batch.negatives.len() as u64,
+                new_rows: Some(batch.rows.len() as u64),
+                new_negatives: Some(batch.negatives.len() as u64),
+            },
+            changes,
+        })
+    }
+
+    /// Writes the rdata-index and name-index entries of new rows as sorted tables; returns
+    /// how many distinct names they hold.
+    fn write_indexes(&self, new_rows: &[&RrKey]) -> Result<u64, StoreError> {
+        let mut index_keys = KeyArena::with_capacity(new_rows.len());
+        let mut name_keys = KeyArena::with_capacity(new_rows.len());
+        for key in new_rows {
+            let parts = key.parts();
+            index_keys.push_with(|out| layout::rdata_key(&parts, out));
+            name_keys.push_with(|out| name::forward_key(parts.rrname, out));
+        }
+        let order = index_keys.sorted_order();
+        ingest_sorted(
+            &self.rdata,
+            order.iter().map(|&i| (index_keys.get(i), &[][..])),
+        )?;
+        let mut order = name_keys.sorted_order();
+        order.dedup_by(|a, b| name_keys.get(*a) == name_keys.get(*b));
+        ingest_sorted(
+            &self.names,
+            order.iter().map(|&i| (name_keys.get(i), &[][..])),
+        )?;
+        Ok(order.len() as u64)
+    }
+}
