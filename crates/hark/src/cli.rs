@@ -58,9 +58,14 @@ pub enum Command {
     ///
     /// Fields: rrname, rrtype, rdata (strings), time_first, time_last, count (integers),
     /// zone_time_first/zone_time_last when known from zone files, bailiwick when known.
-    /// `hark import cof` reads it back.
+    /// `hark import cof` reads it back. With --negatives, the NXDOMAIN/NODATA rows instead
+    /// (qname, qtype, rcode, time_first, time_last, count).
     #[command(verbatim_doc_comment)]
-    Export,
+    Export {
+        /// Write the negative rows instead of the RR rows.
+        #[arg(long)]
+        negatives: bool,
+    },
 
     /// Merge rows from other systems' exports into the store.
     Import {

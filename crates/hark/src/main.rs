@@ -60,7 +60,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::import::run(&store, files, *force, *cache_mb, *max_line_kib)?;
             store.settle().context("moving the new rows into tables")
         }
-        Command::Export => commands::export::run(&store, &mut stdout.lock()),
+        Command::Export { negatives } => {
+            commands::export::run(&store, *negatives, &mut stdout.lock())
+        }
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
         Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), args),
         Command::Stats { json } => commands::stats::run(&store, &dir, *json),

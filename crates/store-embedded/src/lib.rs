@@ -101,12 +101,14 @@ impl EmbeddedStore {
                 .data_block_size_policy(BlockSizePolicy::all(16 * 1024))
         };
         let keyspace = |name: &str| db.keyspace(name, options).map_err(engine);
+        let meta = keyspace("meta")?;
+        roll_back_interrupted_bulk_load(&db, &meta, &keyspace)?;
         let store = EmbeddedStore {
             rrset: keyspace("rrset")?,
             names: keyspace("names")?,
             rdata: keyspace("rdata")?,
             negative: keyspace("negative")?,
-            meta: keyspace("meta")?,
+            meta,
             db,
             bulk_threshold: DEFAULT_BULK_THRESHOLD,
             counters: Mutex::new(Counters::default()),
@@ -132,7 +134,6 @@ impl EmbeddedStore {
                 store.db.persist(PersistMode::SyncAll).map_err(engine)?;
             }
         }
-        store.roll_back_interrupted_bulk_load()?;
         let counters = match store.meta.get(meta::COUNTERS).map_err(engine)? {
             Some(bytes) => Counters::decode(&bytes)?,
             None => Counters::default(),
@@ -181,21 +182,6 @@ impl EmbeddedStore {
         ]
     }
 
-    /// A bulk load into the empty store died part-way (its marker is still there): the store
-    /// held no rows before it, so clearing the row keyspaces restores exactly that state; the
-    /// load's checkpoints were never written, so its sources read those units again.
-    fn roll_back_interrupted_bulk_load(&self) -> Result<(), StoreError> {
-        if !self.meta.contains_key(meta::BULK_PENDING).map_err(engine)? {
-            return Ok(());
-        }
-        tracing::warn!("rolling back a bulk load that a crash interrupted");
-        for keyspace in [&self.rrset, &self.names, &self.rdata, &self.negative] {
-            keyspace.clear().map_err(engine)?;
-        }
-        self.meta.remove(meta::BULK_PENDING).map_err(engine)?;
-        self.db.persist(PersistMode::SyncAll).map_err(engine)
-    }
-
     /// Format 1 kept no counters and marked whole files by content hash: count once, and turn
     /// each file mark into a finished checkpoint of the same source.
     fn migrate_from_format_1(&self) -> Result<(), StoreError> {
@@ -239,6 +225,28 @@ impl EmbeddedStore {
         write.commit().map_err(engine)?;
         self.db.persist(PersistMode::SyncAll).map_err(engine)
     }
+}
+
+/// A bulk load into the empty store died part-way (its marker is still there): the store held
+/// no rows before it, so dropping the row keyspaces and making them anew restores exactly that
+/// state; the load's checkpoints were never written, so its sources read those units again.
+///
+/// Dropping rather than clearing: fjall logs a clear in the journal, and replaying it at the
+/// next open would also wipe tables loaded after it.
+fn roll_back_interrupted_bulk_load(
+    db: &Database,
+    meta: &Keyspace,
+    keyspace: &dyn Fn(&str) -> Result<Keyspace, StoreError>,
+) -> Result<(), StoreError> {
+    if !meta.contains_key(meta::BULK_PENDING).map_err(engine)? {
+        return Ok(());
+    }
+    tracing::warn!("rolling back a bulk load that a crash interrupted");
+    for name in ["rrset", "names", "rdata", "negative"] {
+        db.delete_keyspace(keyspace(name)?).map_err(engine)?;
+    }
+    meta.remove(meta::BULK_PENDING).map_err(engine)?;
+    db.persist(PersistMode::SyncAll).map_err(engine)
 }
 
 impl Store for EmbeddedStore {
