@@ -149,7 +149,7 @@ fn clip(text: &str) -> String {
 fn parse_name(text: &str) -> Result<Vec<u8>, CofError> {
     name::from_presentation(text).map_err(|err| CofError::Name {
         text: clip(text),
-        reason: err.to_string(),
+        reason: clip(&err.to_string()),
     })
 }
 
@@ -209,7 +209,7 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
             let wire = rdata::from_presentation(rrtype, &text).map_err(|err| CofError::Rdata {
                 rrtype: rrtype.to_string(),
                 text: clip(&text),
-                reason: err.to_string(),
+                reason: clip(&err.to_string()),
             })?;
             Ok(CofRow {
                 rrname: rrname.clone(),

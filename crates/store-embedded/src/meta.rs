@@ -74,7 +74,7 @@ impl Counters {
             table: "meta",
             reason: format!("counters entry of {} bytes", bytes.len()),
         };
-        if bytes.len() < 32 || (bytes.len() - 32) % 10 != 0 {
+        if bytes.len() < 32 || !(bytes.len() - 32).is_multiple_of(10) {
             return Err(bad());
         }
         let number = |at: usize| {

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
+mod alongside;
 mod cli;
 mod clients;
 mod crash;
