@@ -95,8 +95,11 @@ impl EmbeddedStore {
         // fjall leaves the first two levels uncompressed by default; passive DNS keys compress
         // well (sorted names, repeated rdata), and bytes per row is a target, so every level
         // gets LZ4, in larger blocks than the default 4 KiB.
+        // Memory is bounded by bytes: a 64 MiB block cache, and memtables of at most 32 MiB per
+        // keyspace (fjall's default is 64 MiB) before they are sealed and flushed.
         let options = || {
             KeyspaceCreateOptions::default()
+                .max_memtable_size(32 * 1024 * 1024)
                 .data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4))
                 .data_block_size_policy(BlockSizePolicy::all(16 * 1024))
         };

@@ -86,10 +86,18 @@ impl EmbeddedStore {
         let mut grown: HashSet<(Vec<u8>, RrType)> = HashSet::new();
         let mut key = Vec::with_capacity(128);
         let mut value = Vec::with_capacity(32);
-        for (row_key, tally) in &batch.rows {
+        // Reading in key order keeps consecutive point reads in the same table blocks.
+        let mut primaries = KeyArena::with_capacity(batch.rows.len());
+        for (row_key, _) in &batch.rows {
+            primaries.push_with(|out| layout::rrset_key(&row_key.parts(), out));
+        }
+        for index in primaries.sorted_order() {
+            let Some((row_key, tally)) = batch.rows.get(index) else {
+                continue;
+            };
             let parts = row_key.parts();
             key.clear();
-            layout::rrset_key(&parts, &mut key);
+            key.extend_from_slice(primaries.get(index));
             committed.rows += 1;
             let merged = match self.rrset.get(&key).map_err(engine)? {
                 Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
