@@ -2,11 +2,11 @@
 //!
 //! [`EmbeddedStore`] implements [`hark_store::Store`] over five fjall keyspaces whose key layout
 //! is documented in [`layout`]:
-//! - [`write`]: commits — atomic with their checkpoints and durable on return, through the
+//! - `write`: commits — atomic with their checkpoints and durable on return, through the
 //!   journal or, for the first large load into an empty store, as sorted tables bracketed by
 //!   a marker that makes a crash part-way roll back;
-//! - [`read`]: lookups as prefix and range scans;
-//! - [`meta`]: format version, checkpoints, the counters behind `stats()`, migration from
+//! - `read`: lookups as prefix and range scans;
+//! - `meta`: format version, checkpoints, the counters behind `stats()`, migration from
 //!   format 1.
 //!
 //! It is not: the query language (that is `hark-store`), nor the ingest cache. Only the `hark`
@@ -75,7 +75,7 @@ pub struct EmbeddedStore {
 }
 
 /// Batches of at least this many rows take the bulk path when the store is empty (see
-/// [`write`]).
+/// the `write` module).
 pub const DEFAULT_BULK_THRESHOLD: usize = 20_000;
 
 impl EmbeddedStore {
