@@ -25,16 +25,20 @@ day2=$out/day2.pcap
 cargo build --release -p hark --example ingest_alongside
 cargo build --release -p hark
 hark=target/release/hark
+# summarize HYPERFINE_JSON RESPONSES: median rate and every run.
+summarize() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]; n = int(sys.argv[2])
+print(f"median {r['median']:.2f} s = {n / r['median']:,.0f} responses/s (min {r['min']:.2f}, max {r['max']:.2f}); runs: {', '.join(f'{t:.2f}' for t in r['times'])}")
+PY
+}
 cat "$ref" "$day2" > /dev/null
 
 echo "== 1. reference file into a fresh store, end to end ($runs runs)"
 hyperfine --runs "$runs" --prepare "rm -rf $out/fresh" --export-json "$out/fresh.json" \
   "$hark --db $out/fresh ingest --sections all --no-progress $ref"
-python3 - "$out/fresh.json" 2000000 <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]; n = int(sys.argv[2])
-print(f"median {r['median']:.2f} s = {n / r['median']:,.0f} responses/s (min {r['min']:.2f}, max {r['max']:.2f}); runs: {', '.join(f'{t:.2f}' for t in r['times'])}")
-PY
+summarize "$out/fresh.json" 2000000
 rm -rf "$out/day1" && "$hark" --db "$out/day1" ingest --sections all --no-progress "$ref" 2>/dev/null
 /usr/bin/time -f "peak RSS %M KiB" "$hark" --db "$out/rss" ingest --sections all --no-progress "$ref" 2>&1 | tail -1; rm -rf "$out/rss"
 "$hark" --db "$out/day1" export | python3 scripts/compare_truth.py "$out/ref-2000000.truth.tsv" || true
@@ -42,11 +46,7 @@ rm -rf "$out/day1" && "$hark" --db "$out/day1" ingest --sections all --no-progre
 echo "== 2. day 2: the same world a day later into the store holding day 1 ($runs runs)"
 hyperfine --runs "$runs" --prepare "rm -rf $out/day2db && cp -r $out/day1 $out/day2db" --export-json "$out/day2.json" \
   "$hark --db $out/day2db ingest --sections all --no-progress $day2"
-python3 - "$out/day2.json" 1000000 <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"][0]; n = int(sys.argv[2])
-print(f"median {r['median']:.2f} s = {n / r['median']:,.0f} responses/s (min {r['min']:.2f}, max {r['max']:.2f}); runs: {', '.join(f'{t:.2f}' for t in r['times'])}")
-PY
+summarize "$out/day2.json" 1000000
 
 echo "== 3. change feed cost, and rrset lookups alongside an ingest"
 target/release/examples/ingest_alongside "$ref" "$out/day1" --runs 3

@@ -220,10 +220,7 @@ pub fn run(
     let id = source.id().cloned();
     let source_options = source.options();
     let bytes = source.total_bytes().unwrap_or(0);
-    let note = match source.id() {
-        Some(_) => crate::source::file_note(std::path::Path::new(source.label())),
-        None => source.label().to_string(),
-    };
+    let note = crate::source::checkpoint_note(source.label());
 
     let outcome = std::thread::scope(|scope| -> Result<(), PipelineError> {
         let reading = std::thread::Builder::new()

@@ -138,14 +138,12 @@ pub fn shorter_copy_of(
         .cloned()
 }
 
-/// The note stored with a file's checkpoints: its name and when it was read.
-pub fn file_note(path: &Path) -> String {
+/// The note stored with a source's checkpoints: its label (a file's name) and when it was read.
+pub fn checkpoint_note(label: &str) -> String {
+    let now = jiff::Timestamp::now();
     format!(
-        "{} at {}",
-        path.display(),
-        jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .unwrap_or_else(|_| jiff::Timestamp::now())
+        "{label} at {}",
+        now.round(jiff::Unit::Second).unwrap_or(now)
     )
 }
 

@@ -96,10 +96,9 @@ impl EmbeddedStore {
                 continue;
             };
             let parts = row_key.parts();
-            key.clear();
-            key.extend_from_slice(primaries.get(index));
+            let key = primaries.get(index);
             committed.rows += 1;
-            let merged = match self.rrset.get(&key).map_err(engine)? {
+            let merged = match self.rrset.get(key).map_err(engine)? {
                 Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
                 None => {
                     *committed.new_rows.get_or_insert(0) += 1;
@@ -133,7 +132,7 @@ impl EmbeddedStore {
             };
             value.clear();
             layout::encode_tally(&merged, &mut value);
-            write.insert(&self.rrset, key.as_slice(), value.as_slice());
+            write.insert(&self.rrset, key, value.as_slice());
         }
         for (negative_key, tally) in &batch.negatives {
             key.clear();

@@ -45,6 +45,20 @@ fn a_row(owner: &str, last_octet: u8, time: i64) -> (RrKey, Tally) {
     (key, Tally::seen_at(time))
 }
 
+/// Commits rows (and checkpoints) in one batch.
+fn commit_rows(store: &EmbeddedStore, rows: Vec<(RrKey, Tally)>, checkpoints: Vec<Checkpoint>) {
+    store
+        .commit(
+            &Batch {
+                rows,
+                negatives: Vec::new(),
+                checkpoints,
+            },
+            Detail::Figures,
+        )
+        .expect("commit");
+}
+
 fn all_rows(store: &EmbeddedStore) -> Vec<(RrKey, Tally)> {
     let mut rows = Vec::new();
     store
@@ -61,26 +75,10 @@ fn rows_survive_reopen_and_keep_merging() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let store = EmbeddedStore::open(dir.path()).expect("opens");
-        store
-            .commit(
-                &Batch {
-                    rows: vec![a_row("a.example.", 1, 100)],
-                    ..Batch::default()
-                },
-                Detail::Figures,
-            )
-            .expect("commit");
+        commit_rows(&store, vec![a_row("a.example.", 1, 100)], Vec::new());
     }
     let store = EmbeddedStore::open(dir.path()).expect("reopens");
-    store
-        .commit(
-            &Batch {
-                rows: vec![a_row("a.example.", 1, 50)],
-                ..Batch::default()
-            },
-            Detail::Figures,
-        )
-        .expect("commit");
+    commit_rows(&store, vec![a_row("a.example.", 1, 50)], Vec::new());
     let rows = all_rows(&store);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1.count, 2);
@@ -137,15 +135,15 @@ fn a_bulk_load_cut_short_is_rolled_back_on_open() {
         let rows = (0..50)
             .map(|i| a_row(&format!("h{i}.example."), 1, 10))
             .collect();
-        store
-            .commit(
-                &Batch {
-                    rows,
-                    ..Batch::default()
-                },
-                Detail::Figures,
-            )
-            .expect("bulk commit");
+        let checkpoint = Checkpoint {
+            source: source.clone(),
+            position: 50,
+            done: true,
+            options: 0,
+            bytes: 500,
+            note: "load".into(),
+        };
+        commit_rows(&store, rows, vec![checkpoint]);
         assert_eq!(all_rows(&store).len(), 50);
     }
     // The state a crash between the tables and the closing write batch leaves: the tables are
@@ -155,6 +153,8 @@ fn a_bulk_load_cut_short_is_rolled_back_on_open() {
         let mut empty = Vec::new();
         empty.extend_from_slice(&[0u8; 32]);
         meta.insert("counters", empty).expect("counters");
+        meta.remove([&b"source/"[..], &source.0].concat())
+            .expect("checkpoint");
     });
     let store = EmbeddedStore::open(dir.path()).expect("reopens");
     assert!(all_rows(&store).is_empty(), "the interrupted load is gone");
@@ -165,15 +165,7 @@ fn a_bulk_load_cut_short_is_rolled_back_on_open() {
     let rows = (0..50)
         .map(|i| a_row(&format!("h{i}.example."), 1, 10))
         .collect();
-    store
-        .commit(
-            &Batch {
-                rows,
-                ..Batch::default()
-            },
-            Detail::Figures,
-        )
-        .expect("commit");
+    commit_rows(&store, rows, Vec::new());
     let rows = all_rows(&store);
     assert_eq!(rows.len(), 50);
     assert!(rows.iter().all(|(_, t)| t.count == 1));
@@ -185,19 +177,15 @@ fn a_format_1_store_is_migrated() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let store = EmbeddedStore::open(dir.path()).expect("opens");
-        store
-            .commit(
-                &Batch {
-                    rows: vec![
-                        a_row("a.example.", 1, 1),
-                        a_row("a.example.", 2, 1),
-                        a_row("b.example.", 3, 1),
-                    ],
-                    ..Batch::default()
-                },
-                Detail::Figures,
-            )
-            .expect("commit");
+        commit_rows(
+            &store,
+            vec![
+                a_row("a.example.", 1, 1),
+                a_row("a.example.", 2, 1),
+                a_row("b.example.", 3, 1),
+            ],
+            Vec::new(),
+        );
     }
     // What format 1 kept: no counters, a file mark under file/ + digest.
     raw_meta(dir.path(), |meta| {
