@@ -259,7 +259,8 @@ pub enum LookupCommand {
     ///
     /// NAME may carry a left wildcard (`*.example.com`: every name below example.com) or a
     /// right wildcard (`www.example.*`: www.example under any suffix). TYPE is a mnemonic
-    /// (A, MX, TYPE65534) or ANY.
+    /// (A, MX, TYPE65534), ANY (every type but DNSSEC ones, as in DNSDB) or ANY-DNSSEC;
+    /// without TYPE, every type. The same grammar as DNSDB's lookup/rrset/name paths.
     ///
     /// Examples:
     ///   hark lookup rrset www.example.com

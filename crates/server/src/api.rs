@@ -19,15 +19,13 @@
 //! query slots are shared with them.
 
 use crate::cof::{self, Style};
-use crate::dnsdb::parse_lookup;
-use crate::lookup::TypeFilter;
 use crate::params::{check_accept, split_path, Params};
 use crate::stream::run_blocking;
-use crate::{auth, ApiError, AppState};
+use crate::{auth, lookup, ApiError, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use hark_store::{NamePattern, NegativeQuery};
+use hark_store::TypeFilter;
 use serde_json::{json, Map, Value};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -88,12 +86,21 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     let offset = limits.offset(params.offset)?;
     let first = segments.first().map(String::as_str).unwrap_or_default();
     let deadline = tokio::time::Instant::now() + config.query_timeout;
+    if first == "stats" && segments.len() == 1 {
+        // Kept as rows are committed (the `Store` contract): no scan, so no query slot, and a
+        // flood of stats calls cannot crowd lookups out.
+        let rate = state.limiter.admit(caller.as_ref(), now)?;
+        let store = Arc::clone(&state.store);
+        let document = run_blocking(deadline, move || Ok(stats(&*store)?)).await?;
+        let mut response = json_response(document.to_string());
+        rate.add_headers(response.headers_mut());
+        return Ok(response);
+    }
     let run: StoreJob = match first {
-        "stats" if segments.len() == 1 => Box::new(|store| Ok(stats(store)?)),
         "recon" | "intel" => intel_job(&segments, uri.query())?,
         "lookup" => {
-            let (lookup, filter) =
-                parse_lookup(segments.get(1..).unwrap_or_default(), params.fence)?;
+            let path: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+            let (found, filter) = hark_query::parse_lookup(&path, params.fence, TypeFilter::All)?;
             let style = Style {
                 humantime: params.humantime,
                 ..Style::EXPORT
@@ -102,20 +109,29 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 let page = collect(
                     offset,
                     limit,
-                    |visit| lookup.run(store, filter, deadline, visit),
+                    |visit| lookup::run(store, &found, filter, None, deadline, visit),
                     |row| Value::Object(cof::object(row, &style)),
                 )?;
                 Ok(page_document(page, offset))
             })
         }
         "negative" => {
-            let query = negative_query(segments.get(1..).unwrap_or_default(), &params)?;
+            let path: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+            let (query, filter) = hark_query::parse_negative(&path, params.fence)?;
             let humantime = params.humantime;
             Box::new(move |store| {
                 let page = collect(
                     offset,
                     limit,
-                    |visit| store.negatives(&query, visit),
+                    |visit| {
+                        store.negatives(&query, &mut |row| {
+                            if filter.admits(row.key.qtype) {
+                                visit(row)
+                            } else {
+                                ControlFlow::Continue(())
+                            }
+                        })
+                    },
                     |row| Value::Object(cof::negative_object(row, humantime)),
                 )?;
                 Ok(page_document(page, offset))
@@ -243,30 +259,6 @@ fn page_document(page: Page, offset: u64) -> Value {
         "returned": returned,
         "limited": page.limited,
         "next_offset": next,
-    })
-}
-
-/// `negative/{name}[/{qtype}]`.
-fn negative_query(segments: &[String], params: &Params) -> Result<NegativeQuery, ApiError> {
-    let name = match segments.first() {
-        Some(n) if !n.is_empty() => {
-            NamePattern::parse(n).map_err(|err| ApiError::BadRequest(err.to_string()))?
-        }
-        _ => return Err(ApiError::BadRequest("negative: the name is missing".into())),
-    };
-    if segments.len() > 2 {
-        return Err(ApiError::BadRequest(
-            "negative: too many path segments".into(),
-        ));
-    }
-    let qtype = match TypeFilter::parse(segments.get(1).map(String::as_str))? {
-        TypeFilter::Only(t) => Some(t),
-        _ => None,
-    };
-    Ok(NegativeQuery {
-        name,
-        qtype,
-        fence: params.fence,
     })
 }
 

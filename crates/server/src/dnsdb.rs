@@ -17,15 +17,15 @@
 
 use crate::cof::{self, Style};
 use crate::flex::{self, FlexQuery};
-use crate::lookup::{Lookup, TypeFilter};
 use crate::params::{check_accept, split_path, Limits, Params, NDJSON_TYPES};
+use crate::saf::{stream_items, End};
 use crate::stream::{spawn_lines, LineSink};
-use crate::{auth, saf, ApiError, AppState};
+use crate::{auth, lookup, saf, ApiError, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use hark_store::{IpRange, NamePattern, RdataMatch, RdataQuery, Row, RrsetQuery, TimeFence};
+use hark_store::{Lookup, Row, TypeFilter};
 use serde_json::{json, Map, Value};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -97,7 +97,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
         );
         return Ok(ndjson_response(body, &rate));
     }
-    let (lookup, filter) = parse_lookup(segments.get(1..).unwrap_or_default(), params.fence)?;
+    let (lookup, filter) = parse_path(&segments, params.fence)?;
     let limit = limits.limit(params.limit);
     let offset = match verb {
         Verb::Summarize => 0,
@@ -122,7 +122,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 sink.buffer().extend_from_slice(saf::BEGIN);
                 stream_items(
                     &mut sink,
-                    |visit| lookup.run(&*store, filter, deadline, visit),
+                    |visit| lookup::run(&*store, &lookup, filter, None, deadline, visit),
                     offset,
                     limit,
                     &mut { emit },
@@ -139,7 +139,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 let _permit = permit;
                 stream_items(
                     sink,
-                    |visit| lookup.run(&*store, filter, deadline, visit),
+                    |visit| lookup::run(&*store, &lookup, filter, None, deadline, visit),
                     offset,
                     limit,
                     &mut { emit },
@@ -210,179 +210,13 @@ fn rate_limit(limits: &Limits, status: &auth::RateStatus, burst: Option<auth::Bu
     json_document(&json!({ "rate": rate }))
 }
 
-/// Parses `rrset/...` or `rdata/...` (the segments after the verb).
-pub(crate) fn parse_lookup(
+/// Parses the lookup after the verb (`rrset/name/...`), with DNSDB's meaning of no type: `ANY`.
+pub(crate) fn parse_path(
     segments: &[String],
-    fence: TimeFence,
+    fence: hark_store::TimeFence,
 ) -> Result<(Lookup, TypeFilter), ApiError> {
-    let text = |index: usize| segments.get(index).map(String::as_str);
-    let (Some(kind), Some(by)) = (text(0), text(1)) else {
-        return Err(ApiError::NotFound);
-    };
-    let value = match text(2) {
-        Some(v) if !v.is_empty() => v,
-        _ => {
-            return Err(ApiError::BadRequest(format!(
-                "{kind}/{by}: the value to look up is missing"
-            )))
-        }
-    };
-    let max_segments = if (kind, by) == ("rrset", "name") {
-        5
-    } else {
-        4
-    };
-    if segments.len() > max_segments {
-        return Err(ApiError::BadRequest(format!(
-            "{kind}/{by}: too many path segments"
-        )));
-    }
-    let type_text = text(3);
-    match (kind, by) {
-        ("rrset", "name") | ("rrset", "raw") => {
-            let name = if by == "name" {
-                NamePattern::parse(value).map_err(|err| ApiError::BadRequest(err.to_string()))?
-            } else {
-                NamePattern::Exact(raw_name(value)?)
-            };
-            let bailiwick = match text(4) {
-                Some(b) if !b.is_empty() => Some(
-                    hark_dns::name::from_presentation(b)
-                        .map_err(|err| ApiError::BadRequest(format!("bailiwick {b:?}: {err}")))?,
-                ),
-                _ => None,
-            };
-            let filter = TypeFilter::parse(type_text)?;
-            let query = RrsetQuery {
-                name,
-                rrtype: filter.store_type(),
-                bailiwick,
-                fence,
-            };
-            Ok((Lookup::Rrset(query), filter))
-        }
-        ("rdata", "name") | ("rdata", "raw") => {
-            let filter = TypeFilter::parse(type_text)?;
-            let rdata = if by == "name" {
-                RdataMatch::Name(
-                    NamePattern::parse(value)
-                        .map_err(|err| ApiError::BadRequest(err.to_string()))?,
-                )
-            } else {
-                RdataMatch::Raw(hex(value)?)
-            };
-            let query = RdataQuery {
-                rdata,
-                rrtype: filter.store_type(),
-                fence,
-            };
-            Ok((Lookup::Rdata(query), filter))
-        }
-        ("rdata", "ip") => {
-            let range =
-                IpRange::parse(value).map_err(|err| ApiError::BadRequest(err.to_string()))?;
-            match type_text.map(str::trim) {
-                None | Some("") => {}
-                Some(t)
-                    if ["A", "AAAA", "ANY"]
-                        .iter()
-                        .any(|a| a.eq_ignore_ascii_case(t)) => {}
-                Some(t) => {
-                    return Err(ApiError::BadRequest(format!(
-                        "rdata/ip takes the type A, AAAA or ANY, not {t:?}"
-                    )))
-                }
-            }
-            let query = RdataQuery {
-                rrtype: Some(range.rrtype()),
-                rdata: RdataMatch::Ip(range),
-                fence,
-            };
-            Ok((Lookup::Rdata(query), TypeFilter::All))
-        }
-        _ => Err(ApiError::NotFound),
-    }
-}
-
-/// Decodes hex digits.
-fn hex(text: &str) -> Result<Vec<u8>, ApiError> {
-    data_encoding::HEXLOWER_PERMISSIVE
-        .decode(text.trim().as_bytes())
-        .map_err(|_| ApiError::BadRequest(format!("{text:?} is not an even number of hex digits")))
-}
-
-/// A wire-format owner name given in hex, made canonical (lowercase).
-fn raw_name(text: &str) -> Result<Vec<u8>, ApiError> {
-    let wire = hex(text)?;
-    let mut presentation = String::new();
-    hark_dns::name::to_presentation(&wire, &mut presentation).map_err(|err| {
-        ApiError::BadRequest(format!("{text:?} is not a wire-format name: {err}"))
-    })?;
-    hark_dns::name::from_presentation(&presentation)
-        .map_err(|err| ApiError::BadRequest(format!("{text:?} is not a usable name: {err}")))
-}
-
-/// How a streamed answer ended.
-enum End {
-    Succeeded,
-    Limited,
-    TimedOut,
-    Gone,
-}
-
-/// Streams results as SAF (after the `begin` line the body sends): items
-/// `offset..offset+limit` of what `run` visits, then the terminator. Lookups stream rows,
-/// flex searches their hits.
-pub(crate) fn stream_items<T>(
-    sink: &mut LineSink,
-    run: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
-    offset: u64,
-    limit: u64,
-    emit: &mut dyn FnMut(&T, &mut LineSink),
-) {
-    let mut skipped = 0u64;
-    let mut emitted = 0u64;
-    let mut end = End::Succeeded;
-    let result = run(&mut |row| {
-        if sink.timed_out() {
-            end = End::TimedOut;
-            return ControlFlow::Break(());
-        }
-        if skipped < offset {
-            skipped += 1;
-            return ControlFlow::Continue(());
-        }
-        if emitted >= limit {
-            end = End::Limited;
-            return ControlFlow::Break(());
-        }
-        emitted += 1;
-        emit(&row, sink);
-        let flow = sink.flush_if_full();
-        if flow.is_break() {
-            end = End::Gone;
-        }
-        flow
-    });
-    // A scan that stopped by itself at the deadline (its rows all filtered out) ended early.
-    if matches!(end, End::Succeeded) && sink.timed_out() {
-        end = End::TimedOut;
-    }
-    finish(sink, result, end);
-}
-
-/// Writes the terminator for how a stream ended.
-fn finish(sink: &mut LineSink, result: Result<(), hark_store::StoreError>, end: End) {
-    match (result, end) {
-        (_, End::Gone) => {}
-        (Err(err), _) => {
-            tracing::error!(error = %err, "lookup failed part-way");
-            sink.end(&saf::failed("internal error"));
-        }
-        (Ok(()), End::TimedOut) => sink.end(&saf::failed("query time limit reached")),
-        (Ok(()), End::Limited) => sink.end(saf::LIMITED),
-        (Ok(()), End::Succeeded) => sink.end(saf::SUCCEEDED),
-    }
+    let segments: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+    Ok(hark_query::parse_lookup(&segments, fence, TypeFilter::Any)?)
 }
 
 /// Streams a summarize answer (after `begin`): one object (when anything matched), then the terminator.
@@ -399,7 +233,7 @@ fn summarize(
     let mut total = hark_record::Tally::default();
     let mut results = 0u64;
     let mut end = End::Succeeded;
-    let result = lookup.run(store, filter, sink.deadline(), &mut |row| {
+    let result = lookup::run(store, lookup, filter, None, sink.deadline(), &mut |row| {
         if sink.timed_out() {
             end = End::TimedOut;
             return ControlFlow::Break(());
@@ -434,45 +268,5 @@ fn summarize(
         }
         saf::push_obj(obj, sink.buffer());
     }
-    finish(sink, result, end);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn strings(items: &[&str]) -> Vec<String> {
-        items.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn lookup_paths() {
-        let fence = TimeFence::default();
-        let (lookup, filter) =
-            parse_lookup(&strings(&["rrset", "name", "*.example.com", "A"]), fence).expect("ok");
-        assert!(lookup.is_rrset());
-        assert_eq!(filter, TypeFilter::Only(hark_dns::RrType::A));
-        let (lookup, _) = parse_lookup(
-            &strings(&["rrset", "raw", "074558414d504c4503636f6d00"]),
-            fence,
-        )
-        .expect("ok");
-        assert_eq!(
-            lookup,
-            Lookup::Rrset(RrsetQuery {
-                name: NamePattern::Exact(b"\x07example\x03com\x00".to_vec()),
-                rrtype: None,
-                bailiwick: None,
-                fence,
-            })
-        );
-        assert!(parse_lookup(&strings(&["rdata", "ip", "10.0.0.0,8", "MX"]), fence).is_err());
-        assert!(parse_lookup(&strings(&["rdata", "ip", "10.0.0.0,8", "aaaa"]), fence).is_ok());
-        assert!(parse_lookup(&strings(&["rrset", "name", ""]), fence).is_err());
-        assert!(parse_lookup(&strings(&["rrset", "name", "a", "A", "b", "c"]), fence).is_err());
-        assert!(matches!(
-            parse_lookup(&strings(&["rrset", "bogus", "a"]), fence),
-            Err(ApiError::NotFound)
-        ));
-    }
+    saf::finish(sink, result, end);
 }

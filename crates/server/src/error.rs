@@ -77,6 +77,15 @@ impl From<hark_store::StoreError> for ApiError {
     }
 }
 
+impl From<hark_store::QueryError> for ApiError {
+    fn from(err: hark_store::QueryError) -> Self {
+        match err {
+            hark_store::QueryError::UnknownPath => ApiError::NotFound,
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

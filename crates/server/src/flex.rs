@@ -24,16 +24,15 @@
 //! rdata results are gathered first (the same rdata appears under many owners), at most
 //! `offset + limit` of them and never more than [`MAX_RDATA_RESULTS`].
 
-use crate::dnsdb::stream_items;
-use crate::lookup::TypeFilter;
 use crate::metrics::QueryPermit;
 use crate::params::Params;
+use crate::saf::stream_items;
 use crate::stream::{past, spawn_lines, LineSink};
 use crate::{saf, ApiError};
 use bytes::Bytes;
 use hark_dns::{name, rdata, RrType};
 use hark_record::Tally;
-use hark_store::{Row, Store, StoreError, TimeFence};
+use hark_store::{Row, Store, StoreError, TimeFence, TypeFilter};
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -113,7 +112,7 @@ impl FlexQuery {
             searched,
             pattern,
             exclude,
-            filter: TypeFilter::parse(text(2))?,
+            filter: TypeFilter::parse(text(2), TypeFilter::Any)?,
             fence: params.fence,
         })
     }

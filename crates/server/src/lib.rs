@@ -29,6 +29,7 @@ pub mod api;
 pub mod auth;
 pub mod circl;
 pub mod cof;
+mod cursor;
 pub mod dnsdb;
 mod error;
 pub mod flex;
@@ -113,6 +114,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// One permit per store scan allowed to run at once.
     pub query_slots: Arc<tokio::sync::Semaphore>,
+    /// The CIRCL dribble walks in progress.
+    pub cursors: Arc<cursor::Cursors>,
 }
 
 impl AppState {
@@ -127,6 +130,7 @@ impl AppState {
             )),
             config: Arc::new(config),
             limiter: Arc::new(auth::RateLimiter::default()),
+            cursors: Arc::new(cursor::Cursors::default()),
             metrics: Arc::new(metrics::Metrics::default()),
         }
     }

@@ -10,7 +10,9 @@
 //! ```
 //! A stream without one of the three terminators was truncated.
 
+use crate::stream::LineSink;
 use serde_json::{Map, Value};
+use std::ops::ControlFlow;
 
 /// The first line of every answer.
 pub const BEGIN: &[u8] = b"{\"cond\":\"begin\"}\n";
@@ -33,6 +35,73 @@ pub fn push_obj(obj: Map<String, Value>, out: &mut Vec<u8>) {
     // Serialising a map of JSON values into a Vec cannot fail.
     if serde_json::to_writer(&mut *out, &wrapper).is_ok() {
         out.push(b'\n');
+    }
+}
+
+/// How a streamed answer ended.
+pub(crate) enum End {
+    /// Every result was sent.
+    Succeeded,
+    /// Stopped at the result limit with more to send.
+    Limited,
+    /// Stopped at the deadline.
+    TimedOut,
+    /// The client went away.
+    Gone,
+}
+
+/// Streams results as SAF (after the `begin` line the body sends): items
+/// `offset..offset+limit` of what `run` visits, then the terminator. Lookups stream rows,
+/// flex searches their hits.
+pub(crate) fn stream_items<T>(
+    sink: &mut LineSink,
+    run: impl FnOnce(&mut dyn FnMut(T) -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
+    offset: u64,
+    limit: u64,
+    emit: &mut dyn FnMut(&T, &mut LineSink),
+) {
+    let mut skipped = 0u64;
+    let mut emitted = 0u64;
+    let mut end = End::Succeeded;
+    let result = run(&mut |row| {
+        if sink.timed_out() {
+            end = End::TimedOut;
+            return ControlFlow::Break(());
+        }
+        if skipped < offset {
+            skipped += 1;
+            return ControlFlow::Continue(());
+        }
+        if emitted >= limit {
+            end = End::Limited;
+            return ControlFlow::Break(());
+        }
+        emitted += 1;
+        emit(&row, sink);
+        let flow = sink.flush_if_full();
+        if flow.is_break() {
+            end = End::Gone;
+        }
+        flow
+    });
+    // A scan that stopped by itself at the deadline (its rows all filtered out) ended early.
+    if matches!(end, End::Succeeded) && sink.timed_out() {
+        end = End::TimedOut;
+    }
+    finish(sink, result, end);
+}
+
+/// Writes the terminator for how a stream ended.
+pub(crate) fn finish(sink: &mut LineSink, result: Result<(), hark_store::StoreError>, end: End) {
+    match (result, end) {
+        (_, End::Gone) => {}
+        (Err(err), _) => {
+            tracing::error!(error = %err, "lookup failed part-way");
+            sink.end(&failed("internal error"));
+        }
+        (Ok(()), End::TimedOut) => sink.end(&failed("query time limit reached")),
+        (Ok(()), End::Limited) => sink.end(LIMITED),
+        (Ok(()), End::Succeeded) => sink.end(SUCCEEDED),
     }
 }
 

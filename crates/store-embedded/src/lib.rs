@@ -40,7 +40,7 @@ mod write;
 
 use fjall::config::{BlockSizePolicy, CompressionPolicy};
 use fjall::{CompressionType, Database, Keyspace, KeyspaceCreateOptions, PersistMode};
-use hark_record::{Checkpoint, SourceId};
+use hark_record::{Checkpoint, RrKey, SourceId};
 use hark_store::{
     Batch, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row, RrsetQuery, Store,
     StoreError, StoreStats,
@@ -277,20 +277,22 @@ impl Store for EmbeddedStore {
         Ok(found)
     }
 
-    fn rrset(
+    fn rrset_after(
         &self,
         query: &RrsetQuery,
+        after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        self.lookup_rrset(query, visit)
+        self.lookup_rrset(query, after, visit)
     }
 
-    fn rdata(
+    fn rdata_after(
         &self,
         query: &RdataQuery,
+        after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        self.lookup_rdata(query, visit)
+        self.lookup_rdata(query, after, visit)
     }
 
     fn negatives(

@@ -6,7 +6,8 @@
 use crate::{engine, layout, EmbeddedStore};
 use hark_dns::{name, RrType};
 use hark_store::{
-    NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrsetQuery, StoreError,
+    NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrKey, RrsetQuery,
+    StoreError,
 };
 use std::ops::ControlFlow;
 
@@ -16,9 +17,10 @@ impl EmbeddedStore {
         prefix: &[u8],
         skip_apex: bool,
         query: &RrsetQuery,
+        after: Option<&[u8]>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, StoreError> {
-        for entry in self.rrset.prefix(prefix) {
+        for entry in prefix_after(&self.rrset, prefix, after) {
             let (key, value) = entry.into_inner().map_err(engine)?;
             // For a subdomain scan the prefix is the base name without its end marker: a 0x00
             // right after it means the key is the base name itself, not a subdomain.
@@ -57,6 +59,7 @@ impl EmbeddedStore {
         query: &RdataQuery,
         rrtype: RrType,
         bytes: &[u8],
+        after: Option<&[u8]>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         let parts = hark_record::RrKeyParts {
@@ -79,7 +82,12 @@ impl EmbeddedStore {
         let prefix = full.get(..prefix_len).unwrap_or_default().to_vec();
         let wanted = bytes.to_vec();
         let accept = move |row: &Row| row.key.parts().rdata == wanted.as_slice();
-        self.visit_index_range(self.rdata.prefix(&prefix), query, &accept, visit)
+        self.visit_index_range(
+            prefix_after(&self.rdata, &prefix, after),
+            query,
+            &accept,
+            visit,
+        )
     }
 
     /// The types a raw lookup without a type must try: A or AAAA by length, the types whose
@@ -120,7 +128,7 @@ impl EmbeddedStore {
 
     fn visit_index_range(
         &self,
-        range: impl Iterator<Item = fjall::Guard>,
+        range: Box<dyn Iterator<Item = fjall::Guard> + '_>,
         query: &RdataQuery,
         accept: &dyn Fn(&Row) -> bool,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
@@ -156,11 +164,19 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    /// Rows by owner name, after the row `after` when resuming (see [`hark_store::Store::rrset_after`]).
     pub(crate) fn lookup_rrset(
         &self,
         query: &RrsetQuery,
+        after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
+        let after_key = after.map(|key| {
+            let mut out = Vec::new();
+            layout::rrset_key(&key.parts(), &mut out);
+            out
+        });
+        let after_key = after_key.as_deref();
         match &query.name {
             NamePattern::Exact(wire) => {
                 let mut prefix = Vec::new();
@@ -168,15 +184,31 @@ impl EmbeddedStore {
                 if let Some(rrtype) = query.rrtype {
                     prefix.extend_from_slice(&rrtype.0.to_be_bytes());
                 }
-                let _ = self.rows_with_prefix(&prefix, false, query, visit)?;
+                let _ = self.rows_with_prefix(&prefix, false, query, after_key, visit)?;
             }
             NamePattern::Subdomains(base) => {
-                let _ = self.rows_with_prefix(&subdomain_prefix(base), true, query, visit)?;
+                let _ =
+                    self.rows_with_prefix(&subdomain_prefix(base), true, query, after_key, visit)?;
             }
             NamePattern::LeadingLabels(leading) => {
                 let prefix = leading_prefix(leading);
+                // Names in forward-label order; a resumed walk starts at the last row's name.
+                let after_name = after.map(|key| {
+                    let mut out = Vec::new();
+                    name::forward_key(key.parts().rrname, &mut out);
+                    out
+                });
+                let start = match &after_name {
+                    Some(name_key) if name_key.as_slice() > prefix.as_slice() => name_key.clone(),
+                    _ => prefix.clone(),
+                };
+                let names: Box<dyn Iterator<Item = fjall::Guard>> = match prefix_end(&prefix) {
+                    Some(end) if start < end => Box::new(self.names.range(start..end)),
+                    Some(_) => Box::new(std::iter::empty()),
+                    None => Box::new(self.names.range(start..)),
+                };
                 let mut exact = Vec::new();
-                for entry in self.names.prefix(&prefix) {
+                for entry in names {
                     let key = entry.key().map_err(engine)?;
                     if key.get(prefix.len()) == Some(&0) {
                         continue; // the leading labels alone, not a longer name
@@ -191,8 +223,15 @@ impl EmbeddedStore {
                     if let Some(rrtype) = query.rrtype {
                         exact.extend_from_slice(&rrtype.0.to_be_bytes());
                     }
+                    let resume_here = after_name.as_deref() == Some(&key[..]);
                     if self
-                        .rows_with_prefix(&exact, false, query, visit)?
+                        .rows_with_prefix(
+                            &exact,
+                            false,
+                            query,
+                            after_key.filter(|_| resume_here),
+                            visit,
+                        )?
                         .is_break()
                     {
                         break;
@@ -203,11 +242,20 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    /// Rows by rdata, in index order, after the row `after` when resuming (see
+    /// [`hark_store::Store::rdata_after`]).
     pub(crate) fn lookup_rdata(
         &self,
         query: &RdataQuery,
+        after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
+        let after_key = after.map(|key| {
+            let mut out = Vec::new();
+            layout::rdata_key(&key.parts(), &mut out);
+            out
+        });
+        let after_key = after_key.as_deref();
         match &query.rdata {
             RdataMatch::Ip(range) => {
                 let (kind, low, high) = match (range.low, range.high) {
@@ -221,10 +269,7 @@ impl EmbeddedStore {
                 };
                 let start = [&[kind][..], &low].concat();
                 let high_prefix = [&[kind][..], &high].concat();
-                let iter: Box<dyn Iterator<Item = fjall::Guard>> = match prefix_end(&high_prefix) {
-                    Some(end) => Box::new(self.rdata.range(start..end)),
-                    None => Box::new(self.rdata.range(start..)),
-                };
+                let iter = key_range(&self.rdata, &start, prefix_end(&high_prefix), after_key);
                 self.visit_index_range(iter, query, &|_| true, visit)
             }
             RdataMatch::Name(pattern) => {
@@ -248,7 +293,8 @@ impl EmbeddedStore {
                         layout::target_name(parts.rrtype, parts.rdata).is_some_and(|t| p.matches(t))
                     })
                 };
-                self.visit_index_range(Box::new(self.rdata.prefix(&prefix)), query, &accept, visit)
+                let iter = prefix_after(&self.rdata, &prefix, after_key);
+                self.visit_index_range(iter, query, &accept, visit)
             }
             RdataMatch::EveryOfType => {
                 let Some(rrtype) = query.rrtype else {
@@ -264,10 +310,13 @@ impl EmbeddedStore {
                 };
                 // Rows of a target type whose rdata holds no usable name sit in the
                 // whole-rdata part: read both parts for those types.
-                self.visit_index_range(self.rdata.prefix(&prefix), query, &|_| true, visit)?;
+                // Both parts in key order ('N' < 'W'), so one resumed walk spans them.
+                let iter = prefix_after(&self.rdata, &prefix, after_key);
+                self.visit_index_range(iter, query, &|_| true, visit)?;
                 if RrType::TARGET_TYPES.contains(&rrtype) {
                     let whole = [&[layout::KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
-                    self.visit_index_range(self.rdata.prefix(&whole), query, &|_| true, visit)?;
+                    let iter = prefix_after(&self.rdata, &whole, after_key);
+                    self.visit_index_range(iter, query, &|_| true, visit)?;
                 }
                 Ok(())
             }
@@ -278,13 +327,19 @@ impl EmbeddedStore {
                     Some(rrtype) => vec![rrtype],
                     None => self.raw_candidate_types(bytes)?,
                 };
+                // Types in ascending order; a resumed walk skips the types before the last row's.
+                let resume_type = after.map(|key| key.parts().rrtype);
                 let mut stopped = false;
                 for rrtype in types {
+                    if resume_type.is_some_and(|t| rrtype < t) {
+                        continue;
+                    }
                     let typed = RdataQuery {
                         rrtype: Some(rrtype),
                         ..query.clone()
                     };
-                    self.raw_rdata(&typed, rrtype, bytes, &mut |row| {
+                    let resume = after_key.filter(|_| resume_type == Some(rrtype));
+                    self.raw_rdata(&typed, rrtype, bytes, resume, &mut |row| {
                         let flow = visit(row);
                         stopped = flow.is_break();
                         flow
@@ -374,6 +429,39 @@ fn leading_prefix(leading: &[u8]) -> Vec<u8> {
     name::forward_key(leading, &mut prefix);
     prefix.pop();
     prefix
+}
+
+/// The entries of `keyspace` starting with `prefix`, strictly after the key `after` when given.
+fn prefix_after<'k>(
+    keyspace: &'k fjall::Keyspace,
+    prefix: &[u8],
+    after: Option<&[u8]>,
+) -> Box<dyn Iterator<Item = fjall::Guard> + 'k> {
+    key_range(keyspace, prefix, prefix_end(prefix), after)
+}
+
+/// The entries of `keyspace` from `start` (inclusive) to `end` (exclusive, or the last key),
+/// strictly after the key `after` when it lies beyond `start`.
+fn key_range<'k>(
+    keyspace: &'k fjall::Keyspace,
+    start: &[u8],
+    end: Option<Vec<u8>>,
+    after: Option<&[u8]>,
+) -> Box<dyn Iterator<Item = fjall::Guard> + 'k> {
+    use std::ops::Bound;
+    let lower = match after {
+        Some(after) if after >= start => Bound::Excluded(after.to_vec()),
+        _ => Bound::Included(start.to_vec()),
+    };
+    let lower_key = match &lower {
+        Bound::Included(key) | Bound::Excluded(key) => key.clone(),
+        Bound::Unbounded => Vec::new(),
+    };
+    match end {
+        Some(end) if lower_key >= end => Box::new(std::iter::empty()),
+        Some(end) => Box::new(keyspace.range::<Vec<u8>, _>((lower, Bound::Excluded(end)))),
+        None => Box::new(keyspace.range::<Vec<u8>, _>((lower, Bound::Unbounded))),
+    }
 }
 
 /// The smallest key greater than every key starting with `prefix`, if any.

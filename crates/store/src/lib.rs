@@ -34,14 +34,15 @@
 #![deny(missing_docs)]
 
 pub mod battery;
-mod query;
+mod lookup;
 mod writer;
 
-pub use hark_record::{Batch, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
-pub use query::{
-    IpRange, NamePattern, NegativeQuery, PatternError, RangeError, RdataMatch, RdataQuery,
-    RrsetQuery, TimeFence,
+pub use hark_query::{
+    IpRange, Lookup, NamePattern, NegativeQuery, PatternError, QueryError, RangeError, RdataMatch,
+    RdataQuery, RrsetQuery, TimeFence, TypeFilter,
 };
+pub use hark_record::{Batch, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
+pub use lookup::run_lookup;
 pub use writer::{ChangeFeed, Writer};
 
 use hark_dns::RrType;
@@ -155,19 +156,52 @@ pub trait Store: Send + Sync {
     /// Checkpoints of sources that were not read to their end.
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError>;
 
-    /// Streams the rows an rrset lookup matches, ordered by owner name in canonical DNS
-    /// order (RFC 4034 §6.1: labels compared from the root), then type, bailiwick, rdata.
+    /// Streams the rows an rrset lookup matches.
+    ///
+    /// Order: by owner name in canonical DNS order (RFC 4034 §6.1: labels compared from the
+    /// root), then type, bailiwick, rdata; for a right-hand wildcard (`www.example.*`), by
+    /// owner name read left to right label by label (labels compared as canonical bytes),
+    /// then type, bailiwick, rdata.
     fn rrset(
         &self,
         query: &RrsetQuery,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.rrset_after(query, None, visit)
+    }
+
+    /// [`Store::rrset`], resumed: only the rows after the row keyed `after` in that order
+    /// (which need not exist any more). A walk in pages, each resumed after the last row of
+    /// the one before, meets every row that existed throughout exactly once, however the
+    /// store changed between pages, and costs no more per page than the page itself.
+    fn rrset_after(
+        &self,
+        query: &RrsetQuery,
+        after: Option<&RrKey>,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
 
-    /// Streams the rows an rdata lookup matches. Order: addresses ascending for address
-    /// lookups; otherwise unspecified.
+    /// Streams the rows an rdata lookup matches.
+    ///
+    /// Order, per kind of match: addresses ascending, then owner name (canonical), type,
+    /// bailiwick; names by the target name (canonical), then owner, type, bailiwick, rdata;
+    /// raw rdata by type ascending, then as for names (target types) or by owner and
+    /// bailiwick; every row of a type: rows whose rdata names a target in the order for
+    /// names, then the others by rdata length, rdata, owner, bailiwick.
     fn rdata(
         &self,
         query: &RdataQuery,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.rdata_after(query, None, visit)
+    }
+
+    /// [`Store::rdata`], resumed after the row keyed `after`, with the promise of
+    /// [`Store::rrset_after`].
+    fn rdata_after(
+        &self,
+        query: &RdataQuery,
+        after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
 

@@ -2,104 +2,70 @@
 
 use crate::cli::{LookupArgs, LookupCommand, RdataCommand};
 use crate::output::RowWriter;
-use anyhow::{bail, Context};
-use hark_dns::RrType;
-use hark_store::{
-    IpRange, NamePattern, NegativeQuery, RdataMatch, RdataQuery, Row, RrsetQuery, Store, StoreError,
-};
+use anyhow::Context;
+use hark_query::{parse_lookup, parse_negative, TypeFilter};
+use hark_store::{run_lookup, Store, StoreError};
 use std::io::Write;
 use std::ops::ControlFlow;
 
-/// Splits `NAME[/TYPE[/...]]` on `/`, allowing at most `max` parts.
-fn split_query(text: &str, max: usize) -> anyhow::Result<Vec<&str>> {
-    let parts: Vec<&str> = text.split('/').collect();
-    if parts.len() > max || parts.iter().take(1).any(|p| p.is_empty()) {
-        bail!(
-            "{text:?}: expected {}",
-            ["NAME", "NAME[/TYPE]", "NAME[/TYPE[/BAILIWICK]]"][max - 1]
-        );
-    }
-    Ok(parts)
-}
-
-/// Parses a type filter; `ANY` (or empty) means every type.
-fn parse_rrtype(text: Option<&&str>) -> anyhow::Result<Option<RrType>> {
-    match text.map(|t| t.trim()) {
-        None | Some("") => Ok(None),
-        Some(t) if t.eq_ignore_ascii_case("ANY") => Ok(None),
-        Some(t) => t.parse::<RrType>().map(Some).map_err(|_| {
-            anyhow::anyhow!(
-                "{t:?} is not a record type: use a mnemonic like A, MX, TXT, TYPE65534, or ANY"
-            )
-        }),
-    }
-}
-
-/// Runs one lookup, printing to `out`.
+/// Runs one lookup, printing to `out`. Queries are read by the one grammar of `hark-query`
+/// (the DNSDB paths: `rrset/name/NAME/TYPE/BAILIWICK`, `rdata/name/NAME/TYPE`, `rdata/ip/ADDR`).
 pub fn run(store: &dyn Store, what: &LookupCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     let now = crate::times::now();
-    match what {
-        LookupCommand::Rrset { query, common } => {
-            let parts = split_query(query, 3)?;
-            let bailiwick = parts
-                .get(2)
-                .map(|b| hark_dns::name::from_presentation(b))
-                .transpose()
-                .map_err(|err| anyhow::anyhow!("bailiwick: {err}"))?;
-            let query = RrsetQuery {
-                name: NamePattern::parse(parts[0])?,
-                rrtype: parse_rrtype(parts.get(1))?,
-                bailiwick,
-                fence: crate::times::fence(common, now)?,
-            };
-            print_rows(common, out, |visit| store.rrset(&query, visit))
-        }
+    let (path, query, common) = match what {
+        LookupCommand::Rrset { query, common } => (["rrset", "name"], query, common),
         LookupCommand::Rdata {
             by: RdataCommand::Ip { query, common },
-        } => {
-            let range = IpRange::parse(query)?;
-            let query = RdataQuery {
-                rrtype: Some(range.rrtype()),
-                rdata: RdataMatch::Ip(range),
-                fence: crate::times::fence(common, now)?,
-            };
-            print_rows(common, out, |visit| store.rdata(&query, visit))
-        }
+        } => (["rdata", "ip"], query, common),
         LookupCommand::Rdata {
             by: RdataCommand::Name { query, common },
-        } => {
-            let parts = split_query(query, 2)?;
-            let query = RdataQuery {
-                rdata: RdataMatch::Name(NamePattern::parse(parts[0])?),
-                rrtype: parse_rrtype(parts.get(1))?,
-                fence: crate::times::fence(common, now)?,
-            };
-            print_rows(common, out, |visit| store.rdata(&query, visit))
-        }
+        } => (["rdata", "name"], query, common),
         LookupCommand::Negative { query, common } => {
-            let parts = split_query(query, 2)?;
-            let query = NegativeQuery {
-                name: NamePattern::parse(parts[0])?,
-                qtype: parse_rrtype(parts.get(1))?,
-                fence: crate::times::fence(common, now)?,
-            };
-            print_limited(
+            let parts: Vec<&str> = query.split('/').collect();
+            let (query, filter) = parse_negative(&parts, crate::times::fence(common, now)?)?;
+            return print_limited(
                 common,
                 out,
-                |visit| store.negatives(&query, visit),
+                |visit| {
+                    store.negatives(&query, &mut |row| {
+                        if filter.admits(row.key.qtype) {
+                            visit(row)
+                        } else {
+                            ControlFlow::Continue(())
+                        }
+                    })
+                },
                 |writer, row| writer.negative(row),
-            )
+            );
         }
+    };
+    // An address may hold a '/' (a CIDR): it is one part; names split into NAME/TYPE/...
+    let mut segments: Vec<&str> = path.to_vec();
+    if path[1] == "ip" {
+        segments.push(query);
+    } else {
+        segments.extend(query.split('/'));
     }
-}
-
-/// Streams rows from `lookup` through a writer, honouring the limit.
-fn print_rows(
-    common: &LookupArgs,
-    out: &mut dyn Write,
-    lookup: impl FnOnce(&mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError>,
-) -> anyhow::Result<()> {
-    print_limited(common, out, lookup, |writer, row| writer.row(row))
+    let (lookup, filter) = parse_lookup(
+        &segments,
+        crate::times::fence(common, now)?,
+        TypeFilter::All,
+    )?;
+    print_limited(
+        common,
+        out,
+        |visit| {
+            run_lookup(
+                store,
+                &lookup,
+                filter,
+                None,
+                &mut || ControlFlow::Continue(()),
+                visit,
+            )
+        },
+        |writer, row| writer.row(row),
+    )
 }
 
 /// Streams items from `lookup`, printing each with `print`, stopping at the limit.

@@ -81,9 +81,13 @@ async fn address_queries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dribble_paging_and_filter() {
     let server = start(config()).await;
-    let whole = circl(server.addr, "/pdns/query/*.example.com", &[])
-        .await
-        .json_lines();
+    let whole_reply = circl(server.addr, "/pdns/query/*.example.com", &[]).await;
+    // More rows match than the key's results_max, and the answer says so, as CIRCL does.
+    assert_eq!(
+        whole_reply.header("x-dribble-errors"),
+        Some(r#"{"error":"maxset","value":5}"#)
+    );
+    let whole = whole_reply.json_lines();
     assert_eq!(whole.len(), 5, "results_max of the test config");
     let mut paged = Vec::new();
     let mut cursor: Option<String> = None;
@@ -99,16 +103,71 @@ async fn dribble_paging_and_filter() {
         pages += 1;
         match reply.header("x-dribble-cursor") {
             Some(next) => {
+                // A kept walk, named by an integer pypdns can parse, far above row counts.
                 let n: u64 = next.parse().unwrap();
-                assert!(n > 0);
+                assert!(n >= 1 << 40, "{n}");
+                assert_eq!(reply.header("x-dribble-errors"), None);
                 cursor = Some(next.to_string());
             }
-            None => break,
+            None => {
+                assert_eq!(
+                    reply.header("x-dribble-errors"),
+                    Some(r#"{"error":"maxset","value":5}"#),
+                    "the walk ended at results_max with more rows matching"
+                );
+                break;
+            }
         }
         assert!(pages < 10);
     }
     assert_eq!(pages, 3);
     assert_eq!(paged, whole);
+    // A walk's cursor resumes only its own query; unknown cursors are refused, not restarted.
+    let first = circl(
+        server.addr,
+        "/pdns/query/*.example.com",
+        &[("dribble-paginate-count", "2")],
+    )
+    .await;
+    let cursor = first.header("x-dribble-cursor").unwrap().to_string();
+    let other = circl(
+        server.addr,
+        "/pdns/query/*.example.net",
+        &[
+            ("dribble-paginate-count", "2"),
+            ("dribble-paginate-cursor", &cursor),
+        ],
+    )
+    .await;
+    assert_eq!(other.status, 400, "{}", other.body);
+    let unknown = (cursor.parse::<u64>().unwrap() + 1_000_000).to_string();
+    let expired = circl(
+        server.addr,
+        "/pdns/query/*.example.com",
+        &[
+            ("dribble-paginate-count", "2"),
+            ("dribble-paginate-cursor", &unknown),
+        ],
+    )
+    .await;
+    assert_eq!(expired.status, 400);
+    assert!(
+        expired.body.contains("start the walk again"),
+        "{}",
+        expired.body
+    );
+    // A small number is a count of rows to skip, for clients that count.
+    let counted = circl(
+        server.addr,
+        "/pdns/query/*.example.com",
+        &[
+            ("dribble-paginate-count", "2"),
+            ("dribble-paginate-cursor", "2"),
+        ],
+    )
+    .await
+    .json_lines();
+    assert_eq!(counted, whole[2..4]);
     let lines = circl(
         server.addr,
         "/pdns/query/www.example.com",

@@ -2,7 +2,7 @@
 
 use crate::support::{config, dnsdb, get, start, start_with, KEY, TIMEOUT};
 use hark_store::{
-    Batch, Checkpoint, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row,
+    Batch, Checkpoint, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row, RrKey,
     RrsetQuery, SourceId, Store, StoreError, StoreStats,
 };
 use std::ops::ControlFlow;
@@ -37,20 +37,22 @@ impl Store for GatedStore {
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
         self.inner.unfinished()
     }
-    fn rrset(
+    fn rrset_after(
         &self,
         query: &RrsetQuery,
+        after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         self.wait();
-        self.inner.rrset(query, visit)
+        self.inner.rrset_after(query, after, visit)
     }
-    fn rdata(
+    fn rdata_after(
         &self,
         query: &RdataQuery,
+        after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        self.inner.rdata(query, visit)
+        self.inner.rdata_after(query, after, visit)
     }
     fn negatives(
         &self,
@@ -271,4 +273,52 @@ async fn a_client_that_stops_reading_frees_its_slot() {
         );
     }
     drop(stalled);
+}
+
+/// 130 clients calling `/api/v1/stats` as fast as they can, for two seconds, while lookups
+/// run: stats cost no scan and take no query slot, so every lookup is answered, promptly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stats_flood_leaves_lookups_answering() {
+    let server = start(config()).await;
+    let addr = server.addr;
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut flood = Vec::new();
+    for _ in 0..130 {
+        flood.push(tokio::spawn(async move {
+            let mut answered = 0u32;
+            while tokio::time::Instant::now() < until {
+                let reply = get(addr, "/api/v1/stats", &[("X-API-Key", KEY)]).await;
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                answered += 1;
+            }
+            answered
+        }));
+    }
+    let mut slowest = std::time::Duration::ZERO;
+    let mut lookups = 0;
+    while tokio::time::Instant::now() < until {
+        let started = std::time::Instant::now();
+        let reply = dnsdb(addr, "/dnsdb/v2/lookup/rrset/name/%2A.example.com").await;
+        assert_eq!(
+            reply.status, 200,
+            "a lookup during the flood: {}",
+            reply.body
+        );
+        assert!(reply
+            .body
+            .ends_with("{\"cond\":\"limited\",\"msg\":\"Result limit reached\"}\n"));
+        slowest = slowest.max(started.elapsed());
+        lookups += 1;
+    }
+    let mut stats_calls = 0;
+    for task in flood {
+        stats_calls += task.await.unwrap();
+    }
+    assert!(stats_calls >= 130, "the flood ran: {stats_calls} calls");
+    assert!(lookups >= 5, "lookups ran alongside: {lookups}");
+    // Not a timing test: a lookup queued behind the flood would wait for seconds.
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "slowest lookup {slowest:?}"
+    );
 }
