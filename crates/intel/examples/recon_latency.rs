@@ -10,7 +10,7 @@
 //! scan (which also warms the block cache, as a serving store's would be). The store is
 //! opened like any other, so no other process may hold it.
 
-use hark_intel::{names, pivot, report};
+use hark_intel::{names, pivot, recon};
 use hark_store::Store;
 use hark_store_embedded::EmbeddedStore;
 use std::collections::HashMap;
@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut slowest: Option<(Duration, String)> = None;
     for (domain, _) in &ranked {
         let started = Instant::now();
-        let recon = report::recon(&store, domain)?;
+        let recon = recon::recon(&store, domain)?;
         let took = started.elapsed();
         times.push(took);
         sections += recon.subdomains.names.len();

@@ -17,7 +17,7 @@
 //! - [`profile`]: the technology profile (hosting, CDN, cloud, DNS, mail, SaaS) and the
 //!   networks behind the addresses, with AS numbers from an offline database ([`asn`]);
 //! - [`graph`]: names, addresses, NS, MX and CNAME edges as JSON, DOT or GraphML;
-//! - [`report`]: all of them for one domain, as text, Markdown, HTML or JSON;
+//! - [`recon`]: all of them for one domain, as one serialisable [`Recon`](recon::Recon);
 //! - [`verify`] (active, opt-in): which remembered records a named resolver still returns.
 //!
 //! Knowledge about services (mail providers, SPF includes, verification tokens,
@@ -25,8 +25,10 @@
 //! entry with its public source ([`knowledge`]). Registrable domains come from the Public
 //! Suffix List (the `psl` crate and the list it ships).
 //!
-//! It is not: a storage engine, an HTTP server or a CLI. It sees only the [`Store`] trait, and
-//! it never sends a DNS query, except [`verify`], which runs only when the user asks for it.
+//! It is not: a storage engine, an HTTP server, a CLI or a renderer (text, Markdown and HTML
+//! reports of these answers are the `hark-present` crate's job; every answer here is plain data
+//! that serialises to JSON). It sees only the [`Store`] trait, and it never sends a DNS query,
+//! except [`verify`], which runs only when the user asks for it.
 //!
 //! ```
 //! # fn demo(store: &dyn hark_store::Store) -> Result<(), hark_intel::IntelError> {
@@ -50,7 +52,7 @@ pub mod names;
 pub mod nameservers;
 pub mod pivot;
 pub mod profile;
-pub mod report;
+pub mod recon;
 pub mod subdomains;
 pub mod takeover;
 pub mod timeline;

@@ -169,7 +169,7 @@ fn query_value(query: Option<&str>, name: &str) -> Result<Option<String>, ApiErr
 /// `recon/{domain}` and `intel/{question}/{target}`: the analyses of `hark-intel`.
 fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiError> {
     use hark_intel::{
-        changes, graph, history, mail, nameservers, pivot, profile, report, subdomains, takeover,
+        changes, graph, history, mail, nameservers, pivot, profile, recon, subdomains, takeover,
         txt,
     };
     fn json<T: serde::Serialize>(
@@ -200,7 +200,7 @@ fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiEr
     };
     let (since, until) = (time("since")?, time("until")?);
     let job: StoreJob = match question.as_str() {
-        "recon" => Box::new(move |store| json(report::recon(store, &target))),
+        "recon" => Box::new(move |store| json(recon::recon(store, &target))),
         "history" => Box::new(move |store| json(history::analyse(store, &target, subdomains_too))),
         "pivot" => Box::new(move |store| json(pivot::analyse(store, &target))),
         "ns" => Box::new(move |store| json(nameservers::analyse(store, &target))),

@@ -1,14 +1,16 @@
-//! `hark recon` and `hark intel`: the recon analyses of `hark-intel`, printed.
+//! `hark recon` and `hark intel`: the recon analyses of `hark-intel`, printed as JSON or as
+//! the documents of `hark-present`.
 
 use crate::cli::{GraphFormat, IntelCommand, ReconArgs, ReportFormat};
 use crate::times::{now, parse_time};
 use anyhow::Context;
 use hark_intel::asn::AsnDb;
 use hark_intel::certs::CertNames;
-use hark_intel::report::{self, Format, Section};
+use hark_intel::recon::{self, ReconOptions};
 use hark_intel::{
     changes, graph, history, mail, nameservers, pivot, profile, subdomains, takeover, txt,
 };
+use hark_present::{render, sections, Format, Section};
 use hark_store::Store;
 use serde::Serialize;
 use std::io::{BufRead, Write};
@@ -36,9 +38,7 @@ fn print<T: Serialize>(
             serde_json::to_writer_pretty(&mut *out, value)?;
             writeln!(out)?;
         }
-        Some(format) => {
-            out.write_all(report::render(title, &sections(value), format).as_bytes())?
-        }
+        Some(format) => out.write_all(render(title, &sections(value), format).as_bytes())?,
     }
     Ok(())
 }
@@ -55,17 +55,17 @@ pub fn run_recon(store: &dyn Store, args: &ReconArgs, out: &mut dyn Write) -> an
         .context("give a DOMAIN or --bulk FILE")?;
     let verify = args.verify.as_deref().map(resolver_address).transpose()?;
     let certs = cert_names(args.certs.as_deref())?;
-    let options = report::ReconOptions {
+    let options = ReconOptions {
         asn: asn.as_ref(),
         verify,
         certs: certs.as_ref(),
     };
-    let recon = report::recon_with(store, domain, options)?;
+    let recon = recon::recon_with(store, domain, options)?;
     let title = format!(
         "Recon: {} (from the store: no query was sent)",
         recon.domain
     );
-    print(out, &title, &recon, report::recon_sections, args.format)
+    print(out, &title, &recon, sections::recon_sections, args.format)
 }
 
 /// A resolver address: `ADDR`, `ADDR:PORT` or `[V6]:PORT`; port 53 when none is given.
@@ -123,11 +123,11 @@ fn run_bulk(
         let result = if looks_like_address {
             pivot::analyse(store, target).map(|p| ("pivot", serde_json::to_value(p)))
         } else {
-            let options = report::ReconOptions {
+            let options = ReconOptions {
                 asn,
-                ..report::ReconOptions::default()
+                ..ReconOptions::default()
             };
-            report::recon_with(store, target, options).map(|r| ("domain", serde_json::to_value(r)))
+            recon::recon_with(store, target, options).map(|r| ("domain", serde_json::to_value(r)))
         };
         let line = match result {
             Ok((kind, value)) => {
@@ -155,7 +155,7 @@ pub fn run_intel(
                 out,
                 "Address history",
                 &h,
-                |h| vec![report::history_section(h)],
+                |h| vec![sections::history_section(h)],
                 format,
             )
         }
@@ -165,7 +165,7 @@ pub fn run_intel(
                 out,
                 "Reverse pivot",
                 &p,
-                |p| vec![report::pivot_section(p)],
+                |p| vec![sections::pivot_section(p)],
                 format,
             )
         }
@@ -175,13 +175,13 @@ pub fn run_intel(
                 out,
                 "Name servers",
                 &n,
-                |n| vec![report::nameservers_section(n)],
+                |n| vec![sections::nameservers_section(n)],
                 format,
             )
         }
         IntelCommand::Mx { domain } => {
             let m = mail::analyse(store, domain)?;
-            print(out, "Mail", &m, |m| vec![report::mail_section(m)], format)
+            print(out, "Mail", &m, |m| vec![sections::mail_section(m)], format)
         }
         IntelCommand::Txt { domain } => {
             let t = txt::analyse(store, domain)?;
@@ -189,7 +189,7 @@ pub fn run_intel(
                 out,
                 "TXT intelligence",
                 &t,
-                |t| vec![report::txt_section(t)],
+                |t| vec![sections::txt_section(t)],
                 format,
             )
         }
@@ -200,7 +200,7 @@ pub fn run_intel(
                 out,
                 "Subdomains",
                 &s,
-                |s| vec![report::subdomains_section(s)],
+                |s| vec![sections::subdomains_section(s)],
                 format,
             )
         }
@@ -210,7 +210,7 @@ pub fn run_intel(
                 out,
                 "Takeover candidates",
                 &t,
-                |t| vec![report::takeover_section(t)],
+                |t| vec![sections::takeover_section(t)],
                 format,
             )
         }
@@ -224,7 +224,7 @@ pub fn run_intel(
                 out,
                 "Technology profile",
                 &p,
-                |p| vec![report::profile_section(p)],
+                |p| vec![sections::profile_section(p)],
                 format,
             )
         }
@@ -256,7 +256,7 @@ pub fn run_intel(
                 out,
                 "Change log",
                 &c,
-                |c| vec![report::changelog_section(c)],
+                |c| vec![sections::changelog_section(c)],
                 format,
             )
         }

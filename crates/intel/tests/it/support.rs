@@ -10,9 +10,13 @@ pub struct Scenario {
     _dir: tempfile::TempDir,
 }
 
+/// The scenario files, named so that they are found from both crates whose tests share this
+/// module: hark-intel's, and hark-present's (which includes it by path).
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../intel/tests/it/scenarios");
+
 /// Loads `scenarios/NAME.json` (COF) and `scenarios/NAME-negatives.tsv`.
 pub fn load(name: &str) -> Scenario {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/scenarios");
+    let base = Path::new(SCENARIOS);
     let dir = tempfile::tempdir().unwrap();
     let store = hark_store_embedded::EmbeddedStore::open(&dir.path().join("db")).unwrap();
     let mut batch = Batch::default();
