@@ -1,5 +1,5 @@
-//! Lookup latency on an existing store: exact rrset lookups, `*.DOMAIN` subdomain lookups and
-//! rdata-by-IP `/24` lookups, each timed one by one with every matching row collected (so the
+//! Lookup latency on an existing store: exact rrset lookups, `*.DOMAIN` subdomain lookups,
+//! rdata lookups of one address and rdata-by-IP `/24` lookups, each timed one by one with every matching row collected (so the
 //! figures include decoding), then summarised as median, p90, p99 and max.
 //!
 //! ```text
@@ -266,8 +266,31 @@ fn main() -> Result<(), Box<dyn Error>> {
         })?;
     }
 
+    let mut addresses = Timings::new("rdata A one address");
     let mut networks = Timings::new("rdata A in /24");
     if !population.addresses.is_empty() {
+        for _ in 0..args.ips {
+            let pick = random.below(population.addresses.len());
+            let address = population
+                .addresses
+                .get(pick)
+                .copied()
+                .unwrap_or(Ipv4Addr::UNSPECIFIED);
+            let query = RdataQuery {
+                rdata: RdataMatch::Ip(IpRange {
+                    low: IpAddr::V4(address),
+                    high: IpAddr::V4(address),
+                }),
+                rrtype: Some(RrType::A),
+                fence: TimeFence::default(),
+            };
+            addresses.time(&mut rows, |rows| {
+                store.rdata(&query, &mut |row| {
+                    rows.push(row);
+                    ControlFlow::Continue(())
+                })
+            })?;
+        }
         for _ in 0..args.ips {
             let pick = random.below(population.addresses.len());
             let [a, b, c, _] = population
@@ -297,7 +320,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "{:<22} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
         "lookup (µs)", "count", "median", "p90", "p99", "max", "mean", "rows/query"
     );
-    for timings in [&mut exact, &mut subdomains, &mut networks] {
+    for timings in [&mut exact, &mut subdomains, &mut addresses, &mut networks] {
         timings.print();
     }
     Ok(())
