@@ -27,7 +27,7 @@ fn ingest(
     if subscribe {
         let seen = seen.clone();
         writer.feed().subscribe(Arc::new(move |changes| {
-            seen.fetch_add(changes.new_rows.len() as u64, Ordering::Relaxed);
+            seen.fetch_add(changes.new_row_count() as u64, Ordering::Relaxed);
         }));
     }
     let done = AtomicBool::new(false);

@@ -19,8 +19,13 @@ use crate::{engine, layout, EmbeddedStore};
 use fjall::PersistMode;
 use hark_dns::{name, RrType};
 use hark_record::{Batch, Committed, RrKey};
-use hark_store::{ChangeSet, CommitReport, Detail, NegativeRow, Row, StoreError};
+use hark_store::{ChangeSet, CommitReport, Detail, Picked, StoreError};
 use std::collections::HashSet;
+
+/// A position in a batch's list, as a change set holds it (batches are far below 2^32 items).
+fn position(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
 
 impl EmbeddedStore {
     /// Commits a batch on the path that fits (see the module doc).
@@ -79,11 +84,14 @@ impl EmbeddedStore {
         counters: &mut Counters,
     ) -> Result<CommitReport, StoreError> {
         let want_changes = detail == Detail::Changes;
-        let mut changes = ChangeSet::default();
+        let (mut new_rows, mut new_negatives) = (Vec::new(), Vec::new());
+        let mut grown_rrsets = Vec::new();
+        // Rows come in key order, so the members of one RRset are adjacent: one look at the
+        // store answers "did this RRset exist" for all of them.
+        let mut last_rrset: Option<(Vec<u8>, RrType, bool)> = None;
         let mut committed = Committed::zero();
         let mut write = self.db.batch();
         let mut new_names: HashSet<Vec<u8>> = HashSet::new();
-        let mut grown: HashSet<(Vec<u8>, RrType)> = HashSet::new();
         let mut key = Vec::with_capacity(128);
         let mut value = Vec::with_capacity(32);
         // Reading in key order keeps consecutive point reads in the same table blocks.
@@ -104,9 +112,9 @@ impl EmbeddedStore {
                     *committed.new_rows.get_or_insert(0) += 1;
                     counters.rows += 1;
                     *counters.rows_per_type.entry(parts.rrtype).or_default() += 1;
-                    let mut index = Vec::with_capacity(key.len() + 8);
-                    layout::rdata_key(&parts, &mut index);
-                    write.insert(&self.rdata, index, []);
+                    let mut index_key = Vec::with_capacity(key.len() + 8);
+                    layout::rdata_key(&parts, &mut index_key);
+                    write.insert(&self.rdata, index_key, []);
                     let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
                     name::forward_key(parts.rrname, &mut forward);
                     if !new_names.contains(&forward)
@@ -117,14 +125,16 @@ impl EmbeddedStore {
                         new_names.insert(forward);
                     }
                     if want_changes {
-                        changes.new_rows.push(Row {
-                            key: row_key.clone(),
-                            tally: *tally,
+                        new_rows.push(position(index));
+                        let same = last_rrset.as_ref().is_some_and(|(name, rrtype, _)| {
+                            *rrtype == parts.rrtype && name.as_slice() == parts.rrname
                         });
-                        let rrset = (parts.rrname.to_vec(), parts.rrtype);
-                        if !grown.contains(&rrset) && self.rrset_existed(&parts)? {
-                            grown.insert(rrset.clone());
-                            changes.grown_rrsets.push(rrset);
+                        if !same {
+                            let existed = self.rrset_existed(&parts)?;
+                            if existed {
+                                grown_rrsets.push((parts.rrname.to_vec(), parts.rrtype));
+                            }
+                            last_rrset = Some((parts.rrname.to_vec(), parts.rrtype, existed));
                         }
                     }
                     *tally
@@ -134,7 +144,7 @@ impl EmbeddedStore {
             layout::encode_tally(&merged, &mut value);
             write.insert(&self.rrset, key, value.as_slice());
         }
-        for (negative_key, tally) in &batch.negatives {
+        for (negative_index, (negative_key, tally)) in batch.negatives.iter().enumerate() {
             key.clear();
             layout::negative_key(negative_key, &mut key);
             committed.negatives += 1;
@@ -144,10 +154,7 @@ impl EmbeddedStore {
                     *committed.new_negatives.get_or_insert(0) += 1;
                     counters.negatives += 1;
                     if want_changes {
-                        changes.new_negatives.push(NegativeRow {
-                            key: negative_key.clone(),
-                            tally: *tally,
-                        });
+                        new_negatives.push(position(negative_index));
                     }
                     *tally
                 }
@@ -159,9 +166,14 @@ impl EmbeddedStore {
         self.add_checkpoints(&mut write, batch, counters)?;
         write.commit().map_err(engine)?;
         self.db.persist(PersistMode::SyncAll).map_err(engine)?;
+        new_rows.sort_unstable();
         Ok(CommitReport {
             committed,
-            changes: want_changes.then_some(changes),
+            changes: want_changes.then_some(ChangeSet {
+                new_rows: Picked::These(new_rows),
+                new_negatives: Picked::These(new_negatives),
+                grown_rrsets,
+            }),
         })
     }
 
@@ -234,22 +246,8 @@ impl EmbeddedStore {
         write.commit().map_err(engine)?;
         self.db.persist(PersistMode::SyncAll).map_err(engine)?;
         let changes = (detail == Detail::Changes).then(|| ChangeSet {
-            new_rows: batch
-                .rows
-                .iter()
-                .map(|(key, tally)| Row {
-                    key: key.clone(),
-                    tally: *tally,
-                })
-                .collect(),
-            new_negatives: batch
-                .negatives
-                .iter()
-                .map(|(key, tally)| NegativeRow {
-                    key: key.clone(),
-                    tally: *tally,
-                })
-                .collect(),
+            new_rows: Picked::All,
+            new_negatives: Picked::All,
             grown_rrsets: Vec::new(),
         });
         Ok(CommitReport {

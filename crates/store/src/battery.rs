@@ -556,62 +556,63 @@ pub fn check_checkpoints(store: &dyn Store) {
 /// that gained a member, and nothing else.
 pub fn check_change_sets(store: &dyn Store) {
     load(store);
+    let batch = Batch {
+        rows: vec![
+            // merged into an existing row: no change
+            (
+                key("example.com.", RrType::A, None, &[192, 0, 2, 1]),
+                span(1, 2, 1),
+            ),
+            // a new member of an existing RRset
+            (
+                key("example.com.", RrType::A, None, &[192, 0, 2, 9]),
+                span(1, 2, 1),
+            ),
+            // a new RRset
+            (
+                key("fresh.example.", RrType::A, None, &[10, 0, 0, 1]),
+                span(3, 4, 2),
+            ),
+            (
+                key("fresh.example.", RrType::A, None, &[10, 0, 0, 2]),
+                span(3, 4, 1),
+            ),
+        ],
+        negatives: vec![
+            (
+                NegativeKey {
+                    qname: wire("nx.example.com.").into_boxed_slice(),
+                    qtype: RrType::A,
+                    rcode: 3,
+                },
+                span(7, 7, 1),
+            ),
+            (
+                NegativeKey {
+                    qname: wire("gone.example.").into_boxed_slice(),
+                    qtype: RrType::MX,
+                    rcode: 0,
+                },
+                span(7, 8, 1),
+            ),
+        ],
+        checkpoints: Vec::new(),
+    };
     let report = store
-        .commit(
-            &Batch {
-                rows: vec![
-                    // merged into an existing row: no change
-                    (
-                        key("example.com.", RrType::A, None, &[192, 0, 2, 1]),
-                        span(1, 2, 1),
-                    ),
-                    // a new member of an existing RRset
-                    (
-                        key("example.com.", RrType::A, None, &[192, 0, 2, 9]),
-                        span(1, 2, 1),
-                    ),
-                    // a new RRset
-                    (
-                        key("fresh.example.", RrType::A, None, &[10, 0, 0, 1]),
-                        span(3, 4, 2),
-                    ),
-                    (
-                        key("fresh.example.", RrType::A, None, &[10, 0, 0, 2]),
-                        span(3, 4, 1),
-                    ),
-                ],
-                negatives: vec![
-                    (
-                        NegativeKey {
-                            qname: wire("nx.example.com.").into_boxed_slice(),
-                            qtype: RrType::A,
-                            rcode: 3,
-                        },
-                        span(7, 7, 1),
-                    ),
-                    (
-                        NegativeKey {
-                            qname: wire("gone.example.").into_boxed_slice(),
-                            qtype: RrType::MX,
-                            rcode: 0,
-                        },
-                        span(7, 8, 1),
-                    ),
-                ],
-                checkpoints: Vec::new(),
-            },
-            Detail::Changes,
-        )
+        .commit(&batch, Detail::Changes)
         .expect("commit succeeds");
-    let changes = report.changes.expect("changes asked for");
+    let set = report.changes.expect("changes asked for");
+    let changes = crate::Changes {
+        batch: &batch,
+        set: &set,
+    };
     let mut new_rows: Vec<String> = changes
-        .new_rows
-        .iter()
-        .map(|row| {
-            let parts = row.key.parts();
+        .new_rows()
+        .map(|(key, tally)| {
+            let parts = key.parts();
             let mut text = String::new();
             name::to_presentation(parts.rrname, &mut text).expect("valid");
-            format!("{text} {:?} {}", parts.rdata, row.tally.count)
+            format!("{text} {:?} {}", parts.rdata, tally.count)
         })
         .collect();
     new_rows.sort();
@@ -623,13 +624,16 @@ pub fn check_change_sets(store: &dyn Store) {
             "fresh.example. [10, 0, 0, 2] 1".to_string(),
         ]
     );
+    assert_eq!(new_rows.len(), changes.new_row_count());
     assert_eq!(
-        changes.grown_rrsets,
-        vec![(wire("example.com."), RrType::A)]
+        changes.grown_rrsets(),
+        &[(wire("example.com."), RrType::A)][..]
     );
-    assert_eq!(changes.new_negatives.len(), 1);
+    let negatives: Vec<_> = changes.new_negatives().collect();
+    assert_eq!(negatives.len(), 1);
+    assert_eq!(changes.new_negative_count(), 1);
     assert_eq!(
-        changes.new_negatives[0].key.qname.as_ref(),
+        negatives[0].0.qname.as_ref(),
         wire("gone.example.").as_slice()
     );
     assert_eq!(report.committed.rows, 4);

@@ -43,7 +43,7 @@ pub use hark_query::{
 };
 pub use hark_record::{Batch, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
 pub use lookup::run_lookup;
-pub use writer::{ChangeFeed, Writer};
+pub use writer::{ChangeFeed, Subscriber, Writer};
 
 use hark_dns::RrType;
 use std::collections::BTreeMap;
@@ -72,20 +72,98 @@ pub struct NegativeRow {
 pub enum Detail {
     /// Only the figures the engine knows cheaply ([`Committed`]).
     Figures,
-    /// Every new row, new negative row and grown RRset (a [`ChangeSet`]), for the change
-    /// feed; an engine may have to read to tell, so callers ask only when someone listens.
+    /// Which rows are new, which negative rows are new and which RRsets grew (a
+    /// [`ChangeSet`]), for the change feed; an engine may have to read to tell, so callers ask
+    /// only when someone listens.
     Changes,
 }
 
-/// What one commit changed: the change feed's unit.
+/// Which items of a batch a commit found new: all of them, or these positions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Picked {
+    /// Every item (a commit into an empty store).
+    All,
+    /// The items at these positions of the batch's list, ascending.
+    These(Vec<u32>),
+}
+
+impl Default for Picked {
+    fn default() -> Self {
+        Picked::These(Vec::new())
+    }
+}
+
+impl Picked {
+    /// The picked items of `items`.
+    pub fn of<'a, T>(&'a self, items: &'a [T]) -> impl Iterator<Item = &'a T> + 'a {
+        let (all, these) = match self {
+            Picked::All => (Some(items.iter()), None),
+            Picked::These(positions) => (None, Some(positions.iter())),
+        };
+        all.into_iter().flatten().chain(
+            these
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| items.get(i as usize)),
+        )
+    }
+
+    /// How many items of a list of `len` are picked.
+    pub fn count(&self, len: usize) -> usize {
+        match self {
+            Picked::All => len,
+            Picked::These(positions) => positions.len(),
+        }
+    }
+}
+
+/// What one commit changed, as positions in the committed batch: the change feed's unit.
+/// It holds no copy of a row (the feed costs next to nothing when rows are many); read it
+/// through [`Changes`], which pairs it with its batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChangeSet {
-    /// RR rows that did not exist before, with their tallies as committed.
-    pub new_rows: Vec<Row>,
+    /// RR rows that did not exist before (their tallies as committed are the batch's).
+    pub new_rows: Picked,
     /// Negative rows that did not exist before.
-    pub new_negatives: Vec<NegativeRow>,
+    pub new_negatives: Picked,
     /// (owner name, type) of RRsets that existed before and gained a member in this commit.
     pub grown_rrsets: Vec<(Vec<u8>, RrType)>,
+}
+
+/// A commit's changes with the batch they point into: what subscribers of the feed receive.
+#[derive(Clone, Copy, Debug)]
+pub struct Changes<'a> {
+    /// The committed batch.
+    pub batch: &'a Batch,
+    /// What in it was new.
+    pub set: &'a ChangeSet,
+}
+
+impl<'a> Changes<'a> {
+    /// The new RR rows with their tallies.
+    pub fn new_rows(&self) -> impl Iterator<Item = &'a (RrKey, Tally)> + 'a {
+        self.set.new_rows.of(&self.batch.rows)
+    }
+
+    /// How many RR rows are new.
+    pub fn new_row_count(&self) -> usize {
+        self.set.new_rows.count(self.batch.rows.len())
+    }
+
+    /// The new negative rows with their tallies.
+    pub fn new_negatives(&self) -> impl Iterator<Item = &'a (NegativeKey, Tally)> + 'a {
+        self.set.new_negatives.of(&self.batch.negatives)
+    }
+
+    /// How many negative rows are new.
+    pub fn new_negative_count(&self) -> usize {
+        self.set.new_negatives.count(self.batch.negatives.len())
+    }
+
+    /// RRsets that existed before and gained a member.
+    pub fn grown_rrsets(&self) -> &'a [(Vec<u8>, RrType)] {
+        &self.set.grown_rrsets
+    }
 }
 
 /// What a commit did.

@@ -3,16 +3,17 @@
 //! Every source pipeline commits through one [`Writer`] (it implements [`Sink`]). The writer
 //! asks the engine for a [`ChangeSet`] only when the [`ChangeFeed`] has subscribers, so with
 //! nobody listening the feed costs nothing; with listeners, each commit's changes are handed
-//! to every subscriber, in commit order, on the writing thread, after the commit is durable.
+//! to every subscriber, in commit order, on the writing thread, after the commit is durable,
+//! as positions in the committed batch ([`Changes`]): no row is copied for the feed.
 
-use crate::{ChangeSet, Detail, Store};
+use crate::{Changes, Detail, Store};
 use hark_record::{Batch, Checkpoint, Committed, Sink, SinkError, SourceId};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// A subscriber: called with each commit's changes. It runs on the writer's thread, so it
 /// must be quick (count, or hand the set to a channel of its own).
-pub type Subscriber = Arc<dyn Fn(&ChangeSet) + Send + Sync>;
+pub type Subscriber = Arc<dyn Fn(&Changes<'_>) + Send + Sync>;
 
 /// The list of subscribers to the changes commits make.
 #[derive(Default)]
@@ -37,7 +38,7 @@ impl ChangeFeed {
         self.count.load(Ordering::Acquire) > 0
     }
 
-    fn publish(&self, changes: &ChangeSet) {
+    fn publish(&self, changes: &Changes<'_>) {
         let list = self
             .subscribers
             .read()
@@ -83,8 +84,8 @@ impl Sink for Writer<'_> {
             Detail::Figures
         };
         let report = self.store.commit(&batch, detail)?;
-        if let Some(changes) = &report.changes {
-            self.feed.publish(changes);
+        if let Some(set) = &report.changes {
+            self.feed.publish(&Changes { batch: &batch, set });
         }
         Ok(report.committed)
     }

@@ -38,9 +38,9 @@ fn lookups_run_alongside_an_ingest_and_the_feed_sees_every_change() {
             commits.clone(),
         );
         writer.feed().subscribe(Arc::new(move |changes| {
-            rows.fetch_add(changes.new_rows.len() as u64, Ordering::Relaxed);
-            negatives.fetch_add(changes.new_negatives.len() as u64, Ordering::Relaxed);
-            grown.fetch_add(changes.grown_rrsets.len() as u64, Ordering::Relaxed);
+            rows.fetch_add(changes.new_row_count() as u64, Ordering::Relaxed);
+            negatives.fetch_add(changes.new_negative_count() as u64, Ordering::Relaxed);
+            grown.fetch_add(changes.grown_rrsets().len() as u64, Ordering::Relaxed);
             commits.fetch_add(1, Ordering::Relaxed);
         }));
     }
