@@ -290,6 +290,7 @@ pub struct CofSource {
     skips: Skips,
     bytes: u64,
     ended: Option<bool>,
+    stopped: Option<String>,
 }
 
 impl CofSource {
@@ -322,6 +323,7 @@ impl CofSource {
             skips: Skips::default(),
             bytes: 0,
             ended: None,
+            stopped: None,
         }
     }
 
@@ -407,6 +409,7 @@ impl Source for CofSource {
                 Err(err) => {
                     tracing::warn!(error = %err, "reading stopped; keeping what was read, the input stays unfinished");
                     self.skips.add("read_error");
+                    self.stopped = Some(format!("cannot read {}: {err}", self.label));
                     Some(Fill::End { complete: false })
                 }
             };
@@ -430,6 +433,7 @@ impl Source for CofSource {
             messages: self.lines,
             skips: self.skips.clone(),
             bytes: self.bytes,
+            stopped: self.stopped.clone(),
             ..SourceReport::default()
         }
     }

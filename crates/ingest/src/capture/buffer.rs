@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use super::input::Input;
 use super::CaptureError;
+use crate::gzip::ExpansionError;
 
 /// Size of the record buffer; refills read up to this much at once.
 const BUFFER_LEN: usize = 4 * 1024 * 1024;
@@ -97,10 +98,19 @@ impl RecordBuffer {
                     self.cut = true;
                 }
                 Err(source) => {
-                    return Err(CaptureError::Io {
-                        path: self.path.clone(),
-                        offset: self.base + self.end as u64,
-                        source,
+                    let path = self.path.clone();
+                    let offset = self.base + self.end as u64;
+                    return Err(match ExpansionError::find(&source) {
+                        Some(expansion) => CaptureError::GzipExpansion {
+                            path,
+                            offset,
+                            source: expansion.clone(),
+                        },
+                        None => CaptureError::Io {
+                            path,
+                            offset,
+                            source,
+                        },
                     });
                 }
             }

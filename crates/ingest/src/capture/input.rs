@@ -1,10 +1,11 @@
 //! The bytes under a capture reader: the file as it is, or through a gzip decoder when it
 //! starts with the gzip magic (`1f 8b`), counted as they are taken from the file so progress
-//! and checkpoints speak of the file's own bytes.
+//! and checkpoints speak of the file's own bytes. The decoder stops at an expansion limit
+//! ([`crate::gzip`]).
 
 use std::io::{self, BufReader, Read};
 
-use flate2::bufread::MultiGzDecoder;
+use crate::gzip::{ExpansionLimit, LimitedGzDecoder};
 
 /// Size of the buffer in front of the gzip decoder.
 const GZIP_INPUT_BUFFER_LEN: usize = 256 * 1024;
@@ -57,12 +58,13 @@ impl Read for CountingReader {
 /// The capture data: the file's bytes, or what its gzip stream decodes to.
 pub(super) enum Input {
     Plain(CountingReader),
-    Gzip(Box<MultiGzDecoder<BufReader<CountingReader>>>),
+    Gzip(Box<LimitedGzDecoder<BufReader<CountingReader>>>),
 }
 
 impl Input {
-    /// Wraps `reader` in a gzip decoder if its first bytes are the gzip magic.
-    pub(super) fn detect(reader: Box<dyn Read + Send>) -> io::Result<Input> {
+    /// Wraps `reader` in a gzip decoder stopping past `limit` if its first bytes are the gzip
+    /// magic.
+    pub(super) fn detect(reader: Box<dyn Read + Send>, limit: ExpansionLimit) -> io::Result<Input> {
         let mut counting = CountingReader {
             inner: reader,
             count: 0,
@@ -70,7 +72,9 @@ impl Input {
         };
         if counting.peek(2)? == [0x1f, 0x8b] {
             let compressed = BufReader::with_capacity(GZIP_INPUT_BUFFER_LEN, counting);
-            Ok(Input::Gzip(Box::new(MultiGzDecoder::new(compressed))))
+            Ok(Input::Gzip(Box::new(LimitedGzDecoder::new(
+                compressed, limit,
+            ))))
         } else {
             Ok(Input::Plain(counting))
         }

@@ -4,7 +4,7 @@
 //!
 //! | first bytes | format |
 //! |---|---|
-//! | `1f 8b` | gzip; the format inside is detected the same way (one level only) |
+//! | `1f 8b` | gzip; the format inside is detected the same way (one level only); decoding stops past an [`ExpansionLimit`] (a gzip bomb) |
 //! | `a1b2c3d4` / `d4c3b2a1` | pcap, microsecond timestamps, big / little endian |
 //! | `a1b23c4d` / `4d3cb2a1` | pcap, nanosecond timestamps, big / little endian |
 //! | `0a0d0d0a` | pcapng; every section has its own byte order, every interface its own link type, `if_tsresol` and `if_tsoffset` |
@@ -35,6 +35,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::gzip::{ExpansionError, ExpansionLimit};
 use buffer::RecordBuffer;
 
 /// The largest captured length accepted for one packet (256 KiB).
@@ -121,6 +122,17 @@ pub enum CaptureError {
         /// The largest accepted length.
         limit: u64,
     },
+    /// The gzip data expanded past its [`ExpansionLimit`]: a gzip bomb, or a genuine file
+    /// that needs a higher limit.
+    #[error("capture {} stopped at byte {offset} of its decompressed data: {source}", path.display())]
+    GzipExpansion {
+        /// The file.
+        path: PathBuf,
+        /// Decompressed bytes before the read that passed the limit.
+        offset: u64,
+        /// The expansion and the limit.
+        source: ExpansionError,
+    },
     /// A header or record is inconsistent.
     #[error("capture {} has a malformed {what} at byte {offset}: {detail}", path.display())]
     Malformed {
@@ -194,25 +206,39 @@ impl std::fmt::Debug for CaptureReader {
 }
 
 impl CaptureReader {
-    /// Opens a capture file and reads its header.
+    /// Opens a capture file and reads its header; gzip is decoded up to the default
+    /// [`ExpansionLimit`].
     pub fn open(path: &Path) -> Result<CaptureReader, CaptureError> {
+        Self::open_with_limit(path, ExpansionLimit::DEFAULT)
+    }
+
+    /// Opens a capture file and reads its header; gzip is decoded up to `limit`.
+    pub fn open_with_limit(
+        path: &Path,
+        limit: ExpansionLimit,
+    ) -> Result<CaptureReader, CaptureError> {
         let file = File::open(path).map_err(|source| CaptureError::Open {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_boxed(Box::new(file), path.to_path_buf())
+        Self::from_boxed(Box::new(file), path.to_path_buf(), limit)
     }
 
-    /// Reads a capture from any reader; `name` is used in error messages.
+    /// Reads a capture from any reader; `name` is used in error messages. Gzip is decoded up
+    /// to the default [`ExpansionLimit`].
     pub fn from_reader(
         reader: Box<dyn Read + Send>,
         name: &str,
     ) -> Result<CaptureReader, CaptureError> {
-        Self::from_boxed(reader, PathBuf::from(name))
+        Self::from_boxed(reader, PathBuf::from(name), ExpansionLimit::DEFAULT)
     }
 
-    fn from_boxed(reader: Box<dyn Read + Send>, path: PathBuf) -> Result<Self, CaptureError> {
-        let input = match input::Input::detect(reader) {
+    fn from_boxed(
+        reader: Box<dyn Read + Send>,
+        path: PathBuf,
+        limit: ExpansionLimit,
+    ) -> Result<Self, CaptureError> {
+        let input = match input::Input::detect(reader, limit) {
             Ok(input) => input,
             Err(source) => {
                 return Err(CaptureError::Io {
