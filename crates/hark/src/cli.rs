@@ -258,7 +258,8 @@ pub enum ImportCommand {
     /// COF NDJSON: CIRCL pDNS output, `dnsdbq -j` output, DNSDB SAF lines, `hark export`.
     ///
     /// rrtype may be a name or a number, rdata a string or an array (an RRset: one row per
-    /// element). Rows are merged with the store's rule (min first, max last, sum count).
+    /// element), times epoch seconds or RFC 3339. Rows are merged with the store's rule (min
+    /// first, max last, sum count).
     #[command(verbatim_doc_comment)]
     Cof {
         /// Files to read; `-` reads stdin.

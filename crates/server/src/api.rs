@@ -18,7 +18,6 @@
 //! goes in `X-API-Key` or as HTTP Basic credentials, as on the other faces; rate limits and
 //! query slots are shared with them.
 
-use crate::cof::{self, Style};
 use crate::dnsdb::parse_lookup;
 use crate::lookup::TypeFilter;
 use crate::params::{check_accept, split_path, Params};
@@ -27,6 +26,7 @@ use crate::{auth, ApiError, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use hark_cof::{self as cof, Style};
 use hark_store::{NamePattern, NegativeQuery};
 use serde_json::{json, Map, Value};
 use std::ops::ControlFlow;

@@ -28,7 +28,6 @@
 pub mod api;
 pub mod auth;
 pub mod circl;
-pub mod cof;
 pub mod dnsdb;
 mod error;
 pub mod flex;
