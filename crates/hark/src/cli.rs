@@ -1,6 +1,7 @@
 //! The command line: every subcommand and flag, with the help text users read.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use hark_ingest::gzip::ExpansionLimit;
 use std::path::PathBuf;
 
 /// hark — a self-hosted passive DNS database.
@@ -43,7 +44,8 @@ pub enum Command {
     /// Rows are committed together with how far into the file they reach: if hark is killed,
     /// the same command again resumes after the last commit and counts nothing twice. A file
     /// cut short (a capture still being written, a truncated .gz) is not marked as ingested;
-    /// the complete file later resumes where the short one stopped.
+    /// the complete file later resumes where the short one stopped. So is a .gz stopped by
+    /// --max-gzip-ratio; the same file with a higher limit resumes where it stopped.
     #[command(verbatim_doc_comment)]
     Ingest(IngestArgs),
 
@@ -180,6 +182,28 @@ pub struct IngestArgs {
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Stop reading a .gz capture once its data expands more than N times the compressed bytes
+    /// read so far: a gzip bomb. DNS captures expand 2-15 times, a bomb about 1000 times.
+    /// 0 = no limit. A file stopped this way keeps what was read before the stop and is not
+    /// marked as ingested: the same command with a higher N resumes where it stopped.
+    #[arg(long, default_value_t = ExpansionLimit::DEFAULT_MAX_RATIO, value_name = "N", verbatim_doc_comment)]
+    pub max_gzip_ratio: u64,
+
+    /// Check --max-gzip-ratio only after this many MiB were decompressed, so small files that
+    /// compress very well always pass.
+    #[arg(long, default_value_t = ExpansionLimit::DEFAULT_CHECK_AFTER >> 20, value_name = "MIB")]
+    pub gzip_ratio_after_mib: u64,
+}
+
+impl IngestArgs {
+    /// The gzip expansion limit the flags ask for.
+    pub fn gzip_limit(&self) -> ExpansionLimit {
+        ExpansionLimit {
+            max_ratio: self.max_gzip_ratio,
+            check_after: self.gzip_ratio_after_mib.saturating_mul(1024 * 1024),
+        }
+    }
 }
 
 /// Flags of `hark serve`.
@@ -234,7 +258,8 @@ pub enum ImportCommand {
     /// COF NDJSON: CIRCL pDNS output, `dnsdbq -j` output, DNSDB SAF lines, `hark export`.
     ///
     /// rrtype may be a name or a number, rdata a string or an array (an RRset: one row per
-    /// element). Rows are merged with the store's rule (min first, max last, sum count).
+    /// element), times epoch seconds or RFC 3339. Rows are merged with the store's rule (min
+    /// first, max last, sum count).
     #[command(verbatim_doc_comment)]
     Cof {
         /// Files to read; `-` reads stdin.

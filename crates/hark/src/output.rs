@@ -9,12 +9,12 @@ use std::io::Write;
 
 /// The presentation form of a canonical name (trailing dot, escapes).
 pub fn name_text(wire: &[u8]) -> String {
-    hark_server::cof::name_text(wire)
+    hark_cof::name_text(wire)
 }
 
 /// The COF object of one RR row: rrname, rrtype, rdata (a string), times, count, bailiwick.
 pub fn cof_object(row: &Row) -> Map<String, Value> {
-    hark_server::cof::object(row, &hark_server::cof::Style::EXPORT)
+    hark_cof::object(row, &hark_cof::Style::EXPORT)
 }
 
 /// Writes rows in one format, keeping what a format needs between rows (the CSV header).
@@ -81,7 +81,7 @@ impl<W: Write> RowWriter<W> {
 
     /// Prints one negative row.
     pub fn negative(&mut self, row: &NegativeRow) -> std::io::Result<()> {
-        let obj = hark_server::cof::negative_object(row, false);
+        let obj = hark_cof::negative_object(row, false);
         match self.format {
             Format::Json => {
                 serde_json::to_writer(&mut self.out, &obj)?;

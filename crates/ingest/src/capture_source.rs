@@ -5,11 +5,14 @@
 //! A capture cut short (mid-record, an unreadable block, a truncated gzip) ends the source
 //! with `complete: false`, *without* flushing the reassembly buffers: the units it gave are
 //! then exactly the first units the complete file gives, so the complete file can resume
-//! after them.
+//! after them. A gzip capture stopped at its expansion limit (a gzip bomb: [`crate::gzip`])
+//! ends the same way: what came before the stop is kept, the file stays unfinished, and the
+//! same file read again with a higher limit resumes after what was stored.
 
 use crate::aggregate::{Observations, SectionSet};
 use crate::capture::{CaptureError, CaptureReader};
 use crate::extract::{DnsExtractor, ExtractConfig};
+use crate::gzip::ExpansionLimit;
 use crate::source::{self, ChunkLimits, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_dns::ResponseParser;
@@ -30,14 +33,28 @@ pub struct CaptureSource {
     packets: u64,
     skips: Skips,
     ended: Option<bool>,
+    stopped: Option<String>,
 }
 
 impl CaptureSource {
-    /// Opens a capture file; its identity is the hash of its content.
+    /// Opens a capture file; its identity is the hash of its content. Gzip is decoded up to
+    /// the default [`ExpansionLimit`].
     pub fn open(
         path: &Path,
         extract: ExtractConfig,
         sections: SectionSet,
+    ) -> Result<CaptureSource, CaptureError> {
+        Self::open_with_limit(path, extract, sections, ExpansionLimit::DEFAULT)
+    }
+
+    /// Opens a capture file, decoding gzip up to `gzip_limit`. The limit is not one of the
+    /// source's [`Source::options`]: it decides where reading may stop, never which units come
+    /// before, so a file stopped by it resumes under a higher limit.
+    pub fn open_with_limit(
+        path: &Path,
+        extract: ExtractConfig,
+        sections: SectionSet,
+        gzip_limit: ExpansionLimit,
     ) -> Result<CaptureSource, CaptureError> {
         let io = |source| CaptureError::Open {
             path: path.to_path_buf(),
@@ -45,7 +62,7 @@ impl CaptureSource {
         };
         let id = source::file_id(path).map_err(io)?;
         let size = std::fs::metadata(path).map_err(io)?.len();
-        let reader = CaptureReader::open(path)?;
+        let reader = CaptureReader::open_with_limit(path, gzip_limit)?;
         let mut source =
             CaptureSource::from_reader(reader, &path.display().to_string(), extract, sections);
         source.path = Some(path.to_path_buf());
@@ -79,6 +96,7 @@ impl CaptureSource {
             packets: 0,
             skips: Skips::default(),
             ended: None,
+            stopped: None,
         }
     }
 }
@@ -102,6 +120,7 @@ fn push_message(
 fn capture_error_reason(err: &CaptureError) -> &'static str {
     match err {
         CaptureError::Truncated { .. } => "capture_cut_mid_record",
+        CaptureError::GzipExpansion { .. } => "gzip_expansion_limit",
         _ => "capture_unreadable_after_start",
     }
 }
@@ -149,6 +168,7 @@ impl Source for CaptureSource {
                 }
                 Err(err) => {
                     self.skips.add(capture_error_reason(&err));
+                    self.stopped = Some(err.to_string());
                     tracing::warn!(error = %err, "capture ends early; keeping what was read, the file stays unfinished");
                     let pending = self.extractor.buffered_bytes();
                     if pending > 0 {
@@ -179,6 +199,7 @@ impl Source for CaptureSource {
             queries: extract.queries,
             skips,
             bytes: self.reader.bytes_read(),
+            stopped: self.stopped.clone(),
         }
     }
 }

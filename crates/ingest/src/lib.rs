@@ -1,6 +1,7 @@
 //! hark-ingest: sources of observations, and the cache that aggregates them.
 //!
-//! - [`capture::CaptureReader`] reads pcap (µs and ns), pcapng and gzip, detected by magic.
+//! - [`capture::CaptureReader`] reads pcap (µs and ns), pcapng and gzip, detected by magic;
+//!   [`gzip::LimitedGzDecoder`] stops a gzip bomb at an [`gzip::ExpansionLimit`].
 //! - [`link`] strips link layers; [`defrag`] reassembles IP fragments and [`tcp`] DNS-over-TCP
 //!   streams, both with bounded memory; [`extract::DnsExtractor`] ties them together and yields
 //!   the DNS messages sent from server ports, counting what it skips in [`stats::Skips`].
@@ -37,6 +38,7 @@ pub mod capture_source;
 pub mod cof;
 pub mod defrag;
 pub mod extract;
+pub mod gzip;
 pub mod link;
 pub mod pipeline;
 pub mod source;

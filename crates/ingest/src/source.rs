@@ -71,6 +71,8 @@ pub struct SourceReport {
     pub skips: Skips,
     /// Bytes of input consumed.
     pub bytes: u64,
+    /// Why the source ended before its real end, when it did: the error, for the summary.
+    pub stopped: Option<String>,
 }
 
 /// An input that yields units of observations in a reproducible order.

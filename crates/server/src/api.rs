@@ -18,13 +18,13 @@
 //! goes in `X-API-Key` or as HTTP Basic credentials, as on the other faces; rate limits and
 //! query slots are shared with them.
 
-use crate::cof::{self, Style};
 use crate::params::{check_accept, split_path, Params};
 use crate::stream::run_blocking;
 use crate::{auth, lookup, ApiError, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use hark_cof::{self as cof, Style};
 use hark_store::TypeFilter;
 use serde_json::{json, Map, Value};
 use std::ops::ControlFlow;

@@ -3,7 +3,7 @@
 //! `q` is an IP address, a CIDR (`10.0.0.0/24`, with a raw `/`), a range (`lo-hi`), or a
 //! name, optionally with a wildcard (`*.example.com`). An address query returns the A/AAAA
 //! rows pointing into it; a name query returns the rows of that owner name. Each line is one
-//! COF object ([`crate::cof::Style::circl`]): no framing, an empty body for no results.
+//! COF object ([`hark_cof::Style::circl`]): no framing, an empty body for no results.
 //!
 //! Paging follows CIRCL's "dribble" headers: the client sends `dribble-paginate-count: N`
 //! (and `dribble-paginate-cursor: C` after the first page); the answer carries
@@ -24,7 +24,6 @@
 //! `dribble-disable-active-query` is accepted and has no effect (hark never queries actively).
 //! The DNSDB time fences and `limit` work here too.
 
-use crate::cof::{self, Style};
 use crate::cursor::{Walk, FIRST_CURSOR};
 use crate::params::{check_accept, split_path, Params, NDJSON_TYPES};
 use crate::stream::{run_blocking, spawn_lines};
@@ -33,6 +32,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use hark_cof::{self as cof, Style};
 use hark_store::{Lookup, Row, RrKey, Store, TypeFilter};
 use std::hash::{Hash, Hasher};
 use std::ops::ControlFlow;

@@ -13,9 +13,8 @@
 //!
 //! Lookups answer in SAF ([`crate::saf`]): one object per stored row (rdata as a one-element
 //! array), `limited` when more rows than the limit matched, `failed` on a time-out or a store
-//! failure. Each object is built by [`crate::cof::object`].
+//! failure. Each object is built by [`hark_cof::object`].
 
-use crate::cof::{self, Style};
 use crate::flex::{self, FlexQuery};
 use crate::params::{check_accept, split_path, Limits, Params, NDJSON_TYPES};
 use crate::saf::{stream_items, End};
@@ -25,6 +24,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use hark_cof::{self as cof, Style};
 use hark_store::{Lookup, Row, TypeFilter};
 use serde_json::{json, Map, Value};
 use std::ops::ControlFlow;

@@ -28,7 +28,6 @@
 pub mod api;
 pub mod auth;
 pub mod circl;
-pub mod cof;
 mod cursor;
 pub mod dnsdb;
 mod error;

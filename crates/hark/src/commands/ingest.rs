@@ -31,8 +31,9 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
     };
     let writer = Writer::new(store);
     for path in &args.files {
-        let mut source = CaptureSource::open(path, extract.clone(), sections)
-            .with_context(|| format!("{}", path.display()))?;
+        let mut source =
+            CaptureSource::open_with_limit(path, extract.clone(), sections, args.gzip_limit())
+                .with_context(|| format!("{}", path.display()))?;
         super::run_source(
             &writer,
             &mut source,

@@ -95,6 +95,9 @@ pub fn run_source(
         }
     );
     if !report.complete {
+        if let Some(stopped) = &report.source.stopped {
+            eprintln!("{label}: {stopped}");
+        }
         eprintln!("{label}: not read to its end; it is not marked as finished, and a complete copy will resume after what was stored");
     }
     Ok(report)

@@ -9,6 +9,7 @@ mod clients;
 mod crash;
 mod fixtures;
 mod generated;
+mod gzip_bomb;
 mod hostile_serve;
 mod recon;
 mod served;

@@ -118,6 +118,90 @@ fn gzip_of_a_pcap_reads_the_same() {
     );
 }
 
+/// 20 DNS responses, then `zeros` bytes of empty records (a bomb's payload), gzip-compressed.
+fn responses_then_zeros(zeros: usize) -> Vec<u8> {
+    let mut pcap = Pcap::new(1);
+    for i in 0..20u16 {
+        pcap.record(100 + u32::from(i), 0, &udp4_response(&dns_response(i, 2)));
+    }
+    let mut plain = pcap.bytes();
+    plain.resize(plain.len() + zeros, 0);
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&plain).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+#[test]
+fn a_gzip_bomb_stops_at_the_expansion_limit_and_stays_unfinished() {
+    use hark_ingest::capture_source::CaptureSource;
+    use hark_ingest::gzip::ExpansionLimit;
+    use hark_ingest::pipeline::{run, PipelineOptions, VecSink};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bomb.pcap.gz");
+    std::fs::write(&path, responses_then_zeros(4 << 20)).expect("write");
+    let limit = ExpansionLimit {
+        max_ratio: 50,
+        check_after: 512 * 1024,
+    };
+
+    // The reader gives the responses, then stops with an error naming the file and the ratio.
+    let got = run_reader(
+        CaptureReader::open_with_limit(&path, limit).expect("opens"),
+        ExtractConfig::default(),
+    );
+    assert_eq!(got.messages.len(), 20);
+    let err = got.error.expect("stopped");
+    let CaptureError::GzipExpansion { source, .. } = &err else {
+        panic!("expected GzipExpansion, got {err:?}");
+    };
+    assert_eq!(source.max_ratio, 50);
+    assert!(source.ratio() > 50, "{source:?}");
+    assert!(
+        source.decompressed < 1 << 20,
+        "stopped soon after the floor: {source:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("bomb.pcap.gz"), "{message}");
+    assert!(message.contains("--max-gzip-ratio"), "{message}");
+
+    // As a source: the responses before the stop are committed, the file is not finished.
+    let pipeline = |limit| {
+        let mut source = CaptureSource::open_with_limit(
+            &path,
+            ExtractConfig::default(),
+            Default::default(),
+            limit,
+        )
+        .expect("opens");
+        let sink = VecSink::default();
+        let report =
+            run(&mut source, &sink, &PipelineOptions::default(), &mut |_| {}).expect("runs");
+        (report, sink.into_batches())
+    };
+    let (report, batches) = pipeline(limit);
+    assert!(!report.complete);
+    assert_eq!(report.units, 20);
+    assert_eq!(report.source.skips.get("gzip_expansion_limit"), 1);
+    let stopped = report.source.stopped.expect("the reason is reported");
+    assert!(stopped.contains("more than the limit of 50×"), "{stopped}");
+    let last = batches
+        .last()
+        .and_then(|b| b.checkpoints.last())
+        .expect("a checkpoint");
+    assert_eq!((last.position, last.done), (20, false));
+
+    // Without a limit the same file is read to its end, with the same units.
+    let (report, batches) = pipeline(ExpansionLimit::NONE);
+    assert!(report.complete, "{:?}", report.source.stopped);
+    assert_eq!(report.units, 20);
+    let last = batches
+        .last()
+        .and_then(|b| b.checkpoints.last())
+        .expect("a checkpoint");
+    assert_eq!((last.position, last.done), (20, true));
+}
+
 #[test]
 fn gzip_of_text_is_not_a_capture() {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

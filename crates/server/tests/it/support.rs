@@ -103,7 +103,7 @@ async fn start_full(
         + extra;
     let mut batch = Batch::default();
     for line in text.lines() {
-        for row in hark_ingest::cof::parse_line(line).unwrap() {
+        for row in hark_cof::parse_line(line).unwrap() {
             batch.rows.push(row.into_entry().unwrap());
         }
     }

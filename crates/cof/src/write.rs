@@ -1,4 +1,5 @@
-//! Result objects in the Passive DNS Common Output Format (COF) and its DNSDB dialect.
+//! Writing COF: one row into one JSON object, in the Passive DNS Common Output Format and its
+//! DNSDB dialect.
 //!
 //! One builder, [`object`], serves three faces that differ in small, client-driven ways
 //! ([`Style`]):
@@ -10,7 +11,10 @@
 //!   always an `origin` (MISP's module reads it unconditionally).
 //!
 //! Fields come in one order: rrname, rrtype, rdata, time_first, time_last, zone_time_first,
-//! zone_time_last, count, bailiwick, origin.
+//! zone_time_last, count, bailiwick, origin. Every object written reads back
+//! ([`crate::read`]) to the row's key and tally, except where a style drops on purpose: a
+//! style without `bailiwick` loses the bailiwick, and `times_required` gives a zone-only row
+//! sensor times too.
 
 use hark_dns::{name, rdata};
 use hark_store::Row;
