@@ -123,15 +123,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 let page = collect(
                     offset,
                     limit,
-                    |visit| {
-                        store.negatives(&query, &mut |row| {
-                            if filter.admits(row.key.qtype) {
-                                visit(row)
-                            } else {
-                                ControlFlow::Continue(())
-                            }
-                        })
-                    },
+                    |visit| hark_store::run_negatives(store, &query, filter, visit),
                     |row| Value::Object(cof::negative_object(row, humantime)),
                 )?;
                 Ok(page_document(page, offset))

@@ -20,7 +20,35 @@ use fjall::PersistMode;
 use hark_dns::{name, RrType};
 use hark_record::{Batch, Committed, RrKey};
 use hark_store::{ChangeSet, CommitReport, Detail, Picked, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+/// Commits of at least this many rows read on two threads.
+const PARALLEL_READS_FROM: usize = 4096;
+
+/// What the read half of a commit found for some of its rows.
+struct RowReads<'o> {
+    /// Positions in the batch, in key order.
+    order: &'o [usize],
+    /// The merged tally of each, encoded, in the same order.
+    values: KeyArena,
+    /// The new rows, by their slot in `order`.
+    new_rows: HashMap<usize, NewRow>,
+}
+
+/// What the read half knows of a new row.
+struct NewRow {
+    /// Its owner name is already in the names index.
+    name_known: bool,
+    /// Another row of its RRset was already stored.
+    rrset_existed: bool,
+}
+
+/// What the read half of a commit found for its negative rows.
+struct NegativeReads {
+    keys: KeyArena,
+    values: Vec<Vec<u8>>,
+    new: Vec<bool>,
+}
 
 /// A position in a batch's list, as a change set holds it (batches are far below 2^32 items).
 fn position(index: usize) -> u32 {
@@ -84,84 +112,82 @@ impl EmbeddedStore {
         counters: &mut Counters,
     ) -> Result<CommitReport, StoreError> {
         let want_changes = detail == Detail::Changes;
-        let (mut new_rows, mut new_negatives) = (Vec::new(), Vec::new());
-        let mut grown_rrsets = Vec::new();
-        // Rows come in key order, so the members of one RRset are adjacent: one look at the
-        // store answers "did this RRset exist" for all of them.
-        let mut last_rrset: Option<(Vec<u8>, RrType, bool)> = None;
-        let mut committed = Committed::zero();
-        let mut write = self.db.batch();
-        let mut new_names: HashSet<Vec<u8>> = HashSet::new();
-        let mut key = Vec::with_capacity(128);
-        let mut value = Vec::with_capacity(32);
         // Reading in key order keeps consecutive point reads in the same table blocks.
         let mut primaries = KeyArena::with_capacity(batch.rows.len());
         for (row_key, _) in &batch.rows {
             primaries.push_with(|out| layout::rrset_key(&row_key.parts(), out));
         }
-        for index in primaries.sorted_order() {
-            let Some((row_key, tally)) = batch.rows.get(index) else {
-                continue;
-            };
-            let parts = row_key.parts();
-            let key = primaries.get(index);
-            committed.rows += 1;
-            let merged = match self.rrset.get(key).map_err(engine)? {
-                Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
-                None => {
+        let order = primaries.sorted_order();
+        // The reads (most of a commit's work when rows already exist) run on two threads, over
+        // the two halves of the key order; the writes then go into one write batch in order.
+        let split = if order.len() >= PARALLEL_READS_FROM {
+            order.len() / 2
+        } else {
+            order.len()
+        };
+        let (first, second) = order.split_at(split);
+        let (plans, negatives) = std::thread::scope(|scope| {
+            let first_half = scope.spawn(|| self.read_rows(batch, &primaries, first, want_changes));
+            let second_half = self.read_rows(batch, &primaries, second, want_changes);
+            let negatives = self.read_negatives(batch);
+            let first_half = first_half
+                .join()
+                .map_err(|_| StoreError::Engine("a commit's read thread panicked".into()))?;
+            Ok::<_, StoreError>(([first_half?, second_half?], negatives?))
+        })?;
+        let mut committed = Committed::zero();
+        let mut write = self.db.batch();
+        let mut new_names: HashSet<Vec<u8>> = HashSet::new();
+        let mut new_rows = Vec::new();
+        let mut grown_rrsets: Vec<(Vec<u8>, RrType)> = Vec::new();
+        for plan in &plans {
+            for (slot, &index) in plan.order.iter().enumerate() {
+                let Some((row_key, _)) = batch.rows.get(index) else {
+                    continue;
+                };
+                committed.rows += 1;
+                if let Some(new) = plan.new_rows.get(&slot) {
+                    let parts = row_key.parts();
                     *committed.new_rows.get_or_insert(0) += 1;
                     counters.rows += 1;
                     *counters.rows_per_type.entry(parts.rrtype).or_default() += 1;
-                    let mut index_key = Vec::with_capacity(key.len() + 8);
+                    let mut index_key = Vec::with_capacity(primaries.get(index).len() + 8);
                     layout::rdata_key(&parts, &mut index_key);
                     write.insert(&self.rdata, index_key, []);
-                    let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
-                    name::forward_key(parts.rrname, &mut forward);
-                    if !new_names.contains(&forward)
-                        && !self.names.contains_key(&forward).map_err(engine)?
-                    {
-                        counters.names += 1;
-                        write.insert(&self.names, forward.as_slice(), []);
-                        new_names.insert(forward);
+                    if !new.name_known {
+                        let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
+                        name::forward_key(parts.rrname, &mut forward);
+                        if new_names.insert(forward.clone()) {
+                            counters.names += 1;
+                            write.insert(&self.names, forward, []);
+                        }
                     }
                     if want_changes {
                         new_rows.push(position(index));
-                        let same = last_rrset.as_ref().is_some_and(|(name, rrtype, _)| {
-                            *rrtype == parts.rrtype && name.as_slice() == parts.rrname
-                        });
-                        if !same {
-                            let existed = self.rrset_existed(&parts)?;
-                            if existed {
-                                grown_rrsets.push((parts.rrname.to_vec(), parts.rrtype));
-                            }
-                            last_rrset = Some((parts.rrname.to_vec(), parts.rrtype, existed));
+                        // One RRset can straddle the two halves: name it once.
+                        let rrset = (parts.rrname, parts.rrtype);
+                        let named = grown_rrsets
+                            .last()
+                            .is_some_and(|(n, t)| (n.as_slice(), *t) == rrset);
+                        if new.rrset_existed && !named {
+                            grown_rrsets.push((parts.rrname.to_vec(), parts.rrtype));
                         }
                     }
-                    *tally
                 }
-            };
-            value.clear();
-            layout::encode_tally(&merged, &mut value);
-            write.insert(&self.rrset, key, value.as_slice());
+                write.insert(&self.rrset, primaries.get(index), plan.values.get(slot));
+            }
         }
-        for (negative_index, (negative_key, tally)) in batch.negatives.iter().enumerate() {
-            key.clear();
-            layout::negative_key(negative_key, &mut key);
+        let mut new_negatives = Vec::new();
+        for (index, value) in negatives.values.iter().enumerate() {
             committed.negatives += 1;
-            let merged = match self.negative.get(&key).map_err(engine)? {
-                Some(old) => layout::decode_tally(&old, "negative")?.merged(tally),
-                None => {
-                    *committed.new_negatives.get_or_insert(0) += 1;
-                    counters.negatives += 1;
-                    if want_changes {
-                        new_negatives.push(position(negative_index));
-                    }
-                    *tally
+            if negatives.new[index] {
+                *committed.new_negatives.get_or_insert(0) += 1;
+                counters.negatives += 1;
+                if want_changes {
+                    new_negatives.push(position(index));
                 }
-            };
-            value.clear();
-            layout::encode_tally(&merged, &mut value);
-            write.insert(&self.negative, key.as_slice(), value.as_slice());
+            }
+            write.insert(&self.negative, negatives.keys.get(index), value.as_slice());
         }
         self.add_checkpoints(&mut write, batch, counters)?;
         write.commit().map_err(engine)?;
@@ -175,6 +201,94 @@ impl EmbeddedStore {
                 grown_rrsets,
             }),
         })
+    }
+
+    /// The read half of a commit for rows `order` (positions in the batch, in key order): each
+    /// row's merged tally, and what is known of the new ones.
+    fn read_rows<'o>(
+        &self,
+        batch: &Batch,
+        primaries: &KeyArena,
+        order: &'o [usize],
+        want_changes: bool,
+    ) -> Result<RowReads<'o>, StoreError> {
+        let mut plan = RowReads {
+            order,
+            values: KeyArena::with_capacity(order.len()),
+            new_rows: HashMap::new(),
+        };
+        // Rows come in key order, so the members of one RRset are adjacent: one look at the
+        // store answers "did this RRset exist" for all of them.
+        let mut last_rrset: Option<(&[u8], RrType, bool)> = None;
+        let mut forward = Vec::with_capacity(256);
+        for (slot, &index) in order.iter().enumerate() {
+            let Some((row_key, tally)) = batch.rows.get(index) else {
+                plan.values.push_with(|_| {});
+                continue;
+            };
+            let merged = match self.rrset.get(primaries.get(index)).map_err(engine)? {
+                Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
+                None => {
+                    let parts = row_key.parts();
+                    forward.clear();
+                    name::forward_key(parts.rrname, &mut forward);
+                    let name_known = self.names.contains_key(&forward).map_err(engine)?;
+                    let rrset_existed = match last_rrset {
+                        Some((name, rrtype, existed))
+                            if rrtype == parts.rrtype && name == parts.rrname =>
+                        {
+                            existed
+                        }
+                        // A name never seen has no RRset yet.
+                        _ if want_changes && name_known => {
+                            let existed = self.rrset_existed(&parts)?;
+                            last_rrset = Some((parts.rrname, parts.rrtype, existed));
+                            existed
+                        }
+                        _ => {
+                            last_rrset = Some((parts.rrname, parts.rrtype, false));
+                            false
+                        }
+                    };
+                    plan.new_rows.insert(
+                        slot,
+                        NewRow {
+                            name_known,
+                            rrset_existed,
+                        },
+                    );
+                    *tally
+                }
+            };
+            plan.values
+                .push_with(|out| layout::encode_tally(&merged, out));
+        }
+        Ok(plan)
+    }
+
+    /// The read half of a commit for its negative rows: each merged tally, and which are new.
+    fn read_negatives(&self, batch: &Batch) -> Result<NegativeReads, StoreError> {
+        let mut reads = NegativeReads {
+            keys: KeyArena::with_capacity(batch.negatives.len()),
+            values: Vec::with_capacity(batch.negatives.len()),
+            new: Vec::with_capacity(batch.negatives.len()),
+        };
+        let mut value = Vec::with_capacity(32);
+        for (negative_key, tally) in &batch.negatives {
+            reads
+                .keys
+                .push_with(|out| layout::negative_key(negative_key, out));
+            let key = reads.keys.get(reads.new.len());
+            let (merged, new) = match self.negative.get(key).map_err(engine)? {
+                Some(old) => (layout::decode_tally(&old, "negative")?.merged(tally), false),
+                None => (*tally, true),
+            };
+            value.clear();
+            layout::encode_tally(&merged, &mut value);
+            reads.values.push(value.clone());
+            reads.new.push(new);
+        }
+        Ok(reads)
     }
 
     /// True when the store already holds a row of this owner and type (read before the

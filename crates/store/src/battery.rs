@@ -641,6 +641,60 @@ pub fn check_change_sets(store: &dyn Store) {
     assert_eq!(report.committed.new_negatives, Some(1));
 }
 
+/// A large commit (engines may split its work) names each new row and each grown RRset once.
+pub fn check_large_commit_changes(store: &dyn Store) {
+    let row = |i: u32, last_octet: u8| {
+        let owner = format!("n{i}.example.");
+        let [_, _, high, low] = i.to_be_bytes();
+        (
+            key(&owner, RrType::A, None, &[10, high, low, last_octet]),
+            span(1, 2, 1),
+        )
+    };
+    commit(
+        store,
+        &Batch {
+            rows: (0..6000).map(|i| row(i, 1)).collect(),
+            ..Batch::default()
+        },
+    );
+    // Every existing row again (merged), a new member for the even names (grown RRsets),
+    // and 3,000 names never seen (new RRsets).
+    let mut rows: Vec<_> = (0..6000).map(|i| row(i, 1)).collect();
+    rows.extend((0..6000).step_by(2).map(|i| row(i, 2)));
+    rows.extend((6000..9000).map(|i| row(i, 1)));
+    let batch = Batch {
+        rows,
+        ..Batch::default()
+    };
+    let set = store
+        .commit(&batch, Detail::Changes)
+        .expect("commit succeeds")
+        .changes
+        .expect("changes asked for");
+    let changes = crate::Changes {
+        batch: &batch,
+        set: &set,
+    };
+    assert_eq!(changes.new_row_count(), 6000);
+    let mut new: Vec<_> = changes.new_rows().map(|(key, _)| key.clone()).collect();
+    new.sort();
+    new.dedup();
+    assert_eq!(new.len(), 6000, "each new row named once");
+    let mut grown: Vec<_> = changes.grown_rrsets().to_vec();
+    assert_eq!(grown.len(), 3000, "each grown RRset named once");
+    grown.sort();
+    grown.dedup();
+    assert_eq!(grown.len(), 3000);
+    assert!(grown.iter().all(|(owner, rrtype)| *rrtype == RrType::A && {
+        let mut text = String::new();
+        name::to_presentation(owner, &mut text).expect("valid");
+        text[1..text.len() - ".example.".len()]
+            .parse::<u32>()
+            .is_ok_and(|i| i < 6000 && i % 2 == 0)
+    }));
+}
+
 /// Rows come in the stated orders: rrset and scan by owner in canonical order, then type.
 pub fn check_orders(store: &dyn Store) {
     load(store);
@@ -907,6 +961,7 @@ pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     check_stats(fresh().as_ref());
     check_checkpoints(fresh().as_ref());
     check_change_sets(fresh().as_ref());
+    check_large_commit_changes(fresh().as_ref());
     check_orders(fresh().as_ref());
     check_resumed_walks(fresh().as_ref());
     check_concurrent_commits(fresh().as_ref());

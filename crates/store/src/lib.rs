@@ -42,7 +42,7 @@ pub use hark_query::{
     RdataQuery, RrsetQuery, TimeFence, TypeFilter,
 };
 pub use hark_record::{Batch, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
-pub use lookup::run_lookup;
+pub use lookup::{run_lookup, run_negatives};
 pub use writer::{ChangeFeed, Subscriber, Writer};
 
 use hark_dns::RrType;

@@ -1,7 +1,10 @@
 //! Running a [`Lookup`] with a [`TypeFilter`]: what every face (command line, DNSDB, CIRCL,
 //! native API) does with a parsed query.
 
-use crate::{Lookup, NamePattern, RdataMatch, RdataQuery, Row, RrsetQuery, Store, StoreError};
+use crate::{
+    Lookup, NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrsetQuery,
+    Store, StoreError,
+};
 use hark_query::{TimeFence, TypeFilter};
 use hark_record::RrKey;
 use std::ops::ControlFlow;
@@ -61,4 +64,20 @@ pub fn run_lookup(
             store.rdata_after(&wide, after, &mut filtered)
         }
     }
+}
+
+/// Streams the negative rows of `query` whose question type passes `filter` to `visit`.
+pub fn run_negatives(
+    store: &dyn Store,
+    query: &NegativeQuery,
+    filter: TypeFilter,
+    visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
+) -> Result<(), StoreError> {
+    store.negatives(query, &mut |row| {
+        if filter.admits(row.key.qtype) {
+            visit(row)
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
 }

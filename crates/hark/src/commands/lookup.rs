@@ -26,15 +26,7 @@ pub fn run(store: &dyn Store, what: &LookupCommand, out: &mut dyn Write) -> anyh
             return print_limited(
                 common,
                 out,
-                |visit| {
-                    store.negatives(&query, &mut |row| {
-                        if filter.admits(row.key.qtype) {
-                            visit(row)
-                        } else {
-                            ControlFlow::Continue(())
-                        }
-                    })
-                },
+                |visit| hark_store::run_negatives(store, &query, filter, visit),
                 |writer, row| writer.negative(row),
             );
         }
