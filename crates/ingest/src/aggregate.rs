@@ -355,15 +355,21 @@ impl Aggregator {
             }
             first_key = entry.keys_end;
             if let Some((start, end, qtype, rcode)) = entry.negative {
-                let key = NegativeKey {
-                    qname: span(arena, (start, end)).into(),
+                let qname = span(arena, (start, end));
+                let lookup = NegativeKeyRef {
+                    qname,
                     qtype,
                     rcode,
                 };
-                if let Some(tally) = self.negatives.get_mut(&key) {
+                if let Some(tally) = self.negatives.get_mut(&lookup) {
                     tally.merge(&observation);
                 } else {
-                    self.bytes += key.qname.len() + ROW_OVERHEAD;
+                    self.bytes += qname.len() + ROW_OVERHEAD;
+                    let key = NegativeKey {
+                        qname: qname.into(),
+                        qtype,
+                        rcode,
+                    };
                     self.negatives.insert(key, observation);
                 }
             }
@@ -382,6 +388,21 @@ impl Aggregator {
             negatives: self.negatives.drain().collect(),
             checkpoints: Vec::new(),
         }
+    }
+}
+
+/// A [`NegativeKey`] borrowed from a chunk, to look one up without allocating its name. Its
+/// derived hash equals the owned key's (a slice hashes as its boxed copy does).
+#[derive(Hash)]
+struct NegativeKeyRef<'a> {
+    qname: &'a [u8],
+    qtype: RrType,
+    rcode: u16,
+}
+
+impl hashbrown::Equivalent<NegativeKey> for NegativeKeyRef<'_> {
+    fn equivalent(&self, key: &NegativeKey) -> bool {
+        *self.qname == *key.qname && self.qtype == key.qtype && self.rcode == key.rcode
     }
 }
 
@@ -419,6 +440,32 @@ fn negative_subject<'r>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_borrowed_negative_key_finds_the_owned_one() {
+        let mut map: HashMap<NegativeKey, u32> = HashMap::new();
+        let qname = b"\x02nx\x07example\x00";
+        map.insert(
+            NegativeKey {
+                qname: qname.to_vec().into_boxed_slice(),
+                qtype: RrType::AAAA,
+                rcode: 3,
+            },
+            1,
+        );
+        let found = |qtype, rcode| {
+            map.get(&NegativeKeyRef {
+                qname,
+                qtype,
+                rcode,
+            })
+            .copied()
+        };
+        assert_eq!(found(RrType::AAAA, 3), Some(1));
+        assert_eq!(found(RrType::A, 3), None);
+        assert_eq!(found(RrType::AAAA, 0), None);
+    }
+
     use super::*;
 
     #[test]
