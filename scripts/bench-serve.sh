@@ -87,3 +87,25 @@ print(f"objects {objs}, last line {json.dumps(last)}")'
 end=$(date +%s.%N)
 peak=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 echo "server RSS before ${rss_before} KiB, peak ${peak} KiB; $(python3 -c "print(f'{1e6/($end-$start):,.0f} rows/s, {$end-$start:.2f} s')")"
+
+echo "== a CIRCL walk of the 1,200,000 rows in pages of 10,000 (pypdns iter_query's way)"
+python3 bench/dribble_walk.py "http://127.0.0.1:$port" '*.big.example' --page 10000 --pages 100 \
+  --user bench --password "$key"
+kill $server; wait $server 2>/dev/null || true
+
+echo "== rrset lookups (4 clients) alone, then during a flood of 130 clients on /api/v1/stats"
+serve "$db"
+flood() {  # flood SECONDS: rrset lookups while 130 connections call /api/v1/stats
+  wrk -t1 -c130 -d"$(( $1 + 4 ))s" -H "X-API-Key: $key" "http://127.0.0.1:$port/api/v1/stats" > "$out/wrk-stats-flood.txt" &
+  local flooding=$!
+  sleep 2
+  wrk -t1 -c4 -d"${1}s" --latency -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-rrset.txt" "$key" > "$out/wrk-during-flood.txt"
+  wait $flooding
+}
+wrk -t1 -c4 -d"${seconds}s" --latency -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-rrset.txt" "$key" > "$out/wrk-alone.txt"
+flood "$seconds"
+for phase in alone during-flood; do
+  awk '/Requests\/sec/ {rps=$2} /^p50_us/ {p50=$2} /^p99_us/ {p99=$2} /^errors/ {e=$2} /^status/ {s=s" "$0}
+    END {printf "lookups '"$phase"': %s requests/s, p50 %.2f ms, p99 %.2f ms, errors %s;%s\n", rps, p50/1000, p99/1000, e, s}' "$out/wrk-$phase.txt"
+done
+awk '/Requests\/sec/ {print "stats calls: " $2 " requests/s"} /Non-2xx/ {print "stats non-2xx: " $0}' "$out/wrk-stats-flood.txt"

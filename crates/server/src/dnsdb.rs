@@ -18,7 +18,7 @@
 use crate::flex::{self, FlexQuery};
 use crate::params::{check_accept, split_path, Limits, Params, NDJSON_TYPES};
 use crate::saf::{stream_items, End};
-use crate::stream::{spawn_lines, LineSink};
+use crate::stream::{run_blocking, spawn_lines, LineSink};
 use crate::{auth, lookup, saf, ApiError, AppState};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
@@ -117,22 +117,26 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                 saf::push_obj(cof::object(row, &style), sink.buffer());
             };
             if lookup.is_bounded() && offset <= INLINE_OFFSET_MAX {
-                // Small by construction: answered here, whole, unless it outgrows the budget.
-                let mut sink = LineSink::gather(deadline);
-                sink.buffer().extend_from_slice(saf::BEGIN);
-                stream_items(
-                    &mut sink,
-                    |visit| lookup::run(&*store, &lookup, filter, None, deadline, visit),
-                    offset,
-                    limit,
-                    &mut { emit },
-                );
-                if !sink.overflowed() {
+                // Small by construction: gathered whole on the blocking pool (a store call may
+                // block, whatever the engine) and sent with its length, unless it outgrows the
+                // budget, in which case it is streamed like any other answer.
+                let (store, lookup) = (Arc::clone(&store), lookup.clone());
+                let gathered = run_blocking(deadline, move || {
+                    let mut sink = LineSink::gather(deadline);
+                    sink.buffer().extend_from_slice(saf::BEGIN);
+                    stream_items(
+                        &mut sink,
+                        |visit| lookup::run(&*store, &lookup, filter, None, deadline, visit),
+                        offset,
+                        limit,
+                        &mut { emit },
+                    );
+                    Ok((!sink.overflowed()).then(|| sink.into_bytes()))
+                })
+                .await?;
+                if let Some(bytes) = gathered {
                     drop(permit);
-                    return Ok(ndjson_response(
-                        axum::body::Body::from(sink.into_bytes()),
-                        &rate,
-                    ));
+                    return Ok(ndjson_response(axum::body::Body::from(bytes), &rate));
                 }
             }
             spawn_lines(deadline, head, timeout_line, move |sink| {
