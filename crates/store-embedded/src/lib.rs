@@ -36,6 +36,7 @@ mod arena;
 pub mod layout;
 mod meta;
 mod read;
+mod redo;
 mod write;
 
 use fjall::config::{BlockSizePolicy, CompressionPolicy};
@@ -68,6 +69,8 @@ pub struct EmbeddedStore {
     negative: Keyspace,
     meta: Keyspace,
     bulk_threshold: usize,
+    /// Where a large commit's redo log goes ([`redo`]).
+    redo_path: std::path::PathBuf,
     /// The commit lock, holding the counters as of the last commit.
     counters: Mutex<Counters>,
     /// A copy of the counters for `stats()`, which must not wait for a running commit.
@@ -114,9 +117,11 @@ impl EmbeddedStore {
             meta,
             db,
             bulk_threshold: DEFAULT_BULK_THRESHOLD,
+            redo_path: dir.join(redo::FILE_NAME),
             counters: Mutex::new(Counters::default()),
             published: RwLock::new(Counters::default()),
         };
+        store.finish_interrupted_commit()?;
         match store.meta.get(meta::FORMAT).map_err(engine)? {
             Some(version) if &*version == FORMAT_VERSION.as_bytes() => {}
             Some(version) if &*version == FORMAT_1.as_bytes() => store.migrate_from_format_1()?,

@@ -1,6 +1,7 @@
 //! Commits: a batch's rows, negatives and checkpoints, atomically and durably.
 //!
-//! Two paths, one guarantee (all or nothing, durable on return):
+//! Three paths, one guarantee (all or nothing, durable on return). Each starts by reading what
+//! the rows hold now (point reads in key order, on two threads for large commits).
 //! - **Through the journal** (every commit into a store that holds rows): one fjall write
 //!   batch across all keyspaces, then an fsync. Each row is a read-modify-write (fjall has no
 //!   merge operator); commits are serialized by the store's commit lock, so two writers in one
@@ -12,9 +13,15 @@
 //!   load is bracketed: a durable `bulk-pending` marker goes in first, and the last write batch
 //!   (checkpoints, counters) removes it. A store opened with the marker present was empty
 //!   before the load, so rolling back is clearing the row keyspaces ([`EmbeddedStore::open`]).
+//! - **Large commits into a store that holds rows** (a day's capture): the merged rows are
+//!   written as sorted tables too, after a redo log of every entry (final values, so replaying
+//!   it is exact) is made durable; a store opened with the log present writes it again
+//!   ([`crate::redo`]). The tables shadow the rows they update (they are newer) until
+//!   compaction folds them in.
 
 use crate::arena::{ingest_sorted, KeyArena};
 use crate::meta::{self, Counters};
+use crate::redo::{self, RedoWriter, Space};
 use crate::{engine, layout, EmbeddedStore};
 use fjall::PersistMode;
 use hark_dns::{name, RrType};
@@ -22,16 +29,33 @@ use hark_record::{Batch, Committed, RrKey};
 use hark_store::{ChangeSet, CommitReport, Detail, Picked, StoreError};
 use std::collections::{HashMap, HashSet};
 
+/// (key, value) entries of one keyspace.
+type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Where a commit's writes go: a write batch, or the arenas of sorted tables.
+type Put<'a> = dyn FnMut(Space, &[u8], &[u8]) + 'a;
+
 /// Commits of at least this many rows read on two threads.
 const PARALLEL_READS_FROM: usize = 4096;
 
-/// What the read half of a commit found for some of its rows.
-struct RowReads<'o> {
+/// What the read half of a commit found for its rows, and the sorted primary keys.
+struct Reads {
+    /// Each row's primary key, by position in the batch.
+    primaries: KeyArena,
     /// Positions in the batch, in key order.
-    order: &'o [usize],
+    order: Vec<usize>,
+    /// The two halves of `order`, read on two threads.
+    halves: [RowReads; 2],
+    negatives: NegativeReads,
+}
+
+/// What the read half of a commit found for some of its rows.
+struct RowReads {
+    /// The slots of `Reads::order` these are.
+    slots: std::ops::Range<usize>,
     /// The merged tally of each, encoded, in the same order.
     values: KeyArena,
-    /// The new rows, by their slot in `order`.
+    /// The new rows, by their slot within `slots`.
     new_rows: HashMap<usize, NewRow>,
 }
 
@@ -66,9 +90,11 @@ impl EmbeddedStore {
             StoreError::Engine("a commit panicked earlier; reopen the store".into())
         })?;
         let mut next = counters.clone();
-        let bulk = counters.is_empty() && batch.len() >= self.bulk_threshold.max(1);
-        let report = if bulk {
+        let large = batch.len() >= self.bulk_threshold.max(1);
+        let report = if large && counters.is_empty() {
             self.write_bulk_into_empty(batch, detail, &mut next)?
+        } else if large {
+            self.write_ingested(batch, detail, &mut next)?
         } else {
             self.write_through_journal(batch, detail, &mut next)?
         };
@@ -77,15 +103,14 @@ impl EmbeddedStore {
         Ok(report)
     }
 
-    /// Adds the checkpoints and the counters to a write batch, counting newly finished
-    /// sources.
-    fn add_checkpoints(
+    /// The meta entries of a commit: its checkpoints and the counters after it, counting
+    /// newly finished sources.
+    fn checkpoint_entries(
         &self,
-        write: &mut fjall::OwnedWriteBatch,
         batch: &Batch,
         counters: &mut Counters,
-    ) -> Result<(), StoreError> {
-        let mut value = Vec::new();
+    ) -> Result<Entries, StoreError> {
+        let mut entries = Vec::with_capacity(batch.checkpoints.len() + 1);
         for checkpoint in &batch.checkpoints {
             let key = meta::source_key(&checkpoint.source);
             if checkpoint.done {
@@ -95,53 +120,92 @@ impl EmbeddedStore {
                 };
                 counters.finished_sources += u64::from(!was_done);
             }
-            value.clear();
+            let mut value = Vec::new();
             checkpoint.encode_value(&mut value);
-            write.insert(&self.meta, key, value.as_slice());
+            entries.push((key, value));
         }
-        value.clear();
+        let mut value = Vec::new();
         counters.encode(&mut value);
-        write.insert(&self.meta, meta::COUNTERS, value);
+        entries.push((meta::COUNTERS.to_vec(), value));
+        Ok(entries)
+    }
+
+    /// Adds the checkpoints and the counters to a write batch.
+    fn add_checkpoints(
+        &self,
+        write: &mut fjall::OwnedWriteBatch,
+        batch: &Batch,
+        counters: &mut Counters,
+    ) -> Result<(), StoreError> {
+        for (key, value) in self.checkpoint_entries(batch, counters)? {
+            write.insert(&self.meta, key, value);
+        }
         Ok(())
     }
 
-    fn write_through_journal(
-        &self,
-        batch: &Batch,
-        detail: Detail,
-        counters: &mut Counters,
-    ) -> Result<CommitReport, StoreError> {
-        let want_changes = detail == Detail::Changes;
+    /// The keyspace a redo entry goes to.
+    pub(crate) fn keyspace_of(&self, space: Space) -> &fjall::Keyspace {
+        match space {
+            Space::Rrset => &self.rrset,
+            Space::Names => &self.names,
+            Space::Rdata => &self.rdata,
+            Space::Negative => &self.negative,
+            Space::Meta => &self.meta,
+        }
+    }
+
+    /// Reads what a commit needs: every row's stored tally (on two threads, over the two
+    /// halves of the key order, for large commits) and every negative row's.
+    fn read_phase(&self, batch: &Batch, want_changes: bool) -> Result<Reads, StoreError> {
         // Reading in key order keeps consecutive point reads in the same table blocks.
         let mut primaries = KeyArena::with_capacity(batch.rows.len());
         for (row_key, _) in &batch.rows {
             primaries.push_with(|out| layout::rrset_key(&row_key.parts(), out));
         }
         let order = primaries.sorted_order();
-        // The reads (most of a commit's work when rows already exist) run on two threads, over
-        // the two halves of the key order; the writes then go into one write batch in order.
         let split = if order.len() >= PARALLEL_READS_FROM {
             order.len() / 2
         } else {
             order.len()
         };
-        let (first, second) = order.split_at(split);
-        let (plans, negatives) = std::thread::scope(|scope| {
-            let first_half = scope.spawn(|| self.read_rows(batch, &primaries, first, want_changes));
-            let second_half = self.read_rows(batch, &primaries, second, want_changes);
+        let (halves, negatives) = std::thread::scope(|scope| {
+            let first =
+                scope.spawn(|| self.read_rows(batch, &primaries, &order, 0..split, want_changes));
+            let second =
+                self.read_rows(batch, &primaries, &order, split..order.len(), want_changes);
             let negatives = self.read_negatives(batch);
-            let first_half = first_half
+            let first = first
                 .join()
                 .map_err(|_| StoreError::Engine("a commit's read thread panicked".into()))?;
-            Ok::<_, StoreError>(([first_half?, second_half?], negatives?))
+            Ok::<_, StoreError>(([first?, second?], negatives?))
         })?;
+        Ok(Reads {
+            primaries,
+            order,
+            halves,
+            negatives,
+        })
+    }
+
+    /// Turns a commit's reads into its writes, handed to `put` in key order per keyspace, and
+    /// counts what it adds.
+    fn apply_reads(
+        &self,
+        batch: &Batch,
+        reads: &Reads,
+        counters: &mut Counters,
+        want_changes: bool,
+        put: &mut Put<'_>,
+    ) -> (Committed, Option<ChangeSet>) {
         let mut committed = Committed::zero();
-        let mut write = self.db.batch();
         let mut new_names: HashSet<Vec<u8>> = HashSet::new();
         let mut new_rows = Vec::new();
         let mut grown_rrsets: Vec<(Vec<u8>, RrType)> = Vec::new();
-        for plan in &plans {
-            for (slot, &index) in plan.order.iter().enumerate() {
+        let mut index_key = Vec::with_capacity(256);
+        let mut forward = Vec::with_capacity(256);
+        for plan in &reads.halves {
+            let order = reads.order.get(plan.slots.clone()).unwrap_or_default();
+            for (slot, &index) in order.iter().enumerate() {
                 let Some((row_key, _)) = batch.rows.get(index) else {
                     continue;
                 };
@@ -151,15 +215,16 @@ impl EmbeddedStore {
                     *committed.new_rows.get_or_insert(0) += 1;
                     counters.rows += 1;
                     *counters.rows_per_type.entry(parts.rrtype).or_default() += 1;
-                    let mut index_key = Vec::with_capacity(primaries.get(index).len() + 8);
+                    index_key.clear();
                     layout::rdata_key(&parts, &mut index_key);
-                    write.insert(&self.rdata, index_key, []);
+                    put(Space::Rdata, &index_key, &[]);
                     if !new.name_known {
-                        let mut forward = Vec::with_capacity(parts.rrname.len() + 2);
+                        forward.clear();
                         name::forward_key(parts.rrname, &mut forward);
-                        if new_names.insert(forward.clone()) {
+                        if !new_names.contains(&forward) {
                             counters.names += 1;
-                            write.insert(&self.names, forward, []);
+                            put(Space::Names, &forward, &[]);
+                            new_names.insert(forward.clone());
                         }
                     }
                     if want_changes {
@@ -174,46 +239,156 @@ impl EmbeddedStore {
                         }
                     }
                 }
-                write.insert(&self.rrset, primaries.get(index), plan.values.get(slot));
+                put(
+                    Space::Rrset,
+                    reads.primaries.get(index),
+                    plan.values.get(slot),
+                );
             }
         }
+        let negatives = &reads.negatives;
         let mut new_negatives = Vec::new();
         for (index, value) in negatives.values.iter().enumerate() {
             committed.negatives += 1;
-            if negatives.new[index] {
+            if negatives.new.get(index).copied().unwrap_or(false) {
                 *committed.new_negatives.get_or_insert(0) += 1;
                 counters.negatives += 1;
                 if want_changes {
                     new_negatives.push(position(index));
                 }
             }
-            write.insert(&self.negative, negatives.keys.get(index), value.as_slice());
+            put(Space::Negative, negatives.keys.get(index), value.as_slice());
         }
+        new_rows.sort_unstable();
+        let changes = want_changes.then_some(ChangeSet {
+            new_rows: Picked::These(new_rows),
+            new_negatives: Picked::These(new_negatives),
+            grown_rrsets,
+        });
+        (committed, changes)
+    }
+
+    fn write_through_journal(
+        &self,
+        batch: &Batch,
+        detail: Detail,
+        counters: &mut Counters,
+    ) -> Result<CommitReport, StoreError> {
+        let want_changes = detail == Detail::Changes;
+        let reads = self.read_phase(batch, want_changes)?;
+        let mut write = self.db.batch();
+        let (committed, changes) = self.apply_reads(
+            batch,
+            &reads,
+            counters,
+            want_changes,
+            &mut |space, key, value| write.insert(self.keyspace_of(space), key, value),
+        );
         self.add_checkpoints(&mut write, batch, counters)?;
         write.commit().map_err(engine)?;
         self.db.persist(PersistMode::SyncAll).map_err(engine)?;
-        new_rows.sort_unstable();
-        Ok(CommitReport {
-            committed,
-            changes: want_changes.then_some(ChangeSet {
-                new_rows: Picked::These(new_rows),
-                new_negatives: Picked::These(new_negatives),
-                grown_rrsets,
-            }),
-        })
+        Ok(CommitReport { committed, changes })
+    }
+
+    /// A large commit into a store that holds rows: the same reads and writes as through the
+    /// journal, but written as sorted tables, with a redo log that makes them atomic ([`redo`]).
+    fn write_ingested(
+        &self,
+        batch: &Batch,
+        detail: Detail,
+        counters: &mut Counters,
+    ) -> Result<CommitReport, StoreError> {
+        let want_changes = detail == Detail::Changes;
+        let reads = self.read_phase(batch, want_changes)?;
+        let mut arenas: [KeyArena; 4] = std::array::from_fn(|_| KeyArena::with_capacity(0));
+        let mut values: [KeyArena; 4] = std::array::from_fn(|_| KeyArena::with_capacity(0));
+        let (committed, changes) = self.apply_reads(
+            batch,
+            &reads,
+            counters,
+            want_changes,
+            &mut |space, key, value| {
+                let slot = space as usize;
+                if let (Some(keys), Some(vals)) = (arenas.get_mut(slot), values.get_mut(slot)) {
+                    keys.push_with(|out| out.extend_from_slice(key));
+                    vals.push_with(|out| out.extend_from_slice(value));
+                }
+            },
+        );
+        drop(reads);
+        let meta_entries = self.checkpoint_entries(batch, counters)?;
+        let spaces = [Space::Rrset, Space::Names, Space::Rdata, Space::Negative];
+        let orders: Vec<Vec<usize>> = arenas.iter().map(KeyArena::sorted_order).collect();
+        let io = |err: std::io::Error| StoreError::Engine(format!("redo log: {err}"));
+        let mut redo = RedoWriter::create(&self.redo_path).map_err(io)?;
+        for ((space, order), (keys, vals)) in
+            spaces.iter().zip(&orders).zip(arenas.iter().zip(&values))
+        {
+            for &i in order {
+                redo.entry(*space, keys.get(i), vals.get(i)).map_err(io)?;
+            }
+        }
+        for (key, value) in &meta_entries {
+            redo.entry(Space::Meta, key, value).map_err(io)?;
+        }
+        redo.finish().map_err(io)?;
+        for ((space, order), (keys, vals)) in
+            spaces.iter().zip(&orders).zip(arenas.iter().zip(&values))
+        {
+            ingest_sorted(
+                self.keyspace_of(*space),
+                order.iter().map(|&i| (keys.get(i), vals.get(i))),
+            )?;
+        }
+        let mut write = self.db.batch();
+        for (key, value) in meta_entries {
+            write.insert(&self.meta, key, value);
+        }
+        write.commit().map_err(engine)?;
+        self.db.persist(PersistMode::SyncAll).map_err(engine)?;
+        redo::remove(&self.redo_path).map_err(io)?;
+        Ok(CommitReport { committed, changes })
+    }
+
+    /// Finishes a large commit that a crash interrupted after its redo log was written: its
+    /// entries are final values, so writing them all again is exact whatever part of them had
+    /// landed. Called by [`EmbeddedStore::open`] before anything reads the store.
+    pub(crate) fn finish_interrupted_commit(&self) -> Result<(), StoreError> {
+        let entries = match redo::read(&self.redo_path).map_err(StoreError::Engine)? {
+            Some(entries) => entries,
+            None => {
+                return redo::remove(&self.redo_path)
+                    .map_err(|err| StoreError::Engine(format!("redo log: {err}")))
+            }
+        };
+        tracing::warn!(
+            entries = entries.len(),
+            "finishing a commit that a crash interrupted"
+        );
+        for chunk in entries.chunks(100_000) {
+            let mut write = self.db.batch();
+            for (space, key, value) in chunk {
+                write.insert(self.keyspace_of(*space), key.as_slice(), value.as_slice());
+            }
+            write.commit().map_err(engine)?;
+        }
+        self.db.persist(PersistMode::SyncAll).map_err(engine)?;
+        redo::remove(&self.redo_path).map_err(|err| StoreError::Engine(format!("redo log: {err}")))
     }
 
     /// The read half of a commit for rows `order` (positions in the batch, in key order): each
     /// row's merged tally, and what is known of the new ones.
-    fn read_rows<'o>(
+    fn read_rows(
         &self,
         batch: &Batch,
         primaries: &KeyArena,
-        order: &'o [usize],
+        order: &[usize],
+        slots: std::ops::Range<usize>,
         want_changes: bool,
-    ) -> Result<RowReads<'o>, StoreError> {
+    ) -> Result<RowReads, StoreError> {
+        let order = order.get(slots.clone()).unwrap_or_default();
         let mut plan = RowReads {
-            order,
+            slots,
             values: KeyArena::with_capacity(order.len()),
             new_rows: HashMap::new(),
         };

@@ -146,6 +146,21 @@ fn an_ingest_killed_at_many_points_then_run_again_counts_everything_once() {
         &expected,
         &format!("journal path, {killed} kills"),
     );
+
+    // One large commit into a store that already holds rows: sorted tables made atomic by a
+    // redo log. Kills before, while and after the log is written and the tables added.
+    let ingested = TempStore::new();
+    ingested.ok(&["ingest", "--sections", "all", small]);
+    let args = ["ingest", "--sections", "all", pcap];
+    let delays: Vec<u64> = (1..=24).map(|i| i * 150).collect();
+    let killed = kill_repeatedly(&ingested, &args, &delays);
+    assert!(killed >= 3, "only {killed} runs were killed");
+    assert_same(
+        &snapshot(&ingested),
+        &expected,
+        &format!("ingested path, {killed} kills"),
+    );
+
     let stats = journal.ok(&["stats", "--json"]);
     let stats: serde_json::Value = serde_json::from_str(&stats).expect("json");
     assert_eq!(stats["rows"].as_u64(), Some(expected.0.len() as u64));
