@@ -474,6 +474,8 @@ pub struct Reader<R> {
     state: State,
     /// Stream offset of the first byte of `buffer`.
     offset: u64,
+    /// Where the too-large frame being skipped starts.
+    skipped_from: u64,
     eof: bool,
     /// The input ended with an unexpected-EOF error (a gzip stream cut short).
     cut: bool,
@@ -491,6 +493,7 @@ impl<R: Read> Reader<R> {
             content_type: content_type.to_vec(),
             state: State::BeforeStart,
             offset: 0,
+            skipped_from: 0,
             eof: false,
             cut: false,
             ignored_controls: 0,
@@ -560,11 +563,16 @@ impl<R: Read> Reader<R> {
                         }
                         return Ok(None);
                     }
-                    let needed = match self.decoder.skipping() {
-                        0 => needed.saturating_sub(self.buffer.len()) as u64,
-                        skipping => skipping,
-                    };
-                    return Err(FstrmError::Truncated { offset, needed });
+                    return Err(match self.decoder.skipping() {
+                        0 => FstrmError::Truncated {
+                            offset,
+                            needed: needed.saturating_sub(self.buffer.len()) as u64,
+                        },
+                        skipping => FstrmError::Truncated {
+                            offset: self.skipped_from,
+                            needed: skipping,
+                        },
+                    });
                 }
                 self.fill(needed)?;
                 Ok(None)
@@ -575,6 +583,7 @@ impl<R: Read> Reader<R> {
             }
             Decoded::TooLarge { len } => {
                 self.check_streaming(false, offset)?;
+                self.skipped_from = offset;
                 self.consume(LENGTH_LEN);
                 Ok(Some(Frame::TooLarge { len }))
             }
@@ -847,8 +856,9 @@ mod tests {
         let (got, err) = read_all(&file[..], DEFAULT_MAX_FRAME);
         assert_eq!(got, vec![Frame::TooLarge { len: u32::MAX }]);
         match err {
-            Some(FstrmError::Truncated { needed, .. }) => {
-                assert_eq!(needed, u64::from(u32::MAX) - 3)
+            Some(FstrmError::Truncated { offset, needed }) => {
+                assert_eq!(offset, START_LEN as u64, "where the frame starts");
+                assert_eq!(needed, u64::from(u32::MAX) - 3);
             }
             other => panic!("{other:?}"),
         }

@@ -177,7 +177,7 @@ impl DnstapSource {
             other => other.reason(),
         };
         self.skips.add(reason);
-        self.stopped = Some(format!("{}: {err}", self.file.label));
+        self.stopped = Some(err.to_string());
         tracing::warn!(error = %err, "dnstap stream ends early; keeping what was read, the file stays unfinished");
     }
 }
