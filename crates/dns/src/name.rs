@@ -104,6 +104,26 @@ pub fn labels(wire: &[u8]) -> Labels<'_> {
     Labels { rest: wire }
 }
 
+/// True when the wire name `name` is `zone` or below it, on label boundaries.
+///
+/// Both must be canonical (lowercased) for a case-insensitive answer; compares bytes, never
+/// allocates. A bailiwick check: a record is in a zone's bailiwick when its owner is at or
+/// below the zone.
+pub fn is_at_or_below(name: &[u8], zone: &[u8]) -> bool {
+    let mut rest = name;
+    loop {
+        if rest == zone {
+            return true;
+        }
+        match rest.split_first() {
+            Some((&len, tail)) if len != 0 && usize::from(len) <= MAX_LABEL_LEN => {
+                rest = tail.get(usize::from(len)..).unwrap_or_default();
+            }
+            _ => return false,
+        }
+    }
+}
+
 /// Checks that `wire` is exactly one uncompressed name, ending in the root.
 pub fn validate(wire: &[u8]) -> Result<(), NameError> {
     let mut pos = 0;
@@ -399,6 +419,22 @@ pub fn from_forward_key(key: &[u8]) -> Result<(Vec<u8>, usize), NameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_or_below_goes_by_labels() {
+        let www = b"\x03www\x07example\x03com\x00";
+        let example = b"\x07example\x03com\x00";
+        assert!(is_at_or_below(www, example));
+        assert!(is_at_or_below(example, example));
+        assert!(is_at_or_below(www, b"\x00"), "everything is below the root");
+        assert!(!is_at_or_below(example, www));
+        // "ample.com" is a byte suffix of "example.com" but not on a label boundary.
+        assert!(!is_at_or_below(example, b"\x05ample\x03com\x00"));
+        assert!(!is_at_or_below(b"\x03com\x00", b"\x03org\x00"));
+        // Malformed input ends the walk without a match or a panic.
+        assert!(!is_at_or_below(b"\x40abc", b"\x00"));
+        assert!(!is_at_or_below(b"", b"\x00"));
+    }
 
     fn present(wire: &[u8]) -> String {
         let mut s = String::new();

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 /// hark — a self-hosted passive DNS database.
 ///
-/// hark reads DNS answers from packet captures (and COF/NDJSON exports of other passive DNS
-/// systems), keeps one row per (rrname, rrtype, rdata, bailiwick) with first seen, last seen
-/// and count, and answers lookups the way dnsdbq does.
+/// hark reads DNS answers from packet captures and dnstap files (and COF/NDJSON exports of
+/// other passive DNS systems), keeps one row per (rrname, rrtype, rdata, bailiwick) with first
+/// seen, last seen and count, and answers lookups the way dnsdbq does.
 ///
 /// Examples:
 ///   hark ingest traffic.pcap.gz
@@ -34,18 +34,28 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Read DNS responses from capture files (pcap, pcapng, optionally gzip-compressed) into the store.
+    /// Read DNS responses from capture files (pcap, pcapng) and dnstap files, optionally
+    /// gzip-compressed, into the store.
     ///
-    /// Every response sent from a DNS server port is parsed, whether or not its query was
-    /// captured; each RR of the chosen sections becomes an observation of its row. Truncated
-    /// (TC=1) answers add nothing. NXDOMAIN and NODATA answers are kept as negative rows. A file
-    /// whose content was ingested before is refused unless --force.
+    /// Captures: every response sent from a DNS server port is parsed, whether or not its query
+    /// was captured; each RR of the chosen sections becomes an observation of its row.
+    ///
+    /// dnstap (Frame Streams files, e.g. from fstrm_capture; recognised by their first frame,
+    /// whatever their name): RESOLVER_RESPONSE and AUTH_RESPONSE messages make rows whose
+    /// bailiwick is the message's query_zone, and every record whose owner is not at or below
+    /// that zone is dropped and counted (out_of_bailiwick): a poisoned record stays out.
+    /// FORWARDER_RESPONSE messages make rows without bailiwick; CLIENT_RESPONSE messages only
+    /// with --dnstap-client-responses; queries none. A row's time is the response time.
+    ///
+    /// Truncated (TC=1) answers add nothing. NXDOMAIN and NODATA answers are kept as negative
+    /// rows. A file whose content was ingested before is refused unless --force.
     ///
     /// Rows are committed together with how far into the file they reach: if hark is killed,
     /// the same command again resumes after the last commit and counts nothing twice. A file
     /// cut short (a capture still being written, a truncated .gz) is not marked as ingested;
-    /// the complete file later resumes where the short one stopped. So is a .gz stopped by
-    /// --max-gzip-ratio; the same file with a higher limit resumes where it stopped.
+    /// the complete file later resumes where the short one stopped. So is a dnstap file cut
+    /// mid-frame or without its STOP frame, and a .gz stopped by --max-gzip-ratio; the same
+    /// file with a higher limit resumes where it stopped.
     #[command(verbatim_doc_comment)]
     Ingest(IngestArgs),
 
@@ -148,9 +158,15 @@ pub enum Command {
 /// Flags of `hark ingest`.
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Capture files: pcap (µs or ns) or pcapng, optionally gzip-compressed; detected by content.
+    /// Capture files (pcap, µs or ns, or pcapng) or dnstap files (Frame Streams), optionally
+    /// gzip-compressed; detected by content.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// dnstap: also store CLIENT_RESPONSE messages (rows without bailiwick). They repeat the
+    /// resolver's cached answers; by default only what it learned from upstream is stored.
+    #[arg(long)]
+    pub dnstap_client_responses: bool,
 
     /// Message sections whose RRs become rows: a comma-separated list of answer, authority,
     /// additional, or `all`.
@@ -183,7 +199,7 @@ pub struct IngestArgs {
     #[arg(long)]
     pub no_progress: bool,
 
-    /// Stop reading a .gz capture once its data expands more than N times the compressed bytes
+    /// Stop reading a .gz file once its data expands more than N times the compressed bytes
     /// read so far: a gzip bomb. DNS captures expand 2-15 times, a bomb about 1000 times.
     /// 0 = no limit. A file stopped this way keeps what was read before the stop and is not
     /// marked as ingested: the same command with a higher N resumes where it stopped.

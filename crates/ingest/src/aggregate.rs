@@ -7,11 +7,18 @@
 //! add nothing: the client will retry and the full answer is what counts. NXDOMAIN and NODATA
 //! answers become negative observations of (qname, qtype, rcode), kept apart from RR rows.
 //!
+//! A response comes with its [`Bailiwick`]: unknown (captures: rows get none), or the zone
+//! whose servers gave it (dnstap's `query_zone`). With a zone, every row gets the zone as its
+//! bailiwick, and a record of a kept section whose owner is not at or below the zone is dropped
+//! and counted ([`Dropped`]), as is a negative answer about a name outside it: servers speak
+//! only for their zone, so that is how a poisoned record slipped into a response stays out.
+//!
 //! Memory is bounded: the cache estimates the bytes it holds and reports [`Aggregator::is_full`]
 //! once past its budget, after which the owner drains it with [`Aggregator::take_batch`]. Because
 //! merging is associative and commutative, draining early only changes how many store writes
 //! happen, never the rows that result.
 
+use hark_dns::name::is_at_or_below;
 use hark_dns::{Response, RrType, Section};
 use hark_record::{rcode, Batch, NegativeKey, RrKey, RrKeyParts, Tally};
 use hashbrown::HashMap;
@@ -64,6 +71,25 @@ impl Default for SectionSet {
     fn default() -> Self {
         SectionSet::DEFAULT
     }
+}
+
+/// Whose word the records of a response are: what bailiwick their rows get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bailiwick<'z> {
+    /// Unknown (a capture of client traffic): rows get no bailiwick and every record is kept.
+    Unknown,
+    /// The zone whose servers answered, canonical wire (dnstap's `query_zone`): rows get it as
+    /// their bailiwick, and records whose owner is not at or below it are dropped.
+    Zone(&'z [u8]),
+}
+
+/// What [`Observations::push_in`] left out of one response because of its [`Bailiwick`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dropped {
+    /// Records of a kept section whose owner is outside the zone (each occurrence).
+    pub out_of_bailiwick: u64,
+    /// The negative answer was about a name outside the zone (its CNAME chain left the zone).
+    pub negative_out_of_bailiwick: bool,
 }
 
 /// Bytes of bookkeeping per cached row on top of its key: the map slot (key box and tally),
@@ -214,13 +240,42 @@ impl Observations {
         self.arena.len()
     }
 
-    /// Extracts the observations of one response received at `time` (epoch seconds).
+    /// Extracts the observations of one response received at `time` (epoch seconds), with no
+    /// bailiwick ([`Bailiwick::Unknown`]).
     pub fn push(&mut self, response: &Response<'_>, time: i64, sections: SectionSet) {
+        self.push_in(response, time, sections, Bailiwick::Unknown);
+    }
+
+    /// Adds a unit that gives no observation (a dnstap query, a frame that could not be read),
+    /// so that a source's positions can count its input's own units.
+    pub fn push_nothing(&mut self) {
+        self.responses.push(ResponseEntry {
+            time: 0,
+            tally: None,
+            keys_end: self.keys.len(),
+            negative: None,
+        });
+    }
+
+    /// Extracts the observations of one response received at `time` (epoch seconds), whose
+    /// rows get `bailiwick`; returns what the bailiwick left out.
+    pub fn push_in(
+        &mut self,
+        response: &Response<'_>,
+        time: i64,
+        sections: SectionSet,
+        bailiwick: Bailiwick<'_>,
+    ) -> Dropped {
+        let mut dropped = Dropped::default();
         self.stats.responses += 1;
         if response.truncated {
             self.stats.truncated += 1;
-            return;
+            return dropped;
         }
+        let zone = match bailiwick {
+            Bailiwick::Unknown => None,
+            Bailiwick::Zone(zone) => Some(zone),
+        };
         let first_key = self.keys.len();
         let mut authority_ns = false;
         let mut authority_soa = false;
@@ -237,11 +292,15 @@ impl Observations {
                 self.stats.non_in_class += 1;
                 continue;
             }
+            if zone.is_some_and(|zone| !is_at_or_below(record.owner, zone)) {
+                dropped.out_of_bailiwick += 1;
+                continue;
+            }
             let start = self.arena.len();
             let parts = RrKeyParts {
                 rrname: record.owner,
                 rrtype: record.rrtype,
-                bailiwick: None,
+                bailiwick: zone,
                 rdata: record.rdata,
             };
             if RrKey::pack_into(&parts, &mut self.arena).is_ok() {
@@ -258,11 +317,17 @@ impl Observations {
             (rcode::NXDOMAIN | rcode::NOERROR, Some(question))
                 if response.opcode == 0 && !(referral && response.rcode == rcode::NOERROR) =>
             {
-                negative_subject(response, question.qname, question.qtype).map(|subject| {
-                    let start = self.arena.len();
-                    self.arena.extend_from_slice(subject);
-                    (start, self.arena.len(), question.qtype, response.rcode)
-                })
+                negative_subject(response, question.qname, question.qtype)
+                    .filter(|subject| {
+                        let inside = zone.is_none_or(|zone| is_at_or_below(subject, zone));
+                        dropped.negative_out_of_bailiwick = !inside;
+                        inside
+                    })
+                    .map(|subject| {
+                        let start = self.arena.len();
+                        self.arena.extend_from_slice(subject);
+                        (start, self.arena.len(), question.qtype, response.rcode)
+                    })
             }
             _ => None,
         };
@@ -275,6 +340,7 @@ impl Observations {
             keys_end: self.keys.len(),
             negative,
         });
+        dropped
     }
 }
 
@@ -467,6 +533,130 @@ mod tests {
     }
 
     use super::*;
+    use crate::testing::{a, name_rr, response, soa, wire};
+    use hark_dns::ResponseParser;
+
+    /// (rrname, bailiwick) of a row.
+    type Named = (Vec<u8>, Option<Vec<u8>>);
+
+    /// The rows and negative rows one response gives under `bailiwick`, with what it dropped.
+    fn rows_of(
+        message: &[u8],
+        sections: SectionSet,
+        bailiwick: Bailiwick<'_>,
+    ) -> (Vec<Named>, Vec<Vec<u8>>, Dropped) {
+        let mut parser = ResponseParser::new();
+        let parsed = parser.parse(message).expect("parses");
+        let mut observations = Observations::default();
+        let dropped = observations.push_in(&parsed, 100, sections, bailiwick);
+        assert_eq!(observations.len(), 1, "one unit per response");
+        let mut aggregator = Aggregator::new(1 << 20);
+        assert_eq!(aggregator.add_from(&observations, 0), None);
+        let batch = aggregator.take_batch();
+        let mut rows: Vec<_> = batch
+            .rows
+            .iter()
+            .map(|(key, tally)| {
+                assert_eq!(tally.count, 1);
+                let parts = key.parts();
+                (parts.rrname.to_vec(), parts.bailiwick.map(<[u8]>::to_vec))
+            })
+            .collect();
+        rows.sort();
+        let negatives = batch
+            .negatives
+            .iter()
+            .map(|(key, _)| key.qname.to_vec())
+            .collect();
+        (rows, negatives, dropped)
+    }
+
+    #[test]
+    fn a_zone_is_the_bailiwick_and_keeps_a_poisoned_record_out() {
+        // example.com's servers answer for www.example.com, and slip an address for
+        // www.bank.test into the additional section.
+        let message = response(
+            "www.example.com",
+            1,
+            0,
+            &[
+                a(Section::Answer, "www.example.com", [192, 0, 2, 1]),
+                name_rr(Section::Authority, "example.com", 2, "ns1.example.com"),
+                a(Section::Additional, "ns1.example.com", [192, 0, 2, 53]),
+                a(Section::Additional, "www.bank.test", [203, 0, 113, 66]),
+            ],
+        );
+        let zone = wire("example.com");
+        let (rows, negatives, dropped) = rows_of(&message, SectionSet::ALL, Bailiwick::Zone(&zone));
+        let in_zone = |name: &str| (wire(name), Some(zone.clone()));
+        let mut expected = vec![
+            in_zone("www.example.com"),
+            in_zone("example.com"),
+            in_zone("ns1.example.com"),
+        ];
+        expected.sort();
+        assert_eq!(rows, expected, "the poisoned record is not stored");
+        assert!(negatives.is_empty());
+        assert_eq!(
+            dropped,
+            Dropped {
+                out_of_bailiwick: 1,
+                negative_out_of_bailiwick: false
+            }
+        );
+
+        // Without a zone nothing is dropped and no row has a bailiwick.
+        let (rows, _, dropped) = rows_of(&message, SectionSet::ALL, Bailiwick::Unknown);
+        assert_eq!(rows.len(), 4);
+        assert!(rows.iter().all(|(_, bailiwick)| bailiwick.is_none()));
+        assert_eq!(dropped, Dropped::default());
+
+        // Records of sections that are not kept are neither rows nor counted drops.
+        let (rows, _, dropped) = rows_of(&message, SectionSet::DEFAULT, Bailiwick::Zone(&zone));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(dropped.out_of_bailiwick, 0);
+    }
+
+    #[test]
+    fn a_negative_answer_outside_the_zone_is_dropped() {
+        // NODATA for the end of a CNAME chain that leaves the zone: example.com's servers
+        // cannot speak for cdn.test.
+        let chain = response(
+            "www.example.com",
+            1,
+            0,
+            &[name_rr(
+                Section::Answer,
+                "www.example.com",
+                5,
+                "edge.cdn.test",
+            )],
+        );
+        let zone = wire("example.com");
+        let (rows, negatives, dropped) = rows_of(&chain, SectionSet::ALL, Bailiwick::Zone(&zone));
+        assert_eq!(rows, vec![(wire("www.example.com"), Some(zone.clone()))]);
+        assert!(negatives.is_empty());
+        assert!(dropped.negative_out_of_bailiwick);
+        // The same NXDOMAIN inside the zone is a negative row.
+        let nxdomain = response("nx.example.com", 1, 3, &[soa("example.com")]);
+        let (rows, negatives, dropped) =
+            rows_of(&nxdomain, SectionSet::ALL, Bailiwick::Zone(&zone));
+        assert_eq!(rows, vec![(wire("example.com"), Some(zone.clone()))]);
+        assert_eq!(negatives, vec![wire("nx.example.com")]);
+        assert_eq!(dropped, Dropped::default());
+    }
+
+    #[test]
+    fn an_empty_unit_counts_as_a_unit_and_adds_nothing() {
+        let mut observations = Observations::default();
+        observations.push_nothing();
+        observations.push_nothing();
+        assert_eq!(observations.len(), 2);
+        let mut aggregator = Aggregator::new(1 << 20);
+        assert_eq!(aggregator.add_from(&observations, 0), None);
+        assert!(aggregator.is_empty());
+        assert_eq!(aggregator.stats().responses, 0);
+    }
 
     #[test]
     fn sections_parse() {

@@ -13,18 +13,15 @@ use crate::aggregate::{Observations, SectionSet};
 use crate::capture::{CaptureError, CaptureReader};
 use crate::extract::{DnsExtractor, ExtractConfig};
 use crate::gzip::ExpansionLimit;
-use crate::source::{self, ChunkLimits, Fill, Source, SourceReport};
+use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_dns::ResponseParser;
 use hark_record::{Checkpoint, SourceId};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A capture file (pcap, pcapng, gzip) read as a source.
 pub struct CaptureSource {
-    label: String,
-    path: Option<PathBuf>,
-    id: Option<SourceId>,
-    size: Option<u64>,
+    file: FileInput,
     options: u64,
     sections: SectionSet,
     reader: CaptureReader,
@@ -60,14 +57,10 @@ impl CaptureSource {
             path: path.to_path_buf(),
             source,
         };
-        let id = source::file_id(path).map_err(io)?;
-        let size = std::fs::metadata(path).map_err(io)?.len();
+        let file = FileInput::open(path).map_err(io)?;
         let reader = CaptureReader::open_with_limit(path, gzip_limit)?;
-        let mut source =
-            CaptureSource::from_reader(reader, &path.display().to_string(), extract, sections);
-        source.path = Some(path.to_path_buf());
-        source.id = Some(id);
-        source.size = Some(size);
+        let mut source = CaptureSource::from_reader(reader, &file.label, extract, sections);
+        source.file = file;
         Ok(source)
     }
 
@@ -84,10 +77,7 @@ impl CaptureSource {
         }
         let options = source::fingerprint(&[b"capture", &ports, &[sections.bits()]]);
         CaptureSource {
-            label: label.to_string(),
-            path: None,
-            id: None,
-            size: None,
+            file: FileInput::unnamed(label),
             options,
             sections,
             reader,
@@ -127,11 +117,11 @@ fn capture_error_reason(err: &CaptureError) -> &'static str {
 
 impl Source for CaptureSource {
     fn label(&self) -> &str {
-        &self.label
+        &self.file.label
     }
 
     fn id(&self) -> Option<&SourceId> {
-        self.id.as_ref()
+        self.file.id.as_ref()
     }
 
     fn options(&self) -> u64 {
@@ -139,12 +129,11 @@ impl Source for CaptureSource {
     }
 
     fn total_bytes(&self) -> Option<u64> {
-        self.size
+        self.file.size
     }
 
     fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
-        let (path, size) = (self.path.as_ref()?, self.size?);
-        source::shorter_copy_of(path, size, self.options, unfinished)
+        self.file.shorter_copy(self.options, unfinished)
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {

@@ -8,7 +8,7 @@
 //! use is a counted skip under its [`hark_cof::CofError::reason`].
 
 use crate::aggregate::Observations;
-use crate::source::{self, ChunkLimits, Fill, Source, SourceReport};
+use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_cof::{CofError, CofRow};
 use hark_record::{Checkpoint, SourceId};
@@ -75,10 +75,7 @@ fn read_capped_line(
 
 /// A COF NDJSON stream as a [`Source`]: one unit per line that gives rows.
 pub struct CofSource {
-    label: String,
-    id: Option<SourceId>,
-    path: Option<std::path::PathBuf>,
-    size: Option<u64>,
+    file: FileInput,
     input: Box<dyn BufRead + Send>,
     max_line: usize,
     buffer: Vec<u8>,
@@ -92,26 +89,20 @@ pub struct CofSource {
 impl CofSource {
     /// Opens a COF file; its identity is the hash of its content.
     pub fn open(path: &std::path::Path) -> std::io::Result<CofSource> {
-        let id = source::file_id(path)?;
+        let input = FileInput::open(path)?;
         let file = std::fs::File::open(path)?;
-        let size = file.metadata()?.len();
         let mut cof = CofSource::from_reader(
             Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
-            &path.display().to_string(),
+            &input.label,
         );
-        cof.id = Some(id);
-        cof.path = Some(path.to_path_buf());
-        cof.size = Some(size);
+        cof.file = input;
         Ok(cof)
     }
 
     /// COF from any reader (standard input), with no identity.
     pub fn from_reader(input: Box<dyn BufRead + Send>, label: &str) -> CofSource {
         CofSource {
-            label: label.to_string(),
-            id: None,
-            path: None,
-            size: None,
+            file: FileInput::unnamed(label),
             input,
             max_line: DEFAULT_MAX_LINE,
             buffer: Vec::new(),
@@ -139,11 +130,11 @@ impl CofSource {
 
 impl Source for CofSource {
     fn label(&self) -> &str {
-        &self.label
+        &self.file.label
     }
 
     fn id(&self) -> Option<&SourceId> {
-        self.id.as_ref()
+        self.file.id.as_ref()
     }
 
     fn options(&self) -> u64 {
@@ -151,12 +142,11 @@ impl Source for CofSource {
     }
 
     fn total_bytes(&self) -> Option<u64> {
-        self.size
+        self.file.size
     }
 
     fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
-        let (path, size) = (self.path.as_ref()?, self.size?);
-        source::shorter_copy_of(path, size, self.options(), unfinished)
+        self.file.shorter_copy(self.options(), unfinished)
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
@@ -205,7 +195,7 @@ impl Source for CofSource {
                 Err(err) => {
                     tracing::warn!(error = %err, "reading stopped; keeping what was read, the input stays unfinished");
                     self.skips.add("read_error");
-                    self.stopped = Some(format!("cannot read {}: {err}", self.label));
+                    self.stopped = Some(format!("cannot read {}: {err}", self.file.label));
                     Some(Fill::End { complete: false })
                 }
             };

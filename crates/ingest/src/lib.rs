@@ -10,7 +10,11 @@
 //!   of `hark-record`, handing full caches out as batches.
 //! - [`source::Source`]: what every input implements — units of observations in a
 //!   reproducible order, an identity and an end; [`capture_source::CaptureSource`] for
-//!   captures, [`cof::CofSource`] for COF NDJSON (CIRCL, dnsdbq, DNSDB SAF, hark's export).
+//!   captures, [`dnstap::DnstapSource`] for dnstap files (rows of resolver and authority
+//!   responses with `query_zone` as their bailiwick, records outside it dropped), and
+//!   [`cof::CofSource`] for COF NDJSON (CIRCL, dnsdbq, DNSDB SAF, hark's export).
+//! - [`fstrm`]: the Frame Streams codec dnstap travels in — a sans-I/O decoder for files and
+//!   sockets alike, a file reader, and a writer.
 //! - [`pipeline::run`] carries any source into a [`hark_record::Sink`] (the store's writer)
 //!   on three threads, with checkpoints that make a crash never count anything twice.
 //!
@@ -37,10 +41,14 @@ pub mod capture;
 pub mod capture_source;
 pub mod cof;
 pub mod defrag;
+pub mod dnstap;
 pub mod extract;
+pub mod fstrm;
 pub mod gzip;
 pub mod link;
 pub mod pipeline;
 pub mod source;
 pub mod stats;
 pub mod tcp;
+#[cfg(test)]
+mod testing;

@@ -16,7 +16,7 @@ use crate::aggregate::Observations;
 use crate::stats::Skips;
 use hark_record::{Checkpoint, SourceId};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How big a chunk may grow before it is handed on.
 #[derive(Clone, Copy, Debug)]
@@ -102,6 +102,48 @@ pub trait Source: Send {
 
     /// What the reading side counted so far.
     fn report(&self) -> SourceReport;
+}
+
+/// What a file source knows of its input, the same for every format: its name, its identity
+/// and its size, and so which shorter copy of itself it continues. Standard input has a name
+/// only.
+#[derive(Clone, Debug, Default)]
+pub struct FileInput {
+    /// The name used in messages (the path as given).
+    pub label: String,
+    /// The file, none for standard input.
+    pub path: Option<PathBuf>,
+    /// `file:` and the hash of the content ([`file_id`]), none for standard input.
+    pub id: Option<SourceId>,
+    /// Bytes in the file.
+    pub size: Option<u64>,
+}
+
+impl FileInput {
+    /// The file at `path`: hashes its content and reads its size.
+    pub fn open(path: &Path) -> std::io::Result<FileInput> {
+        Ok(FileInput {
+            label: path.display().to_string(),
+            path: Some(path.to_path_buf()),
+            id: Some(file_id(path)?),
+            size: Some(std::fs::metadata(path)?.len()),
+        })
+    }
+
+    /// An input with a name and no identity (standard input): no checkpoints, no resumption.
+    pub fn unnamed(label: &str) -> FileInput {
+        FileInput {
+            label: label.to_string(),
+            ..FileInput::default()
+        }
+    }
+
+    /// Among unfinished checkpoints taken under `options`, the one of a shorter copy of this
+    /// file ([`shorter_copy_of`]); for [`Source::resume_from`].
+    pub fn shorter_copy(&self, options: u64, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
+        let (path, size) = (self.path.as_ref()?, self.size?);
+        shorter_copy_of(path, size, options, unfinished)
+    }
 }
 
 /// The identity of a file: `file:` and the BLAKE3 hash of its content, so the same content is

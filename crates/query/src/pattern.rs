@@ -67,10 +67,7 @@ impl NamePattern {
 
 /// True when canonical `name` equals `suffix` or is below it, on label boundaries.
 fn name_ends_with(name: &[u8], suffix: &[u8]) -> bool {
-    let name_labels: Vec<&[u8]> = hark_dns::name::labels(name).collect();
-    let suffix_labels: Vec<&[u8]> = hark_dns::name::labels(suffix).collect();
-    name_labels.len() >= suffix_labels.len()
-        && name_labels[name_labels.len() - suffix_labels.len()..] == suffix_labels[..]
+    hark_dns::name::is_at_or_below(name, suffix)
 }
 
 /// A name pattern that cannot be used.

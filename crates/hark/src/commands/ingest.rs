@@ -1,12 +1,16 @@
-//! `hark ingest`: capture files into the store.
+//! `hark ingest`: capture and dnstap files into the store, each recognised by its content.
 
 use crate::cli::IngestArgs;
 use anyhow::{bail, Context};
 use hark_ingest::aggregate::SectionSet;
+use hark_ingest::capture::CaptureError;
 use hark_ingest::capture_source::CaptureSource;
+use hark_ingest::dnstap::{self, Detected, DnstapOptions, DnstapSource};
 use hark_ingest::extract::ExtractConfig;
 use hark_ingest::pipeline::PipelineOptions;
+use hark_ingest::source::Source;
 use hark_store::{Store, Writer};
+use std::path::Path;
 
 /// Ingests every file, one after the other; prints a summary per file to stderr.
 pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
@@ -29,18 +33,50 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
         force: args.force,
         ..PipelineOptions::default()
     };
+    let dnstap_options = DnstapOptions {
+        client_responses: args.dnstap_client_responses,
+        sections,
+        ..DnstapOptions::default()
+    };
     let writer = Writer::new(store);
     for path in &args.files {
-        let mut source =
-            CaptureSource::open_with_limit(path, extract.clone(), sections, args.gzip_limit())
-                .with_context(|| format!("{}", path.display()))?;
-        super::run_source(
-            &writer,
-            &mut source,
-            &options,
-            super::InputKind::Capture,
-            args.no_progress,
-        )?;
+        let (mut source, kind) = open(path, args, &extract, sections, dnstap_options)
+            .with_context(|| format!("{}", path.display()))?;
+        super::run_source(&writer, source.as_mut(), &options, kind, args.no_progress)?;
     }
     Ok(())
+}
+
+/// Opens `path` as the source its first bytes say it is: dnstap (Frame Streams) or a capture.
+fn open(
+    path: &Path,
+    args: &IngestArgs,
+    extract: &ExtractConfig,
+    sections: SectionSet,
+    dnstap_options: DnstapOptions,
+) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
+    match dnstap::detect(path).context("cannot read it")? {
+        Detected::Dnstap => {
+            let source = DnstapSource::open(path, dnstap_options, args.gzip_limit())?;
+            Ok((Box::new(source), super::InputKind::Dnstap))
+        }
+        Detected::OtherFrameStreams(content_type) => bail!(
+            "a Frame Streams file of content type {content_type:?}; hark reads dnstap \
+             (protobuf:dnstap.Dnstap) and packet captures"
+        ),
+        Detected::Other => {
+            match CaptureSource::open_with_limit(path, extract.clone(), sections, args.gzip_limit())
+            {
+                Ok(source) => Ok((Box::new(source), super::InputKind::Capture)),
+                Err(err @ CaptureError::NotACapture { .. }) if dnstap::named_like_dnstap(path) => {
+                    Err(anyhow::Error::new(err).context(
+                        "named like a dnstap file, but it does not start with a Frame Streams \
+                         START frame: is it cut at its start, or not written by a dnstap \
+                         collector (fstrm_capture, dnstap -w)?",
+                    ))
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+    }
 }

@@ -13,6 +13,8 @@ pub mod stats;
 pub enum InputKind {
     /// A capture: packets and responses.
     Capture,
+    /// A dnstap file: frames, messages and responses.
+    Dnstap,
     /// An import: lines and rows.
     Import,
 }
@@ -38,7 +40,7 @@ pub fn run_source(
         eprintln!(
             "{label}: skipped, the same content was {} before ({}); use --force to count it again",
             match kind {
-                InputKind::Capture => "ingested",
+                InputKind::Capture | InputKind::Dnstap => "ingested",
                 InputKind::Import => "imported",
             },
             done.note
@@ -66,6 +68,16 @@ pub fn run_source(
             "{} packets, {} responses ({} truncated), {} RRs, {} negative answers",
             report.source.packets, a.responses, a.truncated, a.rrs, a.negatives
         ),
+        InputKind::Dnstap => format!(
+            "{} frames, {} dnstap messages ({} queries), {} responses ({} truncated), {} RRs, {} negative answers",
+            report.source.packets,
+            report.source.messages,
+            report.source.queries,
+            a.responses,
+            a.truncated,
+            a.rrs,
+            a.negatives
+        ),
         InputKind::Import => format!("{} lines, {} rows", report.source.messages, a.rrs),
     };
     eprintln!(
@@ -76,7 +88,7 @@ pub fn run_source(
         seconds,
         a.responses as f64 / seconds.max(1e-6),
         match kind {
-            InputKind::Capture => "responses",
+            InputKind::Capture | InputKind::Dnstap => "responses",
             InputKind::Import => "lines",
         },
     );

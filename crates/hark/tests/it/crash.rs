@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Every row and every negative row, as sorted export lines (exact values).
-fn snapshot(store: &TempStore) -> (Vec<String>, Vec<String>) {
+pub(crate) fn snapshot(store: &TempStore) -> (Vec<String>, Vec<String>) {
     let sorted = |text: String| {
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         lines.sort();
@@ -22,7 +22,11 @@ fn snapshot(store: &TempStore) -> (Vec<String>, Vec<String>) {
 }
 
 /// Asserts two snapshots are equal, naming the first difference (never printing them whole).
-fn assert_same(got: &(Vec<String>, Vec<String>), want: &(Vec<String>, Vec<String>), what: &str) {
+pub(crate) fn assert_same(
+    got: &(Vec<String>, Vec<String>),
+    want: &(Vec<String>, Vec<String>),
+    what: &str,
+) {
     for (table, got, want) in [
         ("rows", &got.0, &want.0),
         ("negative rows", &got.1, &want.1),

@@ -7,6 +7,7 @@ mod alongside;
 mod cli;
 mod clients;
 mod crash;
+mod dnstap;
 mod fixtures;
 mod generated;
 mod gzip_bomb;

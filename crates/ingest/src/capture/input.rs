@@ -1,7 +1,7 @@
-//! The bytes under a capture reader: the file as it is, or through a gzip decoder when it
-//! starts with the gzip magic (`1f 8b`), counted as they are taken from the file so progress
-//! and checkpoints speak of the file's own bytes. The decoder stops at an expansion limit
-//! ([`crate::gzip`]).
+//! The bytes under a capture reader (and under the dnstap reader, [`crate::dnstap`]): the file
+//! as it is, or through a gzip decoder when it starts with the gzip magic (`1f 8b`), counted as
+//! they are taken from the file so progress and checkpoints speak of the file's own bytes. The
+//! decoder stops at an expansion limit ([`crate::gzip`]).
 
 use std::io::{self, BufReader, Read};
 
@@ -11,7 +11,7 @@ use crate::gzip::{ExpansionLimit, LimitedGzDecoder};
 const GZIP_INPUT_BUFFER_LEN: usize = 256 * 1024;
 
 /// Counts the bytes taken from the underlying reader and can give back peeked bytes.
-pub(super) struct CountingReader {
+pub(crate) struct CountingReader {
     inner: Box<dyn Read + Send>,
     count: u64,
     peeked: Vec<u8>,
@@ -56,7 +56,7 @@ impl Read for CountingReader {
 }
 
 /// The capture data: the file's bytes, or what its gzip stream decodes to.
-pub(super) enum Input {
+pub(crate) enum Input {
     Plain(CountingReader),
     Gzip(Box<LimitedGzDecoder<BufReader<CountingReader>>>),
 }
@@ -64,7 +64,7 @@ pub(super) enum Input {
 impl Input {
     /// Wraps `reader` in a gzip decoder stopping past `limit` if its first bytes are the gzip
     /// magic.
-    pub(super) fn detect(reader: Box<dyn Read + Send>, limit: ExpansionLimit) -> io::Result<Input> {
+    pub(crate) fn detect(reader: Box<dyn Read + Send>, limit: ExpansionLimit) -> io::Result<Input> {
         let mut counting = CountingReader {
             inner: reader,
             count: 0,
@@ -81,7 +81,7 @@ impl Input {
     }
 
     /// Bytes taken from the file so far (compressed bytes for gzip).
-    pub(super) fn bytes_read(&self) -> u64 {
+    pub(crate) fn bytes_read(&self) -> u64 {
         match self {
             Input::Plain(reader) => reader.count,
             Input::Gzip(decoder) => decoder.get_ref().get_ref().count,

@@ -27,7 +27,7 @@
 //!   fixed layout, are read directly.
 
 mod buffer;
-mod input;
+pub(crate) mod input;
 mod pcap;
 mod pcapng;
 

@@ -12,7 +12,7 @@ use crate::build::{ancount, run_reader, Outcome};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
 
 /// The fixtures directory, or None (with a note) when it is absent outside CI.
-fn fixtures() -> Option<PathBuf> {
+pub fn fixtures() -> Option<PathBuf> {
     let dir = PathBuf::from(FIXTURES);
     if dir.join("pcap").is_dir() {
         return Some(dir);

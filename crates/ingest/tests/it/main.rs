@@ -6,6 +6,7 @@
 
 mod build;
 mod capture_files;
+mod dnstap;
 mod fixtures;
 mod fragments;
 mod generated;
