@@ -6,7 +6,10 @@
 # Disk bytes are the whole data directory (tables, journal, metadata); "table B/row" counts the
 # tables (keyspaces/) alone. Rows are `hark stats` rows (RR rows; negative answers not counted).
 # Day d is `gen_pcap.py --seed d --domains 400000 --start 2024-06-01 + (d-1) days`: the world
-# follows the seed, so every day is mostly new names and new rows (~1.2 M rows a day).
+# follows the seed, so nearly every row is new (~1.08 M rows a day; 10 days: 10.8 M rows).
+# Time on the 2-core machine: ~6 min of one core per capture, ~2 min a day for ingest and
+# lookups (GEN_JOBS=2: ~50 min in all). fjall compacts in whichever process opens the store
+# next, so a day's lookups can run beside the compaction its ingest left behind.
 # Environment:
 #   HARK_BIN, LATENCY_BIN  prebuilt binaries (then no cargo build): `hark`, and the
 #                          `lookup_latency` example of hark-store-embedded, or a wrapper that
