@@ -16,7 +16,6 @@ use crate::gzip::ExpansionLimit;
 use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_dns::ResponseParser;
-use hark_record::{Checkpoint, SourceId};
 use std::path::Path;
 
 /// A capture file (pcap, pcapng, gzip) read as a source.
@@ -116,24 +115,12 @@ fn capture_error_reason(err: &CaptureError) -> &'static str {
 }
 
 impl Source for CaptureSource {
-    fn label(&self) -> &str {
-        &self.file.label
-    }
-
-    fn id(&self) -> Option<&SourceId> {
-        self.file.id.as_ref()
+    fn file(&self) -> Option<&FileInput> {
+        Some(&self.file)
     }
 
     fn options(&self) -> u64 {
         self.options
-    }
-
-    fn total_bytes(&self) -> Option<u64> {
-        self.file.size
-    }
-
-    fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
-        self.file.shorter_copy(self.options, unfinished)
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {

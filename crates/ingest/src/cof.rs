@@ -11,7 +11,6 @@ use crate::aggregate::Observations;
 use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_cof::{CofError, CofRow};
-use hark_record::{Checkpoint, SourceId};
 use std::io::BufRead;
 
 /// The COF line parser, re-exported from [`hark_cof`] (where COF is read and written) for
@@ -129,24 +128,12 @@ impl CofSource {
 }
 
 impl Source for CofSource {
-    fn label(&self) -> &str {
-        &self.file.label
-    }
-
-    fn id(&self) -> Option<&SourceId> {
-        self.file.id.as_ref()
+    fn file(&self) -> Option<&FileInput> {
+        Some(&self.file)
     }
 
     fn options(&self) -> u64 {
         source::fingerprint(&[b"cof", &(self.max_line as u64).to_be_bytes()])
-    }
-
-    fn total_bytes(&self) -> Option<u64> {
-        self.file.size
-    }
-
-    fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
-        self.file.shorter_copy(self.options(), unfinished)
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {

@@ -76,24 +76,41 @@ pub struct SourceReport {
 }
 
 /// An input that yields units of observations in a reproducible order.
+///
+/// A source that reads a file (or standard input) names it through [`Source::file`], and the
+/// label, identity, size and resumption of a file follow from it; a source of another kind (a
+/// stream) answers those itself.
 pub trait Source: Send {
+    /// The file it reads, for sources that read one.
+    fn file(&self) -> Option<&FileInput> {
+        None
+    }
+
     /// What to call it in messages (a file name).
-    fn label(&self) -> &str;
+    fn label(&self) -> &str {
+        self.file().map_or("input", |file| file.label.as_str())
+    }
 
     /// Its identity, stable across runs; `None` for an input that cannot be recognised again
     /// (standard input), which then gets no checkpoints and no resumption.
-    fn id(&self) -> Option<&SourceId>;
+    fn id(&self) -> Option<&SourceId> {
+        self.file().and_then(|file| file.id.as_ref())
+    }
 
     /// A fingerprint of the options that decide its units (ports, sections...).
     fn options(&self) -> u64;
 
     /// Input size in bytes, when known (for progress).
-    fn total_bytes(&self) -> Option<u64>;
+    fn total_bytes(&self) -> Option<u64> {
+        self.file().and_then(|file| file.size)
+    }
 
     /// Given the unfinished checkpoints in the store, the one this source continues (a
-    /// shorter copy of the same file), if any. The default: none.
-    fn resume_from(&mut self, _unfinished: &[Checkpoint]) -> Option<Checkpoint> {
-        None
+    /// shorter copy of the same file), if any.
+    fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
+        let options = self.options();
+        self.file()
+            .and_then(|file| file.shorter_copy(options, unfinished))
     }
 
     /// Appends units to `chunk` until `limits` are reached or the source has nothing more

@@ -16,7 +16,6 @@ use crate::source::{ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use bytes::Bytes;
 use hark_dns::ResponseParser;
-use hark_record::{Checkpoint, SourceId};
 use prost::Message as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -183,24 +182,12 @@ impl DnstapSource {
 }
 
 impl Source for DnstapSource {
-    fn label(&self) -> &str {
-        &self.file.label
-    }
-
-    fn id(&self) -> Option<&SourceId> {
-        self.file.id.as_ref()
+    fn file(&self) -> Option<&FileInput> {
+        Some(&self.file)
     }
 
     fn options(&self) -> u64 {
         self.options.fingerprint()
-    }
-
-    fn total_bytes(&self) -> Option<u64> {
-        self.file.size
-    }
-
-    fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
-        self.file.shorter_copy(self.options(), unfinished)
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
