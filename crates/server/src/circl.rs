@@ -8,8 +8,8 @@
 //! Paging follows CIRCL's "dribble" headers: the client sends `dribble-paginate-count: N`
 //! (and `dribble-paginate-cursor: C` after the first page); the answer carries
 //! `x-dribble-cursor: C'` while more rows follow, and omits it on the last page. A cursor is a
-//! positive integer, as pypdns requires, naming a walk the server keeps ([`Cursors`]): the
-//! key of the last row served, so the next page resumes from there in the store's order
+//! positive integer, as pypdns requires, naming a walk the server keeps: the key of the last
+//! row served, so the next page resumes from there in the store's order
 //! (`rrset_after`/`rdata_after`) instead of rescanning what was served. Walks expire after
 //! [`CURSOR_TTL`]; an expired or unknown cursor is refused with 400. A number below
 //! [`FIRST_CURSOR`] is read as a count of rows to skip (a rescan), for clients that count.
@@ -24,7 +24,7 @@
 //! `dribble-disable-active-query` is accepted and has no effect (hark never queries actively).
 //! The DNSDB time fences and `limit` work here too.
 
-use crate::cursor::{Walk, FIRST_CURSOR};
+use crate::cursor::Walk;
 use crate::params::{check_accept, split_path, Params, NDJSON_TYPES};
 use crate::stream::{run_blocking, spawn_lines};
 use crate::{auth, lookup, ApiError, AppState};
@@ -38,7 +38,7 @@ use std::hash::{Hash, Hasher};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-pub use crate::cursor::{CURSOR_TTL, MAX_WALKS};
+pub use crate::cursor::{CURSOR_TTL, FIRST_CURSOR, MAX_WALKS};
 
 /// The route prefix.
 pub const PREFIX: &str = "/pdns/query/";
