@@ -8,6 +8,8 @@
 //! use is a counted skip under its [`hark_cof::CofError::reason`].
 
 use crate::aggregate::Observations;
+use crate::capture::input::Input;
+use crate::gzip::ExpansionLimit;
 use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_cof::{CofError, CofRow};
@@ -86,12 +88,14 @@ pub struct CofSource {
 }
 
 impl CofSource {
-    /// Opens a COF file; its identity is the hash of its content.
+    /// Opens a COF file, plain or gzip-compressed (decoded up to the default expansion limit,
+    /// [`crate::gzip::ExpansionLimit`]); its identity is the hash of its content.
     pub fn open(path: &std::path::Path) -> std::io::Result<CofSource> {
         let input = FileInput::open(path)?;
         let file = std::fs::File::open(path)?;
+        let data = Input::detect(Box::new(file), ExpansionLimit::default())?;
         let mut cof = CofSource::from_reader(
-            Box::new(std::io::BufReader::with_capacity(1 << 20, file)),
+            Box::new(std::io::BufReader::with_capacity(1 << 20, data)),
             &input.label,
         );
         cof.file = input;
@@ -230,6 +234,35 @@ mod tests {
         }
         assert_eq!(consumed, input.len() as u64);
         out
+    }
+
+    #[test]
+    fn a_gzip_file_reads_as_its_plain_copy() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = concat!(
+            "{\"rrname\":\"www.example.com.\",\"rrtype\":\"A\",\"rdata\":\"192.0.2.1\",",
+            "\"time_first\":1700000000,\"time_last\":1700000100,\"count\":3}\n",
+            "not json\n",
+        );
+        let plain = dir.path().join("rows.json");
+        std::fs::write(&plain, text).expect("writes");
+        let packed = dir.path().join("rows.json.gz");
+        let mut encoder = flate2::write::GzEncoder::new(
+            std::fs::File::create(&packed).expect("creates"),
+            flate2::Compression::default(),
+        );
+        encoder.write_all(text.as_bytes()).expect("compresses");
+        encoder.finish().expect("finishes");
+        let read = |path: &std::path::Path| {
+            let mut source = CofSource::open(path).expect("opens");
+            let mut chunk = Observations::default();
+            let fill = source.fill(&mut chunk, &ChunkLimits::default());
+            assert!(matches!(fill, Fill::End { complete: true }), "{fill:?}");
+            (chunk.len(), source.report().skips.total())
+        };
+        assert_eq!(read(&packed), read(&plain));
+        assert_eq!(read(&plain), (1, 1));
     }
 
     #[test]
