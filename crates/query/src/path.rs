@@ -110,18 +110,15 @@ pub fn parse_subject(
     if subject.is_empty() {
         return Err(QueryError::Missing("a name, address, CIDR or range"));
     }
-    if let Ok(range) = IpRange::parse(subject) {
-        return Ok(Lookup::Rdata(address_query(range, fence)));
-    }
     let looks_like_address = subject.contains(':')
         || subject
             .bytes()
             .all(|b| b.is_ascii_digit() || b".,/-".contains(&b));
-    if looks_like_address && subject.contains('/') {
+    match IpRange::parse(subject) {
+        Ok(range) => return Ok(Lookup::Rdata(address_query(range, fence))),
         // Report why the address did not parse rather than calling it a bad name.
-        return Err(IpRange::parse(subject)
-            .err()
-            .map_or(QueryError::UnknownPath, Into::into));
+        Err(err) if looks_like_address && subject.contains('/') => return Err(err.into()),
+        Err(_) => {}
     }
     Ok(Lookup::Rrset(RrsetQuery {
         name: NamePattern::parse(subject)?,

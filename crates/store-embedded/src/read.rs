@@ -171,11 +171,7 @@ impl EmbeddedStore {
         after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        let after_key = after.map(|key| {
-            let mut out = Vec::new();
-            layout::rrset_key(&key.parts(), &mut out);
-            out
-        });
+        let after_key = resume_key(after, layout::rrset_key);
         let after_key = after_key.as_deref();
         match &query.name {
             NamePattern::Exact(wire) => {
@@ -250,11 +246,7 @@ impl EmbeddedStore {
         after: Option<&RrKey>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        let after_key = after.map(|key| {
-            let mut out = Vec::new();
-            layout::rdata_key(&key.parts(), &mut out);
-            out
-        });
+        let after_key = resume_key(after, layout::rdata_key);
         let after_key = after_key.as_deref();
         match &query.rdata {
             RdataMatch::Ip(range) => {
@@ -429,6 +421,19 @@ fn leading_prefix(leading: &[u8]) -> Vec<u8> {
     name::forward_key(leading, &mut prefix);
     prefix.pop();
     prefix
+}
+
+/// The key a resumed walk starts after, in the layout `encode` writes (the rrset table or the
+/// rdata index).
+fn resume_key(
+    after: Option<&RrKey>,
+    encode: fn(&hark_record::RrKeyParts<'_>, &mut Vec<u8>),
+) -> Option<Vec<u8>> {
+    after.map(|key| {
+        let mut out = Vec::new();
+        encode(&key.parts(), &mut out);
+        out
+    })
 }
 
 /// The entries of `keyspace` starting with `prefix`, strictly after the key `after` when given.

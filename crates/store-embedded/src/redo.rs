@@ -113,16 +113,21 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Removes the redo file (and a partial one), durably.
+/// Removes the redo file (and a partial one), durably; with neither there, touches nothing
+/// (no directory sync on every open).
 pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
+    let mut removed = false;
     for file in [path.to_path_buf(), path.with_extension("redo-partial")] {
         match std::fs::remove_file(&file) {
-            Ok(()) => {}
+            Ok(()) => removed = true,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => return Err(err),
         }
     }
-    sync_dir(path)
+    if removed {
+        sync_dir(path)?;
+    }
+    Ok(())
 }
 
 /// One entry read back.

@@ -27,7 +27,7 @@ use fjall::PersistMode;
 use hark_dns::{name, RrType};
 use hark_record::{Batch, Committed, RrKey};
 use hark_store::{ChangeSet, CommitReport, Detail, Picked, StoreError};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// (key, value) entries of one keyspace.
 type Entries = Vec<(Vec<u8>, Vec<u8>)>;
@@ -55,8 +55,8 @@ struct RowReads {
     slots: std::ops::Range<usize>,
     /// The merged tally of each, encoded, in the same order.
     values: KeyArena,
-    /// The new rows, by their slot within `slots`.
-    new_rows: HashMap<usize, NewRow>,
+    /// The new rows, by their slot within `slots`, ascending.
+    new_rows: Vec<(usize, NewRow)>,
 }
 
 /// What the read half knows of a new row.
@@ -70,7 +70,7 @@ struct NewRow {
 /// What the read half of a commit found for its negative rows.
 struct NegativeReads {
     keys: KeyArena,
-    values: Vec<Vec<u8>>,
+    values: KeyArena,
     new: Vec<bool>,
 }
 
@@ -205,12 +205,16 @@ impl EmbeddedStore {
         let mut forward = Vec::with_capacity(256);
         for plan in &reads.halves {
             let order = reads.order.get(plan.slots.clone()).unwrap_or_default();
+            let mut news = plan.new_rows.iter().peekable();
             for (slot, &index) in order.iter().enumerate() {
+                let new = news
+                    .next_if(|(new_slot, _)| *new_slot == slot)
+                    .map(|(_, new)| new);
                 let Some((row_key, _)) = batch.rows.get(index) else {
                     continue;
                 };
                 committed.rows += 1;
-                if let Some(new) = plan.new_rows.get(&slot) {
+                if let Some(new) = new {
                     let parts = row_key.parts();
                     *committed.new_rows.get_or_insert(0) += 1;
                     counters.rows += 1;
@@ -248,16 +252,20 @@ impl EmbeddedStore {
         }
         let negatives = &reads.negatives;
         let mut new_negatives = Vec::new();
-        for (index, value) in negatives.values.iter().enumerate() {
+        for (index, &new) in negatives.new.iter().enumerate() {
             committed.negatives += 1;
-            if negatives.new.get(index).copied().unwrap_or(false) {
+            if new {
                 *committed.new_negatives.get_or_insert(0) += 1;
                 counters.negatives += 1;
                 if want_changes {
                     new_negatives.push(position(index));
                 }
             }
-            put(Space::Negative, negatives.keys.get(index), value.as_slice());
+            put(
+                Space::Negative,
+                negatives.keys.get(index),
+                negatives.values.get(index),
+            );
         }
         new_rows.sort_unstable();
         let changes = want_changes.then_some(ChangeSet {
@@ -390,7 +398,7 @@ impl EmbeddedStore {
         let mut plan = RowReads {
             slots,
             values: KeyArena::with_capacity(order.len()),
-            new_rows: HashMap::new(),
+            new_rows: Vec::new(),
         };
         // Rows come in key order, so the members of one RRset are adjacent: one look at the
         // store answers "did this RRset exist" for all of them.
@@ -425,13 +433,13 @@ impl EmbeddedStore {
                             false
                         }
                     };
-                    plan.new_rows.insert(
+                    plan.new_rows.push((
                         slot,
                         NewRow {
                             name_known,
                             rrset_existed,
                         },
-                    );
+                    ));
                     *tally
                 }
             };
@@ -445,10 +453,9 @@ impl EmbeddedStore {
     fn read_negatives(&self, batch: &Batch) -> Result<NegativeReads, StoreError> {
         let mut reads = NegativeReads {
             keys: KeyArena::with_capacity(batch.negatives.len()),
-            values: Vec::with_capacity(batch.negatives.len()),
+            values: KeyArena::with_capacity(batch.negatives.len()),
             new: Vec::with_capacity(batch.negatives.len()),
         };
-        let mut value = Vec::with_capacity(32);
         for (negative_key, tally) in &batch.negatives {
             reads
                 .keys
@@ -458,9 +465,9 @@ impl EmbeddedStore {
                 Some(old) => (layout::decode_tally(&old, "negative")?.merged(tally), false),
                 None => (*tally, true),
             };
-            value.clear();
-            layout::encode_tally(&merged, &mut value);
-            reads.values.push(value.clone());
+            reads
+                .values
+                .push_with(|out| layout::encode_tally(&merged, out));
             reads.new.push(new);
         }
         Ok(reads)
