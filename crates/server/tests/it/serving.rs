@@ -1,6 +1,7 @@
 //! Serving under load and misuse: concurrent-query slots (503), `Accept` (415), `/metrics`.
 
 use crate::support::{config, dnsdb, get, start, start_with, KEY, TIMEOUT};
+use hark_server::Config;
 use hark_store::{
     Batch, Checkpoint, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row, RrKey,
     RrsetQuery, SourceId, Store, StoreError, StoreStats,
@@ -275,29 +276,35 @@ async fn a_client_that_stops_reading_frees_its_slot() {
     drop(stalled);
 }
 
-/// 130 clients calling `/api/v1/stats` as fast as they can, for two seconds, while lookups
-/// run: stats cost no scan and take no query slot, so every lookup is answered, promptly.
+/// 130 clients calling `/api/v1/stats` as fast as they can while 20 lookups run, with only
+/// two query slots: stats cost no scan and take no query slot, so every lookup is answered
+/// (a lookup queued behind the flood would be refused with 503 once the slots were taken).
+/// Counted, not timed: the flood runs until the lookups are done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stats_flood_leaves_lookups_answering() {
-    let server = start(config()).await;
+    let server = start(Config {
+        max_queries: 2,
+        ..config()
+    })
+    .await;
     let addr = server.addr;
-    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut flood = Vec::new();
     for _ in 0..130 {
+        let done = done.clone();
         flood.push(tokio::spawn(async move {
             let mut answered = 0u32;
-            while tokio::time::Instant::now() < until {
+            loop {
                 let reply = get(addr, "/api/v1/stats", &[("X-API-Key", KEY)]).await;
                 assert_eq!(reply.status, 200, "{}", reply.body);
                 answered += 1;
+                if done.load(std::sync::atomic::Ordering::Relaxed) {
+                    return answered;
+                }
             }
-            answered
         }));
     }
-    let mut slowest = std::time::Duration::ZERO;
-    let mut lookups = 0;
-    while tokio::time::Instant::now() < until {
-        let started = std::time::Instant::now();
+    for _ in 0..20 {
         let reply = dnsdb(addr, "/dnsdb/v2/lookup/rrset/name/%2A.example.com").await;
         assert_eq!(
             reply.status, 200,
@@ -307,18 +314,11 @@ async fn a_stats_flood_leaves_lookups_answering() {
         assert!(reply
             .body
             .ends_with("{\"cond\":\"limited\",\"msg\":\"Result limit reached\"}\n"));
-        slowest = slowest.max(started.elapsed());
-        lookups += 1;
     }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut stats_calls = 0;
     for task in flood {
         stats_calls += task.await.unwrap();
     }
     assert!(stats_calls >= 130, "the flood ran: {stats_calls} calls");
-    assert!(lookups >= 5, "lookups ran alongside: {lookups}");
-    // Not a timing test: a lookup queued behind the flood would wait for seconds.
-    assert!(
-        slowest < std::time::Duration::from_secs(1),
-        "slowest lookup {slowest:?}"
-    );
 }
