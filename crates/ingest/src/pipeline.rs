@@ -289,13 +289,17 @@ pub fn run(
                     cutter.pending_since = Some(Instant::now());
                     from = next;
                 }
-                if cutter.aggregator.is_full()
-                    || cutter
-                        .pending_since
-                        .is_some_and(|since| since.elapsed() >= options.flush_after)
-                {
+                if cutter.aggregator.is_full() {
                     writer_alive &= cutter.cut(units, false);
                 }
+            }
+            // Checked on every chunk, empty ones too: a live source that has gone quiet
+            // sends empty chunks, and what it sent before must still become queryable.
+            if cutter
+                .pending_since
+                .is_some_and(|since| since.elapsed() >= options.flush_after)
+            {
+                writer_alive &= cutter.cut(units.max(start.resume_at), false);
             }
             progress(Progress {
                 bytes: chunk.bytes_read,
@@ -381,5 +385,115 @@ impl Sink for VecSink {
 
     fn unfinished(&self) -> Result<Vec<Checkpoint>, SinkError> {
         Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{a, response};
+    use hark_dns::{ResponseParser, Section};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    /// A stream that yields one response, then nothing (empty chunks, [`Fill::Idle`]) until
+    /// told to stop.
+    struct QuietStream {
+        sent: bool,
+        stop: Arc<AtomicBool>,
+    }
+
+    impl Source for QuietStream {
+        fn options(&self) -> u64 {
+            0
+        }
+
+        fn fill(&mut self, chunk: &mut Observations, _limits: &ChunkLimits) -> Fill {
+            if self.stop.load(Ordering::Acquire) {
+                return Fill::End { complete: true };
+            }
+            if !self.sent {
+                self.sent = true;
+                let wire = response(
+                    "www.example.com",
+                    1,
+                    0,
+                    &[a(Section::Answer, "www.example.com", [192, 0, 2, 1])],
+                );
+                let mut parser = ResponseParser::new();
+                chunk.push(
+                    &parser.parse(&wire).unwrap(),
+                    1_700_000_000,
+                    Default::default(),
+                );
+                return Fill::More;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+            Fill::Idle
+        }
+
+        fn report(&self) -> SourceReport {
+            SourceReport::default()
+        }
+    }
+
+    /// A sink that raises a flag on its first commit.
+    struct FlagSink {
+        inner: VecSink,
+        committed: Arc<AtomicBool>,
+    }
+
+    impl Sink for FlagSink {
+        fn commit(&self, batch: Batch) -> Result<Committed, SinkError> {
+            self.committed.store(true, Ordering::Release);
+            self.inner.commit(batch)
+        }
+        fn checkpoint(&self, source: &SourceId) -> Result<Option<Checkpoint>, SinkError> {
+            self.inner.checkpoint(source)
+        }
+        fn unfinished(&self) -> Result<Vec<Checkpoint>, SinkError> {
+            self.inner.unfinished()
+        }
+    }
+
+    /// What a stream sent before going quiet is committed while the stream is still open:
+    /// the flush age is checked on the empty chunks of an idle source too.
+    #[test]
+    fn a_quiet_stream_is_flushed_while_it_stays_open() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let committed = Arc::new(AtomicBool::new(false));
+        let mut source = QuietStream {
+            sent: false,
+            stop: stop.clone(),
+        };
+        let sink = FlagSink {
+            inner: VecSink::default(),
+            committed: committed.clone(),
+        };
+        let options = PipelineOptions {
+            flush_after: Duration::from_millis(20),
+            ..PipelineOptions::default()
+        };
+        let committed_while_open = std::thread::scope(|scope| {
+            let watcher = scope.spawn(|| {
+                // A hang guard, not a timing assertion: the commit comes after ~20 ms.
+                let give_up = Instant::now() + Duration::from_secs(30);
+                while !committed.load(Ordering::Acquire) && Instant::now() < give_up {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                let seen = committed.load(Ordering::Acquire);
+                stop.store(true, Ordering::Release);
+                seen
+            });
+            let report = run(&mut source, &sink, &options, &mut |_| {}).unwrap();
+            assert_eq!(report.aggregate.rrs, 1);
+            watcher.join().unwrap()
+        });
+        assert!(
+            committed_while_open,
+            "nothing was committed while the stream was open"
+        );
+        let rows: usize = sink.inner.into_batches().iter().map(|b| b.rows.len()).sum();
+        assert_eq!(rows, 1);
     }
 }
