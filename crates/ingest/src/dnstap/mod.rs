@@ -58,10 +58,12 @@
 //!
 //! A file is recognised by its first frame ([`detect`]), gzip-compressed or not.
 
+mod decode;
 pub mod proto;
 pub mod select;
 mod source;
 
+pub use decode::DnstapDecoder;
 pub use source::{DnstapError, DnstapSource};
 
 use crate::aggregate::SectionSet;

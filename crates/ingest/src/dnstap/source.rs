@@ -5,23 +5,15 @@
 //! short (mid-frame, or before its STOP frame) gives exactly the first units of the complete
 //! file, which later resumes after them.
 
-use super::proto::Dnstap;
-use super::select::{self, Verdict};
+use super::decode::DnstapDecoder;
 use super::DnstapOptions;
 use crate::aggregate::Observations;
 use crate::capture::input::Input;
 use crate::fstrm::{self, Frame, FstrmError};
 use crate::gzip::{ExpansionError, ExpansionLimit};
 use crate::source::{ChunkLimits, FileInput, Fill, Source, SourceReport};
-use crate::stats::Skips;
-use bytes::Bytes;
-use hark_dns::ResponseParser;
-use prost::Message as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-/// Skips of one reason logged before the rest are only counted.
-const LOGGED_SKIPS: u64 = 10;
 
 /// Why a dnstap file cannot be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -48,14 +40,8 @@ pub enum DnstapError {
 /// as a source.
 pub struct DnstapSource {
     file: FileInput,
-    options: DnstapOptions,
     reader: fstrm::Reader<Input>,
-    parser: ResponseParser,
-    zone: Vec<u8>,
-    frames: u64,
-    messages: u64,
-    queries: u64,
-    skips: Skips,
+    decoder: DnstapDecoder,
     ended: Option<bool>,
     stopped: Option<String>,
 }
@@ -98,73 +84,11 @@ impl DnstapSource {
             .map_err(not_dnstap)?;
         Ok(DnstapSource {
             file: FileInput::unnamed(label),
-            options,
             reader,
-            parser: ResponseParser::new(),
-            zone: Vec::new(),
-            frames: 0,
-            messages: 0,
-            queries: 0,
-            skips: Skips::default(),
+            decoder: DnstapDecoder::new(options),
             ended: None,
             stopped: None,
         })
-    }
-
-    /// Counts a skip, logging the first few of each reason.
-    fn skip(&mut self, reason: &'static str) {
-        if self.skips.get(reason) < LOGGED_SKIPS {
-            tracing::debug!(frame = self.frames, reason, "dnstap frame gives no rows");
-        }
-        self.skips.add(reason);
-    }
-
-    /// Turns one data frame into exactly one unit of `chunk`.
-    fn take_frame(&mut self, frame: Bytes, chunk: &mut Observations) {
-        let units = chunk.len();
-        self.push_frame(frame, chunk);
-        if chunk.len() == units {
-            chunk.push_nothing();
-        }
-    }
-
-    /// The rows of one data frame, if it gives any.
-    fn push_frame(&mut self, frame: Bytes, chunk: &mut Observations) {
-        let Ok(dnstap) = Dnstap::decode(frame) else {
-            self.skip("dnstap_bad_protobuf");
-            return;
-        };
-        self.messages += 1;
-        let (message, time, rule) = match select::classify(&dnstap, self.options.client_responses) {
-            Verdict::Query => {
-                self.queries += 1;
-                return;
-            }
-            Verdict::Skip(reason) => {
-                self.skip(reason);
-                return;
-            }
-            Verdict::Response {
-                message,
-                time,
-                rule,
-            } => (message, time, rule),
-        };
-        let response = match self.parser.parse(message) {
-            Ok(response) if response.opcode == 0 => response,
-            Ok(_) => return self.skips.add("opcode_not_query"),
-            Err(err) => return self.skips.add(err.reason()),
-        };
-        let bailiwick = match select::bailiwick(rule, &response, &mut self.zone) {
-            Ok(bailiwick) => bailiwick,
-            Err(reason) => return self.skips.add(reason),
-        };
-        let dropped = chunk.push_in(&response, time, self.options.sections, bailiwick);
-        self.skips
-            .add_n("out_of_bailiwick", dropped.out_of_bailiwick);
-        if dropped.negative_out_of_bailiwick {
-            self.skips.add("negative_out_of_bailiwick");
-        }
     }
 
     /// Records why the stream ended early.
@@ -175,7 +99,7 @@ impl DnstapSource {
             }
             other => other.reason(),
         };
-        self.skips.add(reason);
+        self.decoder.add_skip(reason);
         self.stopped = Some(err.to_string());
         tracing::warn!(error = %err, "dnstap stream ends early; keeping what was read, the file stays unfinished");
     }
@@ -187,7 +111,7 @@ impl Source for DnstapSource {
     }
 
     fn options(&self) -> u64 {
-        self.options.fingerprint()
+        self.decoder.options().fingerprint()
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
@@ -196,23 +120,8 @@ impl Source for DnstapSource {
         }
         let fill = loop {
             match self.reader.next_frame() {
-                Ok(Some(Frame::Data(frame))) => {
-                    self.frames += 1;
-                    self.take_frame(frame, chunk);
-                }
-                Ok(Some(Frame::TooLarge { len })) => {
-                    self.frames += 1;
-                    if self.skips.get("dnstap_frame_too_large") < LOGGED_SKIPS {
-                        tracing::warn!(
-                            frame = self.frames,
-                            bytes = len,
-                            limit = self.options.max_frame,
-                            "skipping a dnstap frame larger than the limit"
-                        );
-                    }
-                    self.skips.add("dnstap_frame_too_large");
-                    chunk.push_nothing();
-                }
+                Ok(Some(Frame::Data(frame))) => self.decoder.take_frame(frame, chunk),
+                Ok(Some(Frame::TooLarge { len })) => self.decoder.take_too_large(len, chunk),
                 Ok(None) => break Fill::End { complete: true },
                 Err(err) => {
                     self.stop(&err);
@@ -231,12 +140,12 @@ impl Source for DnstapSource {
     }
 
     fn report(&self) -> SourceReport {
-        let mut skips = self.skips.clone();
+        let mut skips = self.decoder.skips().clone();
         skips.add_n("fstrm_control_ignored", self.reader.ignored_controls());
         SourceReport {
-            packets: self.frames,
-            messages: self.messages,
-            queries: self.queries,
+            packets: self.decoder.frames(),
+            messages: self.decoder.messages(),
+            queries: self.decoder.queries(),
             skips,
             bytes: self.reader.get_ref().bytes_read(),
             stopped: self.stopped.clone(),
