@@ -9,10 +9,12 @@ if ! command -v dnsdbq >/dev/null; then
 fi
 # The loopback resolver harness (../shared/harness) for `hark recon --verify`: NSD, Unbound
 # and fstrm_capture (the harness's dnstap reader).
-if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -v fstrm_capture >/dev/null; then
-  echo "== installing nsd, unbound, fstrm-bin"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin >/dev/null; } \
-    || echo "warning: could not install nsd/unbound/fstrm-bin; the --verify test is skipped (and fails under CI=true)" >&2
+# tcpdump records the harness's traffic beside `hark run`'s dnstap listeners.
+if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -v fstrm_capture >/dev/null \
+   || ! command -v tcpdump >/dev/null; then
+  echo "== installing nsd, unbound, fstrm-bin, tcpdump"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin tcpdump >/dev/null; } \
+    || echo "warning: could not install nsd/unbound/fstrm-bin/tcpdump; the harness tests are skipped (and fail under CI=true)" >&2
 fi
 if ! target/venv/bin/python -c 'import dnsdb2, pypdns, mmdb_writer, netaddr' 2>/dev/null; then
   echo "== making the Python venv target/venv (dnsdb2, pypdns)"

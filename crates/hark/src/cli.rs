@@ -153,6 +153,56 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+
+    /// Collect, keep and serve in one process, as a configuration file says: dnstap
+    /// listeners (unix sockets, TCP, TLS), spool directories of rotated captures, the store
+    /// and the HTTP API.
+    ///
+    /// Start with `hark config init > hark.toml`, edit, check with `hark config check
+    /// hark.toml`. New rows are committed (and queryable) within [store] flush_seconds (2 s).
+    /// A source that outruns the store drops and counts (dnstap frames wait up to
+    /// queue_wait_ms for room first); files wait. Per-source counters are on /metrics and in
+    /// `hark status`.
+    ///
+    /// Signals: SIGTERM/SIGINT commit what was read and stop; SIGHUP re-reads the file and
+    /// starts, stops or restarts the sources whose sections changed ([store] and [api]
+    /// changes need a restart; a file that does not check is refused and the running
+    /// configuration kept).
+    ///
+    /// Privacy: client addresses are never read, and rows hold no address of any party.
+    #[command(verbatim_doc_comment)]
+    Run {
+        /// The configuration file (TOML).
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: PathBuf,
+    },
+
+    /// Write an example configuration for `hark run`, or check one.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+
+    /// Show what a running `hark run` is doing: its sources, their counters, drops, skips.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `hark config` actions.
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print a commented example configuration with every section.
+    Init,
+    /// Check a configuration as `hark run` would, naming the line of each error.
+    Check {
+        /// The file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// Flags of `hark ingest`.
@@ -223,7 +273,7 @@ impl IngestArgs {
 }
 
 /// Flags of `hark serve`.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]

@@ -1,18 +1,19 @@
 //! `hark`: the command-line face of the hark passive DNS system.
 //!
 //! Subcommands wire the library crates together: `ingest` (captures → store), `import cof`,
-//! `export`, `lookup`, `recon`, `intel`, `serve` and `stats`. This crate holds no business logic and is the only user of
+//! `export`, `lookup`, `recon`, `intel`, `serve`, `stats`, and the service: `run`, `config`, `status`. This crate holds no business logic and is the only user of
 //! `anyhow` and of the concrete storage engine.
 
 mod cli;
 mod commands;
 mod output;
 mod progress;
+mod service;
 mod store;
 mod times;
 
 use clap::Parser;
-use cli::{Cli, Command, ImportCommand};
+use cli::{Cli, Command, ConfigCommand, ImportCommand};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -40,6 +41,19 @@ fn main() -> std::process::ExitCode {
 use anyhow::Context;
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Run { config } => return service::run(config, cli.db),
+        Command::Config {
+            action: ConfigCommand::Init,
+        } => {
+            return output::print(service::config::EXAMPLE);
+        }
+        Command::Config {
+            action: ConfigCommand::Check { file },
+        } => return service::check(file),
+        Command::Status { json } => return commands::status::run(&store::data_dir(cli.db)?, *json),
+        _ => {}
+    }
     let dir = store::data_dir(cli.db)?;
     let store = store::open(&dir)?;
     let stdout = std::io::stdout();
@@ -70,5 +84,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Intel { question, format } => {
             commands::recon::run_intel(&store, question, *format, &mut stdout.lock())
         }
+        Command::Run { .. } | Command::Config { .. } | Command::Status { .. } => Ok(()),
     }
 }

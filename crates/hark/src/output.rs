@@ -177,3 +177,14 @@ pub fn stats_json(stats: &hark_store::StoreStats) -> Value {
     }
     value
 }
+
+/// Writes `text` to standard output. A reader that went away (`hark stats | head`) is not an
+/// error: the output simply ends there.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

@@ -221,3 +221,55 @@ pub fn fingerprint(parts: &[&[u8]]) -> u64 {
     }
     hash
 }
+
+/// A source that ends early when told: `hark run` stops a file it is reading at shutdown.
+/// Ending this way is not the real end ([`Fill::End`] with `complete: false`), so the file
+/// stays unfinished, and the next run resumes after what was committed.
+pub struct UntilStopped<'a> {
+    inner: &'a mut dyn Source,
+    stop: &'a std::sync::atomic::AtomicBool,
+}
+
+impl<'a> UntilStopped<'a> {
+    /// `inner`, ending once `stop` is set.
+    pub fn new(inner: &'a mut dyn Source, stop: &'a std::sync::atomic::AtomicBool) -> Self {
+        UntilStopped { inner, stop }
+    }
+}
+
+impl Source for UntilStopped<'_> {
+    fn file(&self) -> Option<&FileInput> {
+        self.inner.file()
+    }
+
+    fn label(&self) -> &str {
+        self.inner.label()
+    }
+
+    fn id(&self) -> Option<&SourceId> {
+        self.inner.id()
+    }
+
+    fn options(&self) -> u64 {
+        self.inner.options()
+    }
+
+    fn total_bytes(&self) -> Option<u64> {
+        self.inner.total_bytes()
+    }
+
+    fn resume_from(&mut self, unfinished: &[Checkpoint]) -> Option<Checkpoint> {
+        self.inner.resume_from(unfinished)
+    }
+
+    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
+        if self.stop.load(std::sync::atomic::Ordering::Acquire) {
+            return Fill::End { complete: false };
+        }
+        self.inner.fill(chunk, limits)
+    }
+
+    fn report(&self) -> SourceReport {
+        self.inner.report()
+    }
+}

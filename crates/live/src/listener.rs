@@ -87,6 +87,8 @@ pub struct ListenerConfig {
     pub handshake_timeout: Duration,
     /// Connections at once; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Log emitters as `0.0.0.0` rather than by their addresses (privacy).
+    pub hide_peer_addresses: bool,
 }
 
 impl ListenerConfig {
@@ -101,6 +103,7 @@ impl ListenerConfig {
             queue: QueueLimits::default(),
             handshake_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            hide_peer_addresses: false,
         }
     }
 }
@@ -174,7 +177,14 @@ impl Listener {
                     .await
                     .map_err(bind_error)?;
                 let local = listener.local_addr().map_err(bind_error)?;
-                let task = tokio::spawn(accept_tcp(listener, None, context, stopped, slots));
+                let task = tokio::spawn(accept_tcp(
+                    listener,
+                    None,
+                    context,
+                    stopped,
+                    slots,
+                    config.hide_peer_addresses,
+                ));
                 (format!("tcp:{local}"), task, None)
             }
             Endpoint::Tls(address) => {
@@ -196,6 +206,7 @@ impl Listener {
                     context,
                     stopped,
                     slots,
+                    config.hide_peer_addresses,
                 ));
                 (format!("tls:{local}"), task, None)
             }
@@ -308,6 +319,7 @@ async fn accept_tcp(
     context: Arc<SessionContext>,
     mut stopped: watch::Receiver<bool>,
     slots: Arc<tokio::sync::Semaphore>,
+    hide_peers: bool,
 ) {
     let mut connections = Connections::new();
     loop {
@@ -317,6 +329,11 @@ async fn accept_tcp(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let peer = if hide_peers {
+                        SocketAddr::from(([0, 0, 0, 0], 0))
+                    } else {
+                        peer
+                    };
                     let _ = stream.set_nodelay(true);
                     let (context, stopped, tls) = (context.clone(), stopped.clone(), tls.clone());
                     connections.spawn(async move {

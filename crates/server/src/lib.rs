@@ -120,6 +120,16 @@ pub struct AppState {
 impl AppState {
     /// The state of a fresh server: no query counted yet.
     pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
+        AppState::with_metrics(store, config, metrics::Metrics::default())
+    }
+
+    /// A fresh server whose `/metrics` also shows what `metrics` was given beyond the
+    /// server's own (collectors registered by `hark run` for its sources).
+    pub fn with_metrics(
+        store: Arc<dyn Store>,
+        config: Config,
+        metrics: metrics::Metrics,
+    ) -> AppState {
         AppState {
             store,
             query_slots: Arc::new(tokio::sync::Semaphore::new(
@@ -130,7 +140,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::new(auth::RateLimiter::default()),
             cursors: Arc::new(cursor::Cursors::default()),
-            metrics: Arc::new(metrics::Metrics::default()),
+            metrics: Arc::new(metrics),
         }
     }
 

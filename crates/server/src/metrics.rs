@@ -102,6 +102,15 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Adds metrics computed at each scrape: what `hark run`'s sources counted, which the
+    /// server cannot know by itself.
+    pub fn register_collector(
+        &mut self,
+        collector: Box<dyn prometheus_client::collector::Collector>,
+    ) {
+        self.registry.register_collector(collector);
+    }
+
     /// The text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();

@@ -7,6 +7,7 @@ use hark_ingest::capture::CaptureError;
 use hark_ingest::capture_source::CaptureSource;
 use hark_ingest::dnstap::{self, Detected, DnstapOptions, DnstapSource};
 use hark_ingest::extract::ExtractConfig;
+use hark_ingest::gzip::ExpansionLimit;
 use hark_ingest::pipeline::PipelineOptions;
 use hark_ingest::source::Source;
 use hark_store::{Store, Writer};
@@ -40,7 +41,7 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
     };
     let writer = Writer::new(store);
     for path in &args.files {
-        let (mut source, kind) = open(path, args, &extract, sections, dnstap_options)
+        let (mut source, kind) = open(path, &extract, sections, dnstap_options, args.gzip_limit())
             .with_context(|| format!("{}", path.display()))?;
         super::run_source(&writer, source.as_mut(), &options, kind, args.no_progress)?;
     }
@@ -48,16 +49,16 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
 }
 
 /// Opens `path` as the source its first bytes say it is: dnstap (Frame Streams) or a capture.
-fn open(
+pub fn open(
     path: &Path,
-    args: &IngestArgs,
     extract: &ExtractConfig,
     sections: SectionSet,
     dnstap_options: DnstapOptions,
+    gzip_limit: ExpansionLimit,
 ) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
     match dnstap::detect(path).context("cannot read it")? {
         Detected::Dnstap => {
-            let source = DnstapSource::open(path, dnstap_options, args.gzip_limit())?;
+            let source = DnstapSource::open(path, dnstap_options, gzip_limit)?;
             Ok((Box::new(source), super::InputKind::Dnstap))
         }
         Detected::OtherFrameStreams(content_type) => bail!(
@@ -65,8 +66,7 @@ fn open(
              (protobuf:dnstap.Dnstap) and packet captures"
         ),
         Detected::Other => {
-            match CaptureSource::open_with_limit(path, extract.clone(), sections, args.gzip_limit())
-            {
+            match CaptureSource::open_with_limit(path, extract.clone(), sections, gzip_limit) {
                 Ok(source) => Ok((Box::new(source), super::InputKind::Capture)),
                 Err(err @ CaptureError::NotACapture { .. }) if dnstap::named_like_dnstap(path) => {
                     Err(anyhow::Error::new(err).context(

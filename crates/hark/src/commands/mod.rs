@@ -7,6 +7,7 @@ pub mod lookup;
 pub mod recon;
 pub mod serve;
 pub mod stats;
+pub mod status;
 
 /// What kind of input a source is, for the words of its summary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,6 +10,36 @@ use std::time::Duration;
 
 /// Checks the flags, then serves until SIGINT or SIGTERM.
 pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = server_config(args)?;
+    let state = AppState::new(store, config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = bind(args.listen).await?;
+        hark_server::serve(listener, state, shutdown_signal())
+            .await
+            .context("server failed")
+    })
+}
+
+/// Binds the API's address and says where each face is.
+pub async fn bind(address: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local = listener.local_addr().context("listening address")?;
+    eprintln!(
+        "hark: serving on http://{local}: DNSDB API v2 at /dnsdb/v2, CIRCL pDNS at /pdns/query, \
+         hark's API at /api/v1 (described at /api/openapi.json), metrics at /metrics"
+    );
+    Ok(listener)
+}
+
+/// The server's configuration from the flags (or the `[api]` section of `hark run`'s file),
+/// checked.
+pub fn server_config(args: &ServeArgs) -> anyhow::Result<Config> {
     let keys = match (&args.keys, args.no_auth) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path)
@@ -53,24 +83,7 @@ pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
         max_connections,
         header_timeout: Duration::from_secs(args.header_timeout),
     };
-    let state = AppState::new(store, config);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let local = listener.local_addr().context("listening address")?;
-        eprintln!(
-            "hark: serving on http://{local}: DNSDB API v2 at /dnsdb/v2, CIRCL pDNS at /pdns/query, \
-             hark's API at /api/v1 (described at /api/openapi.json), metrics at /metrics"
-        );
-        hark_server::serve(listener, state, shutdown_signal())
-            .await
-            .context("server failed")
-    })
+    Ok(config)
 }
 
 /// Longest time limit accepted (a day): larger values overflow timers.
@@ -96,7 +109,7 @@ fn connection_budget(wanted: usize) -> usize {
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -5,23 +5,26 @@ use hark_store::Store;
 
 /// Prints the store's figures.
 pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let stats = store.stats()?;
     if json {
-        println!("{}", stats_json(&stats));
-        return Ok(());
+        writeln!(out, "{}", stats_json(&stats))?;
+        return crate::output::print(&out);
     }
-    println!("store:      {}", dir.display());
-    println!("rows:       {}", stats.rows);
-    println!("names:      {}", stats.names);
-    println!("negatives:  {}", stats.negatives);
-    println!("files:      {}", stats.files);
+    writeln!(out, "store:      {}", dir.display())?;
+    writeln!(out, "rows:       {}", stats.rows)?;
+    writeln!(out, "names:      {}", stats.names)?;
+    writeln!(out, "negatives:  {}", stats.negatives)?;
+    writeln!(out, "files:      {}", stats.files)?;
     let journal_bytes = stats
         .engine
         .iter()
         .find(|(name, _)| *name == "journal_bytes")
         .map_or(0, |(_, value)| *value);
     let tables = stats.disk_bytes.saturating_sub(journal_bytes);
-    println!(
+    writeln!(
+        out,
         "disk:       {:.1} MiB in tables{}, {:.1} MiB in the journal",
         tables as f64 / (1024.0 * 1024.0),
         if stats.rows > 0 {
@@ -33,12 +36,12 @@ pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Resu
             String::new()
         },
         journal_bytes as f64 / (1024.0 * 1024.0),
-    );
-    println!("rows per type:");
+    )?;
+    writeln!(out, "rows per type:")?;
     let mut per_type: Vec<_> = stats.rows_per_type.iter().collect();
     per_type.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (rrtype, n) in per_type {
-        println!("  {:<10} {n}", rrtype.to_string());
+        writeln!(out, "  {:<10} {n}", rrtype.to_string())?;
     }
-    Ok(())
+    crate::output::print(&out)
 }

@@ -218,7 +218,7 @@ fn frame(kind: MessageType, zone: &str, seconds: u64, dns: Vec<u8>) -> Vec<u8> {
 /// A resolver's traffic with example.com's servers: a referral-free answer whose additional
 /// section carries an address for www.bank.test, an NXDOMAIN, the query, and a forwarder's
 /// answer; `n` rounds, a second apart.
-fn resolver_traffic(path: &Path, n: u64) {
+pub fn resolver_traffic(path: &Path, n: u64) {
     let a = |section, owner, address: [u8; 4]| (section, owner, 1u16, address.to_vec());
     let poisoned = response(
         "www.example.com",

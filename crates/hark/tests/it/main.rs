@@ -13,6 +13,7 @@ mod generated;
 mod gzip_bomb;
 mod hostile_serve;
 mod recon;
+mod run_service;
 mod served;
 mod support;
 mod verify;

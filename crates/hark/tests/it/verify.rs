@@ -8,11 +8,16 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The harness, stopped at drop.
-struct Harness {
+/// The harness, stopped at drop. It holds [`HARNESS`]: its servers use fixed ports, so
+/// tests that start it take turns.
+pub struct Harness {
     script_dir: PathBuf,
-    dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+/// Taken by whoever runs the harness.
+pub static HARNESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Drop for Harness {
     fn drop(&mut self) {
@@ -35,6 +40,13 @@ fn tools_present() -> bool {
 /// Starts the harness and waits until Unbound answers; None (with a note) outside CI when
 /// the harness or its servers are missing.
 fn start() -> Option<Harness> {
+    start_in(tempfile::tempdir().unwrap(), false)
+}
+
+/// Starts the harness in `dir`; with `own_listeners`, its servers send dnstap to sockets
+/// the caller listens on (`dir/run/dnstap.sock` for Unbound, `dir/run/dnstap-nsd.sock` for
+/// NSD) instead of fstrm_capture.
+pub fn start_in(dir: tempfile::TempDir, own_listeners: bool) -> Option<Harness> {
     let shared = shared()?;
     if !tools_present() {
         assert!(
@@ -46,13 +58,19 @@ fn start() -> Option<Harness> {
     }
     let harness = Harness {
         script_dir: shared.join("harness"),
-        dir: tempfile::tempdir().unwrap(),
+        dir,
+        _turn: HARNESS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
     };
-    let status = Command::new("sh")
+    let mut start = Command::new("sh");
+    start
         .arg(harness.script_dir.join("start.sh"))
-        .arg(harness.dir.path())
-        .status()
-        .unwrap();
+        .arg(harness.dir.path());
+    if own_listeners {
+        start.arg("--no-capture");
+    }
+    let status = start.status().unwrap();
     assert!(status.success(), "harness start.sh failed");
     // A query for example.test/A, until Unbound answers it.
     let query =

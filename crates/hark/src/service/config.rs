@@ -1,0 +1,503 @@
+//! The configuration file of `hark run`: what to collect, where to keep it, how to serve it.
+//!
+//! TOML, every key checked: an unknown key or section is an error naming its line (a typo
+//! never silently turns a feature off). [`EXAMPLE`] is what `hark config init` writes; the
+//! tests check that it is valid. Sections:
+//!
+//! | section | what |
+//! |---|---|
+//! | `[store]` | the embedded store's directory, cache and flush age |
+//! | `[api]` | the HTTP API (the same settings as `hark serve`'s flags); absent: no API |
+//! | `[privacy]` | what may appear in logs |
+//! | `[[dnstap]]` | a listener for dnstap emitters: unix socket, TCP or TLS |
+//! | `[[directory]]` | a directory whose capture or dnstap files are ingested as they are closed |
+
+use crate::cli::ServeArgs;
+use anyhow::{bail, Context};
+use hark_ingest::aggregate::SectionSet;
+use hark_live::Endpoint;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Where rows are kept.
+    #[serde(default)]
+    pub store: StoreSection,
+    /// The HTTP API; none when absent.
+    pub api: Option<ApiSection>,
+    /// What logs may show.
+    #[serde(default)]
+    pub privacy: PrivacySection,
+    /// dnstap listeners.
+    #[serde(default)]
+    pub dnstap: Vec<DnstapSection>,
+    /// Spool directories of rotated capture or dnstap files.
+    #[serde(default)]
+    pub directory: Vec<DirectorySection>,
+}
+
+/// `[store]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// The embedded store's directory; default: `--db`, `HARK_DB`, else the user's data
+    /// directory.
+    pub path: Option<PathBuf>,
+    /// Memory for each source's aggregation cache, in MiB.
+    pub cache_mb: usize,
+    /// Seconds an observation may wait in a cache before it is committed (and queryable).
+    pub flush_seconds: f64,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            path: None,
+            cache_mb: 128,
+            flush_seconds: 2.0,
+        }
+    }
+}
+
+/// `[api]`: the settings `hark serve` takes as flags.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSection {
+    /// Address and port.
+    pub listen: SocketAddr,
+    /// The keys file (`NAME:KEY` lines).
+    pub keys: Option<PathBuf>,
+    /// Serve without keys (loopback addresses only).
+    pub no_auth: bool,
+    /// The `origin` of CIRCL/COF records.
+    pub origin: String,
+    /// Seconds one query may run.
+    pub query_timeout: u64,
+    /// Most results a query returns.
+    pub results_max: u64,
+    /// Highest offset a query may use.
+    pub offset_max: u64,
+    /// Queries running at once.
+    pub max_queries: usize,
+    /// Client connections at once.
+    pub max_connections: usize,
+    /// Seconds a client has to send its request headers.
+    pub header_timeout: u64,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        ApiSection {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            keys: None,
+            no_auth: false,
+            origin: "hark".into(),
+            query_timeout: hark_server::DEFAULT_QUERY_TIMEOUT.as_secs(),
+            results_max: hark_server::DEFAULT_RESULTS_MAX,
+            offset_max: hark_server::DEFAULT_OFFSET_MAX,
+            max_queries: hark_server::DEFAULT_MAX_QUERIES,
+            max_connections: hark_server::DEFAULT_MAX_CONNECTIONS,
+            header_timeout: hark_server::DEFAULT_HEADER_TIMEOUT.as_secs(),
+        }
+    }
+}
+
+impl ApiSection {
+    /// The same settings as `hark serve`'s flags.
+    pub fn serve_args(&self) -> ServeArgs {
+        ServeArgs {
+            listen: self.listen,
+            keys: self.keys.clone(),
+            no_auth: self.no_auth,
+            origin: self.origin.clone(),
+            query_timeout: self.query_timeout,
+            results_max: self.results_max,
+            offset_max: self.offset_max,
+            max_queries: self.max_queries,
+            max_connections: self.max_connections,
+            header_timeout: self.header_timeout,
+        }
+    }
+}
+
+/// `[privacy]`. hark never reads client addresses from dnstap or captures, and rows hold no
+/// address of any party; the addresses of emitters (resolvers) appear in logs only, and can
+/// be hidden there too.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacySection {
+    /// Log emitters (resolvers) as `0.0.0.0` instead of their addresses.
+    pub hide_resolver_addresses: bool,
+}
+
+/// `[[dnstap]]`: one listener.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DnstapSection {
+    /// A name for logs, metrics and `hark status`; unique among sources.
+    pub name: Spanned<String>,
+    /// `unix:PATH`, `tcp:ADDRESS:PORT` or `tls:ADDRESS:PORT`.
+    pub listen: Spanned<String>,
+    /// Permissions of a unix socket, octal (the resolver's user must be able to write).
+    #[serde(default = "default_socket_mode")]
+    pub socket_mode: String,
+    /// Also store CLIENT_RESPONSE messages (no bailiwick; they repeat the cache).
+    #[serde(default)]
+    pub client_responses: bool,
+    /// Message sections whose records become rows.
+    #[serde(default = "default_sections")]
+    pub sections: String,
+    /// Largest data frame kept, in KiB; larger ones are skipped and counted.
+    #[serde(default = "default_max_frame_kib")]
+    pub max_frame_kib: u32,
+    /// Bytes of frames waiting for the store at most, in MiB.
+    #[serde(default = "default_queue_mib")]
+    pub queue_mib: usize,
+    /// How long an emitter's connection waits for room in the queue before frames are
+    /// dropped (and counted), in milliseconds.
+    #[serde(default = "default_queue_wait_ms")]
+    pub queue_wait_ms: u64,
+    /// Emitters connected at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// TLS certificate chain (PEM), for `tls:` listeners.
+    pub tls_certificate: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// CA certificates (PEM) emitters' certificates must be signed by (mutual TLS).
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+fn default_socket_mode() -> String {
+    "0660".into()
+}
+fn default_sections() -> String {
+    "answer,authority".into()
+}
+fn default_max_frame_kib() -> u32 {
+    1024
+}
+fn default_queue_mib() -> usize {
+    64
+}
+fn default_queue_wait_ms() -> u64 {
+    1000
+}
+fn default_max_connections() -> usize {
+    1024
+}
+fn default_pattern() -> String {
+    "*".into()
+}
+fn default_settle_seconds() -> u64 {
+    10
+}
+fn default_poll_seconds() -> u64 {
+    2
+}
+fn default_ports() -> Vec<u16> {
+    vec![53]
+}
+
+/// `[[directory]]`: a spool directory of rotated files (tcpdump `-G`/`-C`, dnstap
+/// collectors), each ingested once it is closed.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySection {
+    /// A name; unique among sources.
+    pub name: Spanned<String>,
+    /// The directory.
+    pub path: PathBuf,
+    /// File names to take, a glob with `*` and `?` (`*.pcap*`).
+    #[serde(default = "default_pattern")]
+    pub pattern: String,
+    /// A file is taken once its size and time have not changed for this many seconds.
+    #[serde(default = "default_settle_seconds")]
+    pub settle_seconds: u64,
+    /// Seconds between looks at the directory.
+    #[serde(default = "default_poll_seconds")]
+    pub poll_seconds: u64,
+    /// DNS server ports, for captures.
+    #[serde(default = "default_ports")]
+    pub ports: Vec<u16>,
+    /// Message sections whose records become rows.
+    #[serde(default = "default_sections")]
+    pub sections: String,
+    /// Store dnstap CLIENT_RESPONSE messages too.
+    #[serde(default)]
+    pub dnstap_client_responses: bool,
+}
+
+/// A checked dnstap listener.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckedDnstap {
+    /// The section as written.
+    pub section: DnstapSection,
+    /// Its endpoint.
+    pub endpoint: Endpoint,
+    /// Its sections.
+    pub sections: SectionSet,
+    /// Its socket mode.
+    pub socket_mode: u32,
+}
+
+impl RunConfig {
+    /// Parses and checks `text`.
+    pub fn parse(text: &str) -> anyhow::Result<RunConfig> {
+        let config: RunConfig = toml::from_str(text)
+            .map_err(|err| anyhow::anyhow!("{}", err.to_string().trim_end()))?;
+        config.check(text)?;
+        Ok(config)
+    }
+
+    /// Checks what the types cannot: unique names, endpoints, TLS files, sections, modes.
+    fn check(&self, text: &str) -> anyhow::Result<()> {
+        let mut names = std::collections::HashSet::new();
+        let all_names = self
+            .dnstap
+            .iter()
+            .map(|d| &d.name)
+            .chain(self.directory.iter().map(|d| &d.name));
+        for name in all_names {
+            if name.get_ref().trim().is_empty() {
+                bail!("line {}: a source needs a name", line_of(text, name.span()));
+            }
+            if !names.insert(name.get_ref().clone()) {
+                bail!(
+                    "line {}: the name {:?} is used by another source; names must be unique",
+                    line_of(text, name.span()),
+                    name.get_ref()
+                );
+            }
+        }
+        for dnstap in &self.dnstap {
+            dnstap.checked(text)?;
+        }
+        for directory in &self.directory {
+            let line = line_of(text, directory.name.span());
+            SectionSet::parse(&directory.sections)
+                .map_err(|err| anyhow::anyhow!("line {line}: sections: {err}"))?;
+            if directory.ports.is_empty() {
+                bail!("line {line}: ports needs at least one port");
+            }
+            if directory.poll_seconds == 0 {
+                bail!("line {line}: poll_seconds must be at least 1");
+            }
+        }
+        if !(self.store.flush_seconds > 0.0 && self.store.flush_seconds <= 3600.0) {
+            bail!("[store] flush_seconds must be between 0 and 3600");
+        }
+        if self.store.cache_mb == 0 {
+            bail!("[store] cache_mb must be at least 1");
+        }
+        if let Some(api) = &self.api {
+            crate::commands::serve::server_config(&api.serve_args()).context("[api]")?;
+        }
+        Ok(())
+    }
+
+    /// Every source's name.
+    pub fn source_names(&self) -> Vec<String> {
+        self.dnstap
+            .iter()
+            .map(|d| d.name.get_ref().clone())
+            .chain(self.directory.iter().map(|d| d.name.get_ref().clone()))
+            .collect()
+    }
+}
+
+impl DnstapSection {
+    /// The section checked: its endpoint parsed, TLS files present for `tls:`, and so on.
+    pub fn checked(&self, text: &str) -> anyhow::Result<CheckedDnstap> {
+        let line = line_of(text, self.listen.span());
+        let endpoint: Endpoint = self
+            .listen
+            .get_ref()
+            .parse()
+            .map_err(|err| anyhow::anyhow!("line {line}: listen: {err}"))?;
+        let tls_given = self.tls_certificate.is_some() || self.tls_key.is_some();
+        match (&endpoint, tls_given) {
+            (Endpoint::Tls(_), _) if self.tls_certificate.is_none() || self.tls_key.is_none() => {
+                bail!("line {line}: a tls: listener needs tls_certificate and tls_key")
+            }
+            (Endpoint::Unix(_) | Endpoint::Tcp(_), true) => {
+                bail!("line {line}: tls_certificate and tls_key are for tls: listeners")
+            }
+            _ => {}
+        }
+        let sections = SectionSet::parse(&self.sections)
+            .map_err(|err| anyhow::anyhow!("line {line}: sections: {err}"))?;
+        let socket_mode = u32::from_str_radix(self.socket_mode.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|mode| *mode <= 0o777)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "line {line}: socket_mode {:?} is not an octal mode such as \"0660\"",
+                    self.socket_mode
+                )
+            })?;
+        if !(1..=65_536).contains(&self.max_frame_kib) {
+            bail!("line {line}: max_frame_kib must be between 1 and 65536");
+        }
+        if self.queue_mib == 0 {
+            bail!("line {line}: queue_mib must be at least 1");
+        }
+        Ok(CheckedDnstap {
+            section: self.clone(),
+            endpoint,
+            sections,
+            socket_mode,
+        })
+    }
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, span: std::ops::Range<usize>) -> usize {
+    text.get(..span.start)
+        .map_or(0, |before| before.matches('\n').count())
+        + 1
+}
+
+/// What `hark config init` writes: every section, commented.
+pub const EXAMPLE: &str = r#"# hark run --config FILE: collect, keep and serve passive DNS in one process.
+# `hark config check FILE` checks a file; SIGHUP makes a running hark re-read it (sources are
+# added, removed or changed without a restart; [store] and [api] changes need a restart).
+
+[store]
+# The embedded store's directory (default: --db, HARK_DB, else ~/.local/share/hark).
+path = "/var/lib/hark"
+# Memory for each source's aggregation cache, in MiB.
+cache_mb = 128
+# An observation is committed, and queryable, at most this many seconds after it arrives.
+flush_seconds = 2
+
+[api]
+# The DNSDB v2, CIRCL and native APIs and /metrics, as `hark serve` gives them.
+listen = "127.0.0.1:8080"
+# NAME:KEY lines (see `hark serve --help`); or no_auth = true on a loopback address.
+keys = "/etc/hark/keys"
+# results_max = 1000000
+# query_timeout = 30
+# max_queries = 128
+
+[privacy]
+# hark never reads client addresses, and rows hold no address of any party. Emitters'
+# (resolvers') addresses appear in logs only; this hides them there too.
+hide_resolver_addresses = false
+
+# A dnstap listener. Unbound:  dnstap-socket-path: "/run/hark/dnstap.sock"
+#                              dnstap-log-resolver-response-messages: yes
+# BIND:  dnstap { resolver response; }; dnstap-output unix "/run/hark/dnstap.sock";
+# Knot Resolver, PowerDNS Recursor, dnsdist, NSD and Knot DNS can send here too.
+[[dnstap]]
+name = "local-resolvers"
+listen = "unix:/run/hark/dnstap.sock"
+# The resolver's user must be able to write to the socket.
+socket_mode = "0660"
+# Rows from RESOLVER_RESPONSE and AUTH_RESPONSE (bailiwick: the message's query_zone) and
+# FORWARDER_RESPONSE; CLIENT_RESPONSE only with this (it repeats cached answers):
+client_responses = false
+sections = "answer,authority"
+
+# Resolvers on other machines, over TLS; with tls_client_ca only those holding a
+# certificate signed by it get in.
+# [[dnstap]]
+# name = "remote-resolvers"
+# listen = "tls:0.0.0.0:6853"
+# tls_certificate = "/etc/hark/tls/cert.pem"
+# tls_key = "/etc/hark/tls/key.pem"
+# tls_client_ca = "/etc/hark/tls/resolvers-ca.pem"
+
+# A spool directory: rotated capture (pcap, pcapng) or dnstap files, optionally gzipped,
+# each ingested once it has not changed for settle_seconds. Files are recognised by their
+# content; one read before is not counted again.
+# [[directory]]
+# name = "sensor-pcaps"
+# path = "/var/spool/hark/pcap"
+# pattern = "*.pcap*"
+# settle_seconds = 10
+# ports = [53]
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_example_is_valid_and_says_what_it_seems_to() {
+        let config = RunConfig::parse(EXAMPLE).unwrap();
+        assert_eq!(
+            config.store.path.as_deref(),
+            Some(Path::new("/var/lib/hark"))
+        );
+        assert_eq!(config.dnstap.len(), 1);
+        let listener = config.dnstap[0].checked(EXAMPLE).unwrap();
+        assert_eq!(
+            listener.endpoint,
+            Endpoint::Unix(PathBuf::from("/run/hark/dnstap.sock"))
+        );
+        assert_eq!(listener.socket_mode, 0o660);
+        assert_eq!(config.api.unwrap().listen.port(), 8080);
+    }
+
+    #[test]
+    fn every_commented_section_of_the_example_is_valid_too() {
+        // Uncomment everything (but prose lines) and check again.
+        let uncommented: String = EXAMPLE
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[')
+                        || rest
+                            .split_once(" = ")
+                            .is_some_and(|(k, _)| !k.contains(' ')) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = RunConfig::parse(&uncommented).unwrap();
+        assert_eq!(config.dnstap.len(), 2);
+        assert_eq!(config.directory.len(), 1);
+        assert_eq!(config.api.unwrap().max_queries, 128);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let unknown = "[store]\ncache_mb = 1\ncahce = 2\n";
+        let err = RunConfig::parse(unknown).unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("cahce"), "{err}");
+
+        let endpoint = "[[dnstap]]\nname = \"a\"\nlisten = \"udp:1.2.3.4:5\"\n";
+        let err = RunConfig::parse(endpoint).unwrap_err().to_string();
+        assert!(err.starts_with("line 3: listen:"), "{err}");
+
+        let twice = "[[dnstap]]\nname = \"a\"\nlisten = \"tcp:127.0.0.1:1\"\n\n[[directory]]\nname = \"a\"\npath = \"/x\"\n";
+        let err = RunConfig::parse(twice).unwrap_err().to_string();
+        assert!(
+            err.starts_with("line 6:") && err.contains("unique"),
+            "{err}"
+        );
+
+        let tls = "[[dnstap]]\nname = \"t\"\nlisten = \"tls:127.0.0.1:1\"\n";
+        let err = RunConfig::parse(tls).unwrap_err().to_string();
+        assert!(err.contains("tls_certificate and tls_key"), "{err}");
+
+        let mode = "[[dnstap]]\nname = \"m\"\nlisten = \"unix:/x\"\nsocket_mode = \"rw\"\n";
+        let err = RunConfig::parse(mode).unwrap_err().to_string();
+        assert!(err.contains("octal"), "{err}");
+
+        let api = "[api]\nlisten = \"0.0.0.0:8080\"\nno_auth = true\n";
+        let err = format!("{:#}", RunConfig::parse(api).unwrap_err());
+        assert!(err.contains("loopback"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+//! Starting and stopping the sources of `hark run`: each runs the pipeline on a thread of
+//! its own into the one writer; a dnstap listener's connections run on the async runtime.
+
+use super::board::{Board, SourceEntry};
+use super::config::{CheckedDnstap, DirectorySection, PrivacySection, RunConfig};
+use anyhow::Context as _;
+use hark_ingest::dnstap::DnstapOptions;
+use hark_ingest::pipeline::{run, PipelineOptions};
+use hark_live::{Listener, ListenerConfig, TlsFiles};
+use hark_store::Writer;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{Scope, ScopedJoinHandle};
+use std::time::Duration;
+
+/// A source as configured; two specs are equal when nothing in their sections differs, which
+/// is how a reload tells what to restart.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceSpec {
+    /// A `[[dnstap]]` listener.
+    Dnstap(CheckedDnstap),
+    /// A `[[directory]]`.
+    Directory(DirectorySection),
+}
+
+impl SourceSpec {
+    /// Every source of `config`, checked (`text` is the file, for line numbers).
+    pub fn all(config: &RunConfig, text: &str) -> anyhow::Result<Vec<SourceSpec>> {
+        let mut specs = Vec::new();
+        for dnstap in &config.dnstap {
+            specs.push(SourceSpec::Dnstap(dnstap.checked(text)?));
+        }
+        for directory in &config.directory {
+            specs.push(SourceSpec::Directory(directory.clone()));
+        }
+        Ok(specs)
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        match self {
+            SourceSpec::Dnstap(d) => d.section.name.get_ref(),
+            SourceSpec::Directory(d) => d.name.get_ref(),
+        }
+    }
+}
+
+/// What every source shares.
+pub struct Shared<'env> {
+    /// The store's one writer.
+    pub writer: Writer<'env>,
+    /// The async runtime (listeners, the API).
+    pub runtime: &'env tokio::runtime::Runtime,
+    /// The sources' figures.
+    pub board: Arc<Board>,
+    /// How pipelines run.
+    pub options: PipelineOptions,
+    /// What logs may show.
+    pub privacy: PrivacySection,
+    /// Told when a source fails for good (its store writes fail): the service stops.
+    pub failed: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+/// How to stop a running source.
+enum Stopper {
+    Listener(Listener),
+    Flag(Arc<AtomicBool>),
+}
+
+/// A source running on its thread.
+pub struct RunningSource<'scope> {
+    /// What it was started from.
+    pub spec: SourceSpec,
+    stopper: Stopper,
+    thread: ScopedJoinHandle<'scope, ()>,
+}
+
+impl RunningSource<'_> {
+    /// Stops it and waits until what it read is committed.
+    pub fn stop(self, shared: &Shared<'_>) {
+        match self.stopper {
+            Stopper::Listener(listener) => shared.runtime.block_on(listener.stop()),
+            Stopper::Flag(flag) => flag.store(true, Ordering::Release),
+        }
+        let _ = self.thread.join();
+        shared.board.remove(self.spec.name());
+    }
+}
+
+/// Starts `spec`.
+pub fn start<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    spec: SourceSpec,
+    shared: &'env Shared<'env>,
+) -> anyhow::Result<RunningSource<'scope>> {
+    let name = spec.name().to_string();
+    match &spec {
+        SourceSpec::Dnstap(checked) => {
+            let config = listener_config(checked, &shared.privacy);
+            let (listener, mut stream) = shared
+                .runtime
+                .block_on(Listener::start(config))
+                .with_context(|| format!("dnstap source {name:?}"))?;
+            let entry = Arc::new(SourceEntry::new(
+                &name,
+                "dnstap",
+                listener.local().to_string(),
+                Some(listener.stats().clone()),
+            ));
+            shared.board.add(entry.clone());
+            eprintln!("hark: {name}: listening for dnstap on {}", listener.local());
+            let thread = std::thread::Builder::new()
+                .name(format!("hark-src-{name}"))
+                .spawn_scoped(scope, move || {
+                    let result = run(&mut stream, &shared.writer, &shared.options, &mut |p| {
+                        entry.units.store(p.units, Ordering::Relaxed);
+                    });
+                    if let Err(err) = result {
+                        tracing::error!(source = %name, error = %err, "a source stopped: its rows cannot be stored");
+                        let _ = shared.failed.send(format!("{name}: {err}"));
+                    }
+                })
+                .context("cannot start a thread")?;
+            Ok(RunningSource {
+                spec,
+                stopper: Stopper::Listener(listener),
+                thread,
+            })
+        }
+        SourceSpec::Directory(section) => {
+            let stop = Arc::new(AtomicBool::new(false));
+            let entry = Arc::new(SourceEntry::new(
+                &name,
+                "directory",
+                section.path.display().to_string(),
+                None,
+            ));
+            shared.board.add(entry.clone());
+            eprintln!(
+                "hark: {name}: ingesting files closed in {} ({})",
+                section.path.display(),
+                section.pattern
+            );
+            let section = section.clone();
+            let flag = stop.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("hark-src-{name}"))
+                .spawn_scoped(scope, move || {
+                    super::directory::watch(
+                        &section,
+                        &shared.writer,
+                        &shared.options,
+                        &entry,
+                        &flag,
+                    );
+                })
+                .context("cannot start a thread")?;
+            Ok(RunningSource {
+                spec,
+                stopper: Stopper::Flag(stop),
+                thread,
+            })
+        }
+    }
+}
+
+fn listener_config(checked: &CheckedDnstap, privacy: &PrivacySection) -> ListenerConfig {
+    let section = &checked.section;
+    let mut config = ListenerConfig::new(section.name.get_ref(), checked.endpoint.clone());
+    config.socket_mode = checked.socket_mode;
+    config.options = DnstapOptions {
+        client_responses: section.client_responses,
+        sections: checked.sections,
+        max_frame: section.max_frame_kib.saturating_mul(1024),
+    };
+    config.queue.bytes = section.queue_mib.saturating_mul(1024 * 1024);
+    config.queue.wait = Duration::from_millis(section.queue_wait_ms);
+    config.max_connections = section.max_connections;
+    config.hide_peer_addresses = privacy.hide_resolver_addresses;
+    if let (Some(certificate), Some(key)) = (&section.tls_certificate, &section.tls_key) {
+        config.tls = Some(TlsFiles {
+            certificate: certificate.clone(),
+            key: key.clone(),
+            client_ca: section.tls_client_ca.clone(),
+        });
+    }
+    config
+}

@@ -1,0 +1,143 @@
+//! One dnstap frame → its rows: the step shared by files ([`super::DnstapSource`]) and live
+//! streams (the listeners of `hark-live`), so both count, select and check bailiwicks alike.
+
+use super::proto::Dnstap;
+use super::select::{self, Verdict};
+use super::DnstapOptions;
+use crate::aggregate::Observations;
+use crate::stats::Skips;
+use bytes::Bytes;
+use hark_dns::ResponseParser;
+use prost::Message as _;
+
+/// Skips of one reason logged before the rest are only counted.
+const LOGGED_SKIPS: u64 = 10;
+
+/// Turns dnstap data frames into units of observations, counting what it reads and skips.
+pub struct DnstapDecoder {
+    options: DnstapOptions,
+    parser: ResponseParser,
+    zone: Vec<u8>,
+    frames: u64,
+    messages: u64,
+    queries: u64,
+    skips: Skips,
+}
+
+impl DnstapDecoder {
+    /// A decoder selecting messages and sections by `options`.
+    pub fn new(options: DnstapOptions) -> DnstapDecoder {
+        DnstapDecoder {
+            options,
+            parser: ResponseParser::new(),
+            zone: Vec::new(),
+            frames: 0,
+            messages: 0,
+            queries: 0,
+            skips: Skips::default(),
+        }
+    }
+
+    /// The options it decodes by.
+    pub fn options(&self) -> &DnstapOptions {
+        &self.options
+    }
+
+    /// Turns one data frame into exactly one unit of `chunk` (an empty unit when the frame
+    /// gives no rows), so positions count frames.
+    pub fn take_frame(&mut self, frame: Bytes, chunk: &mut Observations) {
+        self.frames += 1;
+        let units = chunk.len();
+        self.push_frame(frame, chunk);
+        if chunk.len() == units {
+            chunk.push_nothing();
+        }
+    }
+
+    /// Counts a data frame longer than the limit, skipped by its length, as one empty unit.
+    pub fn take_too_large(&mut self, len: u32, chunk: &mut Observations) {
+        self.frames += 1;
+        if self.skips.get("dnstap_frame_too_large") < LOGGED_SKIPS {
+            tracing::warn!(
+                frame = self.frames,
+                bytes = len,
+                limit = self.options.max_frame,
+                "skipping a dnstap frame larger than the limit"
+            );
+        }
+        self.skips.add("dnstap_frame_too_large");
+        chunk.push_nothing();
+    }
+
+    /// Counts a skip of `reason` outside any frame (how a stream ended, say).
+    pub fn add_skip(&mut self, reason: &'static str) {
+        self.skips.add(reason);
+    }
+
+    /// Data frames taken so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// dnstap messages decoded so far.
+    pub fn messages(&self) -> u64 {
+        self.messages
+    }
+
+    /// Query messages seen (they give no rows).
+    pub fn queries(&self) -> u64 {
+        self.queries
+    }
+
+    /// What was skipped, by reason.
+    pub fn skips(&self) -> &Skips {
+        &self.skips
+    }
+
+    /// Counts a skip, logging the first few of each reason.
+    fn skip(&mut self, reason: &'static str) {
+        if self.skips.get(reason) < LOGGED_SKIPS {
+            tracing::debug!(frame = self.frames, reason, "dnstap frame gives no rows");
+        }
+        self.skips.add(reason);
+    }
+
+    /// The rows of one data frame, if it gives any.
+    fn push_frame(&mut self, frame: Bytes, chunk: &mut Observations) {
+        let Ok(dnstap) = Dnstap::decode(frame) else {
+            self.skip("dnstap_bad_protobuf");
+            return;
+        };
+        self.messages += 1;
+        let (message, time, rule) = match select::classify(&dnstap, self.options.client_responses) {
+            Verdict::Query => {
+                self.queries += 1;
+                return;
+            }
+            Verdict::Skip(reason) => {
+                self.skip(reason);
+                return;
+            }
+            Verdict::Response {
+                message,
+                time,
+                rule,
+            } => (message, time, rule),
+        };
+        let response = match self.parser.parse(message) {
+            Ok(response) if response.opcode == 0 => response,
+            Ok(_) => return self.skips.add("opcode_not_query"),
+            Err(err) => return self.skips.add(err.reason()),
+        };
+        let bailiwick = match select::bailiwick(rule, &response, &mut self.zone) {
+            Ok(bailiwick) => bailiwick,
+            Err(reason) => return self.skips.add(reason),
+        };
+        let dropped = chunk.push_in(&response, time, self.options.sections, bailiwick);
+        self.skips
+            .add_n("out_of_bailiwick", dropped.out_of_bailiwick);
+        if dropped.negative_out_of_bailiwick {
+            self.skips.add("negative_out_of_bailiwick");
+        }
+    }
+}
