@@ -208,6 +208,16 @@ fn txt_intelligence() {
         .collect();
     selectors.sort();
     assert_eq!(selectors, [("old", true), ("selector1", false)]);
+    let services: Vec<(&str, Option<&str>)> = t
+        .dkim_selectors
+        .iter()
+        .map(|s| (s.selector.as_str(), s.service.as_deref()))
+        .filter(|(selector, _)| *selector == "selector1")
+        .collect();
+    assert_eq!(
+        services,
+        [("selector1", Some("Microsoft 365 / Exchange Online"))]
+    );
     assert_eq!(t.tls_rpt.len(), 1);
     assert_eq!(
         t.tls_rpt[0].tags.get("rua").map(String::as_str),
@@ -475,6 +485,9 @@ fn technology_profile_networks_and_graph() {
         techs,
         [
             ("cloud", "Amazon EC2 us-east-1 (public DNS / PTR names)"),
+            // `_spf.acme.example` authorises ip4:203.0.113.0/24, which acme-asn.tsv puts in
+            // AS64500 (not in the AS table, so named by the database's organisation).
+            ("email-sender", "AS64500 ACME-CLOUD-AS example"),
             ("email-sender", "Microsoft 365 / Exchange Online"),
             ("mail", "Microsoft 365 / Exchange Online"),
             ("mail", "self-hosted"),
