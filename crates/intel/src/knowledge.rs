@@ -14,6 +14,7 @@
 //! against its source column, and the tests in this module and in `tests/it/coverage.rs` hold
 //! every line to its example.
 use regex::Regex;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// A mail provider, found by the suffix of an MX exchange.
@@ -204,6 +205,78 @@ pub struct Knowledge {
     pub dkim: Vec<DkimSelector>,
     /// Lines that could not be read (kept empty by a test).
     pub bad_lines: Vec<String>,
+    /// The suffix tables indexed by their last two labels.
+    index: Indexes,
+}
+
+/// Where to look in each suffix table for a name: a lookup reads the few entries that share
+/// the name's last two labels instead of every entry.
+#[derive(Debug, Default)]
+struct Indexes {
+    mail: SuffixIndex,
+    spf: SuffixIndex,
+    hosting: SuffixIndex,
+    takeover: SuffixIndex,
+    ns_takeover: SuffixIndex,
+    /// Over `verification`, its `cname` entries only.
+    cname: SuffixIndex,
+}
+
+/// Entries of one suffix table by their last two labels; entries with a `*` in those labels
+/// (`awsdns-*.com`) are kept apart and always read.
+#[derive(Debug, Default)]
+struct SuffixIndex {
+    by_tail: HashMap<String, Vec<usize>>,
+    wild: Vec<usize>,
+}
+
+impl SuffixIndex {
+    fn build<'a>(suffixes: impl Iterator<Item = Option<&'a str>>) -> SuffixIndex {
+        let mut index = SuffixIndex::default();
+        for (at, suffix) in suffixes.enumerate() {
+            let Some(suffix) = suffix else { continue };
+            let tail = last_two(suffix);
+            if tail.contains('*') {
+                index.wild.push(at);
+            } else {
+                index.by_tail.entry(tail.to_string()).or_default().push(at);
+            }
+        }
+        index
+    }
+
+    /// The positions of the entries that may match `name` (lowercase, no trailing dot).
+    fn candidates<'s>(&'s self, name: &str) -> impl Iterator<Item = usize> + 's {
+        self.by_tail
+            .get(last_two(name))
+            .into_iter()
+            .flatten()
+            .chain(&self.wild)
+            .copied()
+    }
+
+    /// The entry of `table` whose suffix matches `name` best (see [`longest_match`]).
+    fn find<'a, T>(
+        &self,
+        table: &'a [T],
+        name: &str,
+        suffix: impl Fn(&T) -> &str,
+    ) -> Option<&'a T> {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        longest_match(
+            self.candidates(&name).filter_map(|at| table.get(at)),
+            &name,
+            suffix,
+        )
+    }
+}
+
+/// The last two labels of a name (all of it when it has fewer).
+fn last_two(name: &str) -> &str {
+    match name.rmatch_indices('.').nth(1) {
+        Some((at, _)) => &name[at + 1..],
+        None => name,
+    }
 }
 
 const MAIL: &str = include_str!("../data/mail_providers.tsv");
@@ -363,7 +436,7 @@ impl Knowledge {
                 source: f[3].into(),
             })
             .collect();
-        Knowledge {
+        let mut knowledge = Knowledge {
             mail,
             spf,
             verification,
@@ -373,18 +446,40 @@ impl Knowledge {
             asn,
             dkim,
             bad_lines: bad,
-        }
+            index: Indexes::default(),
+        };
+        knowledge.index = Indexes {
+            mail: SuffixIndex::build(knowledge.mail.iter().map(|m| Some(m.suffix.as_str()))),
+            spf: SuffixIndex::build(knowledge.spf.iter().map(|s| Some(s.include.as_str()))),
+            hosting: SuffixIndex::build(knowledge.hosting.iter().map(|h| Some(h.suffix.as_str()))),
+            takeover: SuffixIndex::build(
+                knowledge.takeover.iter().map(|t| Some(t.suffix.as_str())),
+            ),
+            ns_takeover: SuffixIndex::build(
+                knowledge
+                    .ns_takeover
+                    .iter()
+                    .map(|n| Some(n.suffix.as_str())),
+            ),
+            cname: SuffixIndex::build(knowledge.verification.iter().map(|v| match &v.matcher {
+                TokenMatch::Cname(suffix) => Some(suffix.as_str()),
+                _ => None,
+            })),
+        };
+        knowledge
     }
 
     /// The mail provider of an MX exchange name.
     pub fn mail_provider(&self, exchange: &str) -> Option<&MailProvider> {
-        longest_match(&self.mail, exchange, |m| &m.suffix)
+        self.index.mail.find(&self.mail, exchange, |m| &m.suffix)
     }
 
     /// The sender behind an SPF include domain. Labels holding macros (`%{i}`) are dropped
     /// first, so `%{ir}.%{v}._spf.example.net` is matched as `_spf.example.net`.
     pub fn spf_sender(&self, include: &str) -> Option<&SpfSender> {
-        longest_match(&self.spf, &without_macros(include), |s| &s.include)
+        self.index
+            .spf
+            .find(&self.spf, &without_macros(include), |s| &s.include)
     }
 
     /// The service whose verification token this unquoted TXT value is, from the value alone;
@@ -447,14 +542,12 @@ impl Knowledge {
 
     /// The service whose domain verification a CNAME target is (`*.acm-validations.aws`).
     pub fn verification_cname(&self, target: &str) -> Option<&VerificationService> {
-        let cnames = self
-            .verification
-            .iter()
-            .filter(|v| matches!(v.matcher, TokenMatch::Cname(_)));
-        longest_match(cnames, target, |v| match &v.matcher {
-            TokenMatch::Cname(suffix) => suffix,
-            _ => "",
-        })
+        self.index
+            .cname
+            .find(&self.verification, target, |v| match &v.matcher {
+                TokenMatch::Cname(suffix) => suffix,
+                _ => "",
+            })
     }
 
     /// The sending service a DKIM selector belongs to, when it is a known one.
@@ -468,17 +561,21 @@ impl Knowledge {
 
     /// The takeover-prone (or cleared) service a CNAME target points into.
     pub fn takeover_service(&self, target: &str) -> Option<&TakeoverService> {
-        longest_match(&self.takeover, target, |t| &t.suffix)
+        self.index
+            .takeover
+            .find(&self.takeover, target, |t| &t.suffix)
     }
 
     /// The DNS provider of a name server, with its NS-takeover standing.
     pub fn ns_takeover(&self, host: &str) -> Option<&NsTakeover> {
-        longest_match(&self.ns_takeover, host, |n| &n.suffix)
+        self.index
+            .ns_takeover
+            .find(&self.ns_takeover, host, |n| &n.suffix)
     }
 
     /// The hosting, CDN or DNS provider of a name.
     pub fn hosting_provider(&self, name: &str) -> Option<&HostingProvider> {
-        longest_match(&self.hosting, name, |h| &h.suffix)
+        self.index.hosting.find(&self.hosting, name, |h| &h.suffix)
     }
 
     /// The provider behind an AS number.
@@ -500,16 +597,16 @@ pub fn without_macros(domain: &str) -> String {
         .join(".")
 }
 
-/// The entry whose suffix matches `name` with the most labels (then the fewest `*` labels).
+/// The entry whose suffix matches `name` (lowercase, no trailing dot) with the most labels,
+/// then the fewest `*` labels; the first of equals.
 fn longest_match<'a, T: 'a>(
     table: impl IntoIterator<Item = &'a T>,
     name: &str,
     suffix: impl Fn(&T) -> &str,
 ) -> Option<&'a T> {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
     let mut best: Option<((usize, usize), &'a T)> = None;
     for entry in table {
-        if let Some(rank) = suffix_rank(&name, suffix(entry)) {
+        if let Some(rank) = suffix_rank(name, suffix(entry)) {
             if best.as_ref().is_none_or(|(have, _)| rank > *have) {
                 best = Some((rank, entry));
             }
