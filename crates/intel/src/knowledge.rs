@@ -685,7 +685,7 @@ mod tests {
 
     #[test]
     fn no_two_entries_claim_the_same_pattern() {
-        fn unique<'a>(table: &str, keys: impl Iterator<Item = String>) {
+        fn unique(table: &str, keys: impl Iterator<Item = String>) {
             let mut seen = BTreeSet::new();
             for key in keys {
                 assert!(seen.insert(key.clone()), "{table}: {key} claimed twice");
