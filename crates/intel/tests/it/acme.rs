@@ -679,3 +679,94 @@ fn analyses_stop_at_a_deadline() {
     let on_time = hark_intel::with_deadline(later, || subdomains::analyse(&store, "big.example"));
     assert_eq!(on_time.unwrap().names.len(), 3_000);
 }
+
+/// `exists:` and macro terms are named by the domain they carry (macro labels dropped) and
+/// never looked up; `redirect=` is followed like an include.
+#[test]
+fn spf_exists_macros_and_redirect() {
+    let s = load("acme");
+    let seen = hark_intel::Seen {
+        first: 0,
+        last: 0,
+        count: 1,
+    };
+    let spf = txt::analyse_spf(
+        s.store(),
+        "mail.acme.example.",
+        "v=spf1 exists:%{i}._spf.mta.salesforce.com include:%{ir}.%{v}._spf.acme.example redirect=_spf.acme.example",
+        seen,
+    )
+    .unwrap();
+    let named: Vec<(&str, &str, Option<&str>, bool)> = spf
+        .includes
+        .iter()
+        .map(|i| {
+            (
+                i.mechanism.as_str(),
+                i.domain.as_str(),
+                i.service.as_deref(),
+                i.record.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (
+                "exists",
+                "%{i}._spf.mta.salesforce.com",
+                Some("Salesforce (email relay)"),
+                false
+            ),
+            ("include", "%{ir}.%{v}._spf.acme.example", None, false),
+            ("redirect", "_spf.acme.example", None, true),
+        ]
+    );
+    assert_eq!(spf.services, strings(&["Salesforce (email relay)"]));
+}
+
+/// NS delegations to a provider listed as vulnerable, where the zone stopped answering
+/// (`scenarios/delegated.md`).
+#[test]
+fn ns_delegation_to_a_vulnerable_provider_gone_quiet() {
+    let s = load("delegated");
+    let t = takeover::analyse(s.store(), "delegated.example").unwrap();
+    let found: Vec<(&str, &str, &str, Option<&str>, Option<&str>, Option<&str>)> = t
+        .candidates
+        .iter()
+        .map(|c| {
+            (
+                c.severity.as_str(),
+                c.name.as_str(),
+                c.target.as_str(),
+                c.service.as_deref(),
+                c.service_status.as_deref(),
+                c.as_of.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "medium",
+            "shop.delegated.example.",
+            "ns1.digitalocean.com.",
+            Some("Digital Ocean"),
+            Some("vulnerable"),
+            Some("2025-03-03")
+        )]
+    );
+    let rows: Vec<&str> = t.candidates[0]
+        .evidence
+        .iter()
+        .map(|e| e.row.as_str())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "shop.delegated.example. NS ns1.digitalocean.com.",
+            "shop.delegated.example. A 192.0.2.50 (the zone's last answer)"
+        ]
+    );
+    assert_eq!(t.candidates[0].evidence[1].seen.last, day(100));
+}
