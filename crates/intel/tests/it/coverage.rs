@@ -121,7 +121,7 @@ fn vendor_documented_records_are_named_as_their_vendor() {
     let k = knowledge();
     // Verification tokens: value, owner label, CNAME.
     for (rrname, value, vendor) in [
-        // https://slack.com/help/articles/360042057114-Verify-your-companys-domains
+        // https://slack.com/help/articles/5513043606547-Claim-and-verify-email-domains
         (
             "example.com.",
             "slack-domain-verification=ryj55ED8I0v4qC9OQHZUafF4PYdr1DQcA61nnP9c",
