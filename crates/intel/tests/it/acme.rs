@@ -762,3 +762,36 @@ fn ns_delegation_to_a_vulnerable_provider_gone_quiet() {
     );
     assert_eq!(t.candidates[0].evidence[1].seen.last, day(100));
 }
+
+/// With an AS database, addresses whose PTR names tell nothing are named by the provider of
+/// their AS (the `asn_providers` table): here a made-up iptoasn range announcing the
+/// scenario's documentation addresses from AS13335.
+#[test]
+fn addresses_named_by_the_provider_of_their_as() {
+    use hark_intel::{asn::AsnDb, profile};
+    let s = load("delegated");
+    let db = AsnDb::parse("192.0.2.0\t192.0.2.255\t13335\tUS\tCLOUDFLARENET\n").unwrap();
+    let p = profile::analyse(s.store(), "delegated.example", Some(&db)).unwrap();
+    let techs: Vec<(&str, &str)> = p
+        .technologies
+        .iter()
+        .map(|t| (t.category.as_str(), t.provider.as_str()))
+        .collect();
+    assert_eq!(
+        techs,
+        [
+            ("cdn", "Cloudflare"),
+            ("dns", "Amazon Route 53"),
+            ("dns", "DigitalOcean DNS"),
+        ]
+    );
+    let shop = p
+        .networks
+        .iter()
+        .find(|n| n.address == "192.0.2.50")
+        .unwrap();
+    assert_eq!(
+        (shop.asn, shop.provider.as_deref()),
+        (Some(13335), Some("Cloudflare"))
+    );
+}
