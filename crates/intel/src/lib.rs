@@ -20,9 +20,12 @@
 //! - [`recon`]: all of them for one domain, as one serialisable [`Recon`](recon::Recon);
 //! - [`verify`] (active, opt-in): which remembered records a named resolver still returns.
 //!
-//! Knowledge about services (mail providers, SPF includes, verification tokens,
-//! takeover-prone CNAME targets, hosting and CDN names) lives in data files in `data/`, each
-//! entry with its public source ([`knowledge`]). Registrable domains come from the Public
+//! Knowledge about services (mail providers, SPF includes, DKIM selectors, verification
+//! tokens by value, owner label or CNAME, takeover-prone CNAME targets and DNS providers with
+//! their dated standing, hosting/CDN/DNS names, AS numbers) lives in data files in `data/`,
+//! each entry with its public source and an example it must name ([`knowledge`]); tokens no
+//! table lists are named by their own vendor word. How much of a corpus of real records the
+//! tables name is measured by `tests/it/coverage.rs`. Registrable domains come from the Public
 //! Suffix List (the `psl` crate and the list it ships).
 //!
 //! It is not: a storage engine, an HTTP server, a CLI or a renderer (text, Markdown and HTML

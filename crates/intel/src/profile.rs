@@ -3,8 +3,11 @@
 //!
 //! Evidence comes from the store only: CNAME targets and PTR names matched against the
 //! hosting table, NS hosts (DNS providers), MX hosts (mail providers), SPF includes (senders)
-//! and TXT verification tokens (SaaS). AS numbers need an offline database ([`AsnDb`]); without
-//! one the profile says so and names addresses by their PTR records.
+//! and TXT or CNAME verification tokens (SaaS). AS numbers need an offline database
+//! ([`AsnDb`]); with one, an address without a telling PTR name is named by the provider its
+//! AS belongs to (the `asn_providers` table), and the `ip4:`/`ip6:` ranges of SPF records are
+//! named by their AS too. Without one the profile says so and names addresses by their PTR
+//! records.
 
 use crate::asn::AsnDb;
 use crate::knowledge::knowledge;
@@ -131,6 +134,11 @@ pub fn analyse_with(
         let evidence = format!("{owner} {} {rdata}", parts.rrtype);
         match parts.rrtype {
             RrType::CNAME | RrType::NS => {
+                if parts.rrtype == RrType::CNAME {
+                    if let Some(v) = knowledge().verification_cname(&rdata) {
+                        found.add("saas", &v.service, evidence.clone(), seen);
+                    }
+                }
                 if let Some(h) = knowledge().hosting_provider(&rdata) {
                     let kind = if parts.rrtype == RrType::NS {
                         "dns"
@@ -169,6 +177,9 @@ pub fn analyse_with(
             }
         }
     }
+    if let Some(db) = asn {
+        spf_networks(db, txt, &mut found);
+    }
     for v in &txt.verifications {
         found.add(
             "saas",
@@ -200,6 +211,17 @@ pub fn analyse_with(
                 h.provider.clone()
             });
         let info = asn.and_then(|db| db.lookup(address));
+        // Without a PTR name to go by, the AS the address is announced from names the provider.
+        let provider = provider.or_else(|| {
+            let by_asn = knowledge().asn_provider(info.as_ref()?.asn)?;
+            found.add(
+                &by_asn.kind,
+                &by_asn.provider,
+                format!("{address} AS{}", by_asn.asn),
+                seen,
+            );
+            Some(by_asn.provider.clone())
+        });
         networks.push(Network {
             address: address.to_string(),
             asn: info.as_ref().map(|i| i.asn),
@@ -222,6 +244,29 @@ pub fn analyse_with(
         technologies: found.0.into_values().collect(),
         networks,
     })
+}
+
+/// Names the networks that SPF `ip4:`/`ip6:` terms authorise, by the AS they are announced
+/// from: the provider when the AS table knows it, else `AS<number> <organisation>`.
+fn spf_networks(db: &AsnDb, txt: &txt::TxtReport, found: &mut Collector) {
+    for spf in &txt.spf {
+        for term in &spf.terms {
+            if term.name != "ip4" && term.name != "ip6" {
+                continue;
+            }
+            let Some(range) = &term.value else { continue };
+            let first = range.split('/').next().unwrap_or_default();
+            let Some(info) = first.parse::<IpAddr>().ok().and_then(|a| db.lookup(a)) else {
+                continue;
+            };
+            let name = match knowledge().asn_provider(info.asn) {
+                Some(known) => known.provider.clone(),
+                None => format!("AS{} {}", info.asn, info.organisation),
+            };
+            let evidence = format!("{} SPF {}:{range}", spf.rrname, term.name);
+            found.add("email-sender", &name, evidence, spf.seen);
+        }
+    }
 }
 
 #[cfg(test)]

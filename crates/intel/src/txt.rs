@@ -82,16 +82,20 @@ pub struct SpfTerm {
     pub value: Option<String>,
 }
 
-/// An included (or redirected-to) SPF domain.
+/// A domain an SPF record names: by `include:`, `redirect=` (followed through the store) or
+/// `exists:` (named only).
 #[derive(Clone, Debug, Serialize)]
 pub struct SpfInclude {
-    /// The domain.
+    /// `include`, `redirect` or `exists`.
+    pub mechanism: String,
+    /// The domain, as written (macros such as `%{i}` kept).
     pub domain: String,
     /// How deep in the chain (1 = named by the record itself).
     pub depth: usize,
-    /// The sending service, when known.
+    /// The sending service, when known (macro labels are ignored for the match).
     pub service: Option<String>,
-    /// Its SPF record, when the store holds one.
+    /// Its SPF record, when the store holds one (never looked up for `exists` or a domain
+    /// with macros, which names no one record).
     pub record: Option<String>,
 }
 
@@ -169,6 +173,9 @@ pub struct Selector {
     pub rrname: String,
     /// True when the key record has an empty `p=` (revoked).
     pub revoked: bool,
+    /// The sending service that uses this selector, when it is a known one (`selector1`:
+    /// Microsoft 365, `google`: Google Workspace, `k1`: Mailchimp...).
+    pub service: Option<String>,
     /// When and how often.
     #[serde(flatten)]
     pub seen: Seen,
@@ -193,8 +200,11 @@ pub struct Tagged {
 pub struct Verification {
     /// The service it proves an account with.
     pub service: String,
-    /// Its category.
+    /// Its category (`unlisted` for the generic rule).
     pub category: String,
+    /// False when no table lists the vendor and the generic rule named it from the token's
+    /// own vendor word (`unlisted verification token: VENDOR`).
+    pub listed: bool,
     /// Where it was published.
     pub rrname: String,
     /// The token.
@@ -291,6 +301,15 @@ fn is_spf(value: &str) -> bool {
     lower == "v=spf1" || lower.starts_with("v=spf1 ")
 }
 
+/// The domains `include:`, `redirect=` and `exists:` terms name, as (mechanism, domain, depth).
+fn named_domains(terms: &[SpfTerm], depth: usize) -> Vec<(String, String, usize)> {
+    terms
+        .iter()
+        .filter(|t| matches!(t.name.as_str(), "include" | "redirect" | "exists"))
+        .filter_map(|t| t.value.clone().map(|v| (t.name.clone(), v, depth)))
+        .collect()
+}
+
 /// Parses an SPF record and follows its includes and redirect through the store.
 pub fn analyse_spf(
     store: &dyn Store,
@@ -320,14 +339,21 @@ pub fn analyse_spf(
     let mut includes = Vec::new();
     let mut lookups = terms.iter().filter(|t| costs_lookup(t)).count();
     let mut visited = BTreeSet::new();
-    let mut queue: Vec<(String, usize)> = terms
-        .iter()
-        .filter(|t| t.name == "include" || t.name == "redirect")
-        .filter_map(|t| t.value.clone().map(|v| (v, 1)))
-        .collect();
+    let mut queue: Vec<(String, String, usize)> = named_domains(&terms, 1);
     queue.reverse();
-    while let Some((domain, depth)) = queue.pop() {
+    while let Some((mechanism, domain, depth)) = queue.pop() {
         let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        if mechanism == "exists" || domain.contains('%') {
+            // `exists:` names no SPF record, and a macro names a different one per message.
+            includes.push(SpfInclude {
+                service: knowledge().spf_sender(&domain).map(|s| s.service.clone()),
+                mechanism,
+                domain,
+                depth,
+                record: None,
+            });
+            continue;
+        }
         if !visited.insert(domain.clone()) {
             problems.push(format!(
                 "{domain} is included more than once (or in a loop)"
@@ -343,15 +369,12 @@ pub fn analyse_spf(
         if let Some(nested) = &nested {
             let nested_terms = spf_terms(nested);
             lookups += nested_terms.iter().filter(|t| costs_lookup(t)).count();
-            let mut children: Vec<(String, usize)> = nested_terms
-                .iter()
-                .filter(|t| t.name == "include" || t.name == "redirect")
-                .filter_map(|t| t.value.clone().map(|v| (v, depth + 1)))
-                .collect();
+            let mut children = named_domains(&nested_terms, depth + 1);
             children.reverse();
             queue.extend(children);
         }
         includes.push(SpfInclude {
+            mechanism,
             domain,
             depth,
             service,
@@ -486,6 +509,9 @@ fn classify(
     {
         let key = tags(&value);
         report.dkim_selectors.push(Selector {
+            service: knowledge()
+                .dkim_selector(&selector)
+                .map(|d| d.service.clone()),
             selector,
             rrname,
             revoked: key.get("p").is_some_and(|p| p.is_empty()),
@@ -499,11 +525,12 @@ fn classify(
         report.bimi.push(tagged(rrname, value, seen));
     } else if is_spf(&value) {
         report.spf.push(analyse_spf(store, &rrname, &value, seen)?);
-    } else if let Some(service) = knowledge().verification(&value) {
+    } else if let Some(named) = knowledge().verification_at(&rrname, &value) {
         let also_on = same_record_elsewhere(store, parts.rdata, domain)?;
         report.verifications.push(Verification {
-            service: service.service.clone(),
-            category: service.category.clone(),
+            service: named.service,
+            category: named.category,
+            listed: named.listed,
             rrname,
             value,
             seen,
@@ -531,7 +558,7 @@ fn include_pivot(
         .flat_map(|s| {
             s.includes
                 .iter()
-                .filter(|i| i.depth == 1)
+                .filter(|i| i.depth == 1 && i.mechanism != "exists" && !i.domain.contains('%'))
                 .map(|i| i.domain.clone())
         })
         .collect();

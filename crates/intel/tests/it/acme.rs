@@ -208,6 +208,16 @@ fn txt_intelligence() {
         .collect();
     selectors.sort();
     assert_eq!(selectors, [("old", true), ("selector1", false)]);
+    let services: Vec<(&str, Option<&str>)> = t
+        .dkim_selectors
+        .iter()
+        .map(|s| (s.selector.as_str(), s.service.as_deref()))
+        .filter(|(selector, _)| *selector == "selector1")
+        .collect();
+    assert_eq!(
+        services,
+        [("selector1", Some("Microsoft 365 / Exchange Online"))]
+    );
     assert_eq!(t.tls_rpt.len(), 1);
     assert_eq!(
         t.tls_rpt[0].tags.get("rua").map(String::as_str),
@@ -475,6 +485,9 @@ fn technology_profile_networks_and_graph() {
         techs,
         [
             ("cloud", "Amazon EC2 us-east-1 (public DNS / PTR names)"),
+            // `_spf.acme.example` authorises ip4:203.0.113.0/24, which acme-asn.tsv puts in
+            // AS64500 (not in the AS table, so named by the database's organisation).
+            ("email-sender", "AS64500 ACME-CLOUD-AS example"),
             ("email-sender", "Microsoft 365 / Exchange Online"),
             ("mail", "Microsoft 365 / Exchange Online"),
             ("mail", "self-hosted"),
@@ -665,4 +678,120 @@ fn analyses_stop_at_a_deadline() {
     let later = passed + std::time::Duration::from_secs(600);
     let on_time = hark_intel::with_deadline(later, || subdomains::analyse(&store, "big.example"));
     assert_eq!(on_time.unwrap().names.len(), 3_000);
+}
+
+/// `exists:` and macro terms are named by the domain they carry (macro labels dropped) and
+/// never looked up; `redirect=` is followed like an include.
+#[test]
+fn spf_exists_macros_and_redirect() {
+    let s = load("acme");
+    let seen = hark_intel::Seen {
+        first: 0,
+        last: 0,
+        count: 1,
+    };
+    let spf = txt::analyse_spf(
+        s.store(),
+        "mail.acme.example.",
+        "v=spf1 exists:%{i}._spf.mta.salesforce.com include:%{ir}.%{v}._spf.acme.example redirect=_spf.acme.example",
+        seen,
+    )
+    .unwrap();
+    let named: Vec<(&str, &str, Option<&str>, bool)> = spf
+        .includes
+        .iter()
+        .map(|i| {
+            (
+                i.mechanism.as_str(),
+                i.domain.as_str(),
+                i.service.as_deref(),
+                i.record.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (
+                "exists",
+                "%{i}._spf.mta.salesforce.com",
+                Some("Salesforce (email relay)"),
+                false
+            ),
+            ("include", "%{ir}.%{v}._spf.acme.example", None, false),
+            ("redirect", "_spf.acme.example", None, true),
+        ]
+    );
+    assert_eq!(spf.services, strings(&["Salesforce (email relay)"]));
+}
+
+/// NS delegations to a provider listed as vulnerable, where the zone stopped answering
+/// (`scenarios/delegated.md`).
+#[test]
+fn ns_delegation_to_a_vulnerable_provider_gone_quiet() {
+    let s = load("delegated");
+    let t = takeover::analyse(s.store(), "delegated.example").unwrap();
+    let found: Vec<String> = t
+        .candidates
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} -> {} {:?} {:?} {:?}",
+                c.severity, c.name, c.target, c.service, c.service_status, c.as_of
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [concat!(
+            "medium shop.delegated.example. -> ns1.digitalocean.com. ",
+            r#"Some("Digital Ocean") Some("vulnerable") Some("2025-03-03")"#
+        )]
+    );
+    let rows: Vec<&str> = t.candidates[0]
+        .evidence
+        .iter()
+        .map(|e| e.row.as_str())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "shop.delegated.example. NS ns1.digitalocean.com.",
+            "shop.delegated.example. A 192.0.2.50 (the zone's last answer)"
+        ]
+    );
+    assert_eq!(t.candidates[0].evidence[1].seen.last, day(100));
+}
+
+/// With an AS database, addresses whose PTR names tell nothing are named by the provider of
+/// their AS (the `asn_providers` table): here a made-up iptoasn range announcing the
+/// scenario's documentation addresses from AS13335.
+#[test]
+fn addresses_named_by_the_provider_of_their_as() {
+    use hark_intel::{asn::AsnDb, profile};
+    let s = load("delegated");
+    let db = AsnDb::parse("192.0.2.0\t192.0.2.255\t13335\tUS\tCLOUDFLARENET\n").unwrap();
+    let p = profile::analyse(s.store(), "delegated.example", Some(&db)).unwrap();
+    let techs: Vec<(&str, &str)> = p
+        .technologies
+        .iter()
+        .map(|t| (t.category.as_str(), t.provider.as_str()))
+        .collect();
+    assert_eq!(
+        techs,
+        [
+            ("cdn", "Cloudflare"),
+            ("dns", "Amazon Route 53"),
+            ("dns", "DigitalOcean DNS"),
+        ]
+    );
+    let shop = p
+        .networks
+        .iter()
+        .find(|n| n.address == "192.0.2.50")
+        .unwrap();
+    assert_eq!(
+        (shop.asn, shop.provider.as_deref()),
+        (Some(13335), Some("Cloudflare"))
+    );
 }

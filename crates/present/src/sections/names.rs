@@ -66,6 +66,17 @@ pub fn takeover_section(t: &Takeover) -> Section {
             c.target,
             c.service.as_deref().map(aside).unwrap_or_default()
         )));
+        if let (Some(status), Some(as_of)) = (&c.service_status, &c.as_of) {
+            let fingerprint = match (c.service_evidence.as_deref(), c.fingerprint.as_deref()) {
+                (Some("http-fingerprint" | "http-status"), Some(text)) => {
+                    format!("; check the page for: {text}")
+                }
+                _ => String::new(),
+            };
+            blocks.push(Block::Line(format!(
+                "    listed as {status} by the public record as of {as_of}{fingerprint}"
+            )));
+        }
         for e in &c.evidence {
             blocks.push(Block::Line(format!(
                 "    {} (first {}, last {}, count {})",

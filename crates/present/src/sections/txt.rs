@@ -24,12 +24,14 @@ pub fn txt_section(t: &TxtReport) -> Section {
             }
         )));
         for include in &spf.includes {
+            let followed = include.mechanism != "exists" && !include.domain.contains('%');
             blocks.push(Block::Line(format!(
-                "  {}include {}{}{}",
+                "  {}{} {}{}{}",
                 "  ".repeat(include.depth.saturating_sub(1)),
+                include.mechanism,
                 include.domain,
                 include.service.as_deref().map(aside).unwrap_or_default(),
-                if include.record.is_none() {
+                if followed && include.record.is_none() {
                     " [not in the store]"
                 } else {
                     ""
@@ -79,10 +81,16 @@ pub fn txt_section(t: &TxtReport) -> Section {
             "DKIM selectors: {}",
             t.dkim_selectors
                 .iter()
-                .map(|s| if s.revoked {
-                    format!("{} (revoked)", s.selector)
-                } else {
-                    s.selector.clone()
+                .map(|s| {
+                    let mut notes: Vec<&str> = s.service.as_deref().into_iter().collect();
+                    if s.revoked {
+                        notes.push("revoked");
+                    }
+                    if notes.is_empty() {
+                        s.selector.clone()
+                    } else {
+                        format!("{} ({})", s.selector, notes.join(", "))
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
