@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod axfr;
 pub mod capture;
 pub mod capture_source;
 pub mod cof;
@@ -52,3 +53,5 @@ pub mod stats;
 pub mod tcp;
 #[cfg(test)]
 mod testing;
+pub mod text;
+pub mod zone;

@@ -1,0 +1,331 @@
+//! `hark import` of other tools' files: zone snapshots (checked against dnspython), and what
+//! every import promises — a cut file re-run never double counts, `--strict` stops at the
+//! first bad line.
+
+use crate::support::{shared, TempStore};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The venv's Python (target/venv, beside the test binary's target directory or the
+/// workspace's), or `None` (with a note) when absent outside CI.
+fn venv_python() -> Option<PathBuf> {
+    let exe = std::env::current_exe().expect("test binary path");
+    let candidates = [
+        exe.ancestors()
+            .nth(3)
+            .map(|target| target.join("venv/bin/python")),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/venv/bin/python")),
+    ];
+    if let Some(found) = candidates.into_iter().flatten().find(|p| p.is_file()) {
+        return Some(found);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("target/venv (with dnspython) is missing; scripts/setup-test-clients.sh makes it");
+    }
+    eprintln!("note: target/venv is missing (run scripts/setup.sh), skipping");
+    None
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/imports")
+        .join(name)
+}
+
+/// The 97 root-zone snapshots imported in order, each at its snapshot time: every record's
+/// zone_time_first/zone_time_last and count equal what dnspython computes from the same files.
+#[test]
+fn root_zone_history_matches_dnspython() {
+    let Some(shared) = shared() else { return };
+    let Some(python) = venv_python() else { return };
+    let dir = shared.join("fixtures/rootzone");
+    let index = std::fs::read_to_string(dir.join("index.txt")).expect("index.txt");
+    let store = TempStore::new();
+    let mut args = vec!["import".to_string(), "zone".into()];
+    let mut files = Vec::new();
+    let mut snapshots = 0;
+    for line in index.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (serial, time) = (fields[0], fields[1]);
+        args.extend(["--time".to_string(), time.to_string()]);
+        files.push(
+            dir.join(format!("root.zone.{serial}.gz"))
+                .to_string_lossy()
+                .into_owned(),
+        );
+        snapshots += 1;
+    }
+    args.extend(files);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    store.ok(&args);
+    assert_eq!(snapshots, 97);
+    let export = store.dir.path().join("export.json");
+    std::fs::write(&export, store.ok(&["export"])).expect("writes export");
+    let out = Command::new(python)
+        .arg(script("zone_history.py"))
+        .arg(dir.join("index.txt"))
+        .arg(&dir)
+        .arg(&export)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "zone_history.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("JSON summary");
+    assert_eq!(summary["snapshots"], 97);
+    assert_eq!(
+        summary["mismatch_count"], 0,
+        "rows differ from dnspython's history: {:#}",
+        summary["mismatches"]
+    );
+    // The history is real: thousands of records came or went between serials.
+    assert!(
+        summary["changed"].as_u64().expect("changed") > 1000,
+        "{summary}"
+    );
+    assert!(
+        summary["records"].as_u64().expect("records") > 20_000,
+        "{summary}"
+    );
+}
+
+/// The same file imported again at the same time is recognised and not counted twice; at a
+/// later time (an unchanged zone downloaded again) it extends zone_time_last.
+#[test]
+fn a_zone_snapshot_is_counted_once_per_time() {
+    let store = TempStore::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zone = dir.path().join("example.zone");
+    std::fs::write(
+        &zone,
+        "$ORIGIN example.com.\n@ SOA ns hostmaster 1 2 3 4 5\nwww A 192.0.2.1\n",
+    )
+    .expect("writes");
+    let path = zone.to_str().expect("path");
+    store.ok(&["import", "zone", "--time", "1000", path]);
+    let again = store.run(&["import", "zone", "--time", "1000", path]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("skipped, the same content"));
+    store.ok(&["import", "zone", "--time", "2000", path]);
+    let rows = export(&store);
+    let www = rows
+        .iter()
+        .find(|r| r["rrname"] == "www.example.com.")
+        .expect("www row");
+    assert_eq!(www["zone_time_first"], 1000);
+    assert_eq!(www["zone_time_last"], 2000);
+    assert_eq!(www["count"], 2);
+    assert_eq!(www["bailiwick"], "example.com.");
+    assert!(www.get("time_first").is_none(), "{www}");
+}
+
+fn export(store: &TempStore) -> Vec<Value> {
+    store
+        .ok(&["export"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect()
+}
+
+/// Export rows as sorted lines, for comparing stores.
+fn export_lines(store: &TempStore) -> Vec<String> {
+    let mut lines: Vec<String> = store.ok(&["export"]).lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+/// Imports `args` + a copy of `full` cut at half, then `full`; the store must equal a single
+/// import of `full`.
+pub fn assert_cut_then_full_counts_once(args: &[&str], full: &Path) {
+    let content = std::fs::read(full).expect("reads");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cut = dir.path().join("cut");
+    let at = content.len() / 2;
+    std::fs::write(&cut, &content[..at]).expect("writes");
+    let copy = dir.path().join("full");
+    std::fs::copy(full, &copy).expect("copies");
+
+    let once = TempStore::new();
+    once.ok(&[args, &[full.to_str().expect("path")]].concat());
+    let twice = TempStore::new();
+    twice.ok(&[args, &[cut.to_str().expect("path")]].concat());
+    let out = twice.ok(&[args, &[copy.to_str().expect("path")]].concat());
+    let _ = out;
+    let (expected, actual) = (export_lines(&once), export_lines(&twice));
+    let differing: Vec<_> = actual
+        .iter()
+        .filter(|l| !expected.contains(l))
+        .take(3)
+        .collect();
+    assert!(
+        expected == actual,
+        "{} rows after cut + full, {} after one import; e.g. {differing:?}",
+        actual.len(),
+        expected.len()
+    );
+}
+
+#[test]
+fn a_cut_zone_file_then_the_full_one_counts_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zone = dir.path().join("example.zone");
+    let mut text = String::from("$ORIGIN example.com.\n@ SOA ns hostmaster 1 2 3 4 5\n");
+    for i in 0..2000 {
+        text.push_str(&format!("h{i} A 192.0.2.{}\n", i % 250));
+    }
+    std::fs::write(&zone, text).expect("writes");
+    assert_cut_then_full_counts_once(&["import", "zone", "--time", "1000"], &zone);
+}
+
+#[test]
+fn strict_stops_at_the_first_bad_line_and_keeps_what_came_before() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zone = dir.path().join("bad.zone");
+    std::fs::write(
+        &zone,
+        "$ORIGIN example.com.\n@ SOA ns hostmaster 1 2 3 4 5\nwww A 192.0.2.1\nbad A 999.1.1.1\nlater A 192.0.2.3\n",
+    )
+    .expect("writes");
+    let path = zone.to_str().expect("path");
+    let store = TempStore::new();
+    let out = store.run(&["import", "zone", "--strict", "--time", "5", path]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{path}:4:")), "{stderr}");
+    let names: Vec<String> = export(&store)
+        .iter()
+        .map(|r| r["rrname"].as_str().expect("rrname").to_string())
+        .collect();
+    assert!(names.contains(&"www.example.com.".to_string()), "{names:?}");
+    assert!(
+        !names.contains(&"later.example.com.".to_string()),
+        "{names:?}"
+    );
+    // Without --strict the bad line is a counted skip naming its reason.
+    let lenient = TempStore::new();
+    let out = lenient.run(&["import", "zone", "--time", "5", path]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("zone_bad_rdata=1"));
+    assert_eq!(export(&lenient).len(), 3);
+}
+
+/// NSD on loopback serving `zone_text` as example.test with zone transfers allowed to
+/// 127.0.0.1; stopped at drop.
+struct Nsd {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Drop for Nsd {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(self.dir.path().join("nsd.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+    }
+}
+
+fn start_nsd(zone_text: &str) -> Option<Nsd> {
+    let present = Command::new("sh")
+        .args(["-c", "command -v nsd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "nsd is needed (scripts/setup-test-clients.sh installs it)"
+        );
+        eprintln!("note: nsd is not installed; skipping");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    std::fs::write(dir.path().join("example.test.zone"), zone_text).expect("zone");
+    let d = dir.path().display();
+    let conf = format!(
+        "server:\n  ip-address: 127.0.0.1@{port}\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  \
+         zonesdir: \"{d}\"\n  database: \"\"\n  zonelistfile: \"{d}/zone.list\"\n  \
+         xfrdfile: \"{d}/xfrd.state\"\n  xfrdir: \"{d}\"\n  pidfile: \"{d}/nsd.pid\"\n  \
+         logfile: \"{d}/nsd.log\"\n  server-count: 1\n  rrl-ratelimit: 0\n\
+         remote-control:\n  control-enable: no\n\
+         zone:\n  name: \"example.test\"\n  zonefile: \"example.test.zone\"\n  provide-xfr: 127.0.0.1 NOKEY\n"
+    );
+    std::fs::write(dir.path().join("nsd.conf"), conf).expect("conf");
+    let status = Command::new("nsd")
+        .arg("-c")
+        .arg(dir.path().join("nsd.conf"))
+        .status()
+        .expect("nsd runs");
+    assert!(status.success(), "nsd did not start");
+    let nsd = Nsd { dir, port };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nsd never listened: {}",
+            std::fs::read_to_string(nsd.dir.path().join("nsd.log")).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Some(nsd)
+}
+
+/// The harness's zone (../shared/harness) with its 1000 generated hosts, and records of more
+/// types, served by NSD: the transfer gives exactly the rows of the same file's import.
+#[test]
+fn axfr_from_nsd_gives_the_rows_of_the_zone_file() {
+    let Some(shared) = shared() else { return };
+    let mut zone =
+        std::fs::read_to_string(shared.join("harness/example.test.zone.head")).expect("zone head");
+    for i in 0..1000 {
+        zone.push_str(&format!("h{i} IN A 198.51.100.{}\n", i % 250 + 1));
+    }
+    zone.push_str(concat!(
+        "txt IN TXT \"hello world\" \"two\"\n",
+        "caa IN CAA 0 issue \"letsencrypt.org\"\n",
+        "sub IN NS ns.sub\n",
+        "ns.sub IN A 192.0.2.53\n",
+        "big IN TXT ",
+    ));
+    // Many records so the transfer spans several messages.
+    zone.push_str(&format!("\"{}\"\n", "x".repeat(250)));
+    for i in 0..3000 {
+        zone.push_str(&format!("t{i} IN TXT \"{}\"\n", "y".repeat(100 + i % 100)));
+    }
+    let Some(nsd) = start_nsd(&zone) else { return };
+    let from_file = TempStore::new();
+    let file = nsd.dir.path().join("example.test.zone");
+    from_file.ok(&[
+        "import",
+        "zone",
+        "--time",
+        "1700000000",
+        file.to_str().expect("path"),
+    ]);
+    let transferred = TempStore::new();
+    let server = format!("@127.0.0.1:{}", nsd.port);
+    transferred.ok(&[
+        "import",
+        "axfr",
+        "example.test",
+        &server,
+        "--time",
+        "1700000000",
+    ]);
+    let rows = export_lines(&transferred);
+    assert_eq!(rows.len(), 14 + 1000 + 5 + 3000, "{:?}", &rows[..5]);
+    assert_eq!(rows, export_lines(&from_file));
+    // A zone the server does not serve is refused: an error, nothing stored.
+    let refused = TempStore::new();
+    let out = refused.run(&["import", "axfr", "other.test", &server]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

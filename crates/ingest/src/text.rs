@@ -1,0 +1,209 @@
+//! What every line-based import shares: opening a file (plain or gzip), reading it one capped
+//! line at a time with line numbers, and skips that name the file and the line.
+//!
+//! [`LineInput`] never holds more than its cap of one line: the rest of a longer line is read
+//! and dropped. [`SkipLog`] counts a skip under its named reason, logs the first few with
+//! file and line, and in strict mode ([`SkipLog::strict`]) turns the first one into the
+//! reason the source stops: the import then ends unfinished, keeping what came before it.
+
+use crate::capture::input::Input;
+use crate::gzip::ExpansionLimit;
+use crate::stats::Skips;
+use std::io::BufRead;
+use std::path::Path;
+
+/// Longest line accepted by default by text imports.
+pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
+
+/// How many skips are logged (the rest are only counted).
+const LOGGED_SKIPS: u64 = 5;
+
+/// Opens a file for a text import: plain, or gzip (detected by its magic) decoded up to the
+/// default expansion limit.
+pub fn open_text(path: &Path) -> std::io::Result<Box<dyn BufRead + Send>> {
+    let file = std::fs::File::open(path)?;
+    let data = Input::detect(Box::new(file), ExpansionLimit::default())?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, data)))
+}
+
+/// What reading one line found.
+#[derive(Debug)]
+pub enum LineRead {
+    /// A line (without its newline, and without a `\r` before it) is in [`LineInput::line`].
+    Line,
+    /// A line longer than the cap was skipped; its length in bytes.
+    TooLong(u64),
+    /// End of input.
+    End,
+}
+
+/// Lines of a text input, capped, numbered from 1.
+pub struct LineInput {
+    input: Box<dyn BufRead + Send>,
+    max_line: usize,
+    buffer: Vec<u8>,
+    /// The number of the last line read (1 for the first).
+    pub number: u64,
+    /// Bytes consumed (of the decoded text).
+    pub bytes: u64,
+    /// The last line read ended at the end of the input without a newline: the file may
+    /// have been cut (or still be being written) in the middle of it.
+    pub unterminated: bool,
+}
+
+impl LineInput {
+    /// Lines of `input`, each at most `max_line` bytes.
+    pub fn new(input: Box<dyn BufRead + Send>, max_line: usize) -> LineInput {
+        LineInput {
+            input,
+            max_line: max_line.max(1),
+            buffer: Vec::new(),
+            number: 0,
+            bytes: 0,
+            unterminated: false,
+        }
+    }
+
+    /// The line read last.
+    pub fn line(&self) -> &[u8] {
+        &self.buffer
+    }
+
+    /// Reads the next line.
+    pub fn next_line(&mut self) -> std::io::Result<LineRead> {
+        self.buffer.clear();
+        let mut length: u64 = 0;
+        let mut any = false;
+        self.unterminated = false;
+        loop {
+            let available = self.input.fill_buf()?;
+            if available.is_empty() {
+                break;
+            }
+            any = true;
+            let (part, found_newline) = match memchr::memchr(b'\n', available) {
+                Some(at) => (available.get(..at).unwrap_or_default(), true),
+                None => (available, false),
+            };
+            let room = self.max_line.saturating_sub(self.buffer.len());
+            self.buffer
+                .extend_from_slice(part.get(..part.len().min(room)).unwrap_or_default());
+            length += part.len() as u64;
+            let used = part.len() + usize::from(found_newline);
+            self.input.consume(used);
+            self.bytes += used as u64;
+            self.unterminated = false;
+            if found_newline {
+                break;
+            }
+            self.unterminated = true;
+        }
+        if !any {
+            return Ok(LineRead::End);
+        }
+        self.number += 1;
+        if length > self.max_line as u64 {
+            self.buffer.clear();
+            return Ok(LineRead::TooLong(length));
+        }
+        if self.buffer.last() == Some(&b'\r') {
+            self.buffer.pop();
+        }
+        Ok(LineRead::Line)
+    }
+}
+
+/// Skips counted by reason, the first few logged with file and line; in strict mode the first
+/// one is fatal.
+#[derive(Debug, Default)]
+pub struct SkipLog {
+    skips: Skips,
+    strict: bool,
+    /// In strict mode, the first skip: why the source stopped.
+    pub fatal: Option<String>,
+}
+
+impl SkipLog {
+    /// A log that makes the first skip fatal when `strict`.
+    pub fn strict(strict: bool) -> SkipLog {
+        SkipLog {
+            strict,
+            ..SkipLog::default()
+        }
+    }
+
+    /// Counts a skip of line `line` of `file` for `reason`, logging the first few with `detail`.
+    pub fn skip(
+        &mut self,
+        reason: &'static str,
+        file: &str,
+        line: u64,
+        detail: &dyn std::fmt::Display,
+    ) {
+        if self.skips.total() < LOGGED_SKIPS {
+            tracing::warn!(file, line, reason, "skipping: {detail}");
+        }
+        self.skips.add(reason);
+        if self.strict && self.fatal.is_none() {
+            self.fatal = Some(format!("{file}:{line}: {detail} ({reason}; --strict)"));
+        }
+    }
+
+    /// Counts `n` skips for `reason` without logging (rows dropped inside a kept line).
+    pub fn add_n(&mut self, reason: &'static str, n: u64) {
+        self.skips.add_n(reason, n);
+    }
+
+    /// The counts.
+    pub fn skips(&self) -> &Skips {
+        &self.skips
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &'static [u8], max: usize) -> Vec<String> {
+        let mut reader = LineInput::new(Box::new(std::io::BufReader::with_capacity(4, input)), max);
+        let mut out = Vec::new();
+        loop {
+            match reader.next_line().expect("reads") {
+                LineRead::End => break,
+                LineRead::TooLong(n) => out.push(format!("{}: too long {n}", reader.number)),
+                LineRead::Line => out.push(format!(
+                    "{}: {}",
+                    reader.number,
+                    String::from_utf8_lossy(reader.line())
+                )),
+            }
+        }
+        assert_eq!(reader.bytes, input.len() as u64);
+        out
+    }
+
+    #[test]
+    fn lines_are_numbered_and_capped() {
+        assert_eq!(
+            lines(b"ab\r\ncdefgh\nij", 5),
+            vec!["1: ab", "2: too long 6", "3: ij"]
+        );
+        assert_eq!(lines(b"abcde\n\n", 5), vec!["1: abcde", "2: "]);
+        assert!(lines(b"", 5).is_empty());
+    }
+
+    #[test]
+    fn strict_makes_the_first_skip_fatal() {
+        let mut log = SkipLog::strict(true);
+        log.skip("bad", "f.log", 7, &"garbage");
+        log.skip("bad", "f.log", 9, &"more");
+        assert_eq!(log.skips().get("bad"), 2);
+        assert!(log
+            .fatal
+            .as_deref()
+            .is_some_and(|f| f.starts_with("f.log:7:")));
+        let mut lenient = SkipLog::strict(false);
+        lenient.skip("bad", "f.log", 7, &"garbage");
+        assert!(lenient.fatal.is_none());
+    }
+}
