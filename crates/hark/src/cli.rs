@@ -333,6 +333,31 @@ pub enum ImportCommand {
         #[arg(long, value_name = "TIME")]
         time: Vec<String>,
     },
+    /// Zeek dns.log, TSV (the #fields header says the columns) or JSON lines (ts as epoch
+    /// seconds or ISO 8601), detected from the first line.
+    ///
+    /// Zeek logs answers without their owners or types: a CNAME chain is read in answer order
+    /// and its addresses go to the chain's last name, never to the query name; answers whose
+    /// shape is ambiguous, and MX/SRV/SOA answers (Zeek keeps one field of them), are counted
+    /// skips. NXDOMAIN answers become negative rows. Rows have no bailiwick. See docs/imports.md.
+    #[command(verbatim_doc_comment)]
+    Zeek {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// Suricata EVE JSON: the `dns` events (v1, one event per answer; v2, detailed answers
+    /// and grouped; v3, Suricata 8's queries/answers/authorities/additionals). Other events
+    /// are counted and left.
+    ///
+    /// Detailed answers keep their own owners (a record behind a CNAME is stored under its
+    /// name). The grouped form has no owners: used only when it holds the question's type
+    /// alone, a counted skip otherwise. NXDOMAIN responses become negative rows. Rows have no
+    /// bailiwick. See docs/imports.md.
+    #[command(verbatim_doc_comment)]
+    Eve {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
     /// A zone transfer (AXFR over TCP) from a server that allows it: the records become rows
     /// exactly as `hark import zone` makes them from the zone's file, at the transfer's time.
     ///

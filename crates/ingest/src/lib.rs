@@ -43,6 +43,7 @@ pub mod capture_source;
 pub mod cof;
 pub mod defrag;
 pub mod dnstap;
+pub mod eve;
 pub mod extract;
 pub mod fstrm;
 pub mod gzip;
@@ -54,4 +55,5 @@ pub mod tcp;
 #[cfg(test)]
 mod testing;
 pub mod text;
+pub mod zeek;
 pub mod zone;

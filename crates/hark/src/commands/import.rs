@@ -4,8 +4,10 @@ use crate::cli::{ImportArgs, ImportCommand};
 use anyhow::{bail, Context};
 use hark_ingest::axfr::{AxfrOptions, AxfrSource};
 use hark_ingest::cof::CofSource;
+use hark_ingest::eve::EveSource;
 use hark_ingest::pipeline::PipelineOptions;
 use hark_ingest::source::Source;
+use hark_ingest::zeek::ZeekSource;
 use hark_ingest::zone::{ZoneOptions, ZoneSource};
 use hark_store::{Store, Writer};
 use std::io::BufRead;
@@ -25,7 +27,10 @@ fn is_stdin(path: &Path) -> bool {
 pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
     let writer = Writer::new(store);
     let common = match command {
-        ImportCommand::Cof { common } | ImportCommand::Zone { common, .. } => common,
+        ImportCommand::Cof { common }
+        | ImportCommand::Eve { common }
+        | ImportCommand::Zeek { common }
+        | ImportCommand::Zone { common, .. } => common,
         ImportCommand::Axfr {
             zone,
             server,
@@ -67,6 +72,8 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
                     time.map(String::as_str),
                 )?)
             }
+            ImportCommand::Zeek { .. } => Box::new(zeek(path, common)?),
+            ImportCommand::Eve { .. } => Box::new(eve(path, common)?),
             _ => Box::new(cof(path, common)?),
         };
         run_one(&writer, source.as_mut(), common)?;
@@ -160,6 +167,20 @@ fn cof(path: &Path, common: &ImportArgs) -> anyhow::Result<CofSource> {
     Ok(source
         .with_max_line(common.max_line_kib.max(1) * 1024)
         .with_strict(common.strict))
+}
+
+fn zeek(path: &Path, common: &ImportArgs) -> anyhow::Result<ZeekSource> {
+    if is_stdin(path) {
+        return Ok(ZeekSource::from_reader(stdin(), "stdin", common.strict));
+    }
+    ZeekSource::open(path, common.strict).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn eve(path: &Path, common: &ImportArgs) -> anyhow::Result<EveSource> {
+    if is_stdin(path) {
+        return Ok(EveSource::from_reader(stdin(), "stdin", common.strict));
+    }
+    EveSource::open(path, common.strict).with_context(|| format!("cannot read {}", path.display()))
 }
 
 fn zone(

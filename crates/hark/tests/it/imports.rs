@@ -329,3 +329,122 @@ fn axfr_from_nsd_gives_the_rows_of_the_zone_file() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Rows of `hark export` (RR rows or, with `--negatives`, negative rows) as tuples of their
+/// key fields and (first, last, count).
+fn exported(
+    store: &TempStore,
+    negatives: bool,
+) -> std::collections::BTreeMap<Vec<String>, (i64, i64, u64)> {
+    let args: &[&str] = if negatives {
+        &["export", "--negatives"]
+    } else {
+        &["export"]
+    };
+    store
+        .ok(args)
+        .lines()
+        .map(|line| {
+            let o: Value = serde_json::from_str(line).expect("JSON");
+            let keys: &[&str] = if negatives {
+                &["qname", "qtype", "rcode"]
+            } else {
+                &["rrname", "rrtype", "rdata"]
+            };
+            let key = keys
+                .iter()
+                .map(|k| {
+                    o[*k]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{k} in {line}"))
+                        .to_string()
+                })
+                .collect();
+            let value = (
+                o["time_first"].as_i64().expect("time_first"),
+                o["time_last"].as_i64().expect("time_last"),
+                o["count"].as_u64().expect("count"),
+            );
+            (key, value)
+        })
+        .collect()
+}
+
+/// The table a Python script builds from the same file.
+fn expected_table(
+    python: &Path,
+    script_name: &str,
+    file: &Path,
+) -> (
+    std::collections::BTreeMap<Vec<String>, (i64, i64, u64)>,
+    std::collections::BTreeMap<Vec<String>, (i64, i64, u64)>,
+) {
+    let out = Command::new(python)
+        .arg(script(script_name))
+        .arg(file)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{script_name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table: Value = serde_json::from_slice(&out.stdout).expect("JSON table");
+    let read = |name: &str| {
+        table[name]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|row| {
+                let row = row.as_array().expect("row");
+                let key = row[..3]
+                    .iter()
+                    .map(|v| v.as_str().expect("text").to_string())
+                    .collect();
+                let n = |i: usize| row[i].as_i64().expect("number");
+                (key, (n(3), n(4), n(5) as u64))
+            })
+            .collect()
+    };
+    (read("rows"), read("negatives"))
+}
+
+/// The same Zeek traffic as TSV and as JSON gives identical rows, and they are the rows an
+/// independent Python reading of the TSV expects (CNAME chains kept apart, NXDOMAIN negatives).
+#[test]
+fn zeek_tsv_and_json_give_the_expected_rows() {
+    let Some(shared) = shared() else { return };
+    let Some(python) = venv_python() else { return };
+    let dir = shared.join("fixtures/imports");
+    let tsv = dir.join("zed__zeek-default_dns.log.gz");
+    let json = dir.join("zed__zeek-json_dns.json.gz");
+    let from_tsv = TempStore::new();
+    let out = from_tsv.run(&["import", "zeek", tsv.to_str().expect("path")]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("zeek_no_response="));
+    let from_json = TempStore::new();
+    from_json.ok(&["import", "zeek", json.to_str().expect("path")]);
+    let (rows, negatives) = (exported(&from_tsv, false), exported(&from_tsv, true));
+    assert_eq!(rows, exported(&from_json, false));
+    assert_eq!(negatives, exported(&from_json, true));
+    let (expected_rows, expected_negatives) = expected_table(&python, "zeek_rows.py", &tsv);
+    crate::support::assert_same_rows("zeek rows", &expected_rows, &rows);
+    crate::support::assert_same_rows("zeek negatives", &expected_negatives, &negatives);
+    assert!(rows.len() > 3000, "{}", rows.len());
+    // The chain's address belongs to the chain's end, not to the query name.
+    let key = |a: &str, b: &str, c: &str| vec![a.to_string(), b.to_string(), c.to_string()];
+    assert!(rows.contains_key(&key("ise.wrccdc.org.", "CNAME", "ise.wrccdc.cpp.edu.")));
+    assert!(rows.contains_key(&key("ise.wrccdc.cpp.edu.", "A", "134.71.3.16")));
+    assert!(!rows.contains_key(&key("ise.wrccdc.org.", "A", "134.71.3.16")));
+
+    // A cut copy, then the whole file: the same store as one import.
+    let plain = tempfile::tempdir().expect("tempdir");
+    let text = plain.path().join("dns.log");
+    let mut decoder = flate2::read::GzDecoder::new(std::fs::File::open(&tsv).expect("opens"));
+    std::io::copy(
+        &mut decoder,
+        &mut std::fs::File::create(&text).expect("creates"),
+    )
+    .expect("decodes");
+    assert_cut_then_full_counts_once(&["import", "zeek"], &text);
+}
