@@ -358,6 +358,24 @@ pub enum ImportCommand {
         #[command(flatten)]
         common: ImportArgs,
     },
+    /// gamelinux/passivedns logs: its delimited text (default `||` and fields SMcsCQTAtn) or
+    /// its JSON lines (-j).
+    ///
+    /// Lines are deltas (passivedns prints a record's sightings since its last print): each
+    /// line's count is added. NXDOMAIN lines become negative rows. MX, SRV, SOA and TXT lines
+    /// hold one field of the rdata only: counted skips, never stored with wrong rdata. Client
+    /// and server addresses are not stored. See docs/imports.md.
+    #[command(verbatim_doc_comment)]
+    Passivedns {
+        #[command(flatten)]
+        common: ImportArgs,
+        /// Field delimiter of the text form (passivedns -d).
+        #[arg(long, default_value = "||", value_name = "TEXT")]
+        delimiter: String,
+        /// Field letters of the text form, in order (passivedns -f).
+        #[arg(long, default_value = hark_ingest::passivedns::DEFAULT_FIELDS, value_name = "LETTERS")]
+        fields: String,
+    },
     /// A zone transfer (AXFR over TCP) from a server that allows it: the records become rows
     /// exactly as `hark import zone` makes them from the zone's file, at the transfer's time.
     ///

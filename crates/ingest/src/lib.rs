@@ -48,6 +48,7 @@ pub mod extract;
 pub mod fstrm;
 pub mod gzip;
 pub mod link;
+pub mod passivedns;
 pub mod pipeline;
 pub mod source;
 pub mod stats;

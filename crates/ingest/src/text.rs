@@ -141,7 +141,7 @@ impl SkipLog {
         detail: &dyn std::fmt::Display,
     ) {
         if self.skips.total() < LOGGED_SKIPS {
-            tracing::warn!(file, line, reason, "skipping: {detail}");
+            tracing::warn!("{file}:{line}: skipping ({reason}): {detail}");
         }
         self.skips.add(reason);
         if self.strict && self.fatal.is_none() {

@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use hark_ingest::axfr::{AxfrOptions, AxfrSource};
 use hark_ingest::cof::CofSource;
 use hark_ingest::eve::EveSource;
+use hark_ingest::passivedns::{PassiveDnsOptions, PassiveDnsSource};
 use hark_ingest::pipeline::PipelineOptions;
 use hark_ingest::source::Source;
 use hark_ingest::zeek::ZeekSource;
@@ -29,6 +30,7 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
     let common = match command {
         ImportCommand::Cof { common }
         | ImportCommand::Eve { common }
+        | ImportCommand::Passivedns { common, .. }
         | ImportCommand::Zeek { common }
         | ImportCommand::Zone { common, .. } => common,
         ImportCommand::Axfr {
@@ -74,6 +76,23 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
             }
             ImportCommand::Zeek { .. } => Box::new(zeek(path, common)?),
             ImportCommand::Eve { .. } => Box::new(eve(path, common)?),
+            ImportCommand::Passivedns {
+                delimiter, fields, ..
+            } => {
+                let options = PassiveDnsOptions {
+                    delimiter: delimiter.clone(),
+                    fields: fields.clone(),
+                    strict: common.strict,
+                };
+                if is_stdin(path) {
+                    Box::new(PassiveDnsSource::from_reader(stdin(), "stdin", options))
+                } else {
+                    Box::new(
+                        PassiveDnsSource::open(path, options)
+                            .with_context(|| format!("cannot read {}", path.display()))?,
+                    )
+                }
+            }
             _ => Box::new(cof(path, common)?),
         };
         run_one(&writer, source.as_mut(), common)?;

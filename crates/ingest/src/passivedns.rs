@@ -1,0 +1,396 @@
+//! Import of gamelinux/passivedns logs as a [`Source`]: its `||`-delimited text (any
+//! delimiter, any field order given as passivedns's `-f` letters) and its JSON (`-j`). One
+//! unit per line that gives a row.
+//!
+//! passivedns caches (owner, type, answer) and prints a line when a record is first seen and
+//! then at most once a day with the count of sightings *since the last print*: lines are
+//! deltas, so each line is merged as its own observation — its `count` is added and its
+//! timestamp widens first/last seen. The query field is the record's owner (passivedns follows
+//! CNAME chains by owner), so rows keep their own owners.
+//!
+//! - An answer `NXDOMAIN` (passivedns's `-X x` error lines) is a negative row.
+//! - A, AAAA, CNAME, DNAME, NS, PTR answers are read as presentation text.
+//! - MX, SRV, SOA and TXT lines hold one field only (the exchange, the target, the primary
+//!   server, the first string): counted as `passivedns_incomplete_rdata` rather than stored
+//!   with wrong rdata. Other types the same way under `passivedns_unsupported_rrtype`.
+//! - Rows have no bailiwick; the client and server addresses are never stored.
+
+use crate::aggregate::Observations;
+use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
+use crate::text::{LineInput, LineRead, SkipLog};
+use hark_dns::RrType;
+use hark_record::{rcode, RrKeyParts, Tally, TimeSpan};
+use std::io::BufRead;
+
+/// passivedns's default output fields (`-f SMcsCQTAtn`).
+pub const DEFAULT_FIELDS: &str = "SMcsCQTAtn";
+
+/// How to read the text form.
+#[derive(Clone, Debug)]
+pub struct PassiveDnsOptions {
+    /// Field delimiter (`-d`), `||` by default.
+    pub delimiter: String,
+    /// Field letters in order (`-f`): S/M timestamp (seconds/ms), c client, s server, C class,
+    /// Q query, T type, A answer, t TTL, n count, H date, p proto, h hostname, L/l lengths,
+    /// w/W MACs.
+    pub fields: String,
+    /// The first bad line stops the import.
+    pub strict: bool,
+}
+
+impl Default for PassiveDnsOptions {
+    fn default() -> Self {
+        PassiveDnsOptions {
+            delimiter: "||".into(),
+            fields: DEFAULT_FIELDS.into(),
+            strict: false,
+        }
+    }
+}
+
+/// One passivedns line, whatever its form.
+#[derive(Debug, Default, PartialEq)]
+struct Line {
+    time: Option<i64>,
+    query: Option<String>,
+    rrtype: Option<String>,
+    answer: Option<String>,
+    count: Option<u64>,
+}
+
+/// What a line gives.
+#[derive(Debug, PartialEq)]
+enum Mapped {
+    Row(Vec<u8>, RrType, Vec<u8>),
+    Negative(Vec<u8>, RrType),
+}
+
+fn map(line: &Line) -> Result<Mapped, &'static str> {
+    let owner = line
+        .query
+        .as_deref()
+        .and_then(|q| hark_dns::name::from_presentation(q).ok())
+        .ok_or("passivedns_bad_query")?;
+    let rrtype: RrType = line
+        .rrtype
+        .as_deref()
+        .ok_or("passivedns_no_type")?
+        .parse()
+        .map_err(|_| "passivedns_bad_type")?;
+    let answer = line.answer.as_deref().ok_or("passivedns_no_answer")?;
+    if answer == "NXDOMAIN" {
+        return Ok(Mapped::Negative(owner, rrtype));
+    }
+    match rrtype {
+        RrType::A | RrType::AAAA | RrType::CNAME | RrType::DNAME | RrType::NS | RrType::PTR => {
+            let rdata = hark_dns::rdata::from_presentation(rrtype, answer)
+                .map_err(|_| "passivedns_bad_answer")?;
+            Ok(Mapped::Row(owner, rrtype, rdata))
+        }
+        RrType::MX | RrType::SRV | RrType::SOA | RrType::TXT => Err("passivedns_incomplete_rdata"),
+        _ => Err("passivedns_unsupported_rrtype"),
+    }
+}
+
+/// Epoch seconds from a passivedns timestamp: `S` is seconds with microseconds
+/// (`1322849924.408856`), `M` milliseconds.
+fn seconds(text: &str, milliseconds: bool) -> Option<i64> {
+    let whole: i64 = text.split('.').next()?.parse().ok()?;
+    Some(if milliseconds { whole / 1000 } else { whole })
+}
+
+fn text_line(line: &str, options: &PassiveDnsOptions) -> Result<Line, &'static str> {
+    let values: Vec<&str> = line.split(options.delimiter.as_str()).collect();
+    // passivedns prints `S` and `M` next to each other as one value, `seconds.microseconds`.
+    let letters: Vec<char> = options.fields.replace("SM", "S").chars().collect();
+    if values.len() != letters.len() {
+        return Err("passivedns_field_count");
+    }
+    let mut out = Line::default();
+    for (letter, value) in letters.iter().zip(values) {
+        match letter {
+            'S' => {
+                out.time = out
+                    .time
+                    .or(Some(seconds(value, false).ok_or("passivedns_bad_time")?))
+            }
+            'M' => {
+                out.time = out
+                    .time
+                    .or(Some(seconds(value, true).ok_or("passivedns_bad_time")?))
+            }
+            'Q' => out.query = Some(value.to_string()),
+            'T' => out.rrtype = Some(value.to_string()),
+            'A' => out.answer = Some(value.to_string()),
+            'n' => out.count = Some(value.parse().map_err(|_| "passivedns_bad_count")?),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// One JSON line of passivedns (`-j`).
+#[derive(serde::Deserialize)]
+struct JsonLine {
+    timestamp_s: Option<i64>,
+    timestamp: Option<serde_json::Value>,
+    query: Option<String>,
+    #[serde(rename = "type")]
+    rrtype: Option<String>,
+    answer: Option<String>,
+    count: Option<u64>,
+}
+
+fn json_line(line: &[u8]) -> Result<Line, &'static str> {
+    let parsed: JsonLine = serde_json::from_slice(line).map_err(|_| "passivedns_bad_json")?;
+    let time = parsed.timestamp_s.or_else(|| match &parsed.timestamp {
+        Some(serde_json::Value::Number(n)) => n.as_f64().map(|f| f.floor() as i64),
+        Some(serde_json::Value::String(s)) => seconds(s, false),
+        _ => None,
+    });
+    Ok(Line {
+        time,
+        query: parsed.query,
+        rrtype: parsed.rrtype,
+        answer: parsed.answer,
+        count: parsed.count,
+    })
+}
+
+/// A passivedns log as a [`Source`].
+pub struct PassiveDnsSource {
+    file: FileInput,
+    lines: LineInput,
+    options: PassiveDnsOptions,
+    log: SkipLog,
+    units: u64,
+    ended: Option<bool>,
+    stopped: Option<String>,
+}
+
+impl PassiveDnsSource {
+    /// Opens a log, plain or gzip.
+    pub fn open(
+        path: &std::path::Path,
+        options: PassiveDnsOptions,
+    ) -> std::io::Result<PassiveDnsSource> {
+        let file = FileInput::open(path)?;
+        let mut source =
+            PassiveDnsSource::from_reader(crate::text::open_text(path)?, &file.label, options);
+        source.file = file;
+        Ok(source)
+    }
+
+    /// A log from any reader, with no identity.
+    pub fn from_reader(
+        input: Box<dyn BufRead + Send>,
+        label: &str,
+        options: PassiveDnsOptions,
+    ) -> PassiveDnsSource {
+        PassiveDnsSource {
+            file: FileInput::unnamed(label),
+            lines: LineInput::new(input, crate::text::DEFAULT_MAX_LINE),
+            log: SkipLog::strict(options.strict),
+            options,
+            units: 0,
+            ended: None,
+            stopped: None,
+        }
+    }
+
+    fn line(&mut self, chunk: &mut Observations) {
+        let raw = self.lines.line();
+        if raw.iter().all(u8::is_ascii_whitespace) || raw.first() == Some(&b'#') {
+            return;
+        }
+        let number = self.lines.number;
+        let parsed = if raw.first() == Some(&b'{') {
+            json_line(raw)
+        } else {
+            match std::str::from_utf8(raw) {
+                Ok(text) => text_line(text, &self.options),
+                Err(_) => Err("passivedns_not_utf8"),
+            }
+        };
+        let outcome = parsed.and_then(|line| {
+            let time = line.time.ok_or("passivedns_bad_time")?;
+            Ok((map(&line)?, time, line.count.unwrap_or(1)))
+        });
+        match outcome {
+            Ok((mapped, time, count)) => {
+                let tally = Tally {
+                    seen: Some(TimeSpan::at(time)),
+                    zone_seen: None,
+                    count,
+                };
+                match mapped {
+                    Mapped::Row(owner, rrtype, rdata) => {
+                        let parts = RrKeyParts {
+                            rrname: &owner,
+                            rrtype,
+                            bailiwick: None,
+                            rdata: &rdata,
+                        };
+                        chunk.push_rows(std::iter::once(parts), tally);
+                    }
+                    Mapped::Negative(qname, qtype) => {
+                        chunk.push_negative(&qname, qtype, rcode::NXDOMAIN, tally)
+                    }
+                }
+                self.units += 1;
+            }
+            Err(reason @ ("passivedns_incomplete_rdata" | "passivedns_unsupported_rrtype")) => {
+                self.log.add_n(reason, 1)
+            }
+            Err(reason) => {
+                let shown =
+                    String::from_utf8_lossy(raw.get(..raw.len().min(120)).unwrap_or_default())
+                        .into_owned();
+                self.log.skip(reason, &self.file.label, number, &shown);
+            }
+        }
+    }
+}
+
+impl Source for PassiveDnsSource {
+    fn file(&self) -> Option<&FileInput> {
+        Some(&self.file)
+    }
+
+    fn options(&self) -> u64 {
+        source::fingerprint(&[
+            b"passivedns",
+            self.options.delimiter.as_bytes(),
+            self.options.fields.as_bytes(),
+        ])
+    }
+
+    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
+        if let Some(complete) = self.ended {
+            return Fill::End { complete };
+        }
+        let fill = loop {
+            if let Some(fatal) = self.log.fatal.take() {
+                self.stopped = Some(fatal);
+                break Fill::End { complete: false };
+            }
+            match self.lines.next_line() {
+                Ok(LineRead::End) => break Fill::End { complete: true },
+                Ok(LineRead::TooLong(length)) => {
+                    let number = self.lines.number;
+                    self.log.skip(
+                        "passivedns_line_too_long",
+                        &self.file.label,
+                        number,
+                        &format!("a line of {length} bytes"),
+                    );
+                }
+                Ok(LineRead::Line) if self.lines.unterminated => {
+                    self.stopped = Some(format!(
+                        "{} ends in the middle of a line (cut short, or still being written); its last line is left out",
+                        self.file.label
+                    ));
+                    break Fill::End { complete: false };
+                }
+                Ok(LineRead::Line) => self.line(chunk),
+                Err(err) => {
+                    self.log.add_n("read_error", 1);
+                    self.stopped = Some(format!("cannot read {}: {err}", self.file.label));
+                    break Fill::End { complete: false };
+                }
+            }
+            if limits.reached(chunk) {
+                break Fill::More;
+            }
+        };
+        chunk.bytes_read = self.lines.bytes;
+        if let Fill::End { complete } = fill {
+            self.ended = Some(complete);
+        }
+        fill
+    }
+
+    fn report(&self) -> SourceReport {
+        SourceReport {
+            messages: self.lines.number,
+            skips: self.log.skips().clone(),
+            bytes: self.lines.bytes,
+            stopped: self.stopped.clone(),
+            ..SourceReport::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_text_lines() {
+        let options = PassiveDnsOptions::default();
+        let line = text_line(
+            "1322849924.408856||10.1.1.1||8.8.8.8||IN||upload.youtube.com.||A||74.125.43.117||46587||5",
+            &options,
+        )
+        .expect("line");
+        assert_eq!(line.time, Some(1322849924));
+        assert_eq!(line.count, Some(5));
+        assert_eq!(
+            map(&line),
+            Ok(Mapped::Row(
+                b"\x06upload\x07youtube\x03com\x00".to_vec(),
+                RrType::A,
+                vec![74, 125, 43, 117]
+            ))
+        );
+        let nx =
+            text_line("1.0||c||s||IN||nope.example.||A||NXDOMAIN||0||1", &options).expect("line");
+        assert_eq!(
+            map(&nx),
+            Ok(Mapped::Negative(
+                b"\x04nope\x07example\x00".to_vec(),
+                RrType::A
+            ))
+        );
+        let mx = text_line(
+            "1.0||c||s||IN||example.com.||MX||mx.example.com.||300||1",
+            &options,
+        )
+        .expect("line");
+        assert_eq!(map(&mx), Err("passivedns_incomplete_rdata"));
+        assert_eq!(
+            text_line("1.0||c||s", &options),
+            Err("passivedns_field_count")
+        );
+    }
+
+    #[test]
+    fn other_delimiters_fields_and_json() {
+        let options = PassiveDnsOptions {
+            delimiter: "\t".into(),
+            fields: "QTAnS".into(),
+            strict: false,
+        };
+        let line = text_line(
+            "www.example.com.\tCNAME\tcdn.example.net.\t3\t1700000000.5",
+            &options,
+        )
+        .expect("line");
+        assert_eq!((line.time, line.count), (Some(1700000000), Some(3)));
+        let json = json_line(br#"{"timestamp_s":1700000000,"timestamp_ms":5,"client":"10.0.0.1","class":"IN","query":"a.example.","type":"AAAA","answer":"2001:db8::1","ttl":60,"count":2}"#)
+            .expect("json");
+        assert_eq!(
+            map(&json),
+            Ok(Mapped::Row(
+                b"\x01a\x07example\x00".to_vec(),
+                RrType::AAAA,
+                {
+                    let mut v = vec![0x20, 0x01, 0x0d, 0xb8];
+                    v.extend([0; 11]);
+                    v.push(1);
+                    v
+                }
+            ))
+        );
+    }
+}
