@@ -390,7 +390,7 @@ pub enum ImportCommand {
         /// The zone to transfer.
         #[arg(value_name = "ZONE")]
         zone: String,
-        /// The server: @HOST or @HOST:PORT (port 53 by default; [v6]:port for IPv6).
+        /// The server: @HOST or @HOST:PORT (port 53 by default; `[ADDR]:PORT` for IPv6).
         #[arg(value_name = "@SERVER[:PORT]")]
         server: String,
         /// Snapshot time [default: now].

@@ -434,9 +434,7 @@ impl ZoneSource {
                 Ok(())
             }
             Ok(None) => Ok(()),
-            Err((reason, detail)) if reason == "zone_unknown_zone" => {
-                Err(format!("{label}:{line}: {detail}"))
-            }
+            Err(("zone_unknown_zone", detail)) => Err(format!("{label}:{line}: {detail}")),
             Err((reason, detail)) => {
                 self.log.skip(reason, &label, line, &detail);
                 Ok(())

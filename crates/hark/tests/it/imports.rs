@@ -9,6 +9,9 @@ use std::process::Command;
 
 /// The venv's Python (target/venv, beside the test binary's target directory or the
 /// workspace's), or `None` (with a note) when absent outside CI.
+/// Rows by key fields, with (first, last, count).
+type Table = std::collections::BTreeMap<Vec<String>, (i64, i64, u64)>;
+
 fn venv_python() -> Option<PathBuf> {
     let exe = std::env::current_exe().expect("test binary path");
     let candidates = [
@@ -332,10 +335,7 @@ fn axfr_from_nsd_gives_the_rows_of_the_zone_file() {
 
 /// Rows of `hark export` (RR rows or, with `--negatives`, negative rows) as tuples of their
 /// key fields and (first, last, count).
-fn exported(
-    store: &TempStore,
-    negatives: bool,
-) -> std::collections::BTreeMap<Vec<String>, (i64, i64, u64)> {
+fn exported(store: &TempStore, negatives: bool) -> Table {
     let args: &[&str] = if negatives {
         &["export", "--negatives"]
     } else {
@@ -371,14 +371,7 @@ fn exported(
 }
 
 /// The table a Python script builds from the same file.
-fn expected_table(
-    python: &Path,
-    script_name: &str,
-    file: &Path,
-) -> (
-    std::collections::BTreeMap<Vec<String>, (i64, i64, u64)>,
-    std::collections::BTreeMap<Vec<String>, (i64, i64, u64)>,
-) {
+fn expected_table(python: &Path, script_name: &str, file: &Path) -> (Table, Table) {
     let out = Command::new(python)
         .arg(script(script_name))
         .arg(file)
@@ -516,7 +509,7 @@ fn eve_v1_v2_v3_events_give_rows_with_their_own_owners() {
         "the bad line is named: {stderr}"
     );
     let t0 = 1714557600;
-    let expected: std::collections::BTreeMap<Vec<String>, (i64, i64, u64)> = [
+    let expected: Table = [
         (
             key(&["www.example.com.", "CNAME", "cdn.example.net."]),
             (t0 + 2, t0 + 4, 2),
@@ -533,7 +526,7 @@ fn eve_v1_v2_v3_events_give_rows_with_their_own_owners() {
     .into_iter()
     .collect();
     crate::support::assert_same_rows("eve rows", &expected, &exported(&store, false));
-    let negatives: std::collections::BTreeMap<Vec<String>, (i64, i64, u64)> = [(
+    let negatives: Table = [(
         key(&["gone.example.com.", "A", "NXDOMAIN"]),
         (t0 + 7, t0 + 7, 1),
     )]
@@ -575,7 +568,7 @@ fn passivedns_deltas_add_up() {
         ),
     )
     .expect("writes");
-    let expected: std::collections::BTreeMap<Vec<String>, (i64, i64, u64)> = [
+    let expected: Table = [
         (
             key(&["upload.youtube.com.", "A", "74.125.43.117"]),
             (1322849924, 1322936324, 12),
@@ -587,7 +580,7 @@ fn passivedns_deltas_add_up() {
     ]
     .into_iter()
     .collect();
-    let negatives: std::collections::BTreeMap<Vec<String>, (i64, i64, u64)> = [(
+    let negatives: Table = [(
         key(&["nope.example.com.", "A", "NXDOMAIN"]),
         (1322849933, 1322849933, 1),
     )]
