@@ -159,7 +159,9 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct IngestArgs {
     /// Capture files (pcap, µs or ns, or pcapng) or dnstap files (Frame Streams), optionally
-    /// gzip-compressed; detected by content.
+    /// gzip-compressed; detected by content. Text imports are recognised by their first line
+    /// too (COF, Zeek dns.log, Suricata EVE, passivedns, zone files at their modification
+    /// time) and read with `hark import`'s defaults.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 

@@ -207,3 +207,111 @@ mod tests {
         assert!(lenient.fatal.is_none());
     }
 }
+
+/// A text format `hark ingest` can recognise from a file's first lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextFormat {
+    /// COF NDJSON (`rrname`, `rrtype`, `rdata`).
+    Cof,
+    /// Zeek `dns.log`, TSV or JSON.
+    Zeek,
+    /// Suricata EVE JSON.
+    Eve,
+    /// gamelinux passivedns, `||` text or JSON.
+    PassiveDns,
+    /// A zone file.
+    Zone,
+}
+
+/// Recognises a text import from its first non-blank line (read through gzip when the file is
+/// compressed): `None` when it looks like none of them.
+pub fn detect(path: &Path) -> std::io::Result<Option<TextFormat>> {
+    let mut lines = LineInput::new(open_text(path)?, 64 * 1024);
+    for _ in 0..64 {
+        match lines.next_line()? {
+            LineRead::End => return Ok(None),
+            LineRead::TooLong(_) => return Ok(None),
+            LineRead::Line => {}
+        }
+        let line = String::from_utf8_lossy(lines.line()).into_owned();
+        let line = line.trim();
+        if line.is_empty() || line.starts_with(';') {
+            continue;
+        }
+        return Ok(detect_line(line));
+    }
+    Ok(None)
+}
+
+/// The format one first line suggests.
+fn detect_line(line: &str) -> Option<TextFormat> {
+    if line.starts_with("#separator") || line.starts_with("#fields") {
+        return Some(TextFormat::Zeek);
+    }
+    let upper = line.to_ascii_uppercase();
+    if upper.starts_with("$ORIGIN") || upper.starts_with("$TTL") || upper.starts_with("$INCLUDE") {
+        return Some(TextFormat::Zone);
+    }
+    if line.starts_with('{') {
+        let value: serde_json::Value = serde_json::from_str(line).ok()?;
+        let has = |key: &str| value.get(key).is_some();
+        return if has("event_type") {
+            Some(TextFormat::Eve)
+        } else if has("_path") || (has("uid") && has("query")) || has("qtype_name") {
+            Some(TextFormat::Zeek)
+        } else if has("timestamp_s") || (has("query") && has("answer")) {
+            Some(TextFormat::PassiveDns)
+        } else if has("rrname") || has("obj") || has("cond") {
+            Some(TextFormat::Cof)
+        } else {
+            None
+        };
+    }
+    if line.split("||").count() >= 5 {
+        return Some(TextFormat::PassiveDns);
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words
+        .windows(2)
+        .any(|w| w[0].eq_ignore_ascii_case("IN") && w[1].eq_ignore_ascii_case("SOA"))
+    {
+        return Some(TextFormat::Zone);
+    }
+    None
+}
+
+#[cfg(test)]
+mod detect_tests {
+    use super::*;
+
+    #[test]
+    fn first_lines_name_their_format() {
+        assert_eq!(detect_line("#separator \\x09"), Some(TextFormat::Zeek));
+        assert_eq!(
+            detect_line(r#"{"ts":1,"uid":"C1","query":"a"}"#),
+            Some(TextFormat::Zeek)
+        );
+        assert_eq!(
+            detect_line(r#"{"timestamp":"x","event_type":"dns"}"#),
+            Some(TextFormat::Eve)
+        );
+        assert_eq!(
+            detect_line(r#"{"rrname":"a.","rrtype":"A","rdata":"1.2.3.4"}"#),
+            Some(TextFormat::Cof)
+        );
+        assert_eq!(
+            detect_line(r#"{"timestamp_s":1,"query":"a.","answer":"b"}"#),
+            Some(TextFormat::PassiveDns)
+        );
+        assert_eq!(
+            detect_line("1.0||c||s||IN||a.||A||192.0.2.1||60||1"),
+            Some(TextFormat::PassiveDns)
+        );
+        assert_eq!(detect_line("$ORIGIN example.com."), Some(TextFormat::Zone));
+        assert_eq!(
+            detect_line(".\t86400\tIN\tSOA\ta.root-servers.net. x. 1 2 3 4 5"),
+            Some(TextFormat::Zone)
+        );
+        assert_eq!(detect_line("hello world"), None);
+    }
+}

@@ -620,3 +620,51 @@ fn passivedns_deltas_add_up() {
         Some(&(1322849924, 1322849924, 12))
     );
 }
+
+/// `hark ingest` recognises text imports by their first line and makes the rows `hark import`
+/// makes.
+#[test]
+fn ingest_recognises_text_imports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zone = dir.path().join("db.example");
+    std::fs::write(
+        &zone,
+        "$ORIGIN example.com.\n@ SOA ns hostmaster 1 2 3 4 5\nwww A 192.0.2.1\n",
+    )
+    .expect("writes");
+    let passivedns = dir.path().join("pdns.log");
+    std::fs::write(
+        &passivedns,
+        "1322849924.408856||10.1.1.1||8.8.8.8||IN||a.example.||A||192.0.2.9||60||4\n",
+    )
+    .expect("writes");
+    let eve = dir.path().join("eve.json");
+    std::fs::write(
+        &eve,
+        r#"{"timestamp":"2024-05-01T10:00:00.000000+0000","event_type":"dns","dns":{"type":"answer","rcode":"NOERROR","rrname":"b.example","rrtype":"A","rdata":"192.0.2.10"}}"#.to_string() + "\n",
+    )
+    .expect("writes");
+    for (format, file) in [("zone", &zone), ("passivedns", &passivedns), ("eve", &eve)] {
+        let path = file.to_str().expect("path");
+        let ingested = TempStore::new();
+        ingested.ok(&["ingest", path]);
+        let imported = TempStore::new();
+        let mut args = vec!["import", format];
+        let mtime;
+        if format == "zone" {
+            mtime = std::fs::metadata(file)
+                .and_then(|m| m.modified())
+                .expect("mtime")
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs()
+                .to_string();
+            args.extend(["--time", mtime.as_str()]);
+        }
+        args.push(path);
+        imported.ok(&args);
+        let rows = export_lines(&ingested);
+        assert!(!rows.is_empty(), "{format}");
+        assert_eq!(rows, export_lines(&imported), "{format}");
+    }
+}
