@@ -45,7 +45,7 @@ fi
 
 # Zeek TSV and EVE v3 inputs from the Zeek fixture
 zeek=$out/zeek.log
-eve=$out/eve.json
+eve=$out/eve-events.json
 if [ ! -f "$eve" ]; then
   python3 - ../shared/fixtures/imports/zed__zeek-default_dns.log.gz "$zeek" "$eve" <<'PY'
 import gzip, json, sys, datetime
@@ -79,12 +79,12 @@ n = int(sys.argv[2])
 print(f"{sys.argv[3]}: median {r['median']:.2f} s = {n / r['median']:,.0f} lines/s (min {r['min']:.2f}, max {r['max']:.2f})")
 PY
 }
-hyperfine --runs 3 --prepare "rm -rf $db" --export-json "$out/cof.json" "$hark --db $db import cof --no-progress $cof"
-report "$out/cof.json" "$(wc -l < "$cof")" "COF import"
-hyperfine --runs 3 --prepare "rm -rf $db" --export-json "$out/zeek.json" "$hark --db $db import zeek --no-progress $zeek"
-report "$out/zeek.json" "$(wc -l < "$zeek")" "Zeek TSV import"
-hyperfine --runs 3 --prepare "rm -rf $db" --export-json "$out/eve.json" "$hark --db $db import eve --no-progress $eve"
-report "$out/eve.json" "$(wc -l < "$eve")" "EVE v3 import"
+hyperfine --runs 3 --prepare "rm -rf $db" --export-json "$out/cof-bench.json" "$hark --db $db import cof --no-progress $cof"
+report "$out/cof-bench.json" "$(wc -l < "$cof")" "COF import"
+hyperfine --runs 3 --prepare "rm -rf $db" --export-json "$out/zeek-bench.json" "$hark --db $db import zeek --no-progress $zeek"
+report "$out/zeek-bench.json" "$(wc -l < "$zeek")" "Zeek TSV import"
+hyperfine --runs 3 --prepare "rm -rf $db" --export-json "$out/eve-bench.json" "$hark --db $db import eve --no-progress $eve"
+report "$out/eve-bench.json" "$(wc -l < "$eve")" "EVE v3 import"
 
 args=()
 while read -r serial time _; do

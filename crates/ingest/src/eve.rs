@@ -1,4 +1,4 @@
-//! Import of Suricata EVE JSON `dns` events as a [`Source`]: one unit per event that gives
+//! Import of Suricata EVE JSON `dns` events as a [`Source`](crate::source::Source): one unit per event that gives
 //! rows. Events of other types (alerts, flows…) in the same file are counted (`eve_not_dns`)
 //! and left.
 //!
@@ -25,8 +25,8 @@
 //! rows. Rows have no bailiwick. Times are the event's `timestamp`, truncated to the second.
 
 use crate::aggregate::Observations;
-use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
-use crate::text::{LineInput, LineRead, SkipLog};
+use crate::source;
+use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{rcode, RrKeyParts, Tally};
 use serde_json::Value;
@@ -223,55 +223,53 @@ fn event(line: &Value) -> Result<(i64, Event), &'static str> {
     Ok((time, Event::Rows(rows, dropped)))
 }
 
+/// Suricata EVE's `dns` events, as a [`LineFormat`].
+#[derive(Debug, Default)]
+pub struct Eve;
+
 /// Suricata EVE JSON as a [`Source`].
-pub struct EveSource {
-    file: FileInput,
-    lines: LineInput,
-    units: u64,
-    log: SkipLog,
-    ended: Option<bool>,
-    stopped: Option<String>,
-}
+pub type EveSource = LineSource<Eve>;
 
 impl EveSource {
     /// Opens an EVE file, plain or gzip.
     pub fn open(path: &std::path::Path, strict: bool) -> std::io::Result<EveSource> {
-        let file = FileInput::open(path)?;
-        let mut source = EveSource::from_reader(crate::text::open_text(path)?, &file.label, strict);
-        source.file = file;
-        Ok(source)
+        LineSource::open_with(path, Eve, strict)
     }
 
     /// EVE from any reader, with no identity.
     pub fn from_reader(input: Box<dyn BufRead + Send>, label: &str, strict: bool) -> EveSource {
-        EveSource {
-            file: FileInput::unnamed(label),
-            lines: LineInput::new(input, crate::text::DEFAULT_MAX_LINE),
-            units: 0,
-            log: SkipLog::strict(strict),
-            ended: None,
-            stopped: None,
-        }
+        LineSource::with_reader(input, label, Eve, strict)
+    }
+}
+
+impl LineFormat for Eve {
+    fn options(&self) -> u64 {
+        source::fingerprint(&[b"eve-dns"])
     }
 
-    fn line(&mut self, chunk: &mut Observations) {
-        let line = self.lines.line();
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        let number = self.lines.number;
+    fn too_long(&self) -> &'static str {
+        "eve_line_too_long"
+    }
+
+    fn line(
+        &mut self,
+        line: &[u8],
+        label: &str,
+        number: u64,
+        log: &mut SkipLog,
+        chunk: &mut Observations,
+    ) {
         let parsed: Value = match serde_json::from_slice(line) {
             Ok(value) => value,
             Err(err) => {
-                self.log
-                    .skip("eve_bad_json", &self.file.label, number, &err);
+                log.skip("eve_bad_json", label, number, &err);
                 return;
             }
         };
         match event(&parsed) {
             Ok((time, Event::Rows(rows, dropped))) => {
                 for reason in dropped {
-                    self.log.add_n(reason, 1);
+                    log.add_n(reason, 1);
                 }
                 let parts = rows.iter().map(|(owner, rrtype, rdata)| RrKeyParts {
                     rrname: owner,
@@ -280,85 +278,13 @@ impl EveSource {
                     rdata,
                 });
                 chunk.push_rows(parts, Tally::seen_at(time));
-                self.units += 1;
             }
             Ok((time, Event::Negative(qname, qtype, code))) => {
                 chunk.push_negative(&qname, qtype, code, Tally::seen_at(time));
-                self.units += 1;
             }
             // Normal events that carry nothing storable: counted, not logged.
-            Ok((_, Event::Skip(reason))) | Err(reason @ "eve_not_dns") => self.log.add_n(reason, 1),
-            Err(reason) => self.log.skip(
-                reason,
-                &self.file.label,
-                number,
-                &"a dns event that cannot be stored",
-            ),
-        }
-    }
-}
-
-impl Source for EveSource {
-    fn file(&self) -> Option<&FileInput> {
-        Some(&self.file)
-    }
-
-    fn options(&self) -> u64 {
-        source::fingerprint(&[b"eve-dns"])
-    }
-
-    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
-        if let Some(complete) = self.ended {
-            return Fill::End { complete };
-        }
-        let fill = loop {
-            if let Some(fatal) = self.log.fatal.take() {
-                self.stopped = Some(fatal);
-                break Fill::End { complete: false };
-            }
-            match self.lines.next_line() {
-                Ok(LineRead::End) => break Fill::End { complete: true },
-                Ok(LineRead::TooLong(length)) => {
-                    let number = self.lines.number;
-                    self.log.skip(
-                        "eve_line_too_long",
-                        &self.file.label,
-                        number,
-                        &format!("a line of {length} bytes"),
-                    );
-                }
-                Ok(LineRead::Line) if self.lines.unterminated => {
-                    self.stopped = Some(format!(
-                        "{} ends in the middle of a line (cut short, or still being written); its last line is left out",
-                        self.file.label
-                    ));
-                    break Fill::End { complete: false };
-                }
-                Ok(LineRead::Line) => self.line(chunk),
-                Err(err) => {
-                    self.log.add_n("read_error", 1);
-                    self.stopped = Some(format!("cannot read {}: {err}", self.file.label));
-                    break Fill::End { complete: false };
-                }
-            }
-            if limits.reached(chunk) {
-                break Fill::More;
-            }
-        };
-        chunk.bytes_read = self.lines.bytes;
-        if let Fill::End { complete } = fill {
-            self.ended = Some(complete);
-        }
-        fill
-    }
-
-    fn report(&self) -> SourceReport {
-        SourceReport {
-            messages: self.lines.number,
-            skips: self.log.skips().clone(),
-            bytes: self.lines.bytes,
-            stopped: self.stopped.clone(),
-            ..SourceReport::default()
+            Ok((_, Event::Skip(reason))) | Err(reason @ "eve_not_dns") => log.add_n(reason, 1),
+            Err(reason) => log.skip(reason, label, number, &shown(line)),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Import of gamelinux/passivedns logs as a [`Source`]: its `||`-delimited text (any
+//! Import of gamelinux/passivedns logs as a [`Source`](crate::source::Source): its `||`-delimited text (any
 //! delimiter, any field order given as passivedns's `-f` letters) and its JSON (`-j`). One
 //! unit per line that gives a row.
 //!
@@ -16,8 +16,8 @@
 //! - Rows have no bailiwick; the client and server addresses are never stored.
 
 use crate::aggregate::Observations;
-use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
-use crate::text::{LineInput, LineRead, SkipLog};
+use crate::source;
+use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{rcode, RrKeyParts, Tally, TimeSpan};
 use std::io::BufRead;
@@ -157,16 +157,14 @@ fn json_line(line: &[u8]) -> Result<Line, &'static str> {
     })
 }
 
-/// A passivedns log as a [`Source`].
-pub struct PassiveDnsSource {
-    file: FileInput,
-    lines: LineInput,
+/// passivedns's lines, as a [`LineFormat`].
+#[derive(Debug)]
+pub struct PassiveDns {
     options: PassiveDnsOptions,
-    log: SkipLog,
-    units: u64,
-    ended: Option<bool>,
-    stopped: Option<String>,
 }
+
+/// A passivedns log as a [`Source`](crate::source::Source).
+pub type PassiveDnsSource = LineSource<PassiveDns>;
 
 impl PassiveDnsSource {
     /// Opens a log, plain or gzip.
@@ -174,11 +172,8 @@ impl PassiveDnsSource {
         path: &std::path::Path,
         options: PassiveDnsOptions,
     ) -> std::io::Result<PassiveDnsSource> {
-        let file = FileInput::open(path)?;
-        let mut source =
-            PassiveDnsSource::from_reader(crate::text::open_text(path)?, &file.label, options);
-        source.file = file;
-        Ok(source)
+        let strict = options.strict;
+        LineSource::open_with(path, PassiveDns { options }, strict)
     }
 
     /// A log from any reader, with no identity.
@@ -187,23 +182,35 @@ impl PassiveDnsSource {
         label: &str,
         options: PassiveDnsOptions,
     ) -> PassiveDnsSource {
-        PassiveDnsSource {
-            file: FileInput::unnamed(label),
-            lines: LineInput::new(input, crate::text::DEFAULT_MAX_LINE),
-            log: SkipLog::strict(options.strict),
-            options,
-            units: 0,
-            ended: None,
-            stopped: None,
-        }
+        let strict = options.strict;
+        LineSource::with_reader(input, label, PassiveDns { options }, strict)
+    }
+}
+
+impl LineFormat for PassiveDns {
+    fn options(&self) -> u64 {
+        source::fingerprint(&[
+            b"passivedns",
+            self.options.delimiter.as_bytes(),
+            self.options.fields.as_bytes(),
+        ])
     }
 
-    fn line(&mut self, chunk: &mut Observations) {
-        let raw = self.lines.line();
-        if raw.iter().all(u8::is_ascii_whitespace) || raw.first() == Some(&b'#') {
+    fn too_long(&self) -> &'static str {
+        "passivedns_line_too_long"
+    }
+
+    fn line(
+        &mut self,
+        raw: &[u8],
+        label: &str,
+        number: u64,
+        log: &mut SkipLog,
+        chunk: &mut Observations,
+    ) {
+        if raw.first() == Some(&b'#') {
             return;
         }
-        let number = self.lines.number;
         let parsed = if raw.first() == Some(&b'{') {
             json_line(raw)
         } else {
@@ -237,86 +244,11 @@ impl PassiveDnsSource {
                         chunk.push_negative(&qname, qtype, rcode::NXDOMAIN, tally)
                     }
                 }
-                self.units += 1;
             }
             Err(reason @ ("passivedns_incomplete_rdata" | "passivedns_unsupported_rrtype")) => {
-                self.log.add_n(reason, 1)
+                log.add_n(reason, 1)
             }
-            Err(reason) => {
-                let shown =
-                    String::from_utf8_lossy(raw.get(..raw.len().min(120)).unwrap_or_default())
-                        .into_owned();
-                self.log.skip(reason, &self.file.label, number, &shown);
-            }
-        }
-    }
-}
-
-impl Source for PassiveDnsSource {
-    fn file(&self) -> Option<&FileInput> {
-        Some(&self.file)
-    }
-
-    fn options(&self) -> u64 {
-        source::fingerprint(&[
-            b"passivedns",
-            self.options.delimiter.as_bytes(),
-            self.options.fields.as_bytes(),
-        ])
-    }
-
-    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
-        if let Some(complete) = self.ended {
-            return Fill::End { complete };
-        }
-        let fill = loop {
-            if let Some(fatal) = self.log.fatal.take() {
-                self.stopped = Some(fatal);
-                break Fill::End { complete: false };
-            }
-            match self.lines.next_line() {
-                Ok(LineRead::End) => break Fill::End { complete: true },
-                Ok(LineRead::TooLong(length)) => {
-                    let number = self.lines.number;
-                    self.log.skip(
-                        "passivedns_line_too_long",
-                        &self.file.label,
-                        number,
-                        &format!("a line of {length} bytes"),
-                    );
-                }
-                Ok(LineRead::Line) if self.lines.unterminated => {
-                    self.stopped = Some(format!(
-                        "{} ends in the middle of a line (cut short, or still being written); its last line is left out",
-                        self.file.label
-                    ));
-                    break Fill::End { complete: false };
-                }
-                Ok(LineRead::Line) => self.line(chunk),
-                Err(err) => {
-                    self.log.add_n("read_error", 1);
-                    self.stopped = Some(format!("cannot read {}: {err}", self.file.label));
-                    break Fill::End { complete: false };
-                }
-            }
-            if limits.reached(chunk) {
-                break Fill::More;
-            }
-        };
-        chunk.bytes_read = self.lines.bytes;
-        if let Fill::End { complete } = fill {
-            self.ended = Some(complete);
-        }
-        fill
-    }
-
-    fn report(&self) -> SourceReport {
-        SourceReport {
-            messages: self.lines.number,
-            skips: self.log.skips().clone(),
-            bytes: self.lines.bytes,
-            stopped: self.stopped.clone(),
-            ..SourceReport::default()
+            Err(reason) => log.skip(reason, label, number, &shown(raw)),
         }
     }
 }

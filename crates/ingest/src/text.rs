@@ -5,9 +5,13 @@
 //! and dropped. [`SkipLog`] counts a skip under its named reason, logs the first few with
 //! file and line, and in strict mode ([`SkipLog::strict`]) turns the first one into the
 //! reason the source stops: the import then ends unfinished, keeping what came before it.
+//! [`LineSource`] is a whole line-based import as a [`Source`], given a [`LineFormat`] (Zeek,
+//! EVE, passivedns); [`detect`] recognises a text import from its first line.
 
+use crate::aggregate::Observations;
 use crate::capture::input::Input;
 use crate::gzip::ExpansionLimit;
+use crate::source::{ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use std::io::BufRead;
 use std::path::Path;
@@ -206,6 +210,138 @@ mod tests {
         lenient.skip("bad", "f.log", 7, &"garbage");
         assert!(lenient.fatal.is_none());
     }
+}
+
+/// What one line-based format does with its lines: the part of a text import that differs
+/// from format to format. [`LineSource`] does the rest (reading, cuts, strictness, reports).
+pub trait LineFormat: Send {
+    /// A fingerprint of what decides its units (for checkpoints).
+    fn options(&self) -> u64;
+    /// The skip reason of a line longer than the cap.
+    fn too_long(&self) -> &'static str;
+    /// Turns one line (`number` of `label`) into units of `chunk`, or skips it through `log`.
+    fn line(
+        &mut self,
+        line: &[u8],
+        label: &str,
+        number: u64,
+        log: &mut SkipLog,
+        chunk: &mut Observations,
+    );
+}
+
+/// A line-based text import as a [`Source`]: one unit per line that gives rows.
+///
+/// A last line without a newline (a file cut short, or still being written) is left out and
+/// the source ends unfinished, so the complete file later resumes after what was stored.
+pub struct LineSource<F> {
+    file: FileInput,
+    lines: LineInput,
+    format: F,
+    log: SkipLog,
+    ended: Option<bool>,
+    stopped: Option<String>,
+}
+
+impl<F: LineFormat> LineSource<F> {
+    /// Opens a file (plain or gzip) in `format`; its identity is the hash of its content.
+    pub fn open_with(path: &Path, format: F, strict: bool) -> std::io::Result<LineSource<F>> {
+        let file = FileInput::open(path)?;
+        let mut source = LineSource::with_reader(open_text(path)?, &file.label, format, strict);
+        source.file = file;
+        Ok(source)
+    }
+
+    /// Lines from any reader (standard input), with no identity.
+    pub fn with_reader(
+        input: Box<dyn BufRead + Send>,
+        label: &str,
+        format: F,
+        strict: bool,
+    ) -> LineSource<F> {
+        LineSource {
+            file: FileInput::unnamed(label),
+            lines: LineInput::new(input, DEFAULT_MAX_LINE),
+            format,
+            log: SkipLog::strict(strict),
+            ended: None,
+            stopped: None,
+        }
+    }
+}
+
+impl<F: LineFormat> Source for LineSource<F> {
+    fn file(&self) -> Option<&FileInput> {
+        Some(&self.file)
+    }
+
+    fn options(&self) -> u64 {
+        self.format.options()
+    }
+
+    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
+        if let Some(complete) = self.ended {
+            return Fill::End { complete };
+        }
+        let fill = loop {
+            if let Some(fatal) = self.log.fatal.take() {
+                self.stopped = Some(fatal);
+                break Fill::End { complete: false };
+            }
+            match self.lines.next_line() {
+                Ok(LineRead::End) => break Fill::End { complete: true },
+                Ok(LineRead::TooLong(length)) => {
+                    let reason = self.format.too_long();
+                    let detail = format!("a line of {length} bytes");
+                    self.log
+                        .skip(reason, &self.file.label, self.lines.number, &detail);
+                }
+                Ok(LineRead::Line) if self.lines.unterminated => {
+                    self.stopped = Some(format!(
+                        "{} ends in the middle of a line (cut short, or still being written); its last line is left out",
+                        self.file.label
+                    ));
+                    break Fill::End { complete: false };
+                }
+                Ok(LineRead::Line) => {
+                    let line = self.lines.line();
+                    if !line.iter().all(u8::is_ascii_whitespace) {
+                        let number = self.lines.number;
+                        self.format
+                            .line(line, &self.file.label, number, &mut self.log, chunk);
+                    }
+                }
+                Err(err) => {
+                    self.log.add_n("read_error", 1);
+                    self.stopped = Some(format!("cannot read {}: {err}", self.file.label));
+                    break Fill::End { complete: false };
+                }
+            }
+            if limits.reached(chunk) {
+                break Fill::More;
+            }
+        };
+        chunk.bytes_read = self.lines.bytes;
+        if let Fill::End { complete } = fill {
+            self.ended = Some(complete);
+        }
+        fill
+    }
+
+    fn report(&self) -> SourceReport {
+        SourceReport {
+            messages: self.lines.number,
+            skips: self.log.skips().clone(),
+            bytes: self.lines.bytes,
+            stopped: self.stopped.clone(),
+            ..SourceReport::default()
+        }
+    }
+}
+
+/// The start of a line, for messages: at most 120 bytes.
+pub fn shown(line: &[u8]) -> String {
+    String::from_utf8_lossy(line.get(..line.len().min(120)).unwrap_or_default()).into_owned()
 }
 
 /// A text format `hark ingest` can recognise from a file's first lines.

@@ -1,4 +1,4 @@
-//! Import of Zeek `dns.log` as a [`Source`]: TSV (Zeek's ASCII writer) or JSON lines,
+//! Import of Zeek `dns.log` as a [`Source`](crate::source::Source): TSV (Zeek's ASCII writer) or JSON lines,
 //! detected from the first line. One unit per line that gives rows.
 //!
 //! TSV: the columns come from the `#fields` header; `#separator` (written as `\x09`),
@@ -37,8 +37,8 @@
 //! additional sections, and DNAME (read as the CNAME synthesised from it).
 
 use crate::aggregate::Observations;
-use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
-use crate::text::{LineInput, LineRead, SkipLog};
+use crate::source;
+use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{rcode, RrKeyParts, Tally};
 use std::io::BufRead;
@@ -441,48 +441,45 @@ enum Format {
     Json,
 }
 
-/// A Zeek `dns.log` (TSV or JSON) as a [`Source`].
-pub struct ZeekSource {
-    file: FileInput,
-    lines: LineInput,
+/// Zeek's dns log lines (TSV with its header, or JSON), as a [`LineFormat`].
+#[derive(Debug, Default)]
+pub struct Zeek {
     format: Option<Format>,
     header: Header,
-    units: u64,
-    log: SkipLog,
-    ended: Option<bool>,
-    stopped: Option<String>,
 }
+
+/// A Zeek `dns.log` (TSV or JSON) as a [`Source`](crate::source::Source).
+pub type ZeekSource = LineSource<Zeek>;
 
 impl ZeekSource {
     /// Opens a log, plain or gzip.
     pub fn open(path: &std::path::Path, strict: bool) -> std::io::Result<ZeekSource> {
-        let file = FileInput::open(path)?;
-        let mut source =
-            ZeekSource::from_reader(crate::text::open_text(path)?, &file.label, strict);
-        source.file = file;
-        Ok(source)
+        LineSource::open_with(path, Zeek::default(), strict)
     }
 
     /// A log from any reader, with no identity.
     pub fn from_reader(input: Box<dyn BufRead + Send>, label: &str, strict: bool) -> ZeekSource {
-        ZeekSource {
-            file: FileInput::unnamed(label),
-            lines: LineInput::new(input, crate::text::DEFAULT_MAX_LINE),
-            format: None,
-            header: Header::default(),
-            units: 0,
-            log: SkipLog::strict(strict),
-            ended: None,
-            stopped: None,
-        }
+        LineSource::with_reader(input, label, Zeek::default(), strict)
+    }
+}
+
+impl LineFormat for Zeek {
+    fn options(&self) -> u64 {
+        source::fingerprint(&[b"zeek-dns"])
     }
 
-    /// Handles one line.
-    fn line(&mut self, chunk: &mut Observations) {
-        let line = self.lines.line();
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
+    fn too_long(&self) -> &'static str {
+        "zeek_line_too_long"
+    }
+
+    fn line(
+        &mut self,
+        line: &[u8],
+        label: &str,
+        number: u64,
+        log: &mut SkipLog,
+        chunk: &mut Observations,
+    ) {
         let format = *self.format.get_or_insert(if line.first() == Some(&b'{') {
             Format::Json
         } else {
@@ -491,23 +488,17 @@ impl ZeekSource {
         let parsed = match format {
             Format::Tsv if line.first() == Some(&b'#') => {
                 if let Err(reason) = self.header.directive(line) {
-                    let number = self.lines.number;
-                    self.log
-                        .skip(reason, &self.file.label, number, &"bad #fields header");
+                    log.skip(reason, label, number, &"bad #fields header");
                 }
                 return;
             }
             Format::Tsv => self.header.transaction(line),
             Format::Json => json_transaction(line),
         };
-        let number = self.lines.number;
         let transaction = match parsed {
             Ok(transaction) => transaction,
             Err(reason) => {
-                let shown =
-                    String::from_utf8_lossy(line.get(..line.len().min(120)).unwrap_or_default())
-                        .into_owned();
-                self.log.skip(reason, &self.file.label, number, &shown);
+                log.skip(reason, label, number, &shown(line));
                 return;
             }
         };
@@ -521,79 +512,12 @@ impl ZeekSource {
                     rdata,
                 });
                 chunk.push_rows(parts, tally);
-                self.units += 1;
             }
             Mapped::Negative(qname, qtype, rcode) => {
                 chunk.push_negative(&qname, qtype, rcode, tally);
-                self.units += 1;
             }
             // Lines that carry nothing storable are counted, not logged: they are normal.
-            Mapped::Skip(reason) => self.log.add_n(reason, 1),
-        }
-    }
-}
-
-impl Source for ZeekSource {
-    fn file(&self) -> Option<&FileInput> {
-        Some(&self.file)
-    }
-
-    fn options(&self) -> u64 {
-        source::fingerprint(&[b"zeek-dns"])
-    }
-
-    fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
-        if let Some(complete) = self.ended {
-            return Fill::End { complete };
-        }
-        let fill = loop {
-            if let Some(fatal) = self.log.fatal.take() {
-                self.stopped = Some(fatal);
-                break Fill::End { complete: false };
-            }
-            match self.lines.next_line() {
-                Ok(LineRead::End) => break Fill::End { complete: true },
-                Ok(LineRead::TooLong(length)) => {
-                    let number = self.lines.number;
-                    self.log.skip(
-                        "zeek_line_too_long",
-                        &self.file.label,
-                        number,
-                        &format!("a line of {length} bytes"),
-                    );
-                }
-                Ok(LineRead::Line) if self.lines.unterminated => {
-                    self.stopped = Some(format!(
-                        "{} ends in the middle of a line (cut short, or still being written); its last line is left out",
-                        self.file.label
-                    ));
-                    break Fill::End { complete: false };
-                }
-                Ok(LineRead::Line) => self.line(chunk),
-                Err(err) => {
-                    self.log.add_n("read_error", 1);
-                    self.stopped = Some(format!("cannot read {}: {err}", self.file.label));
-                    break Fill::End { complete: false };
-                }
-            }
-            if limits.reached(chunk) {
-                break Fill::More;
-            }
-        };
-        chunk.bytes_read = self.lines.bytes;
-        if let Fill::End { complete } = fill {
-            self.ended = Some(complete);
-        }
-        fill
-    }
-
-    fn report(&self) -> SourceReport {
-        SourceReport {
-            messages: self.lines.number,
-            skips: self.log.skips().clone(),
-            bytes: self.lines.bytes,
-            stopped: self.stopped.clone(),
-            ..SourceReport::default()
+            Mapped::Skip(reason) => log.add_n(reason, 1),
         }
     }
 }
