@@ -378,6 +378,22 @@ pub enum ImportCommand {
         #[arg(long, default_value = hark_ingest::passivedns::DEFAULT_FIELDS, value_name = "LETTERS")]
         fields: String,
     },
+    /// go-dnscollector (DNS-collector) JSON: one DNS message a line. Answer and authority
+    /// records become rows under their own names, with `query-zone` as bailiwick when given
+    /// (records outside it dropped); NXDOMAIN and NODATA become negative rows.
+    #[command(verbatim_doc_comment)]
+    Dnscollector {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// Rapid7 Project Sonar FDNS and RDNS JSON lines (epoch-string timestamps, lowercase
+    /// types); RDNS owners become in-addr.arpa / ip6.arpa names. MX values without their
+    /// preference are counted skips.
+    #[command(verbatim_doc_comment)]
+    Sonar {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
     /// A zone transfer (AXFR over TCP) from a server that allows it: the records become rows
     /// exactly as `hark import zone` makes them from the zone's file, at the transfer's time.
     ///

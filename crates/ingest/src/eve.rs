@@ -227,7 +227,7 @@ fn event(line: &Value) -> Result<(i64, Event), &'static str> {
 #[derive(Debug, Default)]
 pub struct Eve;
 
-/// Suricata EVE JSON as a [`Source`].
+/// Suricata EVE JSON as a [`Source`](crate::source::Source).
 pub type EveSource = LineSource<Eve>;
 
 impl EveSource {

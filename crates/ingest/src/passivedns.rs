@@ -163,6 +163,13 @@ pub struct PassiveDns {
     options: PassiveDnsOptions,
 }
 
+impl PassiveDns {
+    /// The format read with `options`.
+    pub fn new(options: PassiveDnsOptions) -> PassiveDns {
+        PassiveDns { options }
+    }
+}
+
 /// A passivedns log as a [`Source`](crate::source::Source).
 pub type PassiveDnsSource = LineSource<PassiveDns>;
 

@@ -357,6 +357,10 @@ pub enum TextFormat {
     PassiveDns,
     /// A zone file.
     Zone,
+    /// go-dnscollector JSON.
+    DnsCollector,
+    /// Rapid7 Sonar FDNS/RDNS JSON.
+    Sonar,
 }
 
 /// Recognises a text import from its first non-blank line (read through gzip when the file is
@@ -393,6 +397,13 @@ fn detect_line(line: &str) -> Option<TextFormat> {
         let has = |key: &str| value.get(key).is_some();
         return if has("event_type") {
             Some(TextFormat::Eve)
+        } else if value
+            .get("dns")
+            .is_some_and(|d| d.get("resource-records").is_some() || d.get("qname").is_some())
+        {
+            Some(TextFormat::DnsCollector)
+        } else if has("name") && has("type") && has("value") && has("timestamp") {
+            Some(TextFormat::Sonar)
         } else if has("_path") || (has("uid") && has("query")) || has("qtype_name") {
             Some(TextFormat::Zeek)
         } else if has("timestamp_s") || (has("query") && has("answer")) {
@@ -449,5 +460,13 @@ mod detect_tests {
             Some(TextFormat::Zone)
         );
         assert_eq!(detect_line("hello world"), None);
+        assert_eq!(
+            detect_line(r#"{"timestamp":"1","name":"a.example","type":"a","value":"192.0.2.1"}"#),
+            Some(TextFormat::Sonar)
+        );
+        assert_eq!(
+            detect_line(r#"{"dns":{"qname":"a","resource-records":{}},"dnstap":{}}"#),
+            Some(TextFormat::DnsCollector)
+        );
     }
 }

@@ -4,11 +4,14 @@ use crate::cli::{ImportArgs, ImportCommand};
 use anyhow::{bail, Context};
 use hark_ingest::axfr::{AxfrOptions, AxfrSource};
 use hark_ingest::cof::CofSource;
-use hark_ingest::eve::EveSource;
-use hark_ingest::passivedns::{PassiveDnsOptions, PassiveDnsSource};
+use hark_ingest::dnscollector::DnsCollector;
+use hark_ingest::eve::Eve;
+use hark_ingest::passivedns::{PassiveDns, PassiveDnsOptions};
 use hark_ingest::pipeline::PipelineOptions;
+use hark_ingest::sonar::Sonar;
 use hark_ingest::source::Source;
-use hark_ingest::zeek::ZeekSource;
+use hark_ingest::text::{LineFormat, LineSource};
+use hark_ingest::zeek::Zeek;
 use hark_ingest::zone::{ZoneOptions, ZoneSource};
 use hark_store::{Store, Writer};
 use std::io::BufRead;
@@ -29,6 +32,8 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
     let writer = Writer::new(store);
     let common = match command {
         ImportCommand::Cof { common }
+        | ImportCommand::Dnscollector { common }
+        | ImportCommand::Sonar { common }
         | ImportCommand::Eve { common }
         | ImportCommand::Passivedns { common, .. }
         | ImportCommand::Zeek { common }
@@ -74,8 +79,10 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
                     time.map(String::as_str),
                 )?)
             }
-            ImportCommand::Zeek { .. } => Box::new(zeek(path, common)?),
-            ImportCommand::Eve { .. } => Box::new(eve(path, common)?),
+            ImportCommand::Zeek { .. } => lines(path, common, Zeek::default())?,
+            ImportCommand::Eve { .. } => lines(path, common, Eve)?,
+            ImportCommand::Dnscollector { .. } => lines(path, common, DnsCollector)?,
+            ImportCommand::Sonar { .. } => lines(path, common, Sonar)?,
             ImportCommand::Passivedns {
                 delimiter, fields, ..
             } => {
@@ -84,14 +91,7 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
                     fields: fields.clone(),
                     strict: common.strict,
                 };
-                if is_stdin(path) {
-                    Box::new(PassiveDnsSource::from_reader(stdin(), "stdin", options))
-                } else {
-                    Box::new(
-                        PassiveDnsSource::open(path, options)
-                            .with_context(|| format!("cannot read {}", path.display()))?,
-                    )
-                }
+                lines(path, common, PassiveDns::new(options))?
             }
             _ => Box::new(cof(path, common)?),
         };
@@ -188,18 +188,19 @@ fn cof(path: &Path, common: &ImportArgs) -> anyhow::Result<CofSource> {
         .with_strict(common.strict))
 }
 
-fn zeek(path: &Path, common: &ImportArgs) -> anyhow::Result<ZeekSource> {
-    if is_stdin(path) {
-        return Ok(ZeekSource::from_reader(stdin(), "stdin", common.strict));
-    }
-    ZeekSource::open(path, common.strict).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn eve(path: &Path, common: &ImportArgs) -> anyhow::Result<EveSource> {
-    if is_stdin(path) {
-        return Ok(EveSource::from_reader(stdin(), "stdin", common.strict));
-    }
-    EveSource::open(path, common.strict).with_context(|| format!("cannot read {}", path.display()))
+/// A line-based import of `path` (or stdin) in `format`.
+fn lines<F: LineFormat + 'static>(
+    path: &Path,
+    common: &ImportArgs,
+    format: F,
+) -> anyhow::Result<Box<dyn Source>> {
+    let source = if is_stdin(path) {
+        LineSource::with_reader(stdin(), "stdin", format, common.strict)
+    } else {
+        LineSource::open_with(path, format, common.strict)
+            .with_context(|| format!("cannot read {}", path.display()))?
+    };
+    Ok(Box::new(source))
 }
 
 fn zone(

@@ -91,12 +91,14 @@ fn open(
 /// Opens a text import recognised by its first line (COF, Zeek, EVE, passivedns, zone file)
 /// with the defaults of `hark import` (a zone file at its modification time).
 fn open_text(path: &Path) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
-    use hark_ingest::{cof, eve, passivedns, zeek, zone};
+    use hark_ingest::{cof, dnscollector, eve, passivedns, sonar, zeek, zone};
     let format = text::detect(path)?.context("not a format hark recognises")?;
     let source: Box<dyn Source> = match format {
         TextFormat::Cof => Box::new(cof::CofSource::open(path)?),
         TextFormat::Zeek => Box::new(zeek::ZeekSource::open(path, false)?),
         TextFormat::Eve => Box::new(eve::EveSource::open(path, false)?),
+        TextFormat::DnsCollector => Box::new(dnscollector::DnsCollectorSource::open(path, false)?),
+        TextFormat::Sonar => Box::new(sonar::SonarSource::open(path, false)?),
         TextFormat::PassiveDns => Box::new(passivedns::PassiveDnsSource::open(
             path,
             passivedns::PassiveDnsOptions::default(),

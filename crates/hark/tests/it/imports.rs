@@ -668,3 +668,97 @@ fn ingest_recognises_text_imports() {
         assert_eq!(rows, export_lines(&imported), "{format}");
     }
 }
+
+/// Sonar FDNS/RDNS and go-dnscollector lines, written after their projects' documented shapes,
+/// with the rows expected by hand; `hark ingest` recognises both.
+#[test]
+fn sonar_and_dnscollector_lines_give_the_expected_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sonar = dir.path().join("fdns.json");
+    std::fs::write(
+        &sonar,
+        concat!(
+            r#"{"timestamp":"1527206612","name":"www.example.com","type":"cname","value":"example.com"}"#, "\n",
+            r#"{"timestamp":"1527206700","name":"example.com","type":"a","value":"192.0.2.1"}"#, "\n",
+            r#"{"timestamp":"1527206800","name":"192.0.2.1","type":"ptr","value":"host.example.com"}"#, "\n",
+            r#"{"timestamp":"1527206900","name":"example.com","type":"mx","value":"mail.example.com"}"#, "\n",
+        ),
+    )
+    .expect("writes");
+    let collector = dir.path().join("collector.json");
+    std::fs::write(
+        &collector,
+        concat!(
+            r#"{"network":{"family":"INET","protocol":"UDP"},"dns":{"rcode":"NOERROR","qname":"www.example.com","qtype":"A","flags":{"qr":true},"resource-records":{"an":[{"name":"www.example.com","rdatatype":"CNAME","rdata":"cdn.example.net","ttl":60},{"name":"cdn.example.net","rdatatype":"A","rdata":"192.0.2.7","ttl":60}],"ns":[],"ar":[]},"malformed-packet":false},"dnstap":{"operation":"CLIENT_RESPONSE","timestamp-rfc3339ns":"2024-05-01T10:00:00.5Z","query-zone":"-"}}"#, "\n",
+            r#"{"dns":{"rcode":"NXDOMAIN","qname":"nope.example.com","qtype":"AAAA","flags":{"qr":true},"resource-records":{"an":[],"ns":[],"ar":[]}},"dnstap":{"operation":"CLIENT_RESPONSE","timestamp-rfc3339ns":"2024-05-01T10:00:01Z","query-zone":"-"}}"#, "\n",
+            r#"{"dns":{"rcode":"NOERROR","qname":"a.example","qtype":"A","flags":{"qr":false}},"dnstap":{"operation":"CLIENT_QUERY","timestamp-rfc3339ns":"2024-05-01T10:00:02Z"}}"#, "\n",
+        ),
+    )
+    .expect("writes");
+    let sonar_rows: Table = [
+        (
+            key(&["www.example.com.", "CNAME", "example.com."]),
+            (1527206612, 1527206612, 1),
+        ),
+        (
+            key(&["example.com.", "A", "192.0.2.1"]),
+            (1527206700, 1527206700, 1),
+        ),
+        (
+            key(&["1.2.0.192.in-addr.arpa.", "PTR", "host.example.com."]),
+            (1527206800, 1527206800, 1),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let t = 1714557600;
+    let collector_rows: Table = [
+        (
+            key(&["www.example.com.", "CNAME", "cdn.example.net."]),
+            (t, t, 1),
+        ),
+        (key(&["cdn.example.net.", "A", "192.0.2.7"]), (t, t, 1)),
+    ]
+    .into_iter()
+    .collect();
+    let collector_negatives: Table = [(
+        key(&["nope.example.com.", "AAAA", "NXDOMAIN"]),
+        (t + 1, t + 1, 1),
+    )]
+    .into_iter()
+    .collect();
+    for command in ["import", "ingest"] {
+        let store = TempStore::new();
+        let mut args = vec![command];
+        if command == "import" {
+            args.push("sonar");
+        }
+        args.push(sonar.to_str().expect("path"));
+        let out = store.run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("sonar_incomplete_rdata=1"));
+        crate::support::assert_same_rows("sonar rows", &sonar_rows, &exported(&store, false));
+
+        let store = TempStore::new();
+        let mut args = vec![command];
+        if command == "import" {
+            args.push("dnscollector");
+        }
+        args.push(collector.to_str().expect("path"));
+        store.ok(&args);
+        crate::support::assert_same_rows(
+            "dnscollector rows",
+            &collector_rows,
+            &exported(&store, false),
+        );
+        crate::support::assert_same_rows(
+            "dnscollector negatives",
+            &collector_negatives,
+            &exported(&store, true),
+        );
+    }
+}
