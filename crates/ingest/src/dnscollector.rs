@@ -23,7 +23,6 @@ use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{rcode, RrKeyParts, Tally};
 use serde_json::Value;
-use std::io::BufRead;
 
 /// A row: owner, type, canonical rdata.
 type Row = (Vec<u8>, RrType, Vec<u8>);
@@ -136,22 +135,6 @@ pub struct DnsCollector;
 
 /// A go-dnscollector JSON log as a [`Source`](crate::source::Source).
 pub type DnsCollectorSource = LineSource<DnsCollector>;
-
-impl DnsCollectorSource {
-    /// Opens a log, plain or gzip.
-    pub fn open(path: &std::path::Path, strict: bool) -> std::io::Result<DnsCollectorSource> {
-        LineSource::open_with(path, DnsCollector, strict)
-    }
-
-    /// A log from any reader, with no identity.
-    pub fn from_reader(
-        input: Box<dyn BufRead + Send>,
-        label: &str,
-        strict: bool,
-    ) -> DnsCollectorSource {
-        LineSource::with_reader(input, label, DnsCollector, strict)
-    }
-}
 
 impl LineFormat for DnsCollector {
     fn options(&self) -> u64 {

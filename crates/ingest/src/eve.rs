@@ -30,7 +30,6 @@ use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{rcode, RrKeyParts, Tally};
 use serde_json::Value;
-use std::io::BufRead;
 
 /// A row: owner, type, canonical rdata.
 type Row = (Vec<u8>, RrType, Vec<u8>);
@@ -229,18 +228,6 @@ pub struct Eve;
 
 /// Suricata EVE JSON as a [`Source`](crate::source::Source).
 pub type EveSource = LineSource<Eve>;
-
-impl EveSource {
-    /// Opens an EVE file, plain or gzip.
-    pub fn open(path: &std::path::Path, strict: bool) -> std::io::Result<EveSource> {
-        LineSource::open_with(path, Eve, strict)
-    }
-
-    /// EVE from any reader, with no identity.
-    pub fn from_reader(input: Box<dyn BufRead + Send>, label: &str, strict: bool) -> EveSource {
-        LineSource::with_reader(input, label, Eve, strict)
-    }
-}
 
 impl LineFormat for Eve {
     fn options(&self) -> u64 {

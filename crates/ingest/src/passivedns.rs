@@ -20,7 +20,6 @@ use crate::source;
 use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{rcode, RrKeyParts, Tally, TimeSpan};
-use std::io::BufRead;
 
 /// passivedns's default output fields (`-f SMcsCQTAtn`).
 pub const DEFAULT_FIELDS: &str = "SMcsCQTAtn";
@@ -172,27 +171,6 @@ impl PassiveDns {
 
 /// A passivedns log as a [`Source`](crate::source::Source).
 pub type PassiveDnsSource = LineSource<PassiveDns>;
-
-impl PassiveDnsSource {
-    /// Opens a log, plain or gzip.
-    pub fn open(
-        path: &std::path::Path,
-        options: PassiveDnsOptions,
-    ) -> std::io::Result<PassiveDnsSource> {
-        let strict = options.strict;
-        LineSource::open_with(path, PassiveDns { options }, strict)
-    }
-
-    /// A log from any reader, with no identity.
-    pub fn from_reader(
-        input: Box<dyn BufRead + Send>,
-        label: &str,
-        options: PassiveDnsOptions,
-    ) -> PassiveDnsSource {
-        let strict = options.strict;
-        LineSource::with_reader(input, label, PassiveDns { options }, strict)
-    }
-}
 
 impl LineFormat for PassiveDns {
     fn options(&self) -> u64 {

@@ -16,7 +16,6 @@ use crate::source;
 use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{RrKeyParts, Tally};
-use std::io::BufRead;
 use std::net::IpAddr;
 
 /// One Sonar line.
@@ -92,18 +91,6 @@ pub struct Sonar;
 
 /// A Sonar FDNS or RDNS file as a [`Source`](crate::source::Source).
 pub type SonarSource = LineSource<Sonar>;
-
-impl SonarSource {
-    /// Opens a file, plain or gzip (Sonar ships `.json.gz`).
-    pub fn open(path: &std::path::Path, strict: bool) -> std::io::Result<SonarSource> {
-        LineSource::open_with(path, Sonar, strict)
-    }
-
-    /// Lines from any reader, with no identity.
-    pub fn from_reader(input: Box<dyn BufRead + Send>, label: &str, strict: bool) -> SonarSource {
-        LineSource::with_reader(input, label, Sonar, strict)
-    }
-}
 
 impl LineFormat for Sonar {
     fn options(&self) -> u64 {

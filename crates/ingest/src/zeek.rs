@@ -41,7 +41,6 @@ use crate::source;
 use crate::text::{shown, LineFormat, LineSource, SkipLog};
 use hark_dns::RrType;
 use hark_record::{rcode, RrKeyParts, Tally};
-use std::io::BufRead;
 use std::net::IpAddr;
 
 /// One transaction, whatever the log format.
@@ -450,18 +449,6 @@ pub struct Zeek {
 
 /// A Zeek `dns.log` (TSV or JSON) as a [`Source`](crate::source::Source).
 pub type ZeekSource = LineSource<Zeek>;
-
-impl ZeekSource {
-    /// Opens a log, plain or gzip.
-    pub fn open(path: &std::path::Path, strict: bool) -> std::io::Result<ZeekSource> {
-        LineSource::open_with(path, Zeek::default(), strict)
-    }
-
-    /// A log from any reader, with no identity.
-    pub fn from_reader(input: Box<dyn BufRead + Send>, label: &str, strict: bool) -> ZeekSource {
-        LineSource::with_reader(input, label, Zeek::default(), strict)
-    }
-}
 
 impl LineFormat for Zeek {
     fn options(&self) -> u64 {

@@ -502,4 +502,28 @@ mod tests {
         let long = format!("\"{}\"", "a".repeat(256));
         assert!(from_presentation(RrType::TXT, &long).is_err());
     }
+
+    #[test]
+    fn zone_file_names_are_relative_to_the_origin() {
+        let origin = b"\x07example\x03com\x00";
+        assert_eq!(
+            from_presentation_in(RrType::MX, "10 mail", origin).expect("mx"),
+            b"\x00\x0a\x04mail\x07example\x03com\x00"
+        );
+        assert_eq!(
+            from_presentation_in(RrType::CNAME, "@", origin).expect("apex"),
+            origin
+        );
+        assert_eq!(
+            from_presentation_in(RrType::NS, "ns.example.net.", origin).expect("absolute"),
+            b"\x02ns\x07example\x03net\x00"
+        );
+        // An escaped final dot is part of the label: the name is still relative.
+        assert!(is_relative_name("a\\."));
+        assert!(!is_relative_name("a\\\\."));
+        assert!(!is_relative_name("."));
+        let long = "a".repeat(63);
+        let text = format!("{long}.{long}.{long}.{long}");
+        assert!(from_presentation_in(RrType::NS, &text, origin).is_err());
+    }
 }

@@ -10,7 +10,7 @@ use hark_ingest::dnstap::{self, Detected, DnstapOptions, DnstapSource};
 use hark_ingest::extract::ExtractConfig;
 use hark_ingest::pipeline::PipelineOptions;
 use hark_ingest::source::Source;
-use hark_ingest::text::{self, TextFormat};
+use hark_ingest::text::{self, LineSource, TextFormat};
 use hark_store::{Store, Writer};
 use std::path::Path;
 
@@ -95,13 +95,18 @@ fn open_text(path: &Path) -> anyhow::Result<(Box<dyn Source>, super::InputKind)>
     let format = text::detect(path)?.context("not a format hark recognises")?;
     let source: Box<dyn Source> = match format {
         TextFormat::Cof => Box::new(cof::CofSource::open(path)?),
-        TextFormat::Zeek => Box::new(zeek::ZeekSource::open(path, false)?),
-        TextFormat::Eve => Box::new(eve::EveSource::open(path, false)?),
-        TextFormat::DnsCollector => Box::new(dnscollector::DnsCollectorSource::open(path, false)?),
-        TextFormat::Sonar => Box::new(sonar::SonarSource::open(path, false)?),
-        TextFormat::PassiveDns => Box::new(passivedns::PassiveDnsSource::open(
+        TextFormat::Zeek => Box::new(LineSource::open_with(path, zeek::Zeek::default(), false)?),
+        TextFormat::Eve => Box::new(LineSource::open_with(path, eve::Eve, false)?),
+        TextFormat::DnsCollector => Box::new(LineSource::open_with(
             path,
-            passivedns::PassiveDnsOptions::default(),
+            dnscollector::DnsCollector,
+            false,
+        )?),
+        TextFormat::Sonar => Box::new(LineSource::open_with(path, sonar::Sonar, false)?),
+        TextFormat::PassiveDns => Box::new(LineSource::open_with(
+            path,
+            passivedns::PassiveDns::new(passivedns::PassiveDnsOptions::default()),
+            false,
         )?),
         TextFormat::Zone => {
             let time = std::fs::metadata(path)?
