@@ -23,6 +23,12 @@ if ! target/venv/bin/python -c 'import dnsdb2, pypdns, mmdb_writer, netaddr' 2>/
   { python3 -m venv target/venv && target/venv/bin/pip install -q --disable-pip-version-check dnsdb2 pypdns mmdb-writer netaddr; } \
     || echo "warning: could not make target/venv; the Python client tests are skipped (and fail under CI=true)" >&2
 fi
+# dnspython: the import tests' independent zone reader (crates/hark/tests/imports/).
+if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c 'import dns.rdata' 2>/dev/null; then
+  echo "== installing dnspython in target/venv"
+  target/venv/bin/pip install -q --disable-pip-version-check dnspython \
+    || echo "warning: could not install dnspython; the zone import test is skipped (and fails under CI=true)" >&2
+fi
 # MISP's expansion modules: misp-modules itself without its many optional dependencies, plus
 # what farsight_passivedns and circl_passivedns import (pymisp; psutil for the package).
 if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c \

@@ -209,7 +209,9 @@ pub enum ConfigCommand {
 #[derive(Args, Debug)]
 pub struct IngestArgs {
     /// Capture files (pcap, µs or ns, or pcapng) or dnstap files (Frame Streams), optionally
-    /// gzip-compressed; detected by content.
+    /// gzip-compressed; detected by content. Text imports are recognised by their first line
+    /// too (COF, Zeek dns.log, Suricata EVE, passivedns, zone files at their modification
+    /// time) and read with `hark import`'s defaults.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
@@ -318,6 +320,30 @@ pub struct ServeArgs {
     pub header_timeout: u64,
 }
 
+/// Flags every `hark import` format shares.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Files to read, plain or gzip-compressed; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Import a file even if a file with the same content was imported before.
+    #[arg(long)]
+    pub force: bool,
+    /// Memory budget of the merge cache in MiB.
+    #[arg(long, default_value_t = 512, value_name = "MIB")]
+    pub cache_mb: usize,
+    /// Longest line accepted, in KiB; a longer line is skipped (and counted) unread.
+    #[arg(long, default_value_t = 1024, value_name = "KIB")]
+    pub max_line_kib: usize,
+    /// Stop at the first line that cannot be used (what came before it stays stored, and the
+    /// file is not marked as imported), instead of counting it as a skip and going on.
+    #[arg(long)]
+    pub strict: bool,
+    /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
 /// `hark import` formats.
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
@@ -328,18 +354,128 @@ pub enum ImportCommand {
     /// first, max last, sum count).
     #[command(verbatim_doc_comment)]
     Cof {
-        /// Files to read; `-` reads stdin.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        /// Import a file even if a file with the same content was imported before.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// DNS zone files (RFC 1035 master files): each record becomes a row with the zone as
+    /// bailiwick and a zone time (zone_time_first/zone_time_last), not a sensor time.
+    ///
+    /// $ORIGIN, $TTL, $INCLUDE (relative to the file), relative names, @, parentheses,
+    /// comments, escapes and every type hark reads, plus \# for any type. The zone is
+    /// --origin, else the file's first $ORIGIN, else the owner of its first record if that is
+    /// its SOA. Records outside the zone are skipped and counted.
+    ///
+    /// Import successive snapshots of a zone in any order, each at its own --time: each
+    /// record's zone_time_first is the first snapshot that had it and zone_time_last the last
+    /// one; count is the number of snapshots that had it.
+    ///
+    /// Examples:
+    ///   hark import zone example.com.zone --time 2024-06-01T00:00:00Z
+    ///   hark import zone --origin example.com db.example
+    #[command(verbatim_doc_comment)]
+    Zone {
+        #[command(flatten)]
+        common: ImportArgs,
+        /// The zone (and the origin of relative names), if the file does not say.
+        #[arg(long, value_name = "NAME")]
+        origin: Option<String>,
+        /// When the snapshot was taken (epoch seconds, RFC 3339, a date or an age) [default:
+        /// the file's modification time; now for stdin]. Given once, it applies to every
+        /// file; given once per file, the Nth --time goes with the Nth file.
+        #[arg(long, value_name = "TIME")]
+        time: Vec<String>,
+    },
+    /// Zeek dns.log, TSV (the #fields header says the columns) or JSON lines (ts as epoch
+    /// seconds or ISO 8601), detected from the first line.
+    ///
+    /// Zeek logs answers without their owners or types: a CNAME chain is read in answer order
+    /// and its addresses go to the chain's last name, never to the query name; answers whose
+    /// shape is ambiguous, and MX/SRV/SOA answers (Zeek keeps one field of them), are counted
+    /// skips. NXDOMAIN answers become negative rows. Rows have no bailiwick. See docs/imports.md.
+    #[command(verbatim_doc_comment)]
+    Zeek {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// Suricata EVE JSON: the `dns` events (v1, one event per answer; v2, detailed answers
+    /// and grouped; v3, Suricata 8's queries/answers/authorities/additionals). Other events
+    /// are counted and left.
+    ///
+    /// Detailed answers keep their own owners (a record behind a CNAME is stored under its
+    /// name). The grouped form has no owners: used only when it holds the question's type
+    /// alone, a counted skip otherwise. NXDOMAIN responses become negative rows. Rows have no
+    /// bailiwick. See docs/imports.md.
+    #[command(verbatim_doc_comment)]
+    Eve {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// gamelinux/passivedns logs: its delimited text (default `||` and fields SMcsCQTAtn) or
+    /// its JSON lines (-j).
+    ///
+    /// Lines are deltas (passivedns prints a record's sightings since its last print): each
+    /// line's count is added. NXDOMAIN lines become negative rows. MX, SRV, SOA and TXT lines
+    /// hold one field of the rdata only: counted skips, never stored with wrong rdata. Client
+    /// and server addresses are not stored. See docs/imports.md.
+    #[command(verbatim_doc_comment)]
+    Passivedns {
+        #[command(flatten)]
+        common: ImportArgs,
+        /// Field delimiter of the text form (passivedns -d).
+        #[arg(long, default_value = "||", value_name = "TEXT")]
+        delimiter: String,
+        /// Field letters of the text form, in order (passivedns -f).
+        #[arg(long, default_value = hark_ingest::passivedns::DEFAULT_FIELDS, value_name = "LETTERS")]
+        fields: String,
+    },
+    /// go-dnscollector (DNS-collector) JSON: one DNS message a line. Answer and authority
+    /// records become rows under their own names, with `query-zone` as bailiwick when given
+    /// (records outside it dropped); NXDOMAIN and NODATA become negative rows.
+    #[command(verbatim_doc_comment)]
+    Dnscollector {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// Rapid7 Project Sonar FDNS and RDNS JSON lines (epoch-string timestamps, lowercase
+    /// types); RDNS owners become in-addr.arpa / ip6.arpa names. MX values without their
+    /// preference are counted skips.
+    #[command(verbatim_doc_comment)]
+    Sonar {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// A zone transfer (AXFR over TCP) from a server that allows it: the records become rows
+    /// exactly as `hark import zone` makes them from the zone's file, at the transfer's time.
+    ///
+    /// The transfer must start and end with the zone's SOA; a refusal, a timeout or a
+    /// connection closed early is an error (what arrived before stays stored; run again).
+    ///
+    /// Examples:
+    ///   hark import axfr example.com @ns1.example.com
+    ///   hark import axfr example.test @127.0.0.1:5300
+    #[command(verbatim_doc_comment)]
+    Axfr {
+        /// The zone to transfer.
+        #[arg(value_name = "ZONE")]
+        zone: String,
+        /// The server: @HOST or @HOST:PORT (port 53 by default; `[ADDR]:PORT` for IPv6).
+        #[arg(value_name = "@SERVER[:PORT]")]
+        server: String,
+        /// Snapshot time [default: now].
+        #[arg(long, value_name = "TIME")]
+        time: Option<String>,
+        /// Seconds to wait for the connection and for each read.
+        #[arg(long, default_value_t = 30, value_name = "SECS")]
+        timeout: u64,
+        /// Largest transfer accepted, in MiB.
+        #[arg(long, default_value_t = 4096, value_name = "MIB")]
+        max_mb: u64,
         /// Memory budget of the merge cache in MiB.
         #[arg(long, default_value_t = 512, value_name = "MIB")]
         cache_mb: usize,
-        /// Longest line accepted, in KiB; a longer line is skipped (and counted) unread.
-        #[arg(long, default_value_t = 1024, value_name = "KIB")]
-        max_line_kib: usize,
+        /// Never draw a progress bar.
+        #[arg(long)]
+        no_progress: bool,
     },
 }
 

@@ -13,7 +13,7 @@ mod store;
 mod times;
 
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand, ImportCommand};
+use cli::{Cli, Command, ConfigCommand};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -62,16 +62,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::ingest::run(&store, args)?;
             store.settle().context("moving the new rows into tables")
         }
-        Command::Import {
-            format:
-                ImportCommand::Cof {
-                    files,
-                    force,
-                    cache_mb,
-                    max_line_kib,
-                },
-        } => {
-            commands::import::run(&store, files, *force, *cache_mb, *max_line_kib)?;
+        Command::Import { format } => {
+            commands::import::run(&store, format)?;
             store.settle().context("moving the new rows into tables")
         }
         Command::Export { negatives } => {

@@ -208,6 +208,21 @@ impl Observations {
         kept
     }
 
+    /// Adds one unit that says a question got a negative answer (`rcode` 3 for NXDOMAIN, 0
+    /// for NODATA), with its tally: an import line of a log that records answers.
+    pub fn push_negative(&mut self, qname: &[u8], qtype: RrType, rcode: u16, tally: Tally) {
+        self.stats.responses += 1;
+        self.stats.negatives += 1;
+        let start = self.arena.len();
+        self.arena.extend_from_slice(qname);
+        self.responses.push(ResponseEntry {
+            time: tally.seen.map_or(0, |s| s.last),
+            tally: Some(tally),
+            keys_end: self.keys.len(),
+            negative: Some((start, self.arena.len(), qtype, rcode)),
+        });
+    }
+
     /// Sorts the keys from `first_key` on and drops repeats.
     fn dedup_keys_from(&mut self, first_key: usize) {
         let arena = &self.arena;

@@ -85,6 +85,7 @@ pub struct CofSource {
     bytes: u64,
     ended: Option<bool>,
     stopped: Option<String>,
+    strict: bool,
 }
 
 impl CofSource {
@@ -114,7 +115,15 @@ impl CofSource {
             bytes: 0,
             ended: None,
             stopped: None,
+            strict: false,
         }
+    }
+
+    /// Makes the first line that cannot be used stop the import (`--strict`): the source
+    /// ends unfinished, naming the line.
+    pub fn with_strict(mut self, strict: bool) -> CofSource {
+        self.strict = strict;
+        self
     }
 
     /// Sets the longest line accepted.
@@ -125,7 +134,7 @@ impl CofSource {
 
     fn skip(&mut self, err: &CofError) {
         if self.skips.total() < 10 {
-            tracing::warn!(line = self.lines, error = %err, "skipping COF line");
+            tracing::warn!(file = %self.file.label, line = self.lines, error = %err, "skipping COF line");
         }
         self.skips.add(err.reason());
     }
@@ -193,6 +202,16 @@ impl Source for CofSource {
             self.buffer = buffer;
             if let Some(fill) = outcome {
                 break fill;
+            }
+            if self.strict && self.skips.total() > 0 {
+                let reasons: Vec<&str> = self.skips.iter().map(|(reason, _)| reason).collect();
+                self.stopped = Some(format!(
+                    "{}:{}: line cannot be used ({}; --strict)",
+                    self.file.label,
+                    self.lines,
+                    reasons.join(",")
+                ));
+                break Fill::End { complete: false };
             }
             if limits.reached(chunk) {
                 break Fill::More;

@@ -12,7 +12,11 @@
 //!   reproducible order, an identity and an end; [`capture_source::CaptureSource`] for
 //!   captures, [`dnstap::DnstapSource`] for dnstap files (rows of resolver and authority
 //!   responses with `query_zone` as their bailiwick, records outside it dropped), and
-//!   [`cof::CofSource`] for COF NDJSON (CIRCL, dnsdbq, DNSDB SAF, hark's export).
+//!   [`cof::CofSource`] for COF NDJSON (CIRCL, dnsdbq, DNSDB SAF, hark's export), and the
+//!   other tools' files (`docs/imports.md`): [`zone::ZoneSource`] (zone files, zone times),
+//!   [`axfr::AxfrSource`] (zone transfers), and, over one [`text::LineSource`],
+//!   [`zeek::ZeekSource`], [`eve::EveSource`], [`passivedns::PassiveDnsSource`],
+//!   [`dnscollector::DnsCollectorSource`] and [`sonar::SonarSource`].
 //! - [`fstrm`]: the Frame Streams codec dnstap travels in — a sans-I/O decoder for files and
 //!   sockets alike, a file reader, and a writer.
 //! - [`pipeline::run`] carries any source into a [`hark_record::Sink`] (the store's writer)
@@ -37,18 +41,26 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod axfr;
 pub mod capture;
 pub mod capture_source;
 pub mod cof;
 pub mod defrag;
+pub mod dnscollector;
 pub mod dnstap;
+pub mod eve;
 pub mod extract;
 pub mod fstrm;
 pub mod gzip;
 pub mod link;
+pub mod passivedns;
 pub mod pipeline;
+pub mod sonar;
 pub mod source;
 pub mod stats;
 pub mod tcp;
 #[cfg(test)]
 mod testing;
+pub mod text;
+pub mod zeek;
+pub mod zone;

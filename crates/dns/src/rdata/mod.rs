@@ -71,7 +71,7 @@ mod wks;
 pub use canonical::canonicalize;
 pub(crate) use canonical::decompress_name;
 pub use error::RdataError;
-pub use parse::from_presentation;
+pub use parse::{from_presentation, from_presentation_in, is_relative_name};
 pub use present::{present_generic, to_presentation};
 
 use crate::rrtype::RrType;

@@ -73,6 +73,9 @@ pub(super) fn unquote(token: &str) -> Option<Vec<u8>> {
 struct TextParser<'t> {
     rrtype: RrType,
     tokens: std::vec::IntoIter<&'t str>,
+    /// The origin relative names are completed with (zone files), canonical wire; `None`:
+    /// every name is absolute, with or without its trailing dot.
+    origin: Option<&'t [u8]>,
 }
 
 impl<'t> TextParser<'t> {
@@ -112,6 +115,62 @@ impl<'t> TextParser<'t> {
 /// lowercase hex and base32hex, names without the trailing dot, and RRSIG
 /// times as decimal seconds.
 pub fn from_presentation(rrtype: RrType, text: &str) -> Result<Vec<u8>, RdataError> {
+    parse_text(rrtype, text, None)
+}
+
+/// Parses presentation text of type `rrtype` as a zone file writes it: a name in the rdata
+/// without its trailing dot is relative to `origin` (canonical wire), and `@` is `origin`
+/// itself (RFC 1035 §5.1). Otherwise as [`from_presentation`].
+pub fn from_presentation_in(
+    rrtype: RrType,
+    text: &str,
+    origin: &[u8],
+) -> Result<Vec<u8>, RdataError> {
+    parse_text(rrtype, text, Some(origin))
+}
+
+/// True when a name in presentation form is relative: not `.` and not ending in an
+/// unescaped dot.
+pub fn is_relative_name(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    if bytes.last() != Some(&b'.') {
+        return true;
+    }
+    let before = bytes.get(..bytes.len() - 1).unwrap_or_default();
+    let backslashes = before.iter().rev().take_while(|&&b| b == b'\\').count();
+    backslashes % 2 == 1
+}
+
+/// Appends the wire form of `token` to `out`, completing a relative name with `origin`.
+fn push_name_in(
+    token: &str,
+    origin: Option<&[u8]>,
+    out: &mut Vec<u8>,
+) -> Result<(), name::NameError> {
+    let Some(origin) = origin else {
+        return name::from_presentation_bytes(token.as_bytes(), out);
+    };
+    if token == "@" {
+        out.extend_from_slice(origin);
+        return Ok(());
+    }
+    if !is_relative_name(token) {
+        return name::from_presentation_bytes(token.as_bytes(), out);
+    }
+    let start = out.len();
+    name::from_presentation_bytes(token.as_bytes(), out)?;
+    // The relative labels end with the root label: replace it with the origin.
+    out.pop();
+    out.extend_from_slice(origin);
+    if out.len() - start > 255 {
+        let len = out.len() - start;
+        out.truncate(start);
+        return Err(name::NameError::LongName { len });
+    }
+    Ok(())
+}
+
+fn parse_text(rrtype: RrType, text: &str, origin: Option<&[u8]>) -> Result<Vec<u8>, RdataError> {
     let tokens = tokenize(text)?;
     if tokens.first() == Some(&"\\#") {
         return parse_generic(rrtype, tokens.get(1..).unwrap_or(&[]));
@@ -126,6 +185,7 @@ pub fn from_presentation(rrtype: RrType, text: &str) -> Result<Vec<u8>, RdataErr
     let mut parser = TextParser {
         rrtype,
         tokens: tokens.into_iter(),
+        origin,
     };
     let mut out = Vec::new();
     for &field in fields {
@@ -220,12 +280,10 @@ fn parse_field(
         }
         F::Name => {
             let token = parser.next("name")?;
-            name::from_presentation_bytes(token.as_bytes(), out).map_err(|source| {
-                RdataError::BadTextName {
-                    rrtype,
-                    token: token.into(),
-                    source,
-                }
+            push_name_in(token, parser.origin, out).map_err(|source| RdataError::BadTextName {
+                rrtype,
+                token: token.into(),
+                source,
             })?;
         }
         F::CharStr => {
@@ -443,5 +501,29 @@ mod tests {
         ));
         let long = format!("\"{}\"", "a".repeat(256));
         assert!(from_presentation(RrType::TXT, &long).is_err());
+    }
+
+    #[test]
+    fn zone_file_names_are_relative_to_the_origin() {
+        let origin = b"\x07example\x03com\x00";
+        assert_eq!(
+            from_presentation_in(RrType::MX, "10 mail", origin).expect("mx"),
+            b"\x00\x0a\x04mail\x07example\x03com\x00"
+        );
+        assert_eq!(
+            from_presentation_in(RrType::CNAME, "@", origin).expect("apex"),
+            origin
+        );
+        assert_eq!(
+            from_presentation_in(RrType::NS, "ns.example.net.", origin).expect("absolute"),
+            b"\x02ns\x07example\x03net\x00"
+        );
+        // An escaped final dot is part of the label: the name is still relative.
+        assert!(is_relative_name("a\\."));
+        assert!(!is_relative_name("a\\\\."));
+        assert!(!is_relative_name("."));
+        let long = "a".repeat(63);
+        let text = format!("{long}.{long}.{long}.{long}");
+        assert!(from_presentation_in(RrType::NS, &text, origin).is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! `hark ingest`: capture and dnstap files into the store, each recognised by its content.
+//! `hark ingest`: capture and dnstap files, and the text imports it recognises (COF, Zeek, EVE,
+//! passivedns, zone files), into the store, each recognised by its content.
 
 use crate::cli::IngestArgs;
 use anyhow::{bail, Context};
@@ -10,6 +11,7 @@ use hark_ingest::extract::ExtractConfig;
 use hark_ingest::gzip::ExpansionLimit;
 use hark_ingest::pipeline::PipelineOptions;
 use hark_ingest::source::Source;
+use hark_ingest::text::{self, LineSource, TextFormat};
 use hark_store::{Store, Writer};
 use std::path::Path;
 
@@ -75,8 +77,48 @@ pub fn open(
                          collector (fstrm_capture, dnstap -w)?",
                     ))
                 }
+                Err(CaptureError::NotACapture { .. })
+                    if text::detect(path).ok().flatten().is_some() =>
+                {
+                    open_text(path)
+                }
                 Err(err) => Err(err.into()),
             }
         }
     }
+}
+
+/// Opens a text import recognised by its first line (COF, Zeek, EVE, passivedns, zone file)
+/// with the defaults of `hark import` (a zone file at its modification time).
+fn open_text(path: &Path) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
+    use hark_ingest::{cof, dnscollector, eve, passivedns, sonar, zeek, zone};
+    let format = text::detect(path)?.context("not a format hark recognises")?;
+    let source: Box<dyn Source> = match format {
+        TextFormat::Cof => Box::new(cof::CofSource::open(path)?),
+        TextFormat::Zeek => Box::new(LineSource::open_with(path, zeek::Zeek::default(), false)?),
+        TextFormat::Eve => Box::new(LineSource::open_with(path, eve::Eve, false)?),
+        TextFormat::DnsCollector => Box::new(LineSource::open_with(
+            path,
+            dnscollector::DnsCollector,
+            false,
+        )?),
+        TextFormat::Sonar => Box::new(LineSource::open_with(path, sonar::Sonar, false)?),
+        TextFormat::PassiveDns => Box::new(LineSource::open_with(
+            path,
+            passivedns::PassiveDns::new(passivedns::PassiveDnsOptions::default()),
+            false,
+        )?),
+        TextFormat::Zone => {
+            let time = std::fs::metadata(path)?
+                .modified()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+            let options = zone::ZoneOptions {
+                time,
+                ..zone::ZoneOptions::default()
+            };
+            Box::new(zone::ZoneSource::open(path, options)?)
+        }
+    };
+    Ok((source, super::InputKind::Import))
 }

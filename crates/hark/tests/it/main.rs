@@ -12,6 +12,7 @@ mod fixtures;
 mod generated;
 mod gzip_bomb;
 mod hostile_serve;
+mod imports;
 mod recon;
 mod run_service;
 mod served;
