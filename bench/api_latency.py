@@ -24,7 +24,7 @@ def main():
     with open(names_file) as f:
         for line in f:
             name = line.split("\t", 1)[0].strip()
-            if name and not name.startswith("#"):
+            if name and name != "." and not name.startswith("#"):
                 names.append(name)
     names = names[:: max(1, len(names) // 5000)] or ["example.com."]
     connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)

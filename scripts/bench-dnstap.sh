@@ -33,7 +33,7 @@ frames=$("$hark" --db "$(mktemp -d)/count" ingest --no-progress "$dnstap" 2>&1 |
 echo "== $dnstap: $frames frames"
 
 metric() { # metric NAME URL: the value of the first sample of NAME
-  curl -s "$2/metrics" | awk -v n="$1" '$1 ~ "^"n"[{]" {print $2; exit}'
+  curl -s "$2/metrics" | awk -v n="$1" '$1 ~ "^"n"[{]" && !done {print $2; done = 1}'
 }
 
 results=()
