@@ -177,7 +177,11 @@ impl IntoResponse for VtError {
             },
         };
         let body = json!({"error": {"code": code, "message": message}});
-        let mut response = (status, json_text(&body)).into_response();
+        let mut response = (status, body.to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if let VtError::Api(ApiError::RateLimited(rate)) = &self {
             rate.add_headers(response.headers_mut());
         }
@@ -188,10 +192,6 @@ impl IntoResponse for VtError {
         }
         response
     }
-}
-
-fn json_text(value: &Value) -> String {
-    value.to_string()
 }
 
 /// A JSON answer with the key's rate headers.
