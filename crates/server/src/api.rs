@@ -275,6 +275,10 @@ mod tests {
             "/api/v1/lookup/rdata/ip/{range}",
             "/api/v1/negative/{name}",
             "/api/v1/stats",
+            "/v1/history/{domain}/dns/{type}",
+            "/v1/domains/list",
+            "/api/v3/domains/{domain}/resolutions",
+            "/api/v3/ip_addresses/{ip}/resolutions",
         ] {
             assert!(paths.contains_key(path), "{path}");
         }
