@@ -27,7 +27,7 @@ pub const CURRENT_SLACK: i64 = 86_400;
 
 /// Most names counted for one `*_count` figure ("how many names share this value"); a
 /// figure at the cap means at least that many.
-pub const COUNT_CAP: u64 = 1_000;
+pub const COUNT_CAP: u64 = 100;
 
 /// One value a name held: rows of one (type, rdata) merged over their bailiwicks.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -101,14 +101,7 @@ impl IntoResponse for StError {
             other => (other.status(), other.to_string()),
         };
         let mut response = (status, json_text(&json!({ "message": message }))).into_response();
-        if let ApiError::RateLimited(rate) = &err {
-            rate.add_headers(response.headers_mut());
-        }
-        if matches!(err, ApiError::Busy) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
+        err.add_retry_headers(response.headers_mut());
         response
     }
 }

@@ -62,10 +62,9 @@ pub const DEFAULT_LIMIT: u64 = 10;
 /// Most resolutions in a page.
 pub const MAX_LIMIT: u64 = 40;
 
-/// The relationships of a domain VirusTotal documents besides `resolutions`: answered empty.
-pub const DOMAIN_RELATIONSHIPS: &[&str] = &[
-    "caa_records",
-    "cname_records",
+/// The relationships VirusTotal documents for both domains and IP addresses, besides
+/// `resolutions`: answered empty.
+pub const COMMON_RELATIONSHIPS: &[&str] = &[
     "collections",
     "comments",
     "communicating_files",
@@ -73,39 +72,26 @@ pub const DOMAIN_RELATIONSHIPS: &[&str] = &[
     "graphs",
     "historical_ssl_certificates",
     "historical_whois",
-    "immediate_parent",
-    "mx_records",
-    "ns_records",
-    "parent",
     "referrer_files",
     "related_comments",
     "related_references",
     "related_threat_actors",
     "reports",
-    "siblings",
-    "soa_records",
-    "subdomains",
     "urls",
     "user_votes",
 ];
 
-/// The relationships of an IP address VirusTotal documents besides `resolutions`: answered
-/// empty.
-pub const IP_RELATIONSHIPS: &[&str] = &[
-    "collections",
-    "comments",
-    "communicating_files",
-    "downloaded_files",
-    "graphs",
-    "historical_ssl_certificates",
-    "historical_whois",
-    "referrer_files",
-    "related_comments",
-    "related_references",
-    "related_threat_actors",
-    "reports",
-    "urls",
-    "user_votes",
+/// The relationships VirusTotal documents for domains only: answered empty.
+pub const DOMAIN_RELATIONSHIPS: &[&str] = &[
+    "caa_records",
+    "cname_records",
+    "immediate_parent",
+    "mx_records",
+    "ns_records",
+    "parent",
+    "siblings",
+    "soa_records",
+    "subdomains",
 ];
 
 /// An error answered VirusTotal's way: `{"error": {"code": .., "message": ..}}`.
@@ -182,13 +168,8 @@ impl IntoResponse for VtError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let VtError::Api(ApiError::RateLimited(rate)) = &self {
-            rate.add_headers(response.headers_mut());
-        }
-        if matches!(self, VtError::Api(ApiError::Busy)) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        if let VtError::Api(err) = &self {
+            err.add_retry_headers(response.headers_mut());
         }
         response
     }
@@ -285,6 +266,7 @@ async fn serve(state: AppState, request: Request) -> Result<Response, VtError> {
         })
     };
     let not_found = |what: &str| VtError::NotFound(format!("{what} not found"));
+    let named = segments.get(1).copied().unwrap_or_default().to_string();
     let ask = match segments.as_slice() {
         ["domains", domain] => Ask::Domain(compat::parse_domain(domain)?),
         ["domains", domain, "resolutions"] => {
@@ -292,7 +274,9 @@ async fn serve(state: AppState, request: Request) -> Result<Response, VtError> {
         }
         ["domains", domain, relationship] | ["domains", domain, "relationships", relationship] => {
             compat::parse_domain(domain)?;
-            if !DOMAIN_RELATIONSHIPS.contains(relationship) {
+            if !DOMAIN_RELATIONSHIPS.contains(relationship)
+                && !COMMON_RELATIONSHIPS.contains(relationship)
+            {
                 return Err(not_found(&format!("Relationship {relationship:?}")));
             }
             Ask::Empty
@@ -302,7 +286,7 @@ async fn serve(state: AppState, request: Request) -> Result<Response, VtError> {
         ["ip_addresses", address, relationship]
         | ["ip_addresses", address, "relationships", relationship] => {
             ip(address)?;
-            if !IP_RELATIONSHIPS.contains(relationship) {
+            if !COMMON_RELATIONSHIPS.contains(relationship) {
                 return Err(not_found(&format!("Relationship {relationship:?}")));
             }
             Ask::Empty
@@ -332,7 +316,7 @@ async fn serve(state: AppState, request: Request) -> Result<Response, VtError> {
                 .await?;
             match document {
                 Some(document) => Ok(answer(&document, &rate)),
-                None => Err(not_found(&format!("Domain {:?}", segments[1]))),
+                None => Err(not_found(&format!("Domain {named:?}"))),
             }
         }
         Ask::Resolutions(subject) => {
@@ -362,7 +346,7 @@ async fn serve(state: AppState, request: Request) -> Result<Response, VtError> {
                 .await?;
             let (found, rate) = page;
             let Some(found) = found else {
-                return Err(not_found(&format!("Domain {:?}", segments[1])));
+                return Err(not_found(&format!("Domain {named:?}")));
             };
             let mut links = Map::new();
             links.insert(
