@@ -284,7 +284,10 @@ pub fn require_api_key(
 
 /// Checks a key presented however a face takes it (a header, a query parameter); `None`
 /// keys means no auth. A missing or unknown key is [`ApiError::Forbidden`].
-pub fn check_key(keys: Option<&Keys>, presented: Option<&[u8]>) -> Result<Option<Caller>, ApiError> {
+pub fn check_key(
+    keys: Option<&Keys>,
+    presented: Option<&[u8]>,
+) -> Result<Option<Caller>, ApiError> {
     let Some(keys) = keys else {
         return Ok(None);
     };

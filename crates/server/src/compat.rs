@@ -102,19 +102,26 @@ pub fn held_values(
     let mut merged: BTreeMap<(u16, Vec<u8>), Tally> = BTreeMap::new();
     let mut rows = 0u64;
     let mut cut = false;
-    crate::lookup::run(store, &lookup, TypeFilter::All, None, deadline, &mut |row| {
-        if rows >= max_rows {
-            cut = true;
-            return ControlFlow::Break(());
-        }
-        rows += 1;
-        let parts = row.key.parts();
-        merged
-            .entry((parts.rrtype.0, parts.rdata.to_vec()))
-            .or_default()
-            .merge(&row.tally);
-        ControlFlow::Continue(())
-    })?;
+    crate::lookup::run(
+        store,
+        &lookup,
+        TypeFilter::All,
+        None,
+        deadline,
+        &mut |row| {
+            if rows >= max_rows {
+                cut = true;
+                return ControlFlow::Break(());
+            }
+            rows += 1;
+            let parts = row.key.parts();
+            merged
+                .entry((parts.rrtype.0, parts.rdata.to_vec()))
+                .or_default()
+                .merge(&row.tally);
+            ControlFlow::Continue(())
+        },
+    )?;
     check_deadline(deadline)?;
     let values = merged
         .into_iter()
@@ -360,7 +367,10 @@ mod tests {
         assert_eq!(txt(b"\x05hello\x06 world"), "hello world");
         assert_eq!(txt(b"\x09short"), "short");
         assert_eq!(date(1_700_000_000), "2023-11-14");
-        assert_eq!(bare_name(b"\x03www\x07example\x03com\x00"), "www.example.com");
+        assert_eq!(
+            bare_name(b"\x03www\x07example\x03com\x00"),
+            "www.example.com"
+        );
         assert!(parse_domain("*.example.com").is_err());
         assert!(parse_domain("").is_err());
         assert_eq!(

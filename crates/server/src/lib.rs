@@ -32,7 +32,7 @@
 pub mod api;
 pub mod auth;
 pub mod circl;
-mod compat;
+pub mod compat;
 mod cursor;
 pub mod dnsdb;
 mod error;

@@ -126,9 +126,19 @@ fn answer(value: &Value, rate: &auth::RateStatus) -> Response {
 enum Ask {
     Ping,
     Domain(Vec<u8>),
-    Subdomains { domain: Vec<u8>, children_only: bool },
-    History { domain: Vec<u8>, kind: Kind, page: u64 },
-    List { filter: Filter, page: u64 },
+    Subdomains {
+        domain: Vec<u8>,
+        children_only: bool,
+    },
+    History {
+        domain: Vec<u8>,
+        kind: Kind,
+        page: u64,
+    },
+    List {
+        filter: Filter,
+        page: u64,
+    },
 }
 
 /// Answers every request under `/v1/`.
@@ -251,7 +261,14 @@ enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [Kind::A, Kind::Aaaa, Kind::Mx, Kind::Ns, Kind::Soa, Kind::Txt];
+    const ALL: [Kind; 6] = [
+        Kind::A,
+        Kind::Aaaa,
+        Kind::Mx,
+        Kind::Ns,
+        Kind::Soa,
+        Kind::Txt,
+    ];
 
     fn parse(text: &str) -> Result<Kind, ApiError> {
         Kind::ALL
@@ -509,7 +526,9 @@ impl Filter {
                 .parse()
                 .map_err(|_| bad(format!("filter {name}: {text:?} is not an address")))?;
             if (family == "ipv4") != ip.is_ipv4() {
-                return Err(bad(format!("filter {name}: {text:?} is not an {family} address")));
+                return Err(bad(format!(
+                    "filter {name}: {text:?} is not an {family} address"
+                )));
             }
             Ok(Filter::Address(ip, family))
         };
@@ -558,17 +577,20 @@ impl Filter {
                 rrtype: Some(*rrtype),
                 fence: TimeFence::default(),
             })],
-            Filter::Apex(name) => [NamePattern::Exact(name.clone()), NamePattern::Subdomains(name.clone())]
-                .into_iter()
-                .map(|pattern| {
-                    Lookup::Rrset(RrsetQuery {
-                        name: pattern,
-                        rrtype: None,
-                        bailiwick: None,
-                        fence: TimeFence::default(),
-                    })
+            Filter::Apex(name) => [
+                NamePattern::Exact(name.clone()),
+                NamePattern::Subdomains(name.clone()),
+            ]
+            .into_iter()
+            .map(|pattern| {
+                Lookup::Rrset(RrsetQuery {
+                    name: pattern,
+                    rrtype: None,
+                    bailiwick: None,
+                    fence: TimeFence::default(),
                 })
-                .collect(),
+            })
+            .collect(),
         }
     }
 }

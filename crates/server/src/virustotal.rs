@@ -159,7 +159,11 @@ impl IntoResponse for VtError {
                         "internal error".to_string(),
                     )
                 }
-                other => (StatusCode::BAD_REQUEST, "BadRequestError", other.to_string()),
+                other => (
+                    StatusCode::BAD_REQUEST,
+                    "BadRequestError",
+                    other.to_string(),
+                ),
             },
         };
         let body = json!({"error": {"code": code, "message": message}});
@@ -455,19 +459,26 @@ fn resolutions(
     let mut more = false;
     let lookup = subject.lookup();
     let after = start.as_ref().map(|c| &c.after);
-    crate::lookup::run(store, &lookup, TypeFilter::All, after, deadline, &mut |row: Row| {
-        let rrtype = row.key.parts().rrtype;
-        if !matches!(rrtype, RrType::A | RrType::AAAA) {
-            return ControlFlow::Continue(());
-        }
-        if items.len() as u64 >= wanted {
-            more = true;
-            return ControlFlow::Break(());
-        }
-        items.push(resolution(&row, origin));
-        last = Some(row.key);
-        ControlFlow::Continue(())
-    })?;
+    crate::lookup::run(
+        store,
+        &lookup,
+        TypeFilter::All,
+        after,
+        deadline,
+        &mut |row: Row| {
+            let rrtype = row.key.parts().rrtype;
+            if !matches!(rrtype, RrType::A | RrType::AAAA) {
+                return ControlFlow::Continue(());
+            }
+            if items.len() as u64 >= wanted {
+                more = true;
+                return ControlFlow::Break(());
+            }
+            items.push(resolution(&row, origin));
+            last = Some(row.key);
+            ControlFlow::Continue(())
+        },
+    )?;
     compat::check_deadline(deadline)?;
     if items.is_empty() && start.is_none() {
         if let Subject::Domain(name) = subject {

@@ -110,7 +110,12 @@ async fn securitytrails_current_dns_and_subdomains() {
         })
     );
     // The key as a query parameter works the same.
-    let reply = get(server.addr, &format!("/v1/domain/example.com?apikey={KEY}"), &[]).await;
+    let reply = get(
+        server.addr,
+        &format!("/v1/domain/example.com?apikey={KEY}"),
+        &[],
+    )
+    .await;
     assert_eq!(json_body(&reply), domain);
 
     let subdomains = st(&server, "/v1/domain/example.com/subdomains").await;
@@ -123,7 +128,11 @@ async fn securitytrails_current_dns_and_subdomains() {
         subdomains["endpoint"],
         json!("/v1/domain/example.com/subdomains")
     );
-    let children = st(&server, "/v1/domain/example.com/subdomains?children_only=true").await;
+    let children = st(
+        &server,
+        "/v1/domain/example.com/subdomains?children_only=true",
+    )
+    .await;
     let mut names: Vec<String> = serde_json::from_value(children["subdomains"].clone()).unwrap();
     names.sort();
     assert_eq!(names, ["api", "fresh", "weird", "www"]);
@@ -186,9 +195,15 @@ async fn securitytrails_history_periods() {
     );
     // Past the last page: no records, the same page count. A name never seen: none at all.
     let past = st(&server, "/v1/history/example.com/dns/a?page=2").await;
-    assert_eq!((past["records"].clone(), past["pages"].clone()), (json!([]), json!(1)));
+    assert_eq!(
+        (past["records"].clone(), past["pages"].clone()),
+        (json!([]), json!(1))
+    );
     let unseen = st(&server, "/v1/history/unseen.example/dns/a").await;
-    assert_eq!((unseen["records"].clone(), unseen["pages"].clone()), (json!([]), json!(0)));
+    assert_eq!(
+        (unseen["records"].clone(), unseen["pages"].clone()),
+        (json!([]), json!(0))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,7 +231,11 @@ async fn securitytrails_domains_list() {
             .map(|r| r["hostname"].as_str().unwrap().to_string())
             .collect()
     };
-    let by_ip = list(r#"{"filter": {"ipv4": "203.0.113.10"}}"#, "/v1/domains/list").await;
+    let by_ip = list(
+        r#"{"filter": {"ipv4": "203.0.113.10"}}"#,
+        "/v1/domains/list",
+    )
+    .await;
     assert_eq!(hostnames(&by_ip), ["example.com", "shop.example.org"]);
     assert_eq!(by_ip["record_count"], 2);
     assert_eq!(
@@ -229,9 +248,17 @@ async fn securitytrails_domains_list() {
                "whois": {"createdDate": null, "expiresDate": null, "registrar": null},
                "computed": {"company_name": null}})
     );
-    let by_ns = list(r#"{"filter": {"ns": "NS1.EXAMPLE.COM"}}"#, "/v1/domains/list").await;
+    let by_ns = list(
+        r#"{"filter": {"ns": "NS1.EXAMPLE.COM"}}"#,
+        "/v1/domains/list",
+    )
+    .await;
     assert_eq!(hostnames(&by_ns), ["example.com", "example.net"]);
-    let by_mx = list(r#"{"filter": {"mx": "mail.example.com"}}"#, "/v1/domains/list").await;
+    let by_mx = list(
+        r#"{"filter": {"mx": "mail.example.com"}}"#,
+        "/v1/domains/list",
+    )
+    .await;
     assert_eq!(hostnames(&by_mx), ["example.com"]);
     let mut apex = hostnames(
         &list(
@@ -252,8 +279,15 @@ async fn securitytrails_domains_list() {
             "www.example.com"
         ]
     );
-    let page2 = list(r#"{"filter": {"ipv4": "198.51.100.7"}}"#, "/v1/domains/list?page=1").await;
-    assert_eq!((page2["record_count"].clone(), hostnames(&page2).len()), (json!(45), 45));
+    let page2 = list(
+        r#"{"filter": {"ipv4": "198.51.100.7"}}"#,
+        "/v1/domains/list?page=1",
+    )
+    .await;
+    assert_eq!(
+        (page2["record_count"].clone(), hostnames(&page2).len()),
+        (json!(45), 45)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,9 +302,17 @@ async fn securitytrails_errors() {
     let reply = get(server.addr, "/v1/domain/unseen.example", &[("APIKEY", KEY)]).await;
     assert_eq!(reply.status, 404);
     assert_eq!(message(&reply), "Not Found");
-    let reply = get(server.addr, "/v1/history/example.com/dns/cname", &[("APIKEY", KEY)]).await;
+    let reply = get(
+        server.addr,
+        "/v1/history/example.com/dns/cname",
+        &[("APIKEY", KEY)],
+    )
+    .await;
     assert_eq!(reply.status, 400);
-    assert!(message(&reply).contains("a, aaaa, mx, ns, soa or txt"), "{reply:?}");
+    assert!(
+        message(&reply).contains("a, aaaa, mx, ns, soa or txt"),
+        "{reply:?}"
+    );
     for body in [
         r#"{"filter": {"ipv4": "300.1.1.1"}}"#,
         r#"{"filter": {"ipv4": "2001:db8::1"}}"#,
@@ -313,7 +355,10 @@ async fn virustotal_resolutions_and_objects() {
     let server = start_with_rows(compat_config(), &rows()).await;
     let page = vt(&server, "/api/v3/domains/example.com/resolutions").await;
     let resolutions = page["data"].as_array().unwrap();
-    let mut ids: Vec<&str> = resolutions.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = resolutions
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     ids.sort();
     assert_eq!(
         ids,
@@ -324,7 +369,8 @@ async fn virustotal_resolutions_and_objects() {
             "203.0.113.11example.com"
         ]
     );
-    let zero = json!({"harmless": 0, "malicious": 0, "suspicious": 0, "undetected": 0, "timeout": 0});
+    let zero =
+        json!({"harmless": 0, "malicious": 0, "suspicious": 0, "undetected": 0, "timeout": 0});
     let ten = resolutions
         .iter()
         .find(|r| r["id"] == "203.0.113.10example.com")
@@ -339,7 +385,11 @@ async fn virustotal_resolutions_and_objects() {
     // One page: neither a cursor nor a next link.
     assert_eq!(page.get("meta"), None);
     assert_eq!(page["links"].get("next"), None);
-    let by_ip = vt(&server, "/api/v3/ip_addresses/203.0.113.10/resolutions?limit=40").await;
+    let by_ip = vt(
+        &server,
+        "/api/v3/ip_addresses/203.0.113.10/resolutions?limit=40",
+    )
+    .await;
     let hosts: Vec<(&str, i64)> = by_ip["data"]
         .as_array()
         .unwrap()
@@ -351,15 +401,28 @@ async fn virustotal_resolutions_and_objects() {
             )
         })
         .collect();
-    assert_eq!(hosts, [("example.com", 1701000000), ("shop.example.org", 1700100000)]);
+    assert_eq!(
+        hosts,
+        [
+            ("example.com", 1701000000),
+            ("shop.example.org", 1700100000)
+        ]
+    );
 
     // 45 names on one address: 40, then 5 from the cursor, which then ends.
-    let first = vt(&server, "/api/v3/ip_addresses/198.51.100.7/resolutions?limit=40").await;
+    let first = vt(
+        &server,
+        "/api/v3/ip_addresses/198.51.100.7/resolutions?limit=40",
+    )
+    .await;
     assert_eq!(first["data"].as_array().unwrap().len(), 40);
     let cursor = first["meta"]["cursor"].as_str().unwrap().to_string();
     let next = first["links"]["next"].as_str().unwrap();
     assert!(
-        next.starts_with(&format!("http://{}/api/v3/ip_addresses/198.51.100.7/resolutions?limit=40&cursor=", server.addr)),
+        next.starts_with(&format!(
+            "http://{}/api/v3/ip_addresses/198.51.100.7/resolutions?limit=40&cursor=",
+            server.addr
+        )),
         "{next}"
     );
     let second = vt(
@@ -379,7 +442,11 @@ async fn virustotal_resolutions_and_objects() {
     let expected: Vec<String> = (0..45).map(|i| format!("h{i:02}.ipwalk.example")).collect();
     assert_eq!(names, expected);
     // limit is clamped to 40; the default page is 10.
-    let clamped = vt(&server, "/api/v3/domains/vt-many.example/resolutions?limit=400").await;
+    let clamped = vt(
+        &server,
+        "/api/v3/domains/vt-many.example/resolutions?limit=400",
+    )
+    .await;
     assert_eq!(clamped["data"].as_array().unwrap().len(), 40);
     let default = vt(&server, "/api/v3/domains/vt-many.example/resolutions").await;
     assert_eq!(default["data"].as_array().unwrap().len(), 10);
@@ -407,7 +474,11 @@ async fn virustotal_resolutions_and_objects() {
     assert_eq!(attributes["whois"], "");
     let ip = vt(&server, "/api/v3/ip_addresses/203.0.113.10").await;
     assert_eq!(
-        (ip["data"]["type"].clone(), ip["data"]["id"].clone(), ip["data"]["attributes"]["asn"].clone()),
+        (
+            ip["data"]["type"].clone(),
+            ip["data"]["id"].clone(),
+            ip["data"]["attributes"]["asn"].clone()
+        ),
         (json!("ip_address"), json!("203.0.113.10"), Value::Null)
     );
     for empty in [
@@ -458,7 +529,11 @@ async fn virustotal_errors() {
         assert_eq!(error(&reply)["code"], "InvalidArgumentError", "{target}");
     }
     // A cursor from another walk is refused, not followed.
-    let first = vt(&server, "/api/v3/ip_addresses/198.51.100.7/resolutions?limit=1").await;
+    let first = vt(
+        &server,
+        "/api/v3/ip_addresses/198.51.100.7/resolutions?limit=1",
+    )
+    .await;
     let cursor = first["meta"]["cursor"].as_str().unwrap();
     let reply = get(
         server.addr,
@@ -471,11 +546,18 @@ async fn virustotal_errors() {
     let quota = [("x-apikey", QUOTA_KEY)];
     for _ in 0..2 {
         assert_eq!(
-            get(server.addr, "/api/v3/domains/example.com", &quota).await.status,
+            get(server.addr, "/api/v3/domains/example.com", &quota)
+                .await
+                .status,
             200
         );
     }
-    let reply = get(server.addr, "/api/v3/domains/example.com/resolutions", &quota).await;
+    let reply = get(
+        server.addr,
+        "/api/v3/domains/example.com/resolutions",
+        &quota,
+    )
+    .await;
     assert_eq!(reply.status, 429);
     assert_eq!(
         error(&reply),

@@ -77,7 +77,10 @@ async fn python_clients() {
     // vt-py
     assert_eq!(out["vt_domain"]["id"], "example.com");
     assert_eq!(out["vt_domain"]["last_dns_records_date"], 1701000000);
-    assert_eq!(out["vt_domain"]["last_dns_records"][0], json!({"type": "A", "value": "203.0.113.10"}));
+    assert_eq!(
+        out["vt_domain"]["last_dns_records"][0],
+        json!({"type": "A", "value": "203.0.113.10"})
+    );
     assert_eq!(out["vt_domain"]["whois"], "");
     let many: Vec<String> = serde_json::from_value(out["vt_many_55"].clone()).unwrap();
     assert_eq!(many.len(), 55);
@@ -89,7 +92,10 @@ async fn python_clients() {
     let mut all: Vec<String> = (1..=60).map(|i| format!("10.9.0.{i}")).collect();
     all.sort();
     assert_eq!(out["vt_many_all_batch_40"], json!(all));
-    let first = many[0].trim_start_matches("10.9.0.").parse::<i64>().unwrap();
+    let first = many[0]
+        .trim_start_matches("10.9.0.")
+        .parse::<i64>()
+        .unwrap();
     assert_eq!(
         out["vt_resolution"],
         json!({"id": format!("{}vt-many.example", many[0]), "type": "resolution",
@@ -121,7 +127,10 @@ async fn python_clients() {
         json!({"first_seen": "2023-11-21", "values": [
             {"ip": "203.0.113.10", "ip_count": 2}, {"ip": "203.0.113.11", "ip_count": 1}]})
     );
-    assert_eq!(out["st_current_ns"], json!(["ns1.example.com", "ns2.example.com"]));
+    assert_eq!(
+        out["st_current_ns"],
+        json!(["ns1.example.com", "ns2.example.com"])
+    );
     assert_eq!(
         out["st_subdomains"],
         json!(["api", "deep.lab", "fresh", "weird", "www"])
@@ -158,14 +167,23 @@ async fn python_clients() {
         periods("ns"),
         dates(&[("2023-07-22", "2023-11-26"), ("2023-07-22", "2023-11-25")])
     );
-    assert_eq!(history["aaaa"]["records"][0]["values"][0]["ipv6"], "2001:db8::10");
+    assert_eq!(
+        history["aaaa"]["records"][0]["values"][0]["ipv6"],
+        "2001:db8::10"
+    );
     assert_eq!(
         history["soa"]["records"][0]["values"][0]["email"],
         "hostmaster@example.com"
     );
-    assert_eq!(history["txt"]["records"][0]["values"][0]["value"], "v=spf1 -all");
+    assert_eq!(
+        history["txt"]["records"][0]["values"][0]["value"],
+        "v=spf1 -all"
+    );
     assert_eq!(history["a"]["pages"], 1);
-    assert_eq!(out["st_search_ipv4"], json!(["example.com", "shop.example.org"]));
+    assert_eq!(
+        out["st_search_ipv4"],
+        json!(["example.com", "shop.example.org"])
+    );
     assert_eq!(out["st_search_ns"], json!(["example.com", "example.net"]));
     assert!(
         out["st_unanswered_filter"]
@@ -187,7 +205,10 @@ async fn python_clients() {
         json!(["example.com", "shop.example.org"])
     );
     assert_eq!(out["misp_vt_bad_key"]["error"], "Wrong API key");
-    assert_eq!(out["misp_securitytrails"], "skipped: dnstrails is not on PyPI");
+    assert_eq!(
+        out["misp_securitytrails"],
+        "skipped: dnstrails is not on PyPI"
+    );
 }
 
 /// The pipelines of the issue, host and key changed: `curl | python3` as scripts run them.
@@ -263,6 +284,10 @@ async fn curl_pipelines() {
             "{pipeline}\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        assert_eq!(String::from_utf8_lossy(&output.stdout), *expected, "{pipeline}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            *expected,
+            "{pipeline}"
+        );
     }
 }
