@@ -4,8 +4,8 @@
 //! | request | answer |
 //! |---|---|
 //! | `GET ping` | `{"success": true}` (checks the key; not counted) |
-//! | `GET domain/{d}` | `current_dns` per type (a, aaaa, mx, ns, soa, txt): the **current** values ([`crate::compat`] defines current: last seen within a day of the newest of that type), `first_seen` the newest first-seen date among them; `subdomain_count` |
-//! | `GET domain/{d}/subdomains[?children_only=true]` | `subdomains`: names below `d` as labels relative to it (`www`, `a.b`); with `children_only`, one label below only; `subdomain_count`, `meta.limit_reached` |
+//! | `GET domain/{d}` | `current_dns` per type (a, aaaa, mx, ns, soa, txt): the **current** values ([`crate::compat`] defines current: last seen within a day of the newest of that type), `first_seen` the newest first-seen date among them; `subdomain_count` (up to [`SUBDOMAIN_COUNT_CAP`]) |
+//! | `GET domain/{d}/subdomains[?children_only=true]` | `subdomains`: names below `d` as labels relative to it (`www`, `a.b`); with `children_only`, one label below only; at most [`MAX_SUBDOMAINS`]; `subdomain_count`, `meta.limit_reached` |
 //! | `GET history/{d}/dns/{a,aaaa,mx,ns,soa,txt}[?page=N]` | `records`: periods, newest first, of [`HISTORY_PAGE`] a page; `pages` |
 //! | `POST domains/list[?page=N]` with `{"filter": {F: V}}` | the names whose rows hold V: `ipv4`, `ipv6` (A/AAAA address), `ns`, `mx`, `cname` (target), or `apex_domain` (the name and every name below it); [`LIST_PAGE`] names a page, pages up to [`LIST_MAX_PAGE`] |
 //!
@@ -67,6 +67,12 @@ pub const HISTORY_PAGE: usize = 100;
 pub const LIST_PAGE: u64 = 100;
 /// The last page `domains/list` serves, as SecurityTrails caps it.
 pub const LIST_MAX_PAGE: u64 = 100;
+/// Most names one `subdomains` answer lists (and fewer when the key's `results_max` is lower):
+/// the answer is built whole in memory.
+pub const MAX_SUBDOMAINS: u64 = 100_000;
+/// Most names `domain/{d}` counts for `subdomain_count` (a figure at the cap means at least
+/// that many): the count walks every row below the domain.
+pub const SUBDOMAIN_COUNT_CAP: u64 = 10_000;
 /// Largest request body read (`domains/list` filters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -227,7 +233,8 @@ async fn serve(state: AppState, request: Request) -> Result<Response, StError> {
                     domain,
                     children_only,
                 } => {
-                    let (names, cut) = subdomains(store, &domain, children_only, max, deadline)?;
+                    let most = max.min(MAX_SUBDOMAINS);
+                    let (names, cut) = subdomains(store, &domain, children_only, most, deadline)?;
                     Some(json!({
                         "subdomains": names,
                         "subdomain_count": names.len(),
@@ -363,7 +370,7 @@ fn domain_document(
     deadline: Instant,
 ) -> Result<Option<Value>, ApiError> {
     let (values, _) = compat::held_values(store, domain, None, max, deadline)?;
-    let (subdomains, _) = subdomains(store, domain, false, max, deadline)?;
+    let (subdomains, _) = subdomains(store, domain, false, max.min(SUBDOMAIN_COUNT_CAP), deadline)?;
     if values.is_empty() && subdomains.is_empty() {
         return Ok(None);
     }
