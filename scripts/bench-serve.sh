@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The `hark serve` benchmark: lookups under 32 concurrent keep-alive clients (wrk), and one
-# 1,000,000-row answer streamed in bounded memory.
+# The `hark serve` benchmark: lookups under 32 concurrent keep-alive clients (wrk) on every face
+# (DNSDB rrset and rdata/ip lookups; SecurityTrails history and current DNS; VirusTotal domain
+# and IP resolutions), and one 1,000,000-row answer streamed in bounded memory.
 # Usage: scripts/bench-serve.sh [RUNS] [SECONDS]   (defaults: 3 runs of 20 s per lookup kind)
+#   KINDS="rrset vt-ip-resolutions ..."  only these lookup kinds (default: all six)
+#   LOOKUPS_ONLY=1                       stop after the lookups (no 1M-row answer, no flood)
+#   HARK_BIN=path                        run this binary instead of building target/release/hark
 # Uses the store scripts/bench.sh builds from gen_pcap.py --responses 2000000 --seed 1 (builds
 # it if missing). Installs wrk from Debian if missing. Server and wrk share the machine's cores.
+# Prints each run, then the median requests/s and p99 of the runs per kind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -12,8 +17,12 @@ seconds=${2:-20}
 out=target/bench
 mkdir -p "$out"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
-cargo build --release -p hark
-hark=target/release/hark
+if [ -n "${HARK_BIN:-}" ]; then
+  hark=$HARK_BIN
+else
+  cargo build --release -p hark
+  hark=${CARGO_TARGET_DIR:-target}/release/hark
+fi
 pcap=$out/ref-2000000.pcap
 db=$out/db
 if [ ! -d "$db" ]; then
@@ -21,7 +30,7 @@ if [ ! -d "$db" ]; then
   "$hark" --db "$db" ingest --sections all --no-progress "$pcap"
 fi
 
-echo "== query paths drawn from the store: 10,000 owner names, 10,000 A addresses"
+echo "== query paths drawn from the store: 10,000 owner names, 10,000 A addresses, per face"
 "$hark" --db "$db" export | python3 -c '
 import json, random, sys
 random.seed(1)
@@ -32,13 +41,21 @@ for line in sys.stdin:
     if row["rrtype"] == "A":
         ips.add(row["rdata"])
 names, ips = sorted(names), sorted(ips)
-with open(sys.argv[1], "w") as f:
-    for n in random.choices(names, k=10000):
-        f.write("/dnsdb/v2/lookup/rrset/name/%s\n" % n.rstrip("."))
-with open(sys.argv[2], "w") as f:
-    for ip in random.choices(ips, k=10000):
-        f.write("/dnsdb/v2/lookup/rdata/ip/%s\n" % ip)
-' "$out/paths-rrset.txt" "$out/paths-rdata-ip.txt"
+picked_names = [n.rstrip(".") for n in random.choices(names, k=10000)]
+picked_ips = random.choices(ips, k=10000)
+kinds = {  # kind: (template, drawn from)
+    "rrset": ("/dnsdb/v2/lookup/rrset/name/%s", picked_names),
+    "rdata-ip": ("/dnsdb/v2/lookup/rdata/ip/%s", picked_ips),
+    "st-history": ("/v1/history/%s/dns/a", picked_names),
+    "st-domain": ("/v1/domain/%s", picked_names),
+    "vt-domain-resolutions": ("/api/v3/domains/%s/resolutions", picked_names),
+    "vt-ip-resolutions": ("/api/v3/ip_addresses/%s/resolutions?limit=40", picked_ips),
+}
+for kind, (template, values) in kinds.items():
+    with open("%s/paths-%s.txt" % (sys.argv[1], kind), "w") as f:
+        for value in values:
+            f.write(template % value + "\n")
+' "$out"
 
 key=bench-key
 echo "bench:$key" > "$out/keys"
@@ -51,16 +68,27 @@ serve() {  # serve STORE [FLAGS...]: starts hark serve, sets $server
 }
 serve "$db"
 trap 'kill $server 2>/dev/null || true' EXIT
-for kind in rrset rdata-ip; do
-  echo "== $kind lookups: wrk -t2 -c32 -d${seconds}s, $runs runs"
-  wrk -t2 -c32 -d5s -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-$kind.txt" "$key" >/dev/null  # warm-up
+header_of() {  # the key header of a lookup kind's face
+  case $1 in st-*) echo APIKEY ;; vt-*) echo x-apikey ;; *) echo X-API-Key ;; esac
+}
+summary=()
+for kind in ${KINDS:-rrset rdata-ip st-history st-domain vt-domain-resolutions vt-ip-resolutions}; do
+  header=$(header_of "$kind")
+  echo "== $kind lookups: wrk -t2 -c32 -d${seconds}s, $runs runs, key in $header"
+  wrk -t2 -c32 -d5s -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-$kind.txt" "$key" "$header" >/dev/null  # warm-up
   for run in $(seq "$runs"); do
-    wrk -t2 -c32 -d"${seconds}s" --latency -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-$kind.txt" "$key" > "$out/wrk-$kind-$run.txt"
+    wrk -t2 -c32 -d"${seconds}s" --latency -s bench/wrk/lookup.lua "http://127.0.0.1:$port" -- "$out/paths-$kind.txt" "$key" "$header" > "$out/wrk-$kind-$run.txt"
     awk '/Requests\/sec/ {rps=$2} /^p50_us/ {p50=$2} /^p99_us/ {p99=$2} /^errors/ {e=$2} /^status/ {s=s" "$0}
       END {printf "run '"$run"': %s requests/s, p50 %.2f ms, p99 %.2f ms, errors %s;%s\n", rps, p50/1000, p99/1000, e, s}' "$out/wrk-$kind-$run.txt"
   done
+  # Medians of the runs: requests/s and p99.
+  summary+=("$(for run in $(seq "$runs"); do awk '/Requests\/sec/ {print $2}' "$out/wrk-$kind-$run.txt"; done | sort -g | awk -v k="$kind" '{v[NR]=$1} END {printf "%-22s median %s requests/s", k, v[int((NR+1)/2)]}')$(
+    for run in $(seq "$runs"); do awk '/^p99_us/ {print $2}' "$out/wrk-$kind-$run.txt"; done | sort -g | awk '{v[NR]=$1} END {printf ", median p99 %.2f ms", v[int((NR+1)/2)]/1000}')")
 done
+echo "== medians of $runs runs (32 clients)"
+printf '%s\n' "${summary[@]}"
 kill $server; wait $server 2>/dev/null || true
+[ -n "${LOOKUPS_ONLY:-}" ] && exit 0
 
 echo "== one 1,000,000-row answer, streamed"
 big=$out/db-big

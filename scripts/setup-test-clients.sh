@@ -29,10 +29,17 @@ if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c 'import dns.rdat
   target/venv/bin/pip install -q --disable-pip-version-check dnspython \
     || echo "warning: could not install dnspython; the zone import test is skipped (and fails under CI=true)" >&2
 fi
+# The clients of the SecurityTrails and VirusTotal faces.
+if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c 'import vt, virustotal_python, pysecuritytrails' 2>/dev/null; then
+  echo "== installing vt-py, virustotal-python, pysecuritytrails in target/venv"
+  target/venv/bin/pip install -q --disable-pip-version-check vt-py virustotal-python pysecuritytrails \
+    || echo "warning: could not install the SecurityTrails/VirusTotal clients; their test is skipped (and fails under CI=true)" >&2
+fi
 # MISP's expansion modules: misp-modules itself without its many optional dependencies, plus
-# what farsight_passivedns and circl_passivedns import (pymisp; psutil for the package).
+# what farsight_passivedns, circl_passivedns and virustotal import (pymisp; psutil for the
+# package; vt-py, above). Its securitytrails expansion needs `dnstrails`, which is not on PyPI.
 if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c \
-  'import misp_modules.modules.expansion.farsight_passivedns, misp_modules.modules.expansion.circl_passivedns' 2>/dev/null; then
+  'import misp_modules.modules.expansion.farsight_passivedns, misp_modules.modules.expansion.circl_passivedns, misp_modules.modules.expansion.virustotal' 2>/dev/null; then
   echo "== installing misp-modules in target/venv"
   { target/venv/bin/pip install -q --disable-pip-version-check --no-deps misp-modules \
       && target/venv/bin/pip install -q --disable-pip-version-check pymisp psutil; } \

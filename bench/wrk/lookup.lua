@@ -1,5 +1,7 @@
 -- wrk script: GET a random path from a file, with the API key, on keep-alive connections.
--- Usage: wrk -s bench/wrk/lookup.lua URL -- PATHS_FILE KEY
+-- Usage: wrk -s bench/wrk/lookup.lua URL -- PATHS_FILE KEY [HEADER]
+-- HEADER names the key's header: X-API-Key (the default: DNSDB, native API), APIKEY
+-- (SecurityTrails face), x-apikey (VirusTotal face).
 local threads = {}
 local counter = 0
 
@@ -15,12 +17,13 @@ function init(args)
     paths[#paths + 1] = line
   end
   key = args[2]
+  header = args[3] or "X-API-Key"
   math.randomseed(1000 + id)
   statuses = {}
 end
 
 function request()
-  return wrk.format("GET", paths[math.random(#paths)], { ["X-API-Key"] = key })
+  return wrk.format("GET", paths[math.random(#paths)], { [header] = key })
 end
 
 function response(status, headers, body)

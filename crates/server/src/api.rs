@@ -147,17 +147,6 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
     Ok(response)
 }
 
-/// The value of one query parameter, percent-decoded.
-fn query_value(query: Option<&str>, name: &str) -> Result<Option<String>, ApiError> {
-    for pair in query.unwrap_or("").split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if crate::params::percent_decode(key, true)? == name {
-            return Ok(Some(crate::params::percent_decode(value, true)?));
-        }
-    }
-    Ok(None)
-}
-
 /// `recon/{domain}` and `intel/{question}/{target}`: the analyses of `hark-intel`.
 fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiError> {
     use hark_intel::{
@@ -178,7 +167,7 @@ fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiEr
         _ => return Err(ApiError::NotFound),
     };
     let time = |name: &str| -> Result<Option<i64>, ApiError> {
-        query_value(query, name)?
+        crate::params::query_value(query, name)?
             .map(|v| {
                 v.trim().parse::<i64>().map_err(|_| {
                     ApiError::BadRequest(format!("{name}={v:?}: expected epoch seconds"))
@@ -186,7 +175,7 @@ fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiEr
             })
             .transpose()
     };
-    let subdomains_too = match query_value(query, "subdomains")? {
+    let subdomains_too = match crate::params::query_value(query, "subdomains")? {
         Some(v) => crate::params::parse_bool("subdomains", &v)?,
         None => false,
     };
@@ -286,6 +275,10 @@ mod tests {
             "/api/v1/lookup/rdata/ip/{range}",
             "/api/v1/negative/{name}",
             "/api/v1/stats",
+            "/v1/history/{domain}/dns/{type}",
+            "/v1/domains/list",
+            "/api/v3/domains/{domain}/resolutions",
+            "/api/v3/ip_addresses/{ip}/resolutions",
         ] {
             assert!(paths.contains_key(path), "{path}");
         }

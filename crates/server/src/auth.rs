@@ -279,11 +279,20 @@ pub fn require_api_key(
     keys: Option<&Keys>,
     headers: &HeaderMap,
 ) -> Result<Option<Caller>, ApiError> {
+    check_key(keys, headers.get("x-api-key").map(HeaderValue::as_bytes))
+}
+
+/// Checks a key presented however a face takes it (a header, a query parameter); `None`
+/// keys means no auth. A missing or unknown key is [`ApiError::Forbidden`].
+pub fn check_key(
+    keys: Option<&Keys>,
+    presented: Option<&[u8]>,
+) -> Result<Option<Caller>, ApiError> {
     let Some(keys) = keys else {
         return Ok(None);
     };
-    let presented = headers.get("x-api-key").ok_or(ApiError::Forbidden)?;
-    keys.find(None, presented.as_bytes())
+    let presented = presented.ok_or(ApiError::Forbidden)?;
+    keys.find(None, presented)
         .map(|key| Some(caller(key)))
         .ok_or(ApiError::Forbidden)
 }

@@ -71,6 +71,19 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Adds what tells a client when to try again, whatever the face's body: the
+    /// `X-RateLimit-*` headers and `Retry-After` of a 429, `Retry-After: 1` on a 503 busy.
+    pub fn add_retry_headers(&self, headers: &mut axum::http::HeaderMap) {
+        if let ApiError::RateLimited(status) = self {
+            status.add_headers(headers);
+        }
+        if matches!(self, ApiError::Busy) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+    }
+}
+
 impl From<hark_store::StoreError> for ApiError {
     fn from(err: hark_store::StoreError) -> Self {
         ApiError::Internal(err.to_string())
@@ -103,14 +116,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
-        if let ApiError::RateLimited(status) = &self {
-            status.add_headers(response.headers_mut());
-        }
-        if matches!(self, ApiError::Busy) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
+        self.add_retry_headers(response.headers_mut());
         if matches!(self, ApiError::Unauthorized) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

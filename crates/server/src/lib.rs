@@ -4,6 +4,10 @@
 //!   answered in SAF ([`saf`]) behind an `X-API-Key`;
 //! - [`circl`]: the CIRCL passive DNS API under `/pdns/query` (pypdns, MISP), answered in
 //!   COF NDJSON behind HTTP Basic auth, paged with the `dribble-*` headers;
+//! - [`securitytrails`]: the SecurityTrails API v1 under `/v1` (pysecuritytrails, the
+//!   scripts that call it), behind an `APIKEY` header or `apikey` parameter;
+//! - [`virustotal`]: the VirusTotal API v3 resolutions and domain/IP objects under
+//!   `/api/v3` (vt-py, virustotal-python, MISP), behind an `x-apikey` header;
 //! - [`api`]: hark's own JSON API under `/api/v1`, described by `/api/openapi.json`;
 //! - [`metrics`]: `/metrics` in the Prometheus text format.
 //!
@@ -28,6 +32,7 @@
 pub mod api;
 pub mod auth;
 pub mod circl;
+pub mod compat;
 mod cursor;
 pub mod dnsdb;
 mod error;
@@ -37,7 +42,9 @@ pub mod lookup;
 pub mod metrics;
 pub mod params;
 pub mod saf;
+pub mod securitytrails;
 pub mod stream;
+pub mod virustotal;
 
 pub use error::ApiError;
 
@@ -148,6 +155,37 @@ impl AppState {
     pub fn begin_query(&self) -> Result<metrics::QueryPermit, ApiError> {
         metrics::begin_query(&self.query_slots, &self.metrics)
     }
+
+    /// What `caller` may ask for: its key's limits, or the server's.
+    pub fn limits(&self, caller: Option<&auth::Caller>) -> params::Limits {
+        caller.map_or(self.config.limits, |c| c.quota.limits(&self.config.limits))
+    }
+
+    /// Runs one counted query built whole in memory: takes a query slot (a query refused as
+    /// busy is not charged), counts it against `caller`'s quota, and runs `job` on the
+    /// blocking pool with the query's deadline. Returns what `job` made and the key's rate
+    /// status for the answer's headers.
+    pub async fn run_counted<T, F>(
+        &self,
+        caller: Option<&auth::Caller>,
+        now: i64,
+        job: F,
+    ) -> Result<(T, auth::RateStatus), ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store, tokio::time::Instant) -> Result<T, ApiError> + Send + 'static,
+    {
+        let permit = self.begin_query()?;
+        let rate = self.limiter.admit(caller, now)?;
+        let deadline = tokio::time::Instant::now() + self.config.query_timeout;
+        let store = Arc::clone(&self.store);
+        let value = stream::run_blocking(deadline, move || {
+            let _permit = permit;
+            job(&*store, deadline)
+        })
+        .await?;
+        Ok((value, rate))
+    }
 }
 
 /// The router with every face.
@@ -157,6 +195,11 @@ pub fn app(state: AppState) -> Router {
         .route("/pdns/query/{*q}", get(circl::handle))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/{*rest}", get(api::handle))
+        .route(
+            "/v1/{*rest}",
+            get(securitytrails::handle).post(securitytrails::handle),
+        )
+        .route("/api/v3/{*rest}", get(virustotal::handle))
         .route("/metrics", get(metrics::handle))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn(limit_target))

@@ -2,7 +2,7 @@
 //!
 //! | metric | type | labels |
 //! |---|---|---|
-//! | `hark_http_requests_total` | counter | `face` (dnsdb, circl, api, metrics, other), `code` |
+//! | `hark_http_requests_total` | counter | `face` (dnsdb, circl, api, securitytrails, virustotal, metrics, other), `code` |
 //! | `hark_http_response_seconds` | histogram | `face`: time until the response head; streamed bodies go on after |
 //! | `hark_queries_in_flight` | gauge | store scans running now |
 //! | `hark_queries_refused_total` | counter | `reason` (busy: over the concurrent-query limit) |
@@ -126,6 +126,10 @@ fn face(path: &str) -> &'static str {
         "dnsdb"
     } else if path.starts_with("/pdns/") {
         "circl"
+    } else if path.starts_with("/v1/") {
+        "securitytrails"
+    } else if path.starts_with("/api/v3/") {
+        "virustotal"
     } else if path.starts_with("/api/") {
         "api"
     } else if path == "/metrics" {

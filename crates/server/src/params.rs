@@ -60,6 +60,17 @@ pub fn split_path(raw: &str) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
+/// The value of one query parameter, percent-decoded (the first one when repeated).
+pub fn query_value(query: Option<&str>, name: &str) -> Result<Option<String>, ApiError> {
+    for pair in query.unwrap_or("").split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if percent_decode(key, true)? == name {
+            return Ok(Some(percent_decode(value, true)?));
+        }
+    }
+    Ok(None)
+}
+
 /// The media types of NDJSON answers (SAF, COF), as clients name them.
 pub const NDJSON_TYPES: &[&str] = &[
     "application/x-ndjson",

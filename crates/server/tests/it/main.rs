@@ -5,6 +5,8 @@
 
 mod api;
 mod circl;
+mod compat;
+mod compat_clients;
 mod dnsdb;
 mod flex;
 mod hostile;

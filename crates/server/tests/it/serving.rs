@@ -212,6 +212,10 @@ async fn metrics_count_requests_by_face_and_code() {
     );
     let _ = crate::support::circl(server.addr, "/pdns/query/example.com", &[]).await;
     assert_eq!(get(server.addr, "/nowhere", &[]).await.status, 404);
+    let st = get(server.addr, "/v1/ping", &[("APIKEY", KEY)]).await;
+    assert_eq!(st.status, 200);
+    let vt = get(server.addr, "/api/v3/domains/example.com", &[]).await;
+    assert_eq!(vt.status, 401);
     let reply = get(server.addr, "/metrics", &[]).await;
     assert_eq!(reply.status, 200);
     assert!(reply
@@ -224,6 +228,16 @@ async fn metrics_count_requests_by_face_and_code() {
     assert_eq!(count("face=\"dnsdb\",code=\"403\""), Some(1.0), "{text}");
     assert_eq!(count("face=\"circl\",code=\"200\""), Some(1.0), "{text}");
     assert_eq!(count("face=\"other\",code=\"404\""), Some(1.0), "{text}");
+    assert_eq!(
+        count("face=\"securitytrails\",code=\"200\""),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        count("face=\"virustotal\",code=\"401\""),
+        Some(1.0),
+        "{text}"
+    );
     assert_eq!(
         metric(&text, "hark_http_response_seconds_count{face=\"dnsdb\"}"),
         Some(4.0),

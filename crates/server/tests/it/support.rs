@@ -217,12 +217,34 @@ pub async fn circl(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> 
 }
 
 async fn get_inner(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
+    send(addr, "GET", target, headers, "").await
+}
+
+/// Sends `POST target` with `headers` and `body` and reads the whole response.
+pub async fn post(addr: SocketAddr, target: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    tokio::time::timeout(TIMEOUT, send(addr, "POST", target, headers, body))
+        .await
+        .unwrap_or_else(|_| panic!("POST {target} timed out"))
+}
+
+async fn send(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if method == "POST" {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
+    request.push_str(body);
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
