@@ -37,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod bailiwick;
 pub mod capture;
 pub mod capture_source;
 pub mod cof;
@@ -46,6 +47,7 @@ pub mod extract;
 pub mod fstrm;
 pub mod gzip;
 pub mod link;
+pub mod pairing;
 pub mod pipeline;
 pub mod source;
 pub mod stats;

@@ -1,8 +1,9 @@
 //! `hark ingest`: capture and dnstap files into the store, each recognised by its content.
 
-use crate::cli::IngestArgs;
+use crate::cli::{DecodeArgs, IngestArgs};
 use anyhow::{bail, Context};
 use hark_ingest::aggregate::SectionSet;
+use hark_ingest::bailiwick::BailiwickMode;
 use hark_ingest::capture::CaptureError;
 use hark_ingest::capture_source::CaptureSource;
 use hark_ingest::dnstap::{self, Detected, DnstapOptions, DnstapSource};
@@ -14,24 +15,14 @@ use std::path::Path;
 
 /// Ingests every file, one after the other; prints a summary per file to stderr.
 pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
-    let sections = SectionSet::parse(&args.sections)
-        .map_err(anyhow::Error::msg)
-        .context("--sections")?;
-    if args.ports.is_empty() {
-        bail!("--ports needs at least one port");
-    }
-    if !(args.flush_secs > 0.0 && args.flush_secs.is_finite()) {
-        bail!("--flush-secs must be a positive number of seconds");
-    }
-    let extract = ExtractConfig {
-        server_ports: args.ports.clone(),
-        ..ExtractConfig::default()
-    };
+    let Decoding {
+        extract,
+        sections,
+        bailiwick,
+    } = decoding(&args.decode)?;
     let options = PipelineOptions {
-        cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
-        flush_after: std::time::Duration::from_secs_f64(args.flush_secs),
         force: args.force,
-        ..PipelineOptions::default()
+        ..pipeline_options(args.cache_mb, args.flush_secs)?
     };
     let dnstap_options = DnstapOptions {
         client_responses: args.dnstap_client_responses,
@@ -40,7 +31,7 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
     };
     let writer = Writer::new(store);
     for path in &args.files {
-        let (mut source, kind) = open(path, args, &extract, sections, dnstap_options)
+        let (mut source, kind) = open(path, args, &extract, sections, bailiwick, dnstap_options)
             .with_context(|| format!("{}", path.display()))?;
         super::run_source(&writer, source.as_mut(), &options, kind, args.no_progress)?;
     }
@@ -53,6 +44,7 @@ fn open(
     args: &IngestArgs,
     extract: &ExtractConfig,
     sections: SectionSet,
+    bailiwick: BailiwickMode,
     dnstap_options: DnstapOptions,
 ) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
     match dnstap::detect(path).context("cannot read it")? {
@@ -67,7 +59,10 @@ fn open(
         Detected::Other => {
             match CaptureSource::open_with_limit(path, extract.clone(), sections, args.gzip_limit())
             {
-                Ok(source) => Ok((Box::new(source), super::InputKind::Capture)),
+                Ok(source) => Ok((
+                    Box::new(source.with_bailiwick(bailiwick)),
+                    super::InputKind::Capture,
+                )),
                 Err(err @ CaptureError::NotACapture { .. }) if dnstap::named_like_dnstap(path) => {
                     Err(anyhow::Error::new(err).context(
                         "named like a dnstap file, but it does not start with a Frame Streams \
@@ -79,4 +74,48 @@ fn open(
             }
         }
     }
+}
+
+/// How packets are decoded, from the flags.
+pub struct Decoding {
+    /// Ports, reassembly limits, pairing.
+    pub extract: ExtractConfig,
+    /// Sections whose records become rows.
+    pub sections: SectionSet,
+    /// How rows get their bailiwick.
+    pub bailiwick: BailiwickMode,
+}
+
+/// Reads the decoding flags shared by `hark ingest` and `hark capture`.
+pub fn decoding(args: &DecodeArgs) -> anyhow::Result<Decoding> {
+    let sections = SectionSet::parse(&args.sections)
+        .map_err(anyhow::Error::msg)
+        .context("--sections")?;
+    if args.ports.is_empty() {
+        bail!("--ports needs at least one port");
+    }
+    let bailiwick = BailiwickMode::parse(&args.bailiwick)
+        .map_err(anyhow::Error::msg)
+        .context("--bailiwick")?;
+    Ok(Decoding {
+        extract: ExtractConfig {
+            server_ports: args.ports.clone(),
+            pair_responses: !args.unpaired,
+            ..ExtractConfig::default()
+        },
+        sections,
+        bailiwick,
+    })
+}
+
+/// Pipeline options from the cache and flush flags.
+pub fn pipeline_options(cache_mb: usize, flush_secs: f64) -> anyhow::Result<PipelineOptions> {
+    if !(flush_secs > 0.0 && flush_secs.is_finite()) {
+        bail!("--flush-secs must be a positive number of seconds");
+    }
+    Ok(PipelineOptions {
+        cache_bytes: cache_mb.max(1) * 1024 * 1024,
+        flush_after: std::time::Duration::from_secs_f64(flush_secs),
+        ..PipelineOptions::default()
+    })
 }
