@@ -159,6 +159,11 @@ impl LiveCapture {
             .buffer_size(options.buffer_bytes)
             .timeout(i32::try_from(options.poll_ms.max(1)).unwrap_or(100))
             .open()
+            .map_err(open_error)?
+            // Non-blocking, with a poll of our own: on Linux (TPACKET_V3) a blocking read
+            // with a timeout never returns while no packet comes, so a quiet interface
+            // could not be flushed or stopped.
+            .setnonblock()
             .map_err(open_error)?;
         capture
             .filter(&options.filter, true)
@@ -192,9 +197,45 @@ impl LiveCapture {
         self.drops
     }
 
+    /// Waits until the capture has packets to read, at most `limit` (and at most 50 ms at a
+    /// time, so a stop request is seen soon); false when none came.
+    fn wait_readable(&self, limit: Duration) -> bool {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let limit = limit.min(Duration::from_millis(50));
+        let timeout = Timespec {
+            tv_sec: 0,
+            tv_nsec: i64::from(limit.subsec_nanos()),
+        };
+        let mut fds = [PollFd::new(&self.capture, PollFlags::IN)];
+        matches!(poll(&mut fds, Some(&timeout)), Ok(n) if n > 0)
+    }
+
     fn read_stats(&mut self) {
         if let Ok(stat) = self.capture.stats() {
             self.drops.update(stat.dropped, stat.if_dropped);
+        }
+    }
+
+    /// After a stop request: reads what the kernel holds already (waiting out one block
+    /// timeout, so packets captured just before the stop are not lost).
+    fn drain(&mut self, chunk: &mut Observations) {
+        let deadline = Instant::now() + self.poll * 2;
+        loop {
+            match self.capture.next_packet() {
+                Ok(packet) => {
+                    let caplen = packet.header.caplen;
+                    let packet = packet_of(&packet, self.link_type);
+                    self.bytes += u64::from(caplen);
+                    self.decoder.push(&packet, chunk);
+                }
+                Err(pcap::Error::TimeoutExpired) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() || !self.wait_readable(left) {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
         }
     }
 
@@ -203,6 +244,21 @@ impl LiveCapture {
         self.read_stats();
         self.ended = true;
         Fill::End { complete }
+    }
+}
+
+/// libpcap's packet as the decoder takes it.
+fn packet_of<'p>(packet: &pcap::Packet<'p>, link_type: u32) -> Packet<'p> {
+    #[allow(clippy::unnecessary_cast)] // time_t is i64 here, not everywhere
+    let ts_sec = packet.header.ts.tv_sec as i64;
+    Packet {
+        ts_sec,
+        ts_nanos: u32::try_from(packet.header.ts.tv_usec)
+            .unwrap_or(0)
+            .saturating_mul(1000)
+            .min(999_999_999),
+        link_type,
+        data: packet.data,
     }
 }
 
@@ -222,21 +278,14 @@ impl Source for LiveCapture {
         let deadline = Instant::now() + self.poll;
         let fill = loop {
             if self.stop.load(Ordering::Relaxed) {
+                self.drain(chunk);
                 break self.end(chunk, true);
             }
             match self.capture.next_packet() {
                 Ok(packet) => {
-                    self.bytes += u64::from(packet.header.caplen);
-                    #[allow(clippy::unnecessary_cast)]
-                    let packet = Packet {
-                        ts_sec: packet.header.ts.tv_sec as i64,
-                        ts_nanos: u32::try_from(packet.header.ts.tv_usec)
-                            .unwrap_or(0)
-                            .saturating_mul(1000)
-                            .min(999_999_999),
-                        link_type: self.link_type,
-                        data: packet.data,
-                    };
+                    let caplen = packet.header.caplen;
+                    let packet = packet_of(&packet, self.link_type);
+                    self.bytes += u64::from(caplen);
                     self.decoder.push(&packet, chunk);
                     if limits.reached(chunk) {
                         break Fill::More;
@@ -247,8 +296,12 @@ impl Source for LiveCapture {
                     }
                 }
                 Err(pcap::Error::TimeoutExpired) => {
-                    self.read_stats();
-                    break Fill::Idle;
+                    // Nothing buffered now: wait for the descriptor, up to the deadline.
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() || !self.wait_readable(left) {
+                        self.read_stats();
+                        break Fill::Idle;
+                    }
                 }
                 Err(err) => {
                     tracing::error!(interface = %self.label, error = %err, "capture failed; stopping");
