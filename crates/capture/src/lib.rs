@@ -222,12 +222,13 @@ impl LiveCapture {
         let deadline = Instant::now() + self.poll * 2;
         loop {
             match self.capture.next_packet() {
-                Ok(packet) => {
-                    let caplen = packet.header.caplen;
-                    let packet = packet_of(&packet, self.link_type);
-                    self.bytes += u64::from(caplen);
-                    self.decoder.push(&packet, chunk);
-                }
+                Ok(packet) => take(
+                    &mut self.decoder,
+                    &mut self.bytes,
+                    self.link_type,
+                    &packet,
+                    chunk,
+                ),
                 Err(pcap::Error::TimeoutExpired) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() || !self.wait_readable(left) {
@@ -247,11 +248,18 @@ impl LiveCapture {
     }
 }
 
-/// libpcap's packet as the decoder takes it.
-fn packet_of<'p>(packet: &pcap::Packet<'p>, link_type: u32) -> Packet<'p> {
+/// Decodes one of libpcap's packets into `chunk`, counting its bytes.
+fn take(
+    decoder: &mut PacketDecoder,
+    bytes: &mut u64,
+    link_type: u32,
+    packet: &pcap::Packet<'_>,
+    chunk: &mut Observations,
+) {
     #[allow(clippy::unnecessary_cast)] // time_t is i64 here, not everywhere
     let ts_sec = packet.header.ts.tv_sec as i64;
-    Packet {
+    *bytes += u64::from(packet.header.caplen);
+    let packet = Packet {
         ts_sec,
         ts_nanos: u32::try_from(packet.header.ts.tv_usec)
             .unwrap_or(0)
@@ -259,7 +267,8 @@ fn packet_of<'p>(packet: &pcap::Packet<'p>, link_type: u32) -> Packet<'p> {
             .min(999_999_999),
         link_type,
         data: packet.data,
-    }
+    };
+    decoder.push(&packet, chunk);
 }
 
 impl Source for LiveCapture {
@@ -283,10 +292,13 @@ impl Source for LiveCapture {
             }
             match self.capture.next_packet() {
                 Ok(packet) => {
-                    let caplen = packet.header.caplen;
-                    let packet = packet_of(&packet, self.link_type);
-                    self.bytes += u64::from(caplen);
-                    self.decoder.push(&packet, chunk);
+                    take(
+                        &mut self.decoder,
+                        &mut self.bytes,
+                        self.link_type,
+                        &packet,
+                        chunk,
+                    );
                     if limits.reached(chunk) {
                         break Fill::More;
                     }

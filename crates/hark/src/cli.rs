@@ -199,14 +199,9 @@ pub struct IngestArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Memory budget of the aggregation cache in MiB; when full it is flushed to the store.
-    #[arg(long, default_value_t = 512, value_name = "MIB")]
-    pub cache_mb: usize,
-
-    /// Commit what the cache holds at least this often (seconds), so rows become queryable
-    /// and durable while a long input is read.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-    pub flush_secs: f64,
+    /// Aggregation cache and commits.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
@@ -254,6 +249,19 @@ pub struct DecodeArgs {
     pub bailiwick: String,
 }
 
+/// Flags of the pipeline, shared by `hark ingest` and `hark capture`.
+#[derive(Args, Debug)]
+pub struct PipelineArgs {
+    /// Memory budget of the aggregation cache in MiB; when full it is flushed to the store.
+    #[arg(long, default_value_t = 512, value_name = "MIB")]
+    pub cache_mb: usize,
+
+    /// Commit what the cache holds at least this often (seconds), so rows become queryable
+    /// and durable while a long input is read or a capture runs.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub flush_secs: f64,
+}
+
 /// Flags of `hark capture`.
 #[derive(Args, Debug)]
 pub struct CaptureArgs {
@@ -281,14 +289,9 @@ pub struct CaptureArgs {
     #[command(flatten)]
     pub decode: DecodeArgs,
 
-    /// Memory budget of the aggregation cache in MiB; when full it is flushed to the store.
-    #[arg(long, default_value_t = 512, value_name = "MIB")]
-    pub cache_mb: usize,
-
-    /// Commit what the cache holds at least this often (seconds), so rows become queryable
-    /// while the capture runs.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-    pub flush_secs: f64,
+    /// Aggregation cache and commits.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 
     /// Never draw a progress bar.
     #[arg(long)]

@@ -78,21 +78,20 @@ impl PacketDecoder {
     /// Takes one packet; every response it completes goes into `chunk`.
     pub fn push(&mut self, packet: &Packet<'_>, chunk: &mut Observations) {
         self.packets += 1;
-        let Self {
-            sections,
-            extractor,
-            parser,
-            zones,
-            skips,
-            ..
-        } = self;
-        extractor.push(packet, &mut |m| {
-            push_message(parser, zones, skips, *sections, chunk, m)
-        });
+        self.extract(chunk, |extractor, emit| extractor.push(packet, emit));
     }
 
     /// End of input: what the reassembly buffers can still complete goes into `chunk`.
     pub fn finish(&mut self, chunk: &mut Observations) {
+        self.extract(chunk, |extractor, emit| extractor.finish(emit));
+    }
+
+    /// Runs `step` on the extractor, parsing every message it emits into `chunk`.
+    fn extract(
+        &mut self,
+        chunk: &mut Observations,
+        step: impl FnOnce(&mut DnsExtractor, &mut dyn FnMut(DnsMessage<'_>)),
+    ) {
         let Self {
             sections,
             extractor,
@@ -101,7 +100,9 @@ impl PacketDecoder {
             skips,
             ..
         } = self;
-        extractor.finish(&mut |m| push_message(parser, zones, skips, *sections, chunk, m));
+        step(extractor, &mut |m| {
+            push_message(parser, zones, skips, *sections, chunk, m)
+        });
     }
 
     /// Bytes held by TCP streams and partial IP datagrams now.

@@ -283,7 +283,7 @@ impl DnsExtractor {
         depth: u8,
         emit: &mut dyn FnMut(DnsMessage<'_>),
     ) {
-        match tunnel_kind(protocol, l4) {
+        match tunnel_kind(&self.ports, protocol, l4) {
             Some(Tunnel::Gre) => self.tunnel(link::gre(l4), ts, depth, emit),
             Some(Tunnel::Ipv4) => self.tunnel(Ok(Network::Ipv4(l4)), ts, depth, emit),
             Some(Tunnel::Ipv6) => self.tunnel(Ok(Network::Ipv6(l4)), ts, depth, emit),
@@ -452,7 +452,7 @@ impl DnsExtractor {
             return;
         };
         stats.reassembled += 1;
-        if tunnel_kind(key.protocol, datagram).is_some() {
+        if tunnel_kind(ports, key.protocol, datagram).is_some() {
             // The inner packet may itself be a fragment, and the reassembly buffer is
             // needed for it: a (rare) fragmented tunnel packet is copied out first.
             let owned = datagram.to_vec();
@@ -492,14 +492,16 @@ enum Tunnel {
     GreUdp,
 }
 
-/// The tunnel an IP payload of `protocol` is, if any.
+/// The tunnel an IP payload of `protocol` is, if any. A UDP datagram from a DNS server port
+/// is DNS whatever its destination: a client may have drawn 4789 as its own port.
 #[inline]
-fn tunnel_kind(protocol: u8, l4: &[u8]) -> Option<Tunnel> {
+fn tunnel_kind(ports: &PortSet, protocol: u8, l4: &[u8]) -> Option<Tunnel> {
     match protocol {
-        PROTO_UDP => match ports_of(l4).map(|(_, destination)| destination) {
-            Some(link::VXLAN_PORT) => Some(Tunnel::Vxlan),
-            Some(link::GENEVE_PORT) => Some(Tunnel::Geneve),
-            Some(link::GRE_UDP_PORT) => Some(Tunnel::GreUdp),
+        PROTO_UDP => match ports_of(l4) {
+            Some((source, _)) if ports.contains(source) => None,
+            Some((_, link::VXLAN_PORT)) => Some(Tunnel::Vxlan),
+            Some((_, link::GENEVE_PORT)) => Some(Tunnel::Geneve),
+            Some((_, link::GRE_UDP_PORT)) => Some(Tunnel::GreUdp),
             _ => None,
         },
         PROTO_TCP => None,

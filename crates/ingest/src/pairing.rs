@@ -18,6 +18,7 @@
 //! TCP is paired per stream by [`crate::tcp`]: a message counts when the client sent data
 //! on the same connection.
 
+use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
@@ -67,44 +68,49 @@ pub struct Pairing {
     full: u64,
 }
 
-/// Question bytes of a DNS message: the uncompressed QNAME (lowercased into `hasher`), QTYPE
-/// and QCLASS; false when the message has no question or it does not parse.
-fn hash_question(message: &[u8], hasher: &mut impl Hasher) -> bool {
-    let count = match (message.get(4), message.get(5)) {
-        (Some(&high), Some(&low)) => Some(u16::from_be_bytes([high, low])),
-        _ => None,
-    };
-    if count != Some(1) {
-        hasher.write_u8(0);
-        return count == Some(0);
+/// Longest key: two addresses and ports, the ID, a name of 255 bytes, QTYPE and QCLASS.
+const KEY_BYTES: usize = 16 + 2 + 16 + 2 + 2 + 255 + 4;
+
+/// Appends the question of a DNS message to `key` from `at` on: the uncompressed QNAME
+/// lowercased, QTYPE and QCLASS; returns the new end. A message without exactly one question,
+/// or whose question does not parse, adds a marker byte and what could be read.
+fn put_question(message: &[u8], key: &mut [u8; KEY_BYTES], mut at: usize) -> usize {
+    let one = message.get(4..6) == Some(&[0, 1][..]);
+    if !one {
+        return put(key, at, &[0xfe]);
     }
-    let mut at = 12usize;
+    let name_end = KEY_BYTES - 4;
+    let mut read = 12usize;
     loop {
-        let Some(&len) = message.get(at) else {
-            return false;
+        let Some(&len) = message.get(read) else {
+            return put(key, at, &[0xff]);
         };
+        let Some(label) = message.get(read..read + 1 + usize::from(len)) else {
+            return put(key, at, &[0xff]);
+        };
+        if len > 63 || at + label.len() > name_end {
+            return put(key, at, &[0xff]);
+        }
+        for (slot, byte) in key.iter_mut().skip(at).zip(label) {
+            *slot = byte.to_ascii_lowercase();
+        }
+        at += label.len();
+        read += label.len();
         if len == 0 {
             break;
         }
-        if len > 63 {
-            return false;
-        }
-        let Some(label) = message.get(at + 1..at + 1 + usize::from(len)) else {
-            return false;
-        };
-        hasher.write_u8(len);
-        for &byte in label {
-            hasher.write_u8(byte.to_ascii_lowercase());
-        }
-        at += 1 + usize::from(len);
     }
-    match message.get(at + 1..at + 5) {
-        Some(tail) => {
-            hasher.write(tail);
-            true
-        }
-        None => false,
+    put(key, at, message.get(read..read + 4).unwrap_or_default())
+}
+
+/// Copies `bytes` into `key` at `at` (as much as fits); returns the new end.
+fn put(key: &mut [u8; KEY_BYTES], at: usize, bytes: &[u8]) -> usize {
+    let mut end = at;
+    for (slot, byte) in key.iter_mut().skip(at).zip(bytes) {
+        *slot = *byte;
+        end += 1;
     }
+    end
 }
 
 impl Pairing {
@@ -123,15 +129,18 @@ impl Pairing {
         }
     }
 
-    /// The key of an exchange: client side first, then server side, ID and question.
+    /// The key of an exchange: client side first, then server side, ID and question, packed
+    /// on the stack and hashed in one go.
     fn key(&self, client: (&[u8; 16], u16), server: (&[u8; 16], u16), message: &[u8]) -> u64 {
+        let mut key = [0u8; KEY_BYTES];
+        let mut at = put(&mut key, 0, client.0);
+        at = put(&mut key, at, &client.1.to_be_bytes());
+        at = put(&mut key, at, server.0);
+        at = put(&mut key, at, &server.1.to_be_bytes());
+        at = put(&mut key, at, message.get(..2).unwrap_or_default());
+        at = put_question(message, &mut key, at);
         let mut hasher = self.hasher.build_hasher();
-        hasher.write(client.0);
-        hasher.write_u16(client.1);
-        hasher.write(server.0);
-        hasher.write_u16(server.1);
-        hasher.write(message.get(..2).unwrap_or_default());
-        hash_question(message, &mut hasher);
+        hasher.write(key.get(..at).unwrap_or_default());
         hasher.finish()
     }
 
@@ -175,18 +184,20 @@ impl Pairing {
             self.sweep(now);
         }
         let key = self.key((at.dst, at.dst_port), (at.src, at.src_port), message);
-        match self.pending.get_mut(&key) {
-            Some((seen, count)) => {
-                if now.saturating_sub(*seen) > i64::from(self.config.max_age_secs) {
+        match self.pending.entry(key) {
+            Entry::Occupied(mut entry) => {
+                let (seen, count) = *entry.get();
+                if now.saturating_sub(seen) > i64::from(self.config.max_age_secs) {
                     return false;
                 }
-                *count -= 1;
-                if *count == 0 {
-                    self.pending.remove(&key);
+                if count <= 1 {
+                    entry.remove();
+                } else {
+                    entry.get_mut().1 = count - 1;
                 }
                 true
             }
-            None => false,
+            Entry::Vacant(_) => false,
         }
     }
 

@@ -8,7 +8,7 @@ use hark_store::{Store, Writer};
 /// Captures until a signal; prints the summary `hark ingest` prints.
 pub fn run(store: &dyn Store, args: &CaptureArgs) -> anyhow::Result<()> {
     let decoding = super::ingest::decoding(&args.decode)?;
-    let options = super::ingest::pipeline_options(args.cache_mb, args.flush_secs)?;
+    let options = super::ingest::pipeline_options(&args.pipeline)?;
     let mut capture = LiveCapture::open(LiveCaptureOptions {
         filter: args.filter.clone(),
         snaplen: args.snaplen,

@@ -1,6 +1,6 @@
 //! `hark ingest`: capture and dnstap files into the store, each recognised by its content.
 
-use crate::cli::{DecodeArgs, IngestArgs};
+use crate::cli::{DecodeArgs, IngestArgs, PipelineArgs};
 use anyhow::{bail, Context};
 use hark_ingest::aggregate::SectionSet;
 use hark_ingest::bailiwick::BailiwickMode;
@@ -22,7 +22,7 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
     } = decoding(&args.decode)?;
     let options = PipelineOptions {
         force: args.force,
-        ..pipeline_options(args.cache_mb, args.flush_secs)?
+        ..pipeline_options(&args.pipeline)?
     };
     let dnstap_options = DnstapOptions {
         client_responses: args.dnstap_client_responses,
@@ -109,13 +109,13 @@ pub fn decoding(args: &DecodeArgs) -> anyhow::Result<Decoding> {
 }
 
 /// Pipeline options from the cache and flush flags.
-pub fn pipeline_options(cache_mb: usize, flush_secs: f64) -> anyhow::Result<PipelineOptions> {
-    if !(flush_secs > 0.0 && flush_secs.is_finite()) {
+pub fn pipeline_options(args: &PipelineArgs) -> anyhow::Result<PipelineOptions> {
+    if !(args.flush_secs > 0.0 && args.flush_secs.is_finite()) {
         bail!("--flush-secs must be a positive number of seconds");
     }
     Ok(PipelineOptions {
-        cache_bytes: cache_mb.max(1) * 1024 * 1024,
-        flush_after: std::time::Duration::from_secs_f64(flush_secs),
+        cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
+        flush_after: std::time::Duration::from_secs_f64(args.flush_secs),
         ..PipelineOptions::default()
     })
 }

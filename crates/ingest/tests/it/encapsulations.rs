@@ -311,6 +311,30 @@ fn nesting_past_the_bound_is_a_counted_skip() {
     assert_eq!(got.stats.skips.get("unsupported_tunnel"), 1);
 }
 
+/// Regression (the reference capture lost 75 responses): a client whose own port is 4789,
+/// 6081 or 4754 gets DNS answers, not tunnels.
+#[test]
+fn a_client_on_a_tunnel_port_still_gets_dns() {
+    let mut frames = Vec::new();
+    for (id, port) in [(1u16, 4789u16), (2, 6081), (3, 4754)] {
+        frames.push(eth_ip4(&ipv4(
+            CLIENT4,
+            SERVER4,
+            17,
+            &udp(port, 53, &dns_query(id)),
+        )));
+        frames.push(eth_ip4(&ipv4(
+            SERVER4,
+            CLIENT4,
+            17,
+            &udp(53, port, &dns_response(id, 1)),
+        )));
+    }
+    let got = run_frames_with(&frames, ExtractConfig::default());
+    assert_eq!(got.messages.len(), 3, "{:?}", got.stats);
+    assert_eq!(got.stats.tunnelled, 0);
+}
+
 /// A VXLAN packet fragmented on the outside: reassembled, then taken apart.
 #[test]
 fn a_fragmented_tunnel_packet_is_reassembled_first() {
@@ -462,44 +486,32 @@ fn zeek_gre_over_udp_dns_rows() {
     assert_eq!(report.source.queries, 2);
 }
 
+/// Reads a Zeek capture with `port` as the only server port, without pairing: (packets,
+/// packets ignored, data segments sent to the port).
+fn reach_tcp(name: &str, port: u16) -> (u64, u64, u64) {
+    let reader = CaptureReader::open(&zeek(name)).expect("opens");
+    let config = ExtractConfig {
+        server_ports: vec![port],
+        ..unpaired()
+    };
+    let got = run_reader(reader, config);
+    (got.packets, got.stats.ignored, got.stats.queries)
+}
+
 /// Zeek's `pppoe-over-qinq.pcap`: an HTTPS connection over PPPoE in two 802.1Q tags. Read
 /// with 443 as the server port, every packet reaches TCP (none ignored) and the client's
 /// data segments count as its queries: 27 (tcpdump -nn: segments to 2.2.2.2.443 with a
 /// length above 0).
 #[test]
 fn zeek_pppoe_over_qinq() {
-    let reader = CaptureReader::open(&zeek("pppoe-over-qinq.pcap")).expect("opens");
-    let config = ExtractConfig {
-        server_ports: vec![443],
-        ..unpaired()
-    };
-    let got = run_reader(reader, config);
-    assert_eq!(got.packets, 86);
-    assert_eq!(
-        (got.stats.ignored, got.stats.queries),
-        (0, 27),
-        "{:?}",
-        got.stats
-    );
+    assert_eq!(reach_tcp("pppoe-over-qinq.pcap", 443), (86, 0, 27));
 }
 
 /// Zeek's `mpls-in-vlan.pcap`: three HTTP segments, one in a VLAN, two under MPLS labels
 /// (one and two) in a VLAN; two are the client's requests to port 80.
 #[test]
 fn zeek_mpls_in_vlan() {
-    let reader = CaptureReader::open(&zeek("mpls-in-vlan.pcap")).expect("opens");
-    let config = ExtractConfig {
-        server_ports: vec![80],
-        ..unpaired()
-    };
-    let got = run_reader(reader, config);
-    assert_eq!(got.packets, 3);
-    assert_eq!(
-        (got.stats.ignored, got.stats.queries),
-        (0, 2),
-        "{:?}",
-        got.stats
-    );
+    assert_eq!(reach_tcp("mpls-in-vlan.pcap", 80), (3, 0, 2));
 }
 
 // ---------------------------------------------------------------- bailiwick reconstruction
