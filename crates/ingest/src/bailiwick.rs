@@ -130,6 +130,9 @@ impl Equivalent<([u8; 16], Box<[u8]>)> for Probe<'_> {
     }
 }
 
+/// The zones an NS name was named for, and the capture second it was last named.
+type Waiting = (Vec<Box<[u8]>>, i64);
+
 /// Which servers serve which zones, learnt from referrals.
 #[derive(Debug)]
 pub struct ZoneTable {
@@ -138,7 +141,7 @@ pub struct ZoneTable {
     /// for root hints, never evicted).
     served: HashMap<([u8; 16], Box<[u8]>), i64>,
     /// NS name given without glue → the zones it serves, and when.
-    waiting: HashMap<Box<[u8]>, (Vec<Box<[u8]>>, i64)>,
+    waiting: HashMap<Box<[u8]>, Waiting>,
     evicted: u64,
 }
 
