@@ -68,49 +68,24 @@ pub struct Pairing {
     full: u64,
 }
 
-/// Longest key: two addresses and ports, the ID, a name of 255 bytes, QTYPE and QCLASS.
-const KEY_BYTES: usize = 16 + 2 + 16 + 2 + 2 + 255 + 4;
-
-/// Appends the question of a DNS message to `key` from `at` on: the uncompressed QNAME
-/// lowercased, QTYPE and QCLASS; returns the new end. A message without exactly one question,
-/// or whose question does not parse, adds a marker byte and what could be read.
-fn put_question(message: &[u8], key: &mut [u8; KEY_BYTES], mut at: usize) -> usize {
-    let one = message.get(4..6) == Some(&[0, 1][..]);
-    if !one {
-        return put(key, at, &[0xfe]);
+/// The question of a DNS message with exactly one: its uncompressed QNAME (wire form) and
+/// its QTYPE and QCLASS.
+fn question(message: &[u8]) -> Option<(&[u8], &[u8])> {
+    if message.get(4..6) != Some(&[0, 1][..]) {
+        return None;
     }
-    let name_end = KEY_BYTES - 4;
-    let mut read = 12usize;
+    let mut end = 12usize;
     loop {
-        let Some(&len) = message.get(read) else {
-            return put(key, at, &[0xff]);
-        };
-        let Some(label) = message.get(read..read + 1 + usize::from(len)) else {
-            return put(key, at, &[0xff]);
-        };
-        if len > 63 || at + label.len() > name_end {
-            return put(key, at, &[0xff]);
+        let len = *message.get(end)?;
+        if len > 63 {
+            return None;
         }
-        for (slot, byte) in key.iter_mut().skip(at).zip(label) {
-            *slot = byte.to_ascii_lowercase();
-        }
-        at += label.len();
-        read += label.len();
+        end += 1 + usize::from(len);
         if len == 0 {
             break;
         }
     }
-    put(key, at, message.get(read..read + 4).unwrap_or_default())
-}
-
-/// Copies `bytes` into `key` at `at` (as much as fits); returns the new end.
-fn put(key: &mut [u8; KEY_BYTES], at: usize, bytes: &[u8]) -> usize {
-    let mut end = at;
-    for (slot, byte) in key.iter_mut().skip(at).zip(bytes) {
-        *slot = *byte;
-        end += 1;
-    }
-    end
+    Some((message.get(12..end)?, message.get(end..end + 4)?))
 }
 
 impl Pairing {
@@ -129,18 +104,35 @@ impl Pairing {
         }
     }
 
-    /// The key of an exchange: client side first, then server side, ID and question, packed
-    /// on the stack and hashed in one go.
+    /// The key of an exchange: client side first, then server side, ID and question (the
+    /// name lowercased: label lengths are below 64, so only letters change).
     fn key(&self, client: (&[u8; 16], u16), server: (&[u8; 16], u16), message: &[u8]) -> u64 {
-        let mut key = [0u8; KEY_BYTES];
-        let mut at = put(&mut key, 0, client.0);
-        at = put(&mut key, at, &client.1.to_be_bytes());
-        at = put(&mut key, at, server.0);
-        at = put(&mut key, at, &server.1.to_be_bytes());
-        at = put(&mut key, at, message.get(..2).unwrap_or_default());
-        at = put_question(message, &mut key, at);
         let mut hasher = self.hasher.build_hasher();
-        hasher.write(key.get(..at).unwrap_or_default());
+        // Fixed-size parts as integers: one mixing step each.
+        hasher.write_u128(u128::from_be_bytes(*client.0));
+        hasher.write_u128(u128::from_be_bytes(*server.0));
+        let id = match (message.first(), message.get(1)) {
+            (Some(&high), Some(&low)) => u16::from_be_bytes([high, low]),
+            _ => 0,
+        };
+        hasher.write_u64(
+            u64::from(client.1) << 32 | u64::from(server.1) << 16 | u64::from(id) | 1 << 63,
+        );
+        match question(message) {
+            Some((name, tail)) => {
+                if name.iter().any(u8::is_ascii_uppercase) {
+                    let mut lower = [0u8; 256];
+                    for (slot, byte) in lower.iter_mut().zip(name) {
+                        *slot = byte.to_ascii_lowercase();
+                    }
+                    hasher.write(lower.get(..name.len()).unwrap_or_default());
+                } else {
+                    hasher.write(name);
+                }
+                hasher.write(tail);
+            }
+            None => hasher.write_u8(0xff),
+        }
         hasher.finish()
     }
 
