@@ -272,10 +272,10 @@ fn every_encapsulation_carries_its_response_out() {
 #[test]
 fn nesting_past_the_bound_is_a_counted_skip() {
     let (query, response) = exchange4(0x0202, 1);
-    // five GRE tunnels, one more than allowed
-    let nest = |ip: &[u8]| {
+    // `depth` GRE tunnels around an IP packet
+    let nest = |ip: &[u8], depth: usize| {
         let mut packet = ip.to_vec();
-        for _ in 0..5 {
+        for _ in 0..depth {
             packet = ipv4(
                 [10, 0, 0, 1],
                 [10, 0, 0, 2],
@@ -285,23 +285,18 @@ fn nesting_past_the_bound_is_a_counted_skip() {
         }
         eth_ip4(&packet)
     };
-    let got = run_frames_with(&[nest(&query), nest(&response)], ExtractConfig::default());
+    // five, one more than allowed
+    let got = run_frames_with(
+        &[nest(&query, 5), nest(&response, 5)],
+        ExtractConfig::default(),
+    );
     assert!(got.messages.is_empty());
     assert_eq!(got.stats.skips.get("encapsulation_too_deep"), 2);
     // four are fine
-    let four = |ip: &[u8]| {
-        let mut packet = ip.to_vec();
-        for _ in 0..4 {
-            packet = ipv4(
-                [10, 0, 0, 1],
-                [10, 0, 0, 2],
-                47,
-                &gre(0x0800, None, None, &packet),
-            );
-        }
-        eth_ip4(&packet)
-    };
-    let got = run_frames_with(&[four(&query), four(&response)], ExtractConfig::default());
+    let got = run_frames_with(
+        &[nest(&query, 4), nest(&response, 4)],
+        ExtractConfig::default(),
+    );
     assert_eq!(got.messages.len(), 1);
     // an endless MPLS stack and a GRE version 1 header
     let endless = eth(0x8847, &[0u8, 1, 0, 64].repeat(40));
