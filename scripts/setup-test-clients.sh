@@ -16,6 +16,12 @@ if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin tcpdump >/dev/null; } \
     || echo "warning: could not install nsd/unbound/fstrm-bin/tcpdump; the harness tests are skipped (and fail under CI=true)" >&2
 fi
+# dig, which the live capture test (`hark capture -i lo` beside NSD) queries with.
+if ! command -v dig >/dev/null; then
+  echo "== installing bind9-dnsutils (dig)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bind9-dnsutils >/dev/null; } \
+    || echo "warning: could not install dig; the live capture test is skipped (and fails under CI=true)" >&2
+fi
 if ! target/venv/bin/python -c 'import dnsdb2, pypdns, mmdb_writer, netaddr' 2>/dev/null; then
   echo "== making the Python venv target/venv (dnsdb2, pypdns)"
   python3 -c 'import venv, ensurepip' 2>/dev/null || {

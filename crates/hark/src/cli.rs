@@ -37,8 +37,14 @@ pub enum Command {
     /// Read DNS responses from capture files (pcap, pcapng) and dnstap files, optionally
     /// gzip-compressed, into the store.
     ///
-    /// Captures: every response sent from a DNS server port is parsed, whether or not its query
-    /// was captured; each RR of the chosen sections becomes an observation of its row.
+    /// Captures: every response sent from a DNS server port whose query was captured (same
+    /// addresses and ports reversed, same ID and question; over TCP, a query on the same
+    /// connection) is parsed; unpaired responses are skipped and counted (unpaired_response),
+    /// which keeps spoofed answers out. --unpaired takes every response (mirrored one-way
+    /// traffic). Tunnels are taken apart: VLAN/QinQ, PPPoE, MPLS, GRE, ERSPAN, VXLAN, GENEVE.
+    /// Each RR of the chosen sections becomes an observation of its row. --bailiwick
+    /// reconstruct (captures of a resolver's upstream traffic) gives rows the zone their
+    /// server was delegated, learnt from the referrals seen; see docs/capture.md.
     ///
     /// dnstap (Frame Streams files, e.g. from fstrm_capture; recognised by their first frame,
     /// whatever their name): RESOLVER_RESPONSE and AUTH_RESPONSE messages make rows whose
@@ -58,6 +64,23 @@ pub enum Command {
     /// file with a higher limit resumes where it stopped.
     #[command(verbatim_doc_comment)]
     Ingest(IngestArgs),
+
+    /// Capture DNS responses live from a network interface into the store, until SIGINT or
+    /// SIGTERM; then flush, print a summary and exit 0.
+    ///
+    /// Decoding is that of `hark ingest` for capture files (tunnels, IP fragments, TCP
+    /// streams, pairing of responses with their queries, --bailiwick). Rows are committed at
+    /// least every --flush-secs, so they are queryable while the capture runs. Kernel and
+    /// interface drops (libpcap's counters) are in the summary as kernel_drops and
+    /// interface_drops; raise --buffer-mb when kernel_drops grow.
+    ///
+    /// Needs CAP_NET_RAW (and CAP_NET_ADMIN with --promiscuous): run as root, or
+    /// `setcap cap_net_raw,cap_net_admin=eip $(command -v hark)`.
+    ///
+    /// Example:
+    ///   hark capture -i eth0 --filter 'port 53 and host 192.0.2.53'
+    #[command(verbatim_doc_comment)]
+    Capture(CaptureArgs),
 
     /// Look rows up by owner name (rrset), by what they point at (rdata), or negative answers.
     Lookup {
@@ -220,32 +243,17 @@ pub struct IngestArgs {
     #[arg(long)]
     pub dnstap_client_responses: bool,
 
-    /// Message sections whose RRs become rows: a comma-separated list of answer, authority,
-    /// additional, or `all`.
-    #[arg(long, default_value = "answer,authority", value_name = "LIST")]
-    pub sections: String,
+    /// How packets are decoded.
+    #[command(flatten)]
+    pub decode: DecodeArgs,
 
     /// Ingest a file even if a file with the same content was ingested before (counts twice).
     #[arg(long)]
     pub force: bool,
 
-    /// UDP/TCP ports DNS servers answer from (comma-separated).
-    #[arg(
-        long,
-        default_value = "53",
-        value_delimiter = ',',
-        value_name = "PORTS"
-    )]
-    pub ports: Vec<u16>,
-
-    /// Memory budget of the aggregation cache in MiB; when full it is flushed to the store.
-    #[arg(long, default_value_t = 512, value_name = "MIB")]
-    pub cache_mb: usize,
-
-    /// Commit what the cache holds at least this often (seconds), so rows become queryable
-    /// and durable while a long input is read.
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-    pub flush_secs: f64,
+    /// Aggregation cache and commits.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
 
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
@@ -262,6 +270,84 @@ pub struct IngestArgs {
     /// compress very well always pass.
     #[arg(long, default_value_t = ExpansionLimit::DEFAULT_CHECK_AFTER >> 20, value_name = "MIB")]
     pub gzip_ratio_after_mib: u64,
+}
+
+/// Flags of packet decoding, shared by `hark ingest` (capture files) and `hark capture`.
+#[derive(Args, Debug)]
+pub struct DecodeArgs {
+    /// Message sections whose RRs become rows: a comma-separated list of answer, authority,
+    /// additional, or `all`.
+    #[arg(long, default_value = "answer,authority", value_name = "LIST")]
+    pub sections: String,
+
+    /// UDP/TCP ports DNS servers answer from (comma-separated).
+    #[arg(
+        long,
+        default_value = "53",
+        value_delimiter = ',',
+        value_name = "PORTS"
+    )]
+    pub ports: Vec<u16>,
+
+    /// Captures: take every response, even when its query was not captured (mirrored
+    /// one-way traffic). By default a response counts only if its query was seen.
+    #[arg(long)]
+    pub unpaired: bool,
+
+    /// Captures: `none` (rows have no bailiwick), or `reconstruct` (a resolver's upstream
+    /// traffic: rows get the zone their server serves, learnt from referrals, root hints
+    /// preloaded; records no zone of their server covers are dropped as out_of_bailiwick).
+    #[arg(long, default_value = "none", value_name = "MODE", value_parser = ["none", "reconstruct"])]
+    pub bailiwick: String,
+}
+
+/// Flags of the pipeline, shared by `hark ingest` and `hark capture`.
+#[derive(Args, Debug)]
+pub struct PipelineArgs {
+    /// Memory budget of the aggregation cache in MiB; when full it is flushed to the store.
+    #[arg(long, default_value_t = 512, value_name = "MIB")]
+    pub cache_mb: usize,
+
+    /// Commit what the cache holds at least this often (seconds), so rows become queryable
+    /// and durable while a long input is read or a capture runs.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub flush_secs: f64,
+}
+
+/// Flags of `hark capture`.
+#[derive(Args, Debug)]
+pub struct CaptureArgs {
+    /// The interface to capture on (eth0, lo, any).
+    #[arg(short = 'i', long, value_name = "IFACE")]
+    pub interface: String,
+
+    /// BPF filter (tcpdump syntax).
+    #[arg(long, default_value = "port 53", value_name = "BPF")]
+    pub filter: String,
+
+    /// Bytes kept of each packet.
+    #[arg(long, default_value_t = 65_535, value_name = "BYTES")]
+    pub snaplen: i32,
+
+    /// The kernel's capture buffer in MiB; raise it when kernel_drops grow.
+    #[arg(long, default_value_t = 32, value_name = "MIB")]
+    pub buffer_mb: i32,
+
+    /// Put the interface in promiscuous mode (a mirror port; needs CAP_NET_ADMIN).
+    #[arg(long)]
+    pub promiscuous: bool,
+
+    /// How packets are decoded.
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+
+    /// Aggregation cache and commits.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 impl IngestArgs {

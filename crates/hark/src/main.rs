@@ -62,6 +62,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::ingest::run(&store, args)?;
             store.settle().context("moving the new rows into tables")
         }
+        Command::Capture(args) => {
+            commands::capture::run(&store, args)?;
+            store.settle().context("moving the new rows into tables")
+        }
         Command::Import { format } => {
             commands::import::run(&store, format)?;
             store.settle().context("moving the new rows into tables")

@@ -74,13 +74,59 @@ impl Default for SectionSet {
 }
 
 /// Whose word the records of a response are: what bailiwick their rows get.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum Bailiwick<'z> {
     /// Unknown (a capture of client traffic): rows get no bailiwick and every record is kept.
     Unknown,
     /// The zone whose servers answered, canonical wire (dnstap's `query_zone`): rows get it as
     /// their bailiwick, and records whose owner is not at or below it are dropped.
     Zone(&'z [u8]),
+    /// Per record: the offset in its owner name of the zone it gets as bailiwick (a suffix of
+    /// the owner), or none to drop it ([`crate::bailiwick::ZoneTable::closest`] for the
+    /// server that answered).
+    Served(&'z dyn Fn(&[u8]) -> Option<usize>),
+}
+
+impl std::fmt::Debug for Bailiwick<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bailiwick::Unknown => f.write_str("Unknown"),
+            Bailiwick::Zone(zone) => f.debug_tuple("Zone").field(zone).finish(),
+            Bailiwick::Served(_) => f.write_str("Served"),
+        }
+    }
+}
+
+impl PartialEq for Bailiwick<'_> {
+    /// Zones compare by name; per-record rules only by identity.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Bailiwick::Unknown, Bailiwick::Unknown) => true,
+            (Bailiwick::Zone(a), Bailiwick::Zone(b)) => a == b,
+            (Bailiwick::Served(a), Bailiwick::Served(b)) => std::ptr::addr_eq(*a, *b),
+            _ => false,
+        }
+    }
+}
+
+impl<'z> Bailiwick<'z> {
+    /// The bailiwick a record owned by `owner` gets: `Ok(None)` none, `Ok(Some(zone))`, or
+    /// `Err(())` when it is to be dropped as out of bailiwick.
+    #[inline]
+    fn of<'o>(&self, owner: &'o [u8]) -> Result<Option<&'o [u8]>, ()>
+    where
+        'z: 'o,
+    {
+        match *self {
+            Bailiwick::Unknown => Ok(None),
+            Bailiwick::Zone(zone) if is_at_or_below(owner, zone) => Ok(Some(zone)),
+            Bailiwick::Zone(_) => Err(()),
+            Bailiwick::Served(zone_of) => zone_of(owner)
+                .and_then(|at| owner.get(at..))
+                .map(Some)
+                .ok_or(()),
+        }
+    }
 }
 
 /// What [`Observations::push_in`] left out of one response because of its [`Bailiwick`].
@@ -287,10 +333,6 @@ impl Observations {
             self.stats.truncated += 1;
             return dropped;
         }
-        let zone = match bailiwick {
-            Bailiwick::Unknown => None,
-            Bailiwick::Zone(zone) => Some(zone),
-        };
         let first_key = self.keys.len();
         let mut authority_ns = false;
         let mut authority_soa = false;
@@ -307,10 +349,10 @@ impl Observations {
                 self.stats.non_in_class += 1;
                 continue;
             }
-            if zone.is_some_and(|zone| !is_at_or_below(record.owner, zone)) {
+            let Ok(zone) = bailiwick.of(record.owner) else {
                 dropped.out_of_bailiwick += 1;
                 continue;
-            }
+            };
             let start = self.arena.len();
             let parts = RrKeyParts {
                 rrname: record.owner,
@@ -334,7 +376,7 @@ impl Observations {
             {
                 negative_subject(response, question.qname, question.qtype)
                     .filter(|subject| {
-                        let inside = zone.is_none_or(|zone| is_at_or_below(subject, zone));
+                        let inside = bailiwick.of(subject).is_ok();
                         dropped.negative_out_of_bailiwick = !inside;
                         inside
                     })

@@ -8,26 +8,137 @@
 //! after them. A gzip capture stopped at its expansion limit (a gzip bomb: [`crate::gzip`])
 //! ends the same way: what came before the stop is kept, the file stays unfinished, and the
 //! same file read again with a higher limit resumes after what was stored.
+//!
+//! [`PacketDecoder`] is the part shared with live capture (`hark-capture`): packets in,
+//! parsed responses into a chunk out, with pairing ([`crate::pairing`]) and, when asked,
+//! bailiwick reconstruction ([`crate::bailiwick`]) on the way.
 
-use crate::aggregate::{Observations, SectionSet};
-use crate::capture::{CaptureError, CaptureReader};
-use crate::extract::{DnsExtractor, ExtractConfig};
+use crate::aggregate::{Bailiwick, Observations, SectionSet};
+use crate::bailiwick::{BailiwickConfig, BailiwickMode, ZoneTable};
+use crate::capture::{CaptureError, CaptureReader, Packet};
+use crate::extract::{DnsExtractor, DnsMessage, ExtractConfig};
 use crate::gzip::ExpansionLimit;
 use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_dns::ResponseParser;
 use std::path::Path;
 
+/// Packets to parsed responses in a chunk: the decoding every capture source shares.
+pub struct PacketDecoder {
+    options: u64,
+    sections: SectionSet,
+    extractor: DnsExtractor,
+    parser: ResponseParser,
+    zones: Option<ZoneTable>,
+    packets: u64,
+    skips: Skips,
+}
+
+impl PacketDecoder {
+    /// A decoder extracting with `extract`, keeping `sections`, with rows' bailiwick as
+    /// `bailiwick` says.
+    pub fn new(extract: ExtractConfig, sections: SectionSet, bailiwick: BailiwickMode) -> Self {
+        let mut ports: Vec<u8> = Vec::new();
+        for port in &extract.server_ports {
+            ports.extend_from_slice(&port.to_be_bytes());
+        }
+        // Unpaired and without bailiwick, the fingerprint is what it was before either
+        // existed: the units and rows are the same.
+        let bits = [sections.bits()];
+        let mut parts: Vec<&[u8]> = vec![b"capture", &ports, &bits];
+        if extract.pair_responses {
+            parts.push(b"paired");
+        }
+        if bailiwick == BailiwickMode::Reconstruct {
+            parts.push(b"bailiwick-reconstruct");
+        }
+        let options = source::fingerprint(&parts);
+        PacketDecoder {
+            options,
+            sections,
+            extractor: DnsExtractor::new(extract),
+            parser: ResponseParser::new(),
+            zones: (bailiwick == BailiwickMode::Reconstruct)
+                .then(|| ZoneTable::new(BailiwickConfig::default())),
+            packets: 0,
+            skips: Skips::default(),
+        }
+    }
+
+    /// The fingerprint of the options that decide the units and rows ([`Source::options`]).
+    pub fn options(&self) -> u64 {
+        self.options
+    }
+
+    /// The zone table, when bailiwick is reconstructed (to add servers of a stub zone).
+    pub fn zones_mut(&mut self) -> Option<&mut ZoneTable> {
+        self.zones.as_mut()
+    }
+
+    /// Takes one packet; every response it completes goes into `chunk`.
+    pub fn push(&mut self, packet: &Packet<'_>, chunk: &mut Observations) {
+        self.packets += 1;
+        self.extract(chunk, |extractor, emit| extractor.push(packet, emit));
+    }
+
+    /// End of input: what the reassembly buffers can still complete goes into `chunk`.
+    pub fn finish(&mut self, chunk: &mut Observations) {
+        self.extract(chunk, |extractor, emit| extractor.finish(emit));
+    }
+
+    /// Runs `step` on the extractor, parsing every message it emits into `chunk`.
+    fn extract(
+        &mut self,
+        chunk: &mut Observations,
+        step: impl FnOnce(&mut DnsExtractor, &mut dyn FnMut(DnsMessage<'_>)),
+    ) {
+        let Self {
+            sections,
+            extractor,
+            parser,
+            zones,
+            skips,
+            ..
+        } = self;
+        step(extractor, &mut |m| {
+            push_message(parser, zones, skips, *sections, chunk, m)
+        });
+    }
+
+    /// Bytes held by TCP streams and partial IP datagrams now.
+    pub fn buffered_bytes(&self) -> usize {
+        self.extractor.buffered_bytes()
+    }
+
+    /// Counts a skip of the source's own (a capture error, a drop counter).
+    pub fn skip(&mut self, reason: &'static str, n: u64) {
+        self.skips.add_n(reason, n);
+    }
+
+    /// The reading side's counters (bytes and stop reason left for the source to fill in).
+    pub fn report(&self) -> SourceReport {
+        let extract = self.extractor.stats();
+        let mut skips = extract.skips.clone();
+        skips.merge(&self.skips);
+        if let Some(zones) = &self.zones {
+            skips.add_n("bailiwick_evicted", zones.evicted());
+        }
+        SourceReport {
+            packets: self.packets,
+            messages: extract.udp_messages + extract.tcp_messages,
+            queries: extract.queries,
+            skips,
+            bytes: 0,
+            stopped: None,
+        }
+    }
+}
+
 /// A capture file (pcap, pcapng, gzip) read as a source.
 pub struct CaptureSource {
     file: FileInput,
-    options: u64,
-    sections: SectionSet,
     reader: CaptureReader,
-    extractor: DnsExtractor,
-    parser: ResponseParser,
-    packets: u64,
-    skips: Skips,
+    decoder: PacketDecoder,
     ended: Option<bool>,
     stopped: Option<String>,
 }
@@ -70,36 +181,57 @@ impl CaptureSource {
         extract: ExtractConfig,
         sections: SectionSet,
     ) -> CaptureSource {
-        let mut ports: Vec<u8> = Vec::new();
-        for port in &extract.server_ports {
-            ports.extend_from_slice(&port.to_be_bytes());
-        }
-        let options = source::fingerprint(&[b"capture", &ports, &[sections.bits()]]);
         CaptureSource {
             file: FileInput::unnamed(label),
-            options,
-            sections,
             reader,
-            extractor: DnsExtractor::new(extract),
-            parser: ResponseParser::new(),
-            packets: 0,
-            skips: Skips::default(),
+            decoder: PacketDecoder::new(extract, sections, BailiwickMode::None),
             ended: None,
             stopped: None,
         }
+    }
+
+    /// The same source with rows' bailiwick as `mode` says (part of its options).
+    pub fn with_bailiwick(mut self, mode: BailiwickMode) -> CaptureSource {
+        let sections = self.decoder.sections;
+        let extract = self.decoder.extractor.config().clone();
+        self.decoder = PacketDecoder::new(extract, sections, mode);
+        self
+    }
+
+    /// The decoder (to add servers to its zone table).
+    pub fn decoder_mut(&mut self) -> &mut PacketDecoder {
+        &mut self.decoder
     }
 }
 
 /// Parses one DNS message into the chunk, or counts why not.
 fn push_message(
     parser: &mut ResponseParser,
+    zones: &mut Option<ZoneTable>,
     skips: &mut Skips,
     sections: SectionSet,
     chunk: &mut Observations,
-    message: crate::extract::DnsMessage<'_>,
+    message: DnsMessage<'_>,
 ) {
     match parser.parse(message.payload) {
-        Ok(response) if response.opcode == 0 => chunk.push(&response, message.ts_sec, sections),
+        Ok(response) if response.opcode == 0 => match zones {
+            None => chunk.push(&response, message.ts_sec, sections),
+            Some(zones) => {
+                zones.learn(&message.server, &response, message.ts_sec);
+                let table = &*zones;
+                let zone_of = |owner: &[u8]| table.closest(&message.server, owner);
+                let dropped = chunk.push_in(
+                    &response,
+                    message.ts_sec,
+                    sections,
+                    Bailiwick::Served(&zone_of),
+                );
+                skips.add_n("out_of_bailiwick", dropped.out_of_bailiwick);
+                if dropped.negative_out_of_bailiwick {
+                    skips.add("negative_out_of_bailiwick");
+                }
+            }
+        },
         Ok(_) => skips.add("opcode_not_query"),
         Err(err) => skips.add(err.reason()),
     }
@@ -120,37 +252,27 @@ impl Source for CaptureSource {
     }
 
     fn options(&self) -> u64 {
-        self.options
+        self.decoder.options()
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
         if let Some(complete) = self.ended {
             return Fill::End { complete };
         }
-        let sections = self.sections;
         let fill = loop {
             match self.reader.next_packet() {
-                Ok(Some(packet)) => {
-                    self.packets += 1;
-                    self.extractor.push(&packet, &mut |m| {
-                        push_message(&mut self.parser, &mut self.skips, sections, chunk, m)
-                    });
-                }
+                Ok(Some(packet)) => self.decoder.push(&packet, chunk),
                 Ok(None) => {
-                    self.extractor.finish(&mut |m| {
-                        push_message(&mut self.parser, &mut self.skips, sections, chunk, m)
-                    });
+                    self.decoder.finish(chunk);
                     break Fill::End { complete: true };
                 }
                 Err(err) => {
-                    self.skips.add(capture_error_reason(&err));
+                    self.decoder.skip(capture_error_reason(&err), 1);
                     self.stopped = Some(err.to_string());
                     tracing::warn!(error = %err, "capture ends early; keeping what was read, the file stays unfinished");
-                    let pending = self.extractor.buffered_bytes();
-                    if pending > 0 {
-                        self.skips
-                            .add_n("reassembly_bytes_pending_at_cut", pending as u64);
-                    }
+                    let pending = self.decoder.buffered_bytes();
+                    self.decoder
+                        .skip("reassembly_bytes_pending_at_cut", pending as u64);
                     break Fill::End { complete: false };
                 }
             }
@@ -166,16 +288,10 @@ impl Source for CaptureSource {
     }
 
     fn report(&self) -> SourceReport {
-        let extract = self.extractor.stats();
-        let mut skips = extract.skips.clone();
-        skips.merge(&self.skips);
         SourceReport {
-            packets: self.packets,
-            messages: extract.udp_messages + extract.tcp_messages,
-            queries: extract.queries,
-            skips,
             bytes: self.reader.bytes_read(),
             stopped: self.stopped.clone(),
+            ..self.decoder.report()
         }
     }
 }

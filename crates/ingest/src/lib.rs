@@ -2,15 +2,20 @@
 //!
 //! - [`capture::CaptureReader`] reads pcap (µs and ns), pcapng and gzip, detected by magic;
 //!   [`gzip::LimitedGzDecoder`] stops a gzip bomb at an [`gzip::ExpansionLimit`].
-//! - [`link`] strips link layers; [`defrag`] reassembles IP fragments and [`tcp`] DNS-over-TCP
-//!   streams, both with bounded memory; [`extract::DnsExtractor`] ties them together and yields
-//!   the DNS messages sent from server ports, counting what it skips in [`stats::Skips`].
+//! - [`link`] strips link layers and encapsulations (VLAN, PPPoE, MPLS, GRE, ERSPAN, VXLAN,
+//!   GENEVE); [`defrag`] reassembles IP fragments and [`tcp`] DNS-over-TCP streams, both with
+//!   bounded memory; [`pairing`] keeps responses whose query was not seen out;
+//!   [`extract::DnsExtractor`] ties them together and yields the DNS messages sent from server
+//!   ports, counting what it skips in [`stats::Skips`].
+//! - [`bailiwick`]: the zones a resolver's upstream servers serve, learnt from referrals, for
+//!   captures whose rows need a bailiwick.
 //! - [`aggregate`]: [`aggregate::Observations`] takes parsed responses apart into row
 //!   observations, and [`aggregate::Aggregator`] merges them in memory with the one merge rule
 //!   of `hark-record`, handing full caches out as batches.
 //! - [`source::Source`]: what every input implements — units of observations in a
 //!   reproducible order, an identity and an end; [`capture_source::CaptureSource`] for
-//!   captures, [`dnstap::DnstapSource`] for dnstap files (rows of resolver and authority
+//!   captures (decoded by [`capture_source::PacketDecoder`], which live capture in
+//!   `hark-capture` shares), [`dnstap::DnstapSource`] for dnstap files (rows of resolver and authority
 //!   responses with `query_zone` as their bailiwick, records outside it dropped), and
 //!   [`cof::CofSource`] for COF NDJSON (CIRCL, dnsdbq, DNSDB SAF, hark's export), and the
 //!   other tools' files (`docs/imports.md`): [`zone::ZoneSource`] (zone files, zone times),
@@ -42,6 +47,7 @@
 
 pub mod aggregate;
 pub mod axfr;
+pub mod bailiwick;
 pub mod capture;
 pub mod capture_source;
 pub mod cof;
@@ -53,6 +59,7 @@ pub mod extract;
 pub mod fstrm;
 pub mod gzip;
 pub mod link;
+pub mod pairing;
 pub mod passivedns;
 pub mod pipeline;
 pub mod sonar;

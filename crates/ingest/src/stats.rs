@@ -99,6 +99,8 @@ pub struct ExtractStats {
     pub reassembled: u64,
     /// TCP streams (server to client directions) tracked.
     pub tcp_streams: u64,
+    /// Packets taken out of a tunnel (GRE, IP in IP, VXLAN, GENEVE), each level counted.
+    pub tunnelled: u64,
     /// Input given up on, per reason.
     pub skips: Skips,
 }
@@ -119,6 +121,7 @@ impl ExtractStats {
         self.fragments = self.fragments.saturating_add(other.fragments);
         self.reassembled = self.reassembled.saturating_add(other.reassembled);
         self.tcp_streams = self.tcp_streams.saturating_add(other.tcp_streams);
+        self.tunnelled = self.tunnelled.saturating_add(other.tunnelled);
         self.skips.merge(&other.skips);
     }
 }

@@ -35,6 +35,9 @@ pub struct TcpConfig {
     pub max_total_bytes: usize,
     /// Capture-time seconds without a segment after which a stream is closed.
     pub idle_timeout_secs: u32,
+    /// Emit only messages of streams whose client sent data on the same connection
+    /// ([`TcpReassembler::note_query`]); the others count as `unpaired_response`.
+    pub require_query: bool,
 }
 
 impl Default for TcpConfig {
@@ -44,6 +47,7 @@ impl Default for TcpConfig {
             max_stream_bytes: 256 * 1024,
             max_total_bytes: 256 * 1024 * 1024,
             idle_timeout_secs: 120,
+            require_query: false,
         }
     }
 }
@@ -92,8 +96,9 @@ pub struct Segment<'a> {
     pub ts_nanos: u32,
 }
 
-/// Receives each complete message with the capture time of the segment that completed it.
-pub type EmitFn<'e> = dyn FnMut(&[u8], i64, u32) + 'e;
+/// Receives each complete message with the capture time of the segment that completed it
+/// and the server's address (the stream's sender).
+pub type EmitFn<'e> = dyn FnMut(&[u8], i64, u32, &[u8; 16]) + 'e;
 
 #[derive(Debug)]
 struct Held {
@@ -120,6 +125,10 @@ struct Stream {
     check_qr: bool,
     /// Sequence number of the first data byte, when the SYN was seen.
     origin: Option<u32>,
+    /// The client sent data (a query) on this connection.
+    queried: bool,
+    /// The sender's address (the server).
+    server: [u8; 16],
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
@@ -144,12 +153,20 @@ fn looks_like_message_start(data: &[u8]) -> bool {
 }
 
 struct Out<'a, 'e> {
+    require_query: bool,
     stats: &'a mut ExtractStats,
     emit: &'a mut EmitFn<'e>,
 }
 
 impl Stream {
-    fn new(next_seq: u32, synced: bool, now: i64, touched: u64, check_qr: bool) -> Self {
+    fn new(
+        server: [u8; 16],
+        next_seq: u32,
+        synced: bool,
+        now: i64,
+        touched: u64,
+        check_qr: bool,
+    ) -> Self {
         Stream {
             next_seq,
             synced,
@@ -160,6 +177,8 @@ impl Stream {
             touched,
             check_qr,
             origin: None,
+            queried: false,
+            server,
         }
     }
 
@@ -170,8 +189,10 @@ impl Stream {
     fn message(&self, message: &[u8], ts: (i64, u32), out: &mut Out<'_, '_>) {
         if self.check_qr && message.get(2).is_some_and(|flags| flags & 0x80 == 0) {
             out.stats.queries += 1;
+        } else if out.require_query && !self.queried {
+            out.stats.skips.add("unpaired_response");
         } else {
-            (out.emit)(message, ts.0, ts.1);
+            (out.emit)(message, ts.0, ts.1, &self.server);
         }
     }
 
@@ -378,7 +399,11 @@ impl TcpReassembler {
     ) {
         let now = segment.ts_sec;
         let ts = (segment.ts_sec, segment.ts_nanos);
-        let mut out = Out { stats, emit };
+        let mut out = Out {
+            require_query: self.config.require_query,
+            stats,
+            emit,
+        };
         if now >= self.next_sweep {
             self.sweep(now, &mut out);
         }
@@ -399,7 +424,7 @@ impl TcpReassembler {
                         older.close(Some(ts), &mut out);
                     }
                 }
-                let mut stream = Stream::new(seq, true, now, self.clock, check_qr);
+                let mut stream = Stream::new(key.src, seq, true, now, self.clock, check_qr);
                 stream.origin = Some(seq);
                 self.insert(key, stream, &mut out);
             }
@@ -426,7 +451,7 @@ impl TcpReassembler {
                 if segment.payload.is_empty() {
                     return;
                 }
-                let stream = Stream::new(seq, false, now, self.clock, check_qr);
+                let stream = Stream::new(key.src, seq, false, now, self.clock, check_qr);
                 self.insert(key, stream, &mut out);
                 match self.streams.get_mut(&key) {
                     Some(stream) => stream,
@@ -472,13 +497,33 @@ impl TcpReassembler {
     ) {
         if let Some(mut stream) = self.streams.remove(key) {
             self.bytes -= stream.bytes();
-            stream.close(Some((ts_sec, ts_nanos)), &mut Out { stats, emit });
+            stream.close(
+                Some((ts_sec, ts_nanos)),
+                &mut Out {
+                    require_query: self.config.require_query,
+                    stats,
+                    emit,
+                },
+            );
+        }
+    }
+
+    /// The client of the server-side stream `key` sent data (a query) on the connection:
+    /// its messages count as answers to it ([`TcpConfig::require_query`]). A stream not
+    /// tracked yet (its SYN-ACK was not captured) is not marked.
+    pub fn note_query(&mut self, key: &FlowKey) {
+        if let Some(stream) = self.streams.get_mut(key) {
+            stream.queried = true;
         }
     }
 
     /// End of input: closes every stream, oldest first.
     pub fn finish(&mut self, stats: &mut ExtractStats, emit: &mut EmitFn<'_>) {
-        let mut out = Out { stats, emit };
+        let mut out = Out {
+            require_query: self.config.require_query,
+            stats,
+            emit,
+        };
         let mut streams: Vec<Stream> = self
             .streams
             .drain()
@@ -590,11 +635,11 @@ mod tests {
         let mut stats = ExtractStats::default();
         let mut got = Vec::new();
         for s in segments {
-            r.segment(key(), s, false, &mut stats, &mut |m, _, _| {
+            r.segment(key(), s, false, &mut stats, &mut |m, _, _, _| {
                 got.push(m.to_vec())
             });
         }
-        r.finish(&mut stats, &mut |m, _, _| got.push(m.to_vec()));
+        r.finish(&mut stats, &mut |m, _, _, _| got.push(m.to_vec()));
         (got, stats)
     }
 

@@ -1,9 +1,10 @@
 //! `hark ingest`: capture and dnstap files, and the text imports it recognises (COF, Zeek, EVE,
 //! passivedns, zone files), into the store, each recognised by its content.
 
-use crate::cli::IngestArgs;
+use crate::cli::{DecodeArgs, IngestArgs, PipelineArgs};
 use anyhow::{bail, Context};
 use hark_ingest::aggregate::SectionSet;
+use hark_ingest::bailiwick::BailiwickMode;
 use hark_ingest::capture::CaptureError;
 use hark_ingest::capture_source::CaptureSource;
 use hark_ingest::dnstap::{self, Detected, DnstapOptions, DnstapSource};
@@ -17,24 +18,14 @@ use std::path::Path;
 
 /// Ingests every file, one after the other; prints a summary per file to stderr.
 pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
-    let sections = SectionSet::parse(&args.sections)
-        .map_err(anyhow::Error::msg)
-        .context("--sections")?;
-    if args.ports.is_empty() {
-        bail!("--ports needs at least one port");
-    }
-    if !(args.flush_secs > 0.0 && args.flush_secs.is_finite()) {
-        bail!("--flush-secs must be a positive number of seconds");
-    }
-    let extract = ExtractConfig {
-        server_ports: args.ports.clone(),
-        ..ExtractConfig::default()
-    };
+    let Decoding {
+        extract,
+        sections,
+        bailiwick,
+    } = decoding(&args.decode)?;
     let options = PipelineOptions {
-        cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
-        flush_after: std::time::Duration::from_secs_f64(args.flush_secs),
         force: args.force,
-        ..PipelineOptions::default()
+        ..pipeline_options(&args.pipeline)?
     };
     let dnstap_options = DnstapOptions {
         client_responses: args.dnstap_client_responses,
@@ -43,8 +34,15 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
     };
     let writer = Writer::new(store);
     for path in &args.files {
-        let (mut source, kind) = open(path, &extract, sections, dnstap_options, args.gzip_limit())
-            .with_context(|| format!("{}", path.display()))?;
+        let (mut source, kind) = open(
+            path,
+            &extract,
+            sections,
+            bailiwick,
+            dnstap_options,
+            args.gzip_limit(),
+        )
+        .with_context(|| format!("{}", path.display()))?;
         super::run_source(&writer, source.as_mut(), &options, kind, args.no_progress)?;
     }
     Ok(())
@@ -55,6 +53,7 @@ pub fn open(
     path: &Path,
     extract: &ExtractConfig,
     sections: SectionSet,
+    bailiwick: BailiwickMode,
     dnstap_options: DnstapOptions,
     gzip_limit: ExpansionLimit,
 ) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
@@ -69,7 +68,10 @@ pub fn open(
         ),
         Detected::Other => {
             match CaptureSource::open_with_limit(path, extract.clone(), sections, gzip_limit) {
-                Ok(source) => Ok((Box::new(source), super::InputKind::Capture)),
+                Ok(source) => Ok((
+                    Box::new(source.with_bailiwick(bailiwick)),
+                    super::InputKind::Capture,
+                )),
                 Err(err @ CaptureError::NotACapture { .. }) if dnstap::named_like_dnstap(path) => {
                     Err(anyhow::Error::new(err).context(
                         "named like a dnstap file, but it does not start with a Frame Streams \
@@ -121,4 +123,48 @@ fn open_text(path: &Path) -> anyhow::Result<(Box<dyn Source>, super::InputKind)>
         }
     };
     Ok((source, super::InputKind::Import))
+}
+
+/// How packets are decoded, from the flags.
+pub struct Decoding {
+    /// Ports, reassembly limits, pairing.
+    pub extract: ExtractConfig,
+    /// Sections whose records become rows.
+    pub sections: SectionSet,
+    /// How rows get their bailiwick.
+    pub bailiwick: BailiwickMode,
+}
+
+/// Reads the decoding flags shared by `hark ingest` and `hark capture`.
+pub fn decoding(args: &DecodeArgs) -> anyhow::Result<Decoding> {
+    let sections = SectionSet::parse(&args.sections)
+        .map_err(anyhow::Error::msg)
+        .context("--sections")?;
+    if args.ports.is_empty() {
+        bail!("--ports needs at least one port");
+    }
+    let bailiwick = BailiwickMode::parse(&args.bailiwick)
+        .map_err(anyhow::Error::msg)
+        .context("--bailiwick")?;
+    Ok(Decoding {
+        extract: ExtractConfig {
+            server_ports: args.ports.clone(),
+            pair_responses: !args.unpaired,
+            ..ExtractConfig::default()
+        },
+        sections,
+        bailiwick,
+    })
+}
+
+/// Pipeline options from the cache and flush flags.
+pub fn pipeline_options(args: &PipelineArgs) -> anyhow::Result<PipelineOptions> {
+    if !(args.flush_secs > 0.0 && args.flush_secs.is_finite()) {
+        bail!("--flush-secs must be a positive number of seconds");
+    }
+    Ok(PipelineOptions {
+        cache_bytes: args.cache_mb.max(1) * 1024 * 1024,
+        flush_after: std::time::Duration::from_secs_f64(args.flush_secs),
+        ..PipelineOptions::default()
+    })
 }

@@ -10,7 +10,8 @@
 //! | `[api]` | the HTTP API (the same settings as `hark serve`'s flags); absent: no API |
 //! | `[privacy]` | what may appear in logs |
 //! | `[[dnstap]]` | a listener for dnstap emitters: unix socket, TCP or TLS |
-//! | `[[directory]]` | a directory whose capture or dnstap files are ingested as they are closed |
+//! | `[[capture]]` | live capture on an interface (libpcap) |
+//! | `[[directory]]` | a directory whose capture, dnstap or import files are ingested as they are closed |
 
 use crate::cli::ServeArgs;
 use anyhow::{bail, Context};
@@ -36,6 +37,9 @@ pub struct RunConfig {
     /// dnstap listeners.
     #[serde(default)]
     pub dnstap: Vec<DnstapSection>,
+    /// Live captures.
+    #[serde(default)]
+    pub capture: Vec<CaptureSection>,
     /// Spool directories of rotated capture or dnstap files.
     #[serde(default)]
     pub directory: Vec<DirectorySection>,
@@ -203,6 +207,77 @@ fn default_poll_seconds() -> u64 {
 fn default_ports() -> Vec<u16> {
     vec![53]
 }
+fn default_filter() -> String {
+    "port 53".into()
+}
+fn default_bailiwick() -> String {
+    "none".into()
+}
+fn default_buffer_mib() -> i32 {
+    32
+}
+
+/// How packets are decoded, for captures live and spooled.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PacketDecoding {
+    /// DNS server ports.
+    #[serde(default = "default_ports")]
+    pub ports: Vec<u16>,
+    /// Message sections whose records become rows.
+    #[serde(default = "default_sections")]
+    pub sections: String,
+    /// Keep responses whose query was not seen (mirrored one-way traffic).
+    #[serde(default)]
+    pub unpaired: bool,
+    /// `none`, or `reconstruct` (a resolver's upstream traffic: bailiwick from referrals).
+    #[serde(default = "default_bailiwick")]
+    pub bailiwick: String,
+}
+
+impl PacketDecoding {
+    /// The decoding, checked; `line` names the section in errors.
+    pub fn checked(&self, line: usize) -> anyhow::Result<crate::commands::ingest::Decoding> {
+        let sections = SectionSet::parse(&self.sections)
+            .map_err(|err| anyhow::anyhow!("line {line}: sections: {err}"))?;
+        if self.ports.is_empty() {
+            bail!("line {line}: ports needs at least one port");
+        }
+        let bailiwick = hark_ingest::bailiwick::BailiwickMode::parse(&self.bailiwick)
+            .map_err(|err| anyhow::anyhow!("line {line}: bailiwick: {err}"))?;
+        Ok(crate::commands::ingest::Decoding {
+            extract: hark_ingest::extract::ExtractConfig {
+                server_ports: self.ports.clone(),
+                pair_responses: !self.unpaired,
+                ..hark_ingest::extract::ExtractConfig::default()
+            },
+            sections,
+            bailiwick,
+        })
+    }
+}
+
+/// `[[capture]]`: live capture on an interface, through libpcap (needs `CAP_NET_RAW`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureSection {
+    /// A name; unique among sources.
+    pub name: Spanned<String>,
+    /// The interface (`eth0`, `lo`, `any`).
+    pub interface: String,
+    /// BPF filter (tcpdump syntax).
+    #[serde(default = "default_filter")]
+    pub filter: String,
+    /// The kernel's capture buffer, MiB; raise it when `kernel_drops` grow.
+    #[serde(default = "default_buffer_mib")]
+    pub buffer_mib: i32,
+    /// Promiscuous mode (a mirror port).
+    #[serde(default)]
+    pub promiscuous: bool,
+    /// How packets are decoded.
+    #[serde(flatten)]
+    pub decoding: PacketDecoding,
+}
 
 /// `[[directory]]`: a spool directory of rotated files (tcpdump `-G`/`-C`, dnstap
 /// collectors), each ingested once it is closed.
@@ -222,15 +297,12 @@ pub struct DirectorySection {
     /// Seconds between looks at the directory.
     #[serde(default = "default_poll_seconds")]
     pub poll_seconds: u64,
-    /// DNS server ports, for captures.
-    #[serde(default = "default_ports")]
-    pub ports: Vec<u16>,
-    /// Message sections whose records become rows.
-    #[serde(default = "default_sections")]
-    pub sections: String,
     /// Store dnstap CLIENT_RESPONSE messages too.
     #[serde(default)]
     pub dnstap_client_responses: bool,
+    /// How captures are decoded.
+    #[serde(flatten)]
+    pub decoding: PacketDecoding,
 }
 
 /// A checked dnstap listener.
@@ -262,6 +334,7 @@ impl RunConfig {
             .dnstap
             .iter()
             .map(|d| &d.name)
+            .chain(self.capture.iter().map(|c| &c.name))
             .chain(self.directory.iter().map(|d| &d.name));
         for name in all_names {
             if name.get_ref().trim().is_empty() {
@@ -278,13 +351,16 @@ impl RunConfig {
         for dnstap in &self.dnstap {
             dnstap.checked(text)?;
         }
+        for capture in &self.capture {
+            let line = line_of(text, capture.name.span());
+            capture.decoding.checked(line)?;
+            if !(1..=2048).contains(&capture.buffer_mib) {
+                bail!("line {line}: buffer_mib must be between 1 and 2048");
+            }
+        }
         for directory in &self.directory {
             let line = line_of(text, directory.name.span());
-            SectionSet::parse(&directory.sections)
-                .map_err(|err| anyhow::anyhow!("line {line}: sections: {err}"))?;
-            if directory.ports.is_empty() {
-                bail!("line {line}: ports needs at least one port");
-            }
+            directory.decoding.checked(line)?;
             if directory.poll_seconds == 0 {
                 bail!("line {line}: poll_seconds must be at least 1");
             }
@@ -306,6 +382,7 @@ impl RunConfig {
         self.dnstap
             .iter()
             .map(|d| d.name.get_ref().clone())
+            .chain(self.capture.iter().map(|c| c.name.get_ref().clone()))
             .chain(self.directory.iter().map(|d| d.name.get_ref().clone()))
             .collect()
     }
@@ -413,9 +490,22 @@ sections = "answer,authority"
 # tls_key = "/etc/hark/tls/key.pem"
 # tls_client_ca = "/etc/hark/tls/resolvers-ca.pem"
 
-# A spool directory: rotated capture (pcap, pcapng) or dnstap files, optionally gzipped,
-# each ingested once it has not changed for settle_seconds. Files are recognised by their
-# content; one read before is not counted again.
+# Live capture on an interface (libpcap; needs CAP_NET_RAW). A response counts only when its
+# query was seen, unless unpaired = true (a mirror port that sees one direction). For a
+# resolver's upstream traffic, bailiwick = "reconstruct" learns zones from the referrals seen.
+# [[capture]]
+# name = "mirror-port"
+# interface = "eth1"
+# filter = "port 53"
+# buffer_mib = 32
+# promiscuous = true
+# ports = [53]
+# unpaired = false
+# bailiwick = "none"
+
+# A spool directory: rotated capture (pcap, pcapng), dnstap or import files (Zeek, EVE,
+# passivedns, COF...), optionally gzipped, each ingested once it has not changed for
+# settle_seconds. Files are recognised by their content; one read before is not counted again.
 # [[directory]]
 # name = "sensor-pcaps"
 # path = "/var/spool/hark/pcap"
@@ -466,6 +556,8 @@ mod tests {
             .join("\n");
         let config = RunConfig::parse(&uncommented).unwrap();
         assert_eq!(config.dnstap.len(), 2);
+        assert_eq!(config.capture.len(), 1);
+        assert_eq!(config.capture[0].decoding.bailiwick, "none");
         assert_eq!(config.directory.len(), 1);
         assert_eq!(config.api.unwrap().max_queries, 128);
     }

@@ -1,4 +1,4 @@
-//! A spool directory as a source: rotated capture or dnstap files, each ingested once it is
+//! A spool directory as a source: rotated capture, dnstap or import files, each ingested once it is
 //! closed (its modification time is older than the settle time), in name order.
 //!
 //! Every file goes through the pipeline with its checkpoints, as `hark ingest` would read it:
@@ -8,9 +8,8 @@
 
 use super::board::SourceEntry;
 use super::config::DirectorySection;
-use hark_ingest::aggregate::SectionSet;
+use crate::commands::ingest::Decoding;
 use hark_ingest::dnstap::DnstapOptions;
-use hark_ingest::extract::ExtractConfig;
 use hark_ingest::gzip::ExpansionLimit;
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_ingest::source::UntilStopped;
@@ -38,14 +37,16 @@ pub fn watch(
             return;
         }
     };
-    let sections = SectionSet::parse(&section.sections).unwrap_or(SectionSet::DEFAULT);
-    let extract = ExtractConfig {
-        server_ports: section.ports.clone(),
-        ..ExtractConfig::default()
+    let decoding = match section.decoding.checked(0) {
+        Ok(decoding) => decoding,
+        Err(err) => {
+            tracing::error!(source = %entry.name, error = %err, "bad decoding options; the source does nothing");
+            return;
+        }
     };
     let dnstap = DnstapOptions {
         client_responses: section.dnstap_client_responses,
-        sections,
+        sections: decoding.sections,
         ..DnstapOptions::default()
     };
     let settle = Duration::from_secs(section.settle_seconds);
@@ -62,9 +63,8 @@ pub fn watch(
                     if done.contains(&seen) {
                         continue;
                     }
-                    let finished = ingest_one(
-                        &seen.0, &extract, sections, dnstap, writer, options, entry, stop,
-                    );
+                    let finished =
+                        ingest_one(&seen.0, &decoding, dnstap, writer, options, entry, stop);
                     if finished {
                         done.insert(seen);
                     }
@@ -81,11 +81,9 @@ pub fn watch(
 }
 
 /// Reads one file; true when it needs no further look until it changes.
-#[allow(clippy::too_many_arguments)]
 fn ingest_one(
     path: &Path,
-    extract: &ExtractConfig,
-    sections: SectionSet,
+    decoding: &Decoding,
     dnstap: DnstapOptions,
     writer: &Writer<'_>,
     options: &PipelineOptions,
@@ -94,8 +92,9 @@ fn ingest_one(
 ) -> bool {
     let (mut source, _) = match crate::commands::ingest::open(
         path,
-        extract,
-        sections,
+        &decoding.extract,
+        decoding.sections,
+        decoding.bailiwick,
         dnstap,
         ExpansionLimit::DEFAULT,
     ) {

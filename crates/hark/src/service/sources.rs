@@ -2,8 +2,9 @@
 //! its own into the one writer; a dnstap listener's connections run on the async runtime.
 
 use super::board::{Board, SourceEntry};
-use super::config::{CheckedDnstap, DirectorySection, PrivacySection, RunConfig};
+use super::config::{CaptureSection, CheckedDnstap, DirectorySection, PrivacySection, RunConfig};
 use anyhow::Context as _;
+use hark_capture::{LiveCapture, LiveCaptureOptions};
 use hark_ingest::dnstap::DnstapOptions;
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_live::{Listener, ListenerConfig, TlsFiles};
@@ -19,6 +20,8 @@ use std::time::Duration;
 pub enum SourceSpec {
     /// A `[[dnstap]]` listener.
     Dnstap(CheckedDnstap),
+    /// A `[[capture]]`.
+    Capture(CaptureSection),
     /// A `[[directory]]`.
     Directory(DirectorySection),
 }
@@ -30,6 +33,9 @@ impl SourceSpec {
         for dnstap in &config.dnstap {
             specs.push(SourceSpec::Dnstap(dnstap.checked(text)?));
         }
+        for capture in &config.capture {
+            specs.push(SourceSpec::Capture(capture.clone()));
+        }
         for directory in &config.directory {
             specs.push(SourceSpec::Directory(directory.clone()));
         }
@@ -40,6 +46,7 @@ impl SourceSpec {
     pub fn name(&self) -> &str {
         match self {
             SourceSpec::Dnstap(d) => d.section.name.get_ref(),
+            SourceSpec::Capture(c) => c.name.get_ref(),
             SourceSpec::Directory(d) => d.name.get_ref(),
         }
     }
@@ -124,6 +131,51 @@ pub fn start<'scope, 'env>(
             Ok(RunningSource {
                 spec,
                 stopper: Stopper::Listener(listener),
+                thread,
+            })
+        }
+        SourceSpec::Capture(section) => {
+            let decoding = section.decoding.checked(0)?;
+            let mut capture = LiveCapture::open(LiveCaptureOptions {
+                filter: section.filter.clone(),
+                buffer_bytes: section.buffer_mib.saturating_mul(1024 * 1024),
+                promiscuous: section.promiscuous,
+                extract: decoding.extract,
+                sections: decoding.sections,
+                bailiwick: decoding.bailiwick,
+                ..LiveCaptureOptions::new(&section.interface)
+            })
+            .with_context(|| format!("capture source {name:?}"))?;
+            let stop = capture.stop_handle();
+            let entry = Arc::new(SourceEntry::new(
+                &name,
+                "capture",
+                format!("{} ({})", section.interface, section.filter),
+                None,
+            ));
+            shared.board.add(entry.clone());
+            eprintln!(
+                "hark: {name}: capturing on {} (filter {:?})",
+                section.interface, section.filter
+            );
+            let thread = std::thread::Builder::new()
+                .name(format!("hark-src-{name}"))
+                .spawn_scoped(scope, move || {
+                    let result = run(&mut capture, &shared.writer, &shared.options, &mut |p| {
+                        entry.units.store(p.units, Ordering::Relaxed);
+                    });
+                    match result {
+                        Ok(report) => entry.add_finished(&report.source),
+                        Err(err) => {
+                            tracing::error!(source = %name, error = %err, "a source stopped: its rows cannot be stored");
+                            let _ = shared.failed.send(format!("{name}: {err}"));
+                        }
+                    }
+                })
+                .context("cannot start a thread")?;
+            Ok(RunningSource {
+                spec,
+                stopper: Stopper::Flag(stop),
                 thread,
             })
         }

@@ -118,7 +118,14 @@ print(n)
         "the corpus holds 74 messages, got {messages}"
     );
     let store = TempStore::new();
-    let out = store.run(&["ingest", "--sections", "all", pcap.to_str().expect("path")]);
+    // The corpus holds raw responses with no queries before them: --unpaired.
+    let out = store.run(&[
+        "ingest",
+        "--unpaired",
+        "--sections",
+        "all",
+        pcap.to_str().expect("path"),
+    ]);
     assert!(
         out.status.success(),
         "{}",

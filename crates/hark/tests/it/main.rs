@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
 mod alongside;
+mod capture;
 mod cli;
 mod clients;
 mod crash;

@@ -18,6 +18,16 @@ pub fn shared() -> Option<PathBuf> {
     None
 }
 
+/// True when every one of `tools` is on the PATH.
+pub fn tools_present(tools: &[&str]) -> bool {
+    tools.iter().all(|tool| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
 /// A store in a temporary directory, removed at drop.
 pub struct TempStore {
     pub dir: tempfile::TempDir,

@@ -1,7 +1,7 @@
 //! `hark recon --verify` against the loopback resolver harness (`../shared/harness`: NSD
 //! serving example.test on 127.0.0.1:5300, Unbound resolving it on 127.0.0.1:5301).
 
-use crate::support::{shared, TempStore};
+use crate::support::{shared, tools_present, TempStore};
 use serde_json::Value;
 use std::net::UdpSocket;
 use std::path::PathBuf;
@@ -28,15 +28,6 @@ impl Drop for Harness {
     }
 }
 
-fn tools_present() -> bool {
-    ["nsd", "unbound", "fstrm_capture"].iter().all(|tool| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
 /// Starts the harness and waits until Unbound answers; None (with a note) outside CI when
 /// the harness or its servers are missing.
 fn start() -> Option<Harness> {
@@ -48,7 +39,7 @@ fn start() -> Option<Harness> {
 /// NSD) instead of fstrm_capture.
 pub fn start_in(dir: tempfile::TempDir, own_listeners: bool) -> Option<Harness> {
     let shared = shared()?;
-    if !tools_present() {
+    if !tools_present(&["nsd", "unbound", "fstrm_capture"]) {
         assert!(
             std::env::var_os("CI").is_none(),
             "nsd, unbound and fstrm_capture are needed (scripts/setup-test-clients.sh installs them)"

@@ -423,7 +423,7 @@ pub fn run_bytes(bytes: Vec<u8>, config: ExtractConfig) -> Outcome {
 
 /// Frames in an Ethernet pcap, one per second, through the default extractor.
 pub fn run_frames(frames: &[Vec<u8>]) -> Outcome {
-    run_frames_with(frames, ExtractConfig::default())
+    run_frames_with(frames, unpaired())
 }
 
 pub fn run_frames_with(frames: &[Vec<u8>], config: ExtractConfig) -> Outcome {
@@ -432,4 +432,13 @@ pub fn run_frames_with(frames: &[Vec<u8>], config: ExtractConfig) -> Outcome {
         pcap.record(1_700_000_000 + i as u32, 0, frame);
     }
     run_bytes(pcap.bytes(), config)
+}
+
+/// The default extraction without pairing: the hand-built captures here hold responses only
+/// (they test link layers, reassembly and file formats; pairing has tests of its own).
+pub fn unpaired() -> ExtractConfig {
+    ExtractConfig {
+        pair_responses: false,
+        ..ExtractConfig::default()
+    }
 }

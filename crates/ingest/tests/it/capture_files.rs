@@ -3,7 +3,6 @@
 use std::io::{Cursor, Write};
 
 use hark_ingest::capture::{CaptureError, CaptureReader, MAX_CAPLEN};
-use hark_ingest::extract::ExtractConfig;
 
 use crate::build::*;
 
@@ -20,7 +19,7 @@ fn pcap_cut_mid_record_reports_truncated_once() {
     let mut bytes = pcap.bytes();
     let full = bytes.len();
     bytes.truncate(full - 5);
-    let got = run_bytes(bytes, ExtractConfig::default());
+    let got = run_bytes(bytes, unpaired());
     assert_eq!(got.packets, 1);
     assert_eq!(got.messages.len(), 1);
     match got.error {
@@ -44,7 +43,7 @@ fn one_gigabyte_caplen_is_an_error_not_an_allocation() {
     let mut pcap = Pcap::new(1);
     pcap.record(1, 0, &udp4_response(&dns_response(1, 1)));
     pcap.bare_header(1 << 30);
-    let got = run_bytes(pcap.bytes(), ExtractConfig::default());
+    let got = run_bytes(pcap.bytes(), unpaired());
     assert_eq!(got.messages.len(), 1);
     match got.error {
         Some(CaptureError::RecordTooLarge { len, limit, .. }) => {
@@ -102,12 +101,12 @@ fn gzip_of_a_pcap_reads_the_same() {
         gz.len() as u64,
         "compressed bytes are counted"
     );
-    let a = run_bytes(plain, ExtractConfig::default());
-    let b = run_bytes(gz.clone(), ExtractConfig::default());
+    let a = run_bytes(plain, unpaired());
+    let b = run_bytes(gz.clone(), unpaired());
     assert_eq!(a.messages, b.messages);
     assert_eq!(b.messages.len(), 200);
     // A gzip stream cut in the middle gives an error, not a silent short read.
-    let cut = run_bytes(gz[..gz.len() / 2].to_vec(), ExtractConfig::default());
+    let cut = run_bytes(gz[..gz.len() / 2].to_vec(), unpaired());
     assert!(
         matches!(
             cut.error,
@@ -148,7 +147,7 @@ fn a_gzip_bomb_stops_at_the_expansion_limit_and_stays_unfinished() {
     // The reader gives the responses, then stops with an error naming the file and the ratio.
     let got = run_reader(
         CaptureReader::open_with_limit(&path, limit).expect("opens"),
-        ExtractConfig::default(),
+        unpaired(),
     );
     assert_eq!(got.messages.len(), 20);
     let err = got.error.expect("stopped");
@@ -167,13 +166,9 @@ fn a_gzip_bomb_stops_at_the_expansion_limit_and_stays_unfinished() {
 
     // As a source: the responses before the stop are committed, the file is not finished.
     let pipeline = |limit| {
-        let mut source = CaptureSource::open_with_limit(
-            &path,
-            ExtractConfig::default(),
-            Default::default(),
-            limit,
-        )
-        .expect("opens");
+        let mut source =
+            CaptureSource::open_with_limit(&path, unpaired(), Default::default(), limit)
+                .expect("opens");
         let sink = VecSink::default();
         let report =
             run(&mut source, &sink, &PipelineOptions::default(), &mut |_| {}).expect("runs");
@@ -237,7 +232,7 @@ fn nanosecond_and_microsecond_pcaps_both_byte_orders() {
     }
     let mut ns = Pcap::with(1, true, false);
     ns.record(5, 999_999_999, &frame);
-    let got = run_bytes(ns.bytes(), ExtractConfig::default());
+    let got = run_bytes(ns.bytes(), unpaired());
     assert_eq!(
         (got.messages[0].ts_sec, got.messages[0].ts_nanos),
         (5, 999_999_999)
@@ -269,7 +264,7 @@ fn pcapng_with_two_interfaces_of_different_link_types_and_resolutions() {
             (1_700_000_002, 500_000_000, 1, ip.len() + 14),
         ]
     );
-    let got = run_bytes(ng.bytes(), ExtractConfig::default());
+    let got = run_bytes(ng.bytes(), unpaired());
     assert_eq!(got.messages.len(), 3);
     assert!(got.messages.iter().all(|m| m.payload == message));
     assert_eq!(got.messages[1].ts_nanos, 7);
@@ -296,7 +291,7 @@ fn pcapng_sections_of_both_byte_orders_and_simple_packets() {
         seen,
         vec![(1_700_000_000, 123_000_000), (0, 0), (1_700_000_001, 1_000)]
     );
-    let got = run_bytes(ng.bytes(), ExtractConfig::default());
+    let got = run_bytes(ng.bytes(), unpaired());
     assert_eq!(got.messages.len(), 3);
 }
 
@@ -304,7 +299,7 @@ fn pcapng_sections_of_both_byte_orders_and_simple_packets() {
 fn pcapng_packet_for_an_undescribed_interface_is_an_error() {
     let mut ng = PcapNg::new();
     ng.interface(1, None).packet(3, 0, b"0123456789abcdef");
-    let got = run_bytes(ng.bytes(), ExtractConfig::default());
+    let got = run_bytes(ng.bytes(), unpaired());
     assert!(
         matches!(got.error, Some(CaptureError::Malformed { .. })),
         "{:?}",
@@ -319,7 +314,7 @@ fn pcapng_cut_mid_block_and_huge_block() {
         .packet(0, 1, &udp4_response(&dns_response(1, 1)));
     let mut bytes = ng.bytes();
     bytes.truncate(bytes.len() - 3);
-    let got = run_bytes(bytes, ExtractConfig::default());
+    let got = run_bytes(bytes, unpaired());
     assert!(
         matches!(got.error, Some(CaptureError::Truncated { .. })),
         "{:?}",
@@ -329,7 +324,7 @@ fn pcapng_cut_mid_block_and_huge_block() {
     let mut bytes = PcapNg::new().bytes();
     bytes.extend_from_slice(&6u32.to_le_bytes());
     bytes.extend_from_slice(&0x4000_0000u32.to_le_bytes());
-    let got = run_bytes(bytes, ExtractConfig::default());
+    let got = run_bytes(bytes, unpaired());
     assert!(
         matches!(
             got.error,
@@ -345,7 +340,7 @@ fn pcapng_cut_mid_block_and_huge_block() {
 
 #[test]
 fn empty_pcap_is_a_clean_end() {
-    let got = run_bytes(Pcap::new(1).bytes(), ExtractConfig::default());
+    let got = run_bytes(Pcap::new(1).bytes(), unpaired());
     assert!(got.error.is_none());
     assert_eq!(got.packets, 0);
 }

@@ -118,7 +118,7 @@ fn inconsistent_and_oversized_fragments_are_counted() {
 fn fragment_flood_stays_under_the_memory_cap() {
     let config = ExtractConfig {
         max_fragment_bytes: 64 * 1024,
-        ..ExtractConfig::default()
+        ..unpaired()
     };
     let chunk = vec![0xabu8; 1024];
     let mut frames = Vec::new();
@@ -159,7 +159,7 @@ fn fragments_time_out_in_capture_time() {
     for frame in &frames[1..] {
         pcap.record(131, 0, frame);
     }
-    let got = run_bytes(pcap.bytes(), ExtractConfig::default());
+    let got = run_bytes(pcap.bytes(), unpaired());
     assert!(got.messages.is_empty());
     assert_eq!(got.stats.skips.get("fragments_timeout"), 1);
     assert_eq!(got.stats.skips.get("fragments_incomplete"), 1);

@@ -1,7 +1,5 @@
 //! Every supported link type carries the same UDP response out.
 
-use hark_ingest::extract::ExtractConfig;
-
 use crate::build::*;
 
 fn sll(protocol: u16, ip: &[u8]) -> Vec<u8> {
@@ -82,7 +80,7 @@ fn every_link_type_yields_the_same_message() {
     for (name, link, frame) in cases {
         let mut pcap = Pcap::new(link);
         pcap.record(1_700_000_000, 5, &frame);
-        let got = run_bytes(pcap.bytes(), ExtractConfig::default());
+        let got = run_bytes(pcap.bytes(), unpaired());
         assert_eq!(got.messages.len(), 1, "{name}: {:?}", got.stats);
         assert_eq!(got.messages[0].payload, message, "{name}");
         assert_eq!(
@@ -99,7 +97,7 @@ fn unsupported_and_broken_link_layers_are_counted() {
     let v4 = ipv4(SERVER4, CLIENT4, 17, &udp(53, 40000, &message));
     let mut pcap = Pcap::new(147); // a user DLT
     pcap.record(1, 0, &v4).record(2, 0, &v4);
-    let got = run_bytes(pcap.bytes(), ExtractConfig::default());
+    let got = run_bytes(pcap.bytes(), unpaired());
     assert!(got.messages.is_empty());
     assert_eq!(got.stats.skips.get("unsupported_link_type"), 2);
 

@@ -7,6 +7,7 @@
 mod build;
 mod capture_files;
 mod dnstap;
+mod encapsulations;
 mod fixtures;
 mod fragments;
 mod generated;

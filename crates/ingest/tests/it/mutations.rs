@@ -59,14 +59,14 @@ fn seed_capture() -> Vec<u8> {
 #[test]
 fn corrupted_captures_never_panic() {
     let seed = seed_capture();
-    let clean = run_bytes(seed.clone(), ExtractConfig::default());
+    let clean = run_bytes(seed.clone(), unpaired());
     assert_eq!(clean.messages.len(), 5, "{:?}", clean.stats);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let config = ExtractConfig {
         max_fragment_bytes: 8 * 1024,
         max_tcp_streams: 4,
         max_tcp_stream_bytes: 70_000,
-        ..ExtractConfig::default()
+        ..unpaired()
     };
     for _ in 0..3_000 {
         let mut bytes = seed.clone();

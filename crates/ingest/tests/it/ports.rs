@@ -32,7 +32,7 @@ fn mdns_and_llmnr_are_not_dns_unless_asked_for() {
     assert_eq!(got.stats.ignored, 3);
     let config = ExtractConfig {
         server_ports: vec![53, 5353, 5355],
-        ..ExtractConfig::default()
+        ..unpaired()
     };
     let got = run_frames_with(&frames, config);
     assert_eq!(got.messages.len(), 2);

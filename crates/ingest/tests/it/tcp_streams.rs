@@ -224,7 +224,7 @@ fn back_to_back_responses_on_one_udp_socket_pair() {
 fn a_hundred_thousand_streams_stay_bounded() {
     let config = ExtractConfig {
         max_tcp_streams: 10_000,
-        ..ExtractConfig::default()
+        ..unpaired()
     };
     let m = prefixed(&dns_response(21, 4));
     let mut pcap = Pcap::new(1);
@@ -262,7 +262,7 @@ fn idle_streams_are_closed_in_capture_time() {
     pcap.record(1000, 0, &data(4010, 1, &pm[..20]));
     // 10 minutes later, another connection: the first one has been idle too long.
     pcap.record(1600, 0, &data(4011, 1, &pm));
-    let got = run_bytes(pcap.bytes(), ExtractConfig::default());
+    let got = run_bytes(pcap.bytes(), unpaired());
     assert_eq!(got.messages.len(), 1);
     assert_eq!(got.stats.skips.get("tcp_incomplete"), 1);
     assert_eq!(
