@@ -182,13 +182,13 @@ pub enum Command {
     /// and the HTTP API.
     ///
     /// Start with `hark config init > hark.toml`, edit, check with `hark config check
-    /// hark.toml`. New rows are committed (and queryable) within [store] flush_seconds (2 s).
+    /// hark.toml`. New rows are committed (and queryable) within `[store]` flush_seconds (2 s).
     /// A source that outruns the store drops and counts (dnstap frames wait up to
     /// queue_wait_ms for room first); files wait. Per-source counters are on /metrics and in
     /// `hark status`.
     ///
     /// Signals: SIGTERM/SIGINT commit what was read and stop; SIGHUP re-reads the file and
-    /// starts, stops or restarts the sources whose sections changed ([store] and [api]
+    /// starts, stops or restarts the sources whose sections changed (`[store]` and `[api]`
     /// changes need a restart; a file that does not check is refused and the running
     /// configuration kept).
     ///

@@ -169,7 +169,13 @@ impl Listener {
                 remove_stale_socket(path)?;
                 let listener = tokio::net::UnixListener::bind(path).map_err(bind_error)?;
                 set_mode(path, config.socket_mode).map_err(bind_error)?;
-                let task = tokio::spawn(accept_unix(listener, context, stopped, slots));
+                let task = tokio::spawn(accept_loop(
+                    listener,
+                    context,
+                    stopped,
+                    slots,
+                    session::serve,
+                ));
                 (endpoint_text.clone(), task, Some(path.clone()))
             }
             Endpoint::Tcp(address) => {
@@ -177,13 +183,18 @@ impl Listener {
                     .await
                     .map_err(bind_error)?;
                 let local = listener.local_addr().map_err(bind_error)?;
-                let task = tokio::spawn(accept_tcp(
+                let listener = TcpAccept {
                     listener,
-                    None,
+                    hide_peers: config.hide_peer_addresses,
+                };
+                let task = tokio::spawn(accept_loop(
+                    listener,
                     context,
                     stopped,
                     slots,
-                    config.hide_peer_addresses,
+                    |stream, peer, context, stopped| {
+                        serve_tcp(stream, peer, None, context, stopped)
+                    },
                 ));
                 (format!("tcp:{local}"), task, None)
             }
@@ -200,13 +211,18 @@ impl Listener {
                     .await
                     .map_err(bind_error)?;
                 let local = listener.local_addr().map_err(bind_error)?;
-                let task = tokio::spawn(accept_tcp(
+                let listener = TcpAccept {
                     listener,
-                    Some(acceptor),
+                    hide_peers: config.hide_peer_addresses,
+                };
+                let task = tokio::spawn(accept_loop(
+                    listener,
                     context,
                     stopped,
                     slots,
-                    config.hide_peer_addresses,
+                    move |stream, peer, context, stopped| {
+                        serve_tcp(stream, peer, Some(acceptor.clone()), context, stopped)
+                    },
                 ));
                 (format!("tls:{local}"), task, None)
             }
@@ -283,61 +299,71 @@ fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
 /// Tracks the connection tasks of one accept loop, so stopping waits for all of them.
 type Connections = tokio::task::JoinSet<()>;
 
-async fn accept_unix(
-    listener: tokio::net::UnixListener,
-    context: Arc<SessionContext>,
-    mut stopped: watch::Receiver<bool>,
-    slots: Arc<tokio::sync::Semaphore>,
-) {
-    let mut connections = Connections::new();
-    loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            break;
-        };
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let (context, stopped) = (context.clone(), stopped.clone());
-                    connections.spawn(async move {
-                        session::serve(stream, "unix peer".into(), context, stopped).await;
-                        drop(slot);
-                    });
-                }
-                Err(err) => accept_failed(&context, &err).await,
-            },
-            _ = stopped.changed() => break,
-        }
-        reap(&mut connections);
-    }
-    drop(context);
-    while connections.join_next().await.is_some() {}
+/// A listening socket that hands out emitters' connections, each with the name logs give
+/// its peer.
+trait Accept: Send + 'static {
+    /// A connection.
+    type Stream: Send + 'static;
+    /// The next connection.
+    fn next(
+        &self,
+    ) -> impl std::future::Future<Output = std::io::Result<(Self::Stream, String)>> + Send;
 }
 
-async fn accept_tcp(
+impl Accept for tokio::net::UnixListener {
+    type Stream = tokio::net::UnixStream;
+
+    async fn next(&self) -> std::io::Result<(Self::Stream, String)> {
+        let (stream, _) = self.accept().await?;
+        Ok((stream, "unix peer".into()))
+    }
+}
+
+/// A TCP listener, with its peers' addresses hidden in logs when privacy asks.
+struct TcpAccept {
     listener: tokio::net::TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    hide_peers: bool,
+}
+
+impl Accept for TcpAccept {
+    type Stream = tokio::net::TcpStream;
+
+    async fn next(&self) -> std::io::Result<(Self::Stream, String)> {
+        let (stream, peer) = self.listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let peer = if self.hide_peers {
+            SocketAddr::from(([0, 0, 0, 0], 0))
+        } else {
+            peer
+        };
+        Ok((stream, peer.to_string()))
+    }
+}
+
+/// Accepts connections until stopped, each served by `serve` on a task of its own, at most
+/// `slots` at once; then waits for every connection to end.
+async fn accept_loop<A, F, Fut>(
+    listener: A,
     context: Arc<SessionContext>,
     mut stopped: watch::Receiver<bool>,
     slots: Arc<tokio::sync::Semaphore>,
-    hide_peers: bool,
-) {
+    serve: F,
+) where
+    A: Accept,
+    F: Fn(A::Stream, String, Arc<SessionContext>, watch::Receiver<bool>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let mut connections = Connections::new();
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             break;
         };
         tokio::select! {
-            accepted = listener.accept() => match accepted {
+            accepted = listener.next() => match accepted {
                 Ok((stream, peer)) => {
-                    let peer = if hide_peers {
-                        SocketAddr::from(([0, 0, 0, 0], 0))
-                    } else {
-                        peer
-                    };
-                    let _ = stream.set_nodelay(true);
-                    let (context, stopped, tls) = (context.clone(), stopped.clone(), tls.clone());
+                    let served = serve(stream, peer, context.clone(), stopped.clone());
                     connections.spawn(async move {
-                        serve_tcp(stream, peer, tls, context, stopped).await;
+                        served.await;
                         drop(slot);
                     });
                 }
@@ -353,13 +379,13 @@ async fn accept_tcp(
 
 async fn serve_tcp(
     stream: tokio::net::TcpStream,
-    peer: SocketAddr,
+    peer: String,
     tls: Option<tokio_rustls::TlsAcceptor>,
     context: Arc<SessionContext>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let Some(acceptor) = tls else {
-        return session::serve(stream, peer.to_string(), context, stopped).await;
+        return session::serve(stream, peer, context, stopped).await;
     };
     let handshake = tokio::time::timeout(context.handshake_timeout, acceptor.accept(stream));
     let stream = tokio::select! {
@@ -377,7 +403,7 @@ async fn serve_tcp(
         },
         _ = stopped.changed() => return,
     };
-    session::serve(stream, peer.to_string(), context, stopped).await;
+    session::serve(stream, peer, context, stopped).await;
 }
 
 /// Drops finished connection tasks without waiting.

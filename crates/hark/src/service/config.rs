@@ -519,15 +519,32 @@ mod tests {
     use super::*;
     use std::path::Path;
 
+    /// `text` with its keys file (`/etc/hark/keys`, read by the check) replaced by a real one.
+    fn with_keys(text: &str) -> (String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("keys");
+        std::fs::write(&keys, "analyst:0123456789abcdef0123456789abcdef\n").unwrap();
+        (
+            text.replace("/etc/hark/keys", &keys.display().to_string()),
+            dir,
+        )
+    }
+
     #[test]
     fn the_example_is_valid_and_says_what_it_seems_to() {
-        let config = RunConfig::parse(EXAMPLE).unwrap();
+        let err = format!("{:#}", RunConfig::parse(EXAMPLE).unwrap_err());
+        assert!(
+            err.contains("cannot read the keys file /etc/hark/keys"),
+            "a missing keys file is named: {err}"
+        );
+        let (example, _keys) = with_keys(EXAMPLE);
+        let config = RunConfig::parse(&example).unwrap();
         assert_eq!(
             config.store.path.as_deref(),
             Some(Path::new("/var/lib/hark"))
         );
         assert_eq!(config.dnstap.len(), 1);
-        let listener = config.dnstap[0].checked(EXAMPLE).unwrap();
+        let listener = config.dnstap[0].checked(&example).unwrap();
         assert_eq!(
             listener.endpoint,
             Endpoint::Unix(PathBuf::from("/run/hark/dnstap.sock"))
@@ -554,6 +571,7 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n");
+        let (uncommented, _keys) = with_keys(&uncommented);
         let config = RunConfig::parse(&uncommented).unwrap();
         assert_eq!(config.dnstap.len(), 2);
         assert_eq!(config.capture.len(), 1);

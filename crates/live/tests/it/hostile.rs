@@ -8,12 +8,17 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Connects, sends `bytes`, and waits until the listener closes the connection (or `close`
-/// is set: then closes it from this side). True when the listener closed it.
+/// is set: then reads the ACCEPT and closes it from this side). True when the listener
+/// closed it.
 async fn send_and_see(address: &str, bytes: Vec<u8>, close: bool) -> bool {
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     // The listener may close before everything is written; that is what is tested.
     let _ = stream.write_all(&bytes).await;
     if close {
+        // Read the ACCEPT first: a socket closed with unread bytes sends a reset, not the
+        // orderly end (FIN) these peers are meant to show.
+        read_control(&mut stream).await.expect("ACCEPT");
+        let _ = stream.shutdown().await;
         return false;
     }
     let mut sink = Vec::new();
