@@ -59,7 +59,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let name = wire_name(&format!("{sent}.{:012x}.flood.example", state & 0xffff_ffff_ffff));
+            let name = wire_name(&format!(
+                "{sent}.{:012x}.flood.example",
+                state & 0xffff_ffff_ffff
+            ));
             let bytes = state.to_be_bytes();
             let message = Dnstap {
                 r#type: DnstapType::Message as i32,
@@ -67,7 +70,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     r#type: MessageType::ResolverResponse as i32,
                     query_zone: Some(zone.clone().into()),
                     response_time_sec: Some(1_780_000_000 + sent / 100_000),
-                    response_message: Some(response(&name, [10, bytes[0], bytes[1], bytes[2]]).into()),
+                    response_message: Some(
+                        response(&name, [10, bytes[0], bytes[1], bytes[2]]).into(),
+                    ),
                     ..Message::default()
                 }),
                 ..Dnstap::default()
