@@ -178,35 +178,22 @@ impl Listener {
                 ));
                 (endpoint_text.clone(), task, Some(path.clone()))
             }
-            Endpoint::Tcp(address) => {
-                let listener = tokio::net::TcpListener::bind(address)
-                    .await
-                    .map_err(bind_error)?;
-                let local = listener.local_addr().map_err(bind_error)?;
-                let listener = TcpAccept {
-                    listener,
-                    hide_peers: config.hide_peer_addresses,
+            Endpoint::Tcp(address) | Endpoint::Tls(address) => {
+                let (scheme, tls) = match &config.endpoint {
+                    Endpoint::Tls(_) => {
+                        let files = config.tls.as_ref().ok_or_else(|| ListenError::Tls {
+                            endpoint: endpoint_text.clone(),
+                            detail: "no certificate and key given".into(),
+                        })?;
+                        let acceptor =
+                            crate::tls::acceptor(files).map_err(|detail| ListenError::Tls {
+                                endpoint: endpoint_text.clone(),
+                                detail,
+                            })?;
+                        ("tls", Some(acceptor))
+                    }
+                    _ => ("tcp", None),
                 };
-                let task = tokio::spawn(accept_loop(
-                    listener,
-                    context,
-                    stopped,
-                    slots,
-                    |stream, peer, context, stopped| {
-                        serve_tcp(stream, peer, None, context, stopped)
-                    },
-                ));
-                (format!("tcp:{local}"), task, None)
-            }
-            Endpoint::Tls(address) => {
-                let files = config.tls.as_ref().ok_or_else(|| ListenError::Tls {
-                    endpoint: endpoint_text.clone(),
-                    detail: "no certificate and key given".into(),
-                })?;
-                let acceptor = crate::tls::acceptor(files).map_err(|detail| ListenError::Tls {
-                    endpoint: endpoint_text.clone(),
-                    detail,
-                })?;
                 let listener = tokio::net::TcpListener::bind(address)
                     .await
                     .map_err(bind_error)?;
@@ -221,10 +208,10 @@ impl Listener {
                     stopped,
                     slots,
                     move |stream, peer, context, stopped| {
-                        serve_tcp(stream, peer, Some(acceptor.clone()), context, stopped)
+                        serve_tcp(stream, peer, tls.clone(), context, stopped)
                     },
                 ));
-                (format!("tls:{local}"), task, None)
+                (format!("{scheme}:{local}"), task, None)
             }
         };
         tracing::info!(name = %config.name, endpoint = %local, "listening for dnstap");
