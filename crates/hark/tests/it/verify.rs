@@ -8,12 +8,14 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The harness, stopped at drop. It holds [`HARNESS`]: its servers use fixed ports, so
-/// tests that start it take turns.
+/// The harness, stopped at drop. It holds [`HARNESS`] and a lock file: its servers use
+/// fixed ports, so tests that start it take turns, in this process and across processes
+/// (test binaries of several checkouts may run at once on one machine).
 pub struct Harness {
     script_dir: PathBuf,
     pub dir: tempfile::TempDir,
     _turn: std::sync::MutexGuard<'static, ()>,
+    _machine_turn: std::fs::File,
 }
 
 /// Taken by whoever runs the harness.
@@ -53,6 +55,7 @@ pub fn start_in(dir: tempfile::TempDir, own_listeners: bool) -> Option<Harness> 
         _turn: HARNESS
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
+        _machine_turn: machine_turn(),
     };
     let mut start = Command::new("sh");
     start
@@ -85,6 +88,18 @@ pub fn start_in(dir: tempfile::TempDir, own_listeners: bool) -> Option<Harness> 
             "the harness's Unbound never answered"
         );
     }
+}
+
+/// An exclusive lock on a file in the temporary directory, held while the harness runs.
+fn machine_turn() -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("hark-harness.lock"))
+        .unwrap();
+    file.lock().unwrap();
+    file
 }
 
 const ROWS: &str = r#"{"rrname":"example.test.","rrtype":"A","rdata":"192.0.2.1","time_first":1700000000,"time_last":1700500000,"count":5}
