@@ -15,6 +15,7 @@ mod gzip_bomb;
 mod hostile_serve;
 mod imports;
 mod recon;
+mod resolvers;
 mod run_service;
 mod served;
 mod support;
