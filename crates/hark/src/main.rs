@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod output;
 mod progress;
+mod sensor;
 mod service;
 mod store;
 mod times;
@@ -43,6 +44,7 @@ use anyhow::Context;
 fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Run { config } => return service::run(config, cli.db),
+        Command::Sensor { config } => return sensor::run(config),
         Command::Config {
             action: ConfigCommand::Init,
         } => {
@@ -80,6 +82,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Intel { question, format } => {
             commands::recon::run_intel(&store, question, *format, &mut stdout.lock())
         }
-        Command::Run { .. } | Command::Config { .. } | Command::Status { .. } => Ok(()),
+        Command::Run { .. }
+        | Command::Sensor { .. }
+        | Command::Config { .. }
+        | Command::Status { .. } => Ok(()),
     }
 }

@@ -13,7 +13,7 @@ use hark_ingest::dnstap::DnstapOptions;
 use hark_ingest::gzip::ExpansionLimit;
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_ingest::source::UntilStopped;
-use hark_store::Writer;
+use hark_record::Sink;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +25,7 @@ type Seen = (PathBuf, u64, SystemTime);
 /// Watches `section.path` until `stop` is set.
 pub fn watch(
     section: &DirectorySection,
-    writer: &Writer<'_>,
+    sink: &dyn Sink,
     options: &PipelineOptions,
     entry: &SourceEntry,
     stop: &AtomicBool,
@@ -64,7 +64,7 @@ pub fn watch(
                         continue;
                     }
                     let finished =
-                        ingest_one(&seen.0, &decoding, dnstap, writer, options, entry, stop);
+                        ingest_one(&seen.0, &decoding, dnstap, sink, options, entry, stop);
                     if finished {
                         done.insert(seen);
                     }
@@ -85,7 +85,7 @@ fn ingest_one(
     path: &Path,
     decoding: &Decoding,
     dnstap: DnstapOptions,
-    writer: &Writer<'_>,
+    sink: &dyn Sink,
     options: &PipelineOptions,
     entry: &SourceEntry,
     stop: &AtomicBool,
@@ -106,7 +106,7 @@ fn ingest_one(
     };
     let mut source = UntilStopped::new(source.as_mut(), stop);
     let base = entry.units.load(Ordering::Relaxed);
-    let result = run(&mut source, writer, options, &mut |progress| {
+    let result = run(&mut source, sink, options, &mut |progress| {
         entry.units.store(base + progress.units, Ordering::Relaxed);
     });
     match result {

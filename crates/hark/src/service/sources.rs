@@ -8,7 +8,7 @@ use hark_capture::{LiveCapture, LiveCaptureOptions};
 use hark_ingest::dnstap::DnstapOptions;
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_live::{Listener, ListenerConfig, TlsFiles};
-use hark_store::Writer;
+use hark_record::Sink;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{Scope, ScopedJoinHandle};
@@ -54,8 +54,8 @@ impl SourceSpec {
 
 /// What every source shares.
 pub struct Shared<'env> {
-    /// The store's one writer.
-    pub writer: Writer<'env>,
+    /// Where sources commit: the store's one writer in `hark run`, the spool of `hark sensor`.
+    pub sink: &'env dyn Sink,
     /// The async runtime (listeners, the API).
     pub runtime: &'env tokio::runtime::Runtime,
     /// The sources' figures.
@@ -119,7 +119,7 @@ pub fn start<'scope, 'env>(
             let thread = std::thread::Builder::new()
                 .name(format!("hark-src-{name}"))
                 .spawn_scoped(scope, move || {
-                    let result = run(&mut stream, &shared.writer, &shared.options, &mut |p| {
+                    let result = run(&mut stream, shared.sink, &shared.options, &mut |p| {
                         entry.units.store(p.units, Ordering::Relaxed);
                     });
                     if let Err(err) = result {
@@ -161,7 +161,7 @@ pub fn start<'scope, 'env>(
             let thread = std::thread::Builder::new()
                 .name(format!("hark-src-{name}"))
                 .spawn_scoped(scope, move || {
-                    let result = run(&mut capture, &shared.writer, &shared.options, &mut |p| {
+                    let result = run(&mut capture, shared.sink, &shared.options, &mut |p| {
                         entry.units.store(p.units, Ordering::Relaxed);
                     });
                     match result {
@@ -198,13 +198,7 @@ pub fn start<'scope, 'env>(
             let thread = std::thread::Builder::new()
                 .name(format!("hark-src-{name}"))
                 .spawn_scoped(scope, move || {
-                    super::directory::watch(
-                        &section,
-                        &shared.writer,
-                        &shared.options,
-                        &entry,
-                        &flag,
-                    );
+                    super::directory::watch(&section, shared.sink, &shared.options, &entry, &flag);
                 })
                 .context("cannot start a thread")?;
             Ok(RunningSource {

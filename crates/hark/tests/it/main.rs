@@ -17,6 +17,7 @@ mod imports;
 mod recon;
 mod resolvers;
 mod run_service;
+mod sensor;
 mod served;
 mod support;
 mod verify;

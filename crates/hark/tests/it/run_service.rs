@@ -24,11 +24,22 @@ impl Service {
     /// Writes `config` to `dir/hark.toml` and starts `hark run` on it; waits for its first
     /// status file.
     pub(crate) fn start(dir: &Path, config: &str) -> Service {
+        Service::spawn(dir, config, "run", dir.join("db"))
+    }
+
+    /// Writes `config` to `dir/hark.toml` and starts `hark sensor` on it; waits for its first
+    /// status file (in its spool, `dir/spool`).
+    pub(crate) fn start_sensor(dir: &Path, config: &str) -> Service {
+        Service::spawn(dir, config, "sensor", dir.join("spool"))
+    }
+
+    fn spawn(dir: &Path, config: &str, command: &str, status_dir: PathBuf) -> Service {
         let path = dir.join("hark.toml");
         std::fs::write(&path, config).unwrap();
-        let log = dir.join("run.log");
+        let log = dir.join(format!("{command}.log"));
+        let _ = std::fs::remove_file(status_dir.join("run-status.json"));
         let child = Command::new(env!("CARGO_BIN_EXE_hark"))
-            .args(["run", "--config"])
+            .args([command, "--config"])
             .arg(&path)
             .env_remove("HARK_DB")
             .stdout(Stdio::null())
@@ -37,11 +48,17 @@ impl Service {
             .unwrap();
         let service = Service {
             child,
-            store: dir.join("db"),
+            store: status_dir,
             log,
         };
         service.wait_for("the first status", |status| status["running"] == true);
         service
+    }
+
+    /// Kills the process (SIGKILL: a crash) and waits for it.
+    pub(crate) fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     pub(crate) fn log(&self) -> String {
@@ -106,7 +123,7 @@ impl Service {
     }
 
     /// `GET path` on the API, as text.
-    fn get(&self, api: &str, path: &str) -> String {
+    pub(crate) fn get(&self, api: &str, path: &str) -> String {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(api).unwrap();
         stream
@@ -407,7 +424,7 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
 }
 
 /// Runs `fstrm_replay` of `file` to the TCP listener at `address`; true on success.
-fn replay(file: &Path, address: &str) -> bool {
+pub(crate) fn replay(file: &Path, address: &str) -> bool {
     let (host, port) = address.rsplit_once(':').unwrap();
     Command::new("fstrm_replay")
         .args(["-t", "protobuf:dnstap.Dnstap", "-a", host, "-p", port, "-r"])
