@@ -132,7 +132,11 @@ pub fn ship(
                 false
             }
             Outcome::Refused(status) => {
-                if stats.refused.fetch_add(1, Ordering::Relaxed).is_multiple_of(20) {
+                if stats
+                    .refused
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(20)
+                {
                     tracing::error!(
                         status,
                         "the centre refused this sensor's key; batches wait in the spool"
@@ -147,7 +151,11 @@ pub fn ship(
                 false
             }
             Outcome::Failed(why) => {
-                if stats.failures.fetch_add(1, Ordering::Relaxed).is_multiple_of(20) {
+                if stats
+                    .failures
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(20)
+                {
                     tracing::warn!(error = %why, "cannot reach the centre; batches wait in the spool");
                 }
                 true

@@ -163,7 +163,12 @@ impl Sink for Spool {
         let body = wire::encode(&batch);
         let mut next = self.next_seq.lock().unwrap_or_else(|e| e.into_inner());
         if self.stats.bytes.load(Ordering::Relaxed) + body.len() as u64 > self.max_bytes {
-            if self.stats.dropped.fetch_add(1, Ordering::Relaxed).is_multiple_of(100) {
+            if self
+                .stats
+                .dropped
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(100)
+            {
                 tracing::warn!(
                     rows,
                     "the spool is full (the centre is away?): a batch is dropped and counted"

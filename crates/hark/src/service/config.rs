@@ -578,6 +578,13 @@ sections = "answer,authority"
 # pattern = "*.pcap*"
 # settle_seconds = 10
 # ports = [53]
+
+# Remote sensors (`hark sensor`) ship their batches here, each with its key from this file
+# (NAME:KEY lines, NAME being the sensor's [sensor] name). Plain HTTP: put a TLS proxy in front.
+# [intake]
+# listen = "0.0.0.0:8054"
+# keys = "/etc/hark/sensors.keys"
+# max_batch_mb = 256
 "#;
 
 #[cfg(test)]

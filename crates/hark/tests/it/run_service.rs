@@ -516,3 +516,42 @@ poll_seconds = 1
     expected.ok(&["ingest", traffic.to_str().unwrap()]);
     assert_eq!(exported(&root.join("db")), exported(&expected.path()));
 }
+
+/// A `[[capture]]` on `lo` in `hark run`, beside tcpdump on the same traffic (Unbound asking
+/// NSD for clients' questions): after SIGTERM the service holds exactly the rows, counts and
+/// bailiwicks of ingesting tcpdump's file.
+#[test]
+fn run_captures_live_exactly_what_tcpdump_captures() {
+    if shared().is_none() || !command_exists("tcpdump") {
+        return;
+    }
+    let Some(_harness) = start_in(tempfile::tempdir().unwrap(), false) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let service = Service::start(
+        root,
+        &format!(
+            r#"[store]
+path = "{root}/db"
+flush_seconds = 0.5
+[[capture]]
+name = "loopback"
+interface = "lo"
+filter = "udp port 5300"
+ports = [5300]
+"#,
+            root = root.display()
+        ),
+    );
+    let pcap = root.join("lo.pcap");
+    let tcpdump = capture_lo(&pcap, "udp port 5300");
+    ask("127.0.0.1:5301", &questions());
+    drop(tcpdump);
+    let log = service.stop();
+    assert!(log.contains("hark: stopped"), "{log}");
+    let (from_tcpdump, responses) = ingested_capture(&pcap, 5300);
+    assert!(responses >= 150, "{responses} responses");
+    assert_eq!(exported(&root.join("db")), from_tcpdump);
+}
