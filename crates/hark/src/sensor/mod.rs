@@ -20,7 +20,6 @@ use crate::service::config::RunConfig;
 use crate::service::sources::{self, RunningSource, Shared, SourceSpec};
 use crate::service::{read, stop_all, Event, Signals, STATUS_EVERY};
 use anyhow::{bail, Context};
-use hark_ingest::pipeline::PipelineOptions;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -57,26 +56,10 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let destination = ship::Destination::new(&section.centre, key);
     let shipped = ship::ShipStats::default();
     let stop_shipping = AtomicBool::new(false);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = sources::runtime()?;
     let board = Arc::new(Board::default());
     let started = jiff::Timestamp::now();
-    let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
-    let shared = Shared {
-        sink: &spool,
-        runtime: &runtime,
-        board: board.clone(),
-        options: PipelineOptions {
-            cache_bytes: config.store.cache_mb.saturating_mul(1024 * 1024),
-            flush_after: Duration::from_secs_f64(config.store.flush_seconds),
-            ..PipelineOptions::default()
-        },
-        privacy: config.privacy.clone(),
-        failed,
-    };
+    let (shared, mut failures) = Shared::new(&spool, &runtime, board.clone(), &config);
     let status_path = section.spool.join(board::STATUS_FILE);
     let mut signals = runtime.block_on(async { Signals::new() })?;
     let figures = |running: bool| {

@@ -22,7 +22,6 @@ pub mod sources;
 use anyhow::{bail, Context};
 use board::{Board, BoardCollector};
 use config::RunConfig;
-use hark_ingest::pipeline::PipelineOptions;
 use sources::{RunningSource, Shared, SourceSpec};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,11 +55,7 @@ pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
         None => crate::store::data_dir(db)?,
     };
     let store = Arc::new(crate::store::open(&dir)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = sources::runtime()?;
     let board = Arc::new(Board::default());
     let started = jiff::Timestamp::now();
 
@@ -86,20 +81,8 @@ pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
     }
     let api_address = api.as_ref().map(|(_, address)| address.clone());
 
-    let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
     let writer = hark_store::Writer::new(&*store);
-    let shared = Shared {
-        sink: &writer,
-        runtime: &runtime,
-        board: board.clone(),
-        options: PipelineOptions {
-            cache_bytes: config.store.cache_mb.saturating_mul(1024 * 1024),
-            flush_after: Duration::from_secs_f64(config.store.flush_seconds),
-            ..PipelineOptions::default()
-        },
-        privacy: config.privacy.clone(),
-        failed,
-    };
+    let (shared, mut failures) = Shared::new(&writer, &runtime, board.clone(), &config);
     let status_path = dir.join(board::STATUS_FILE);
     let mut signals = runtime.block_on(async { Signals::new() })?;
     let outcome = std::thread::scope(|scope| -> anyhow::Result<()> {

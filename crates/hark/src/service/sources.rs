@@ -68,6 +68,41 @@ pub struct Shared<'env> {
     pub failed: tokio::sync::mpsc::UnboundedSender<String>,
 }
 
+impl<'env> Shared<'env> {
+    /// What the sources of a service configured by `config` share, committing into `sink`;
+    /// the receiver hears of sources that fail for good.
+    pub fn new(
+        sink: &'env dyn Sink,
+        runtime: &'env tokio::runtime::Runtime,
+        board: Arc<Board>,
+        config: &super::config::RunConfig,
+    ) -> (Shared<'env>, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let (failed, failures) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Shared {
+            sink,
+            runtime,
+            board,
+            options: PipelineOptions {
+                cache_bytes: config.store.cache_mb.saturating_mul(1024 * 1024),
+                flush_after: Duration::from_secs_f64(config.store.flush_seconds),
+                ..PipelineOptions::default()
+            },
+            privacy: config.privacy.clone(),
+            failed,
+        };
+        (shared, failures)
+    }
+}
+
+/// The async runtime of a service: listeners, the API, the intake.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 /// How to stop a running source.
 enum Stopper {
     Listener(Listener),

@@ -2,7 +2,7 @@
 //! SIGHUP, ingesting a spool directory, and committing everything at SIGTERM.
 
 use crate::support::{shared, TempStore};
-use crate::verify::start_in;
+use crate::verify::{start_in, start_in_turn, take_turn};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::UdpSocket;
@@ -326,6 +326,8 @@ fn run_collects_dnstap_from_unbound_and_nsd_while_serving() {
     if shared().is_none() || !command_exists("tcpdump") {
         return;
     }
+    // The capture below must see this test's traffic only.
+    let turn = take_turn();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     // The harness keeps its files (and the emitters' sockets) in a directory of its own,
@@ -355,7 +357,7 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
     );
     let pcap = root.join("lo.pcap");
     let tcpdump = capture_lo(&pcap, "udp port 5300");
-    let Some(harness) = start_in(harness_dir, true) else {
+    let Some(harness) = start_in_turn(turn, harness_dir, true) else {
         return;
     };
     ask("127.0.0.1:5301", &questions());
@@ -401,9 +403,14 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
         assert_eq!(*count, 2 * from_capture[key].0, "{key:?}");
         assert_eq!(bailiwick, "example.test.", "{key:?}");
     }
-    // What the zone serves (example.test.zone.head and its generated h$i lines).
+    assert_serves_the_zone(&from_dnstap);
+}
+
+/// Asserts `rows` hold what the harness zone serves for [`questions`]
+/// (example.test.zone.head and its generated h$i lines).
+pub(crate) fn assert_serves_the_zone(rows: &Rows) {
     let row = |name: &str, rrtype: &str, rdata: &str| {
-        from_dnstap.contains_key(&(name.to_string(), rrtype.to_string(), rdata.to_string()))
+        rows.contains_key(&(name.to_string(), rrtype.to_string(), rdata.to_string()))
     };
     assert!(row("www.example.test.", "CNAME", "web.example.test."));
     assert!(row("web.example.test.", "A", "192.0.2.80"));

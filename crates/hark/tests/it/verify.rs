@@ -14,8 +14,25 @@ use std::time::{Duration, Instant};
 pub struct Harness {
     script_dir: PathBuf,
     pub dir: tempfile::TempDir,
-    _turn: std::sync::MutexGuard<'static, ()>,
-    _machine_turn: std::fs::File,
+    _turn: Turn,
+}
+
+/// The right to use the harness's fixed ports: [`HARNESS`] and a machine-wide lock file.
+/// Tests that listen or capture on those ports before the harness starts take it first.
+pub struct Turn {
+    _in_process: std::sync::MutexGuard<'static, ()>,
+    _machine: std::fs::File,
+}
+
+/// Waits for the harness's ports to be free for this test.
+pub fn take_turn() -> Turn {
+    let in_process = HARNESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Turn {
+        _in_process: in_process,
+        _machine: machine_turn(),
+    }
 }
 
 /// Taken by whoever runs the harness.
@@ -40,6 +57,11 @@ fn start() -> Option<Harness> {
 /// the caller listens on (`dir/run/dnstap.sock` for Unbound, `dir/run/dnstap-nsd.sock` for
 /// NSD) instead of fstrm_capture.
 pub fn start_in(dir: tempfile::TempDir, own_listeners: bool) -> Option<Harness> {
+    start_in_turn(take_turn(), dir, own_listeners)
+}
+
+/// [`start_in`] with a turn the caller already holds.
+pub fn start_in_turn(turn: Turn, dir: tempfile::TempDir, own_listeners: bool) -> Option<Harness> {
     let shared = shared()?;
     if !tools_present(&["nsd", "unbound", "fstrm_capture"]) {
         assert!(
@@ -52,10 +74,7 @@ pub fn start_in(dir: tempfile::TempDir, own_listeners: bool) -> Option<Harness> 
     let harness = Harness {
         script_dir: shared.join("harness"),
         dir,
-        _turn: HARNESS
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-        _machine_turn: machine_turn(),
+        _turn: turn,
     };
     let mut start = Command::new("sh");
     start
