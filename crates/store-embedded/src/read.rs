@@ -5,6 +5,7 @@
 
 use crate::{engine, layout, EmbeddedStore};
 use hark_dns::{name, RrType};
+use hark_store::keys::{leading_prefix, prefix_end, subdomain_prefix};
 use hark_store::{
     NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrKey, RrsetQuery,
     StoreError,
@@ -407,22 +408,6 @@ impl EmbeddedStore {
     }
 }
 
-/// The reversed key of `base` without its end marker: the prefix shared by its subdomains.
-fn subdomain_prefix(base: &[u8]) -> Vec<u8> {
-    let mut prefix = Vec::new();
-    name::reversed_key(base, &mut prefix);
-    prefix.pop();
-    prefix
-}
-
-/// The forward key of `leading` without its end marker.
-fn leading_prefix(leading: &[u8]) -> Vec<u8> {
-    let mut prefix = Vec::new();
-    name::forward_key(leading, &mut prefix);
-    prefix.pop();
-    prefix
-}
-
 /// The key a resumed walk starts after, in the layout `encode` writes (the rrset table or the
 /// rdata index).
 fn resume_key(
@@ -467,16 +452,4 @@ fn key_range<'k>(
         Some(end) => Box::new(keyspace.range::<Vec<u8>, _>((lower, Bound::Excluded(end)))),
         None => Box::new(keyspace.range::<Vec<u8>, _>((lower, Bound::Unbounded))),
     }
-}
-
-/// The smallest key greater than every key starting with `prefix`, if any.
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < u8::MAX {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
 }
