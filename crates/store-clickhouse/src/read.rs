@@ -1,0 +1,577 @@
+//! Lookups: each is one or a few range scans over the key column of one row table, read in
+//! pages of `GROUP BY k ORDER BY k LIMIT n` with `-Merge` of the states, so the answer is
+//! the merged row whatever parts are still unmerged, and a page resumes after the last key
+//! of the one before (the order the `Store` methods promise is the key order). Filters the
+//! keys cannot express (type, bailiwick, fences, the apex of a subdomain scan) are applied
+//! to the rows read.
+
+use crate::http::{hex, quote};
+use crate::{call, ClickHouseStore};
+use hark_dns::{name, RrType};
+use hark_record::{Checkpoint, RrKey, SourceId, Tally, TimeSpan};
+use hark_store::keys::{self, leading_prefix, prefix_end, subdomain_prefix};
+use hark_store::{
+    NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrsetQuery, StoreError,
+    StoreStats,
+};
+use std::ops::ControlFlow;
+
+/// Pages grow from the first (most lookups want few rows) to the last size.
+const PAGES: [usize; 4] = [256, 2048, 8192, 16384];
+
+/// A range of keys: from `start` (inclusive) to `end` (exclusive; none: to the last key).
+struct KeyRange {
+    start: Vec<u8>,
+    end: Option<Vec<u8>>,
+}
+
+impl KeyRange {
+    fn prefix(prefix: Vec<u8>) -> KeyRange {
+        KeyRange {
+            end: prefix_end(&prefix),
+            start: prefix,
+        }
+    }
+}
+
+fn tally(
+    seen: u8,
+    first: i64,
+    last: i64,
+    zone_seen: u8,
+    zone_first: i64,
+    zone_last: i64,
+    count: u64,
+) -> Tally {
+    Tally {
+        seen: (seen != 0).then_some(TimeSpan { first, last }),
+        zone_seen: (zone_seen != 0).then_some(TimeSpan {
+            first: zone_first,
+            last: zone_last,
+        }),
+        count,
+    }
+}
+
+impl ClickHouseStore {
+    /// Streams (key, tally) of `table` in key order over `range`, after `after`, until
+    /// `visit` breaks; returns whether it broke.
+    fn scan_range(
+        &self,
+        table: &str,
+        range: &KeyRange,
+        after: Option<&[u8]>,
+        visit: &mut dyn FnMut(&[u8], Tally) -> Result<ControlFlow<()>, StoreError>,
+    ) -> Result<ControlFlow<()>, StoreError> {
+        let read_table = self.read_table(table);
+        // In `rrset` the primary key starts with the owner; bounds on it use the index.
+        let column = if table == "rrset" { "owner" } else { "k" };
+        let mut lower = format!("k >= {}", hex(&range.start));
+        if column == "owner" {
+            let owner = keys::reversed_key_len(&range.start)
+                .and_then(|len| range.start.get(..len))
+                .unwrap_or(&range.start);
+            lower.push_str(&format!(" AND owner >= {}", hex(owner)));
+        }
+        let upper = match &range.end {
+            Some(end) => format!(" AND k < {} AND {column} <= {}", hex(end), hex(end)),
+            None => String::new(),
+        };
+        let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
+        let settings = self.read_settings();
+        for page in PAGES
+            .iter()
+            .chain(std::iter::repeat(&PAGES[PAGES.len() - 1]))
+        {
+            let resume = match &cursor {
+                Some(key) if key.as_slice() >= range.start.as_slice() => {
+                    let owner = (column == "owner")
+                        .then(|| keys::reversed_key_len(key).and_then(|len| key.get(..len)))
+                        .flatten()
+                        .map(|owner| format!(" AND owner >= {}", hex(owner)))
+                        .unwrap_or_default();
+                    format!(" AND k > {}{owner}", hex(key))
+                }
+                _ => String::new(),
+            };
+            let sql = format!(
+                "SELECT k, maxMerge(seen), minIfMerge(first), maxIfMerge(last), \
+                 maxMerge(zone_seen), minIfMerge(zone_first), maxIfMerge(zone_last), \
+                 sumMerge(count) FROM {read_table} \
+                 WHERE batch = 0 AND {lower}{upper}{resume} \
+                 GROUP BY k ORDER BY k LIMIT {page} FORMAT RowBinary"
+            );
+            let mut rows: Vec<(Vec<u8>, Tally)> = Vec::new();
+            self.http
+                .rows(self.entry(), &sql, &settings, &mut |row, first| {
+                    let k = row.bytes(Some(first))?;
+                    let t = tally(
+                        row.u8()?,
+                        row.i64()?,
+                        row.i64()?,
+                        row.u8()?,
+                        row.i64()?,
+                        row.i64()?,
+                        row.u64()?,
+                    );
+                    rows.push((k, t));
+                    Ok(true)
+                })
+                .map_err(call)?;
+            let full = rows.len() == *page;
+            for (k, t) in &rows {
+                if visit(k, *t)?.is_break() {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
+            match rows.pop() {
+                Some((last, _)) if full => cursor = Some(last),
+                _ => return Ok(ControlFlow::Continue(())),
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    pub(crate) fn lookup_rrset(
+        &self,
+        query: &RrsetQuery,
+        after: Option<&RrKey>,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let admit = |row: &Row| {
+            let parts = row.key.parts();
+            query.rrtype.is_none_or(|t| t == parts.rrtype)
+                && query
+                    .bailiwick
+                    .as_deref()
+                    .is_none_or(|b| Some(b) == parts.bailiwick)
+                && query.fence.admits(&row.tally)
+        };
+        let (table, range, skip_after, decode): (_, _, Option<usize>, fn(&[u8]) -> _) =
+            match &query.name {
+                NamePattern::Exact(wire) => {
+                    let mut prefix = Vec::new();
+                    name::reversed_key(wire, &mut prefix);
+                    if let Some(rrtype) = query.rrtype {
+                        prefix.extend_from_slice(&rrtype.0.to_be_bytes());
+                    }
+                    (
+                        "rrset",
+                        KeyRange::prefix(prefix),
+                        None,
+                        keys::decode_rrset_key,
+                    )
+                }
+                NamePattern::Subdomains(base) => {
+                    let prefix = subdomain_prefix(base);
+                    let len = prefix.len();
+                    (
+                        "rrset",
+                        KeyRange::prefix(prefix),
+                        Some(len),
+                        keys::decode_rrset_key,
+                    )
+                }
+                NamePattern::LeadingLabels(leading) => {
+                    let prefix = leading_prefix(leading);
+                    let len = prefix.len();
+                    (
+                        "forward",
+                        KeyRange::prefix(prefix),
+                        Some(len),
+                        keys::decode_forward_rrset_key,
+                    )
+                }
+            };
+        let after = after.map(|key| {
+            let mut out = Vec::new();
+            if table == "forward" {
+                keys::forward_rrset_key(&key.parts(), &mut out);
+            } else {
+                keys::rrset_key(&key.parts(), &mut out);
+            }
+            out
+        });
+        let _ = self.scan_range(table, &range, after.as_deref(), &mut |k, tally| {
+            // A 0x00 right after the prefix: the base name itself (or the leading labels
+            // alone), not a name below or after it.
+            if skip_after.is_some_and(|len| k.get(len) == Some(&0)) {
+                return Ok(ControlFlow::Continue(()));
+            }
+            let row = Row {
+                key: decode(k)?,
+                tally,
+            };
+            Ok(if admit(&row) {
+                visit(row)
+            } else {
+                ControlFlow::Continue(())
+            })
+        })?;
+        Ok(())
+    }
+
+    /// Rows of the rdata table over `range` that pass the query's type and fence and `accept`.
+    fn visit_rdata(
+        &self,
+        query: &RdataQuery,
+        range: &KeyRange,
+        after: Option<&[u8]>,
+        accept: &dyn Fn(&Row) -> bool,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, StoreError> {
+        self.scan_range("rdata", range, after, &mut |k, tally| {
+            let row = Row {
+                key: keys::decode_rdata_key(k)?,
+                tally,
+            };
+            let rrtype = row.key.parts().rrtype;
+            Ok(
+                if query.rrtype.is_none_or(|t| t == rrtype)
+                    && query.fence.admits(&row.tally)
+                    && accept(&row)
+                {
+                    visit(row)
+                } else {
+                    ControlFlow::Continue(())
+                },
+            )
+        })
+    }
+
+    pub(crate) fn lookup_rdata(
+        &self,
+        query: &RdataQuery,
+        after: Option<&RrKey>,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let after_key = after.map(|key| {
+            let mut out = Vec::new();
+            keys::rdata_key(&key.parts(), &mut out);
+            out
+        });
+        let after_key = after_key.as_deref();
+        match &query.rdata {
+            RdataMatch::Ip(range) => {
+                let (kind, low, high) = match (range.low, range.high) {
+                    (std::net::IpAddr::V4(l), std::net::IpAddr::V4(h)) => {
+                        (keys::KIND_IPV4, l.octets().to_vec(), h.octets().to_vec())
+                    }
+                    (std::net::IpAddr::V6(l), std::net::IpAddr::V6(h)) => {
+                        (keys::KIND_IPV6, l.octets().to_vec(), h.octets().to_vec())
+                    }
+                    _ => return Ok(()),
+                };
+                let range = KeyRange {
+                    start: [&[kind][..], &low].concat(),
+                    end: prefix_end(&[&[kind][..], &high].concat()),
+                };
+                let _ = self.visit_rdata(query, &range, after_key, &|_| true, visit)?;
+            }
+            RdataMatch::Name(pattern) => {
+                let (prefix, check) = match pattern {
+                    NamePattern::Exact(wire) => {
+                        let mut prefix = vec![keys::KIND_NAME];
+                        name::reversed_key(wire, &mut prefix);
+                        (prefix, None)
+                    }
+                    NamePattern::Subdomains(base) => (
+                        [&[keys::KIND_NAME][..], &subdomain_prefix(base)].concat(),
+                        Some(pattern.clone()),
+                    ),
+                    NamePattern::LeadingLabels(_) => (vec![keys::KIND_NAME], Some(pattern.clone())),
+                };
+                let accept = move |row: &Row| {
+                    let parts = row.key.parts();
+                    check.as_ref().is_none_or(|p| {
+                        keys::target_name(parts.rrtype, parts.rdata).is_some_and(|t| p.matches(t))
+                    })
+                };
+                let _ =
+                    self.visit_rdata(query, &KeyRange::prefix(prefix), after_key, &accept, visit)?;
+            }
+            RdataMatch::EveryOfType => {
+                let Some(rrtype) = query.rrtype else {
+                    return Err(StoreError::Engine(
+                        "a lookup of every row of a type needs the type".into(),
+                    ));
+                };
+                let prefix = match rrtype {
+                    RrType::A => vec![keys::KIND_IPV4],
+                    RrType::AAAA => vec![keys::KIND_IPV6],
+                    t if RrType::TARGET_TYPES.contains(&t) => vec![keys::KIND_NAME],
+                    t => [&[keys::KIND_WHOLE][..], &t.0.to_be_bytes()].concat(),
+                };
+                // Rows of a target type without a usable name sit in the whole-rdata part,
+                // after the 'N' part in key order: one resumed walk spans both.
+                if self
+                    .visit_rdata(
+                        query,
+                        &KeyRange::prefix(prefix),
+                        after_key,
+                        &|_| true,
+                        visit,
+                    )?
+                    .is_continue()
+                    && RrType::TARGET_TYPES.contains(&rrtype)
+                {
+                    let whole = [&[keys::KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
+                    let _ = self.visit_rdata(
+                        query,
+                        &KeyRange::prefix(whole),
+                        after_key,
+                        &|_| true,
+                        visit,
+                    )?;
+                }
+            }
+            RdataMatch::Raw(bytes) => {
+                let types = match query.rrtype {
+                    Some(rrtype) => vec![rrtype],
+                    None => self.raw_candidate_types(bytes)?,
+                };
+                let resume_type = after.map(|key| key.parts().rrtype);
+                for rrtype in types {
+                    if resume_type.is_some_and(|t| rrtype < t) {
+                        continue;
+                    }
+                    let typed = RdataQuery {
+                        rrtype: Some(rrtype),
+                        ..query.clone()
+                    };
+                    let wanted = bytes.clone();
+                    let accept = move |row: &Row| row.key.parts().rdata == wanted.as_slice();
+                    let range = KeyRange::prefix(raw_prefix(rrtype, bytes));
+                    let resume = after_key.filter(|_| resume_type == Some(rrtype));
+                    if self
+                        .visit_rdata(&typed, &range, resume, &accept, visit)?
+                        .is_break()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The types a raw lookup without a type must try: A or AAAA by length, the target types
+    /// when the bytes hold a name, and the types of the whole-rdata part holding these bytes.
+    fn raw_candidate_types(&self, bytes: &[u8]) -> Result<Vec<RrType>, StoreError> {
+        let mut types = Vec::new();
+        match bytes.len() {
+            4 => types.push(RrType::A),
+            16 => types.push(RrType::AAAA),
+            _ => {}
+        }
+        for rrtype in RrType::TARGET_TYPES {
+            if keys::target_name(rrtype, bytes).is_some() {
+                types.push(rrtype);
+            }
+        }
+        if let Ok(len) = u16::try_from(bytes.len()) {
+            let sql = format!(
+                "SELECT DISTINCT reinterpretAsUInt16(reverse(substring(k, 2, 2))) FROM {} \
+                 WHERE batch = 0 AND k >= 'W' AND k < 'X' AND substring(k, 4, 2) = {} \
+                 AND substring(k, 6, {len}) = {} FORMAT TabSeparated",
+                self.read_table("rdata"),
+                hex(&len.to_be_bytes()),
+                hex(bytes)
+            );
+            let text = self
+                .http
+                .text(self.entry(), &sql, &self.read_settings())
+                .map_err(call)?;
+            types.extend(
+                text.lines()
+                    .filter_map(|l| l.trim().parse().ok())
+                    .map(RrType),
+            );
+        }
+        types.sort();
+        types.dedup();
+        Ok(types)
+    }
+
+    pub(crate) fn lookup_negatives(
+        &self,
+        query: &NegativeQuery,
+        visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let (prefix, skip_apex) = match &query.name {
+            NamePattern::Exact(wire) => {
+                let mut prefix = Vec::new();
+                name::reversed_key(wire, &mut prefix);
+                if let Some(qtype) = query.qtype {
+                    prefix.extend_from_slice(&qtype.0.to_be_bytes());
+                }
+                (prefix, false)
+            }
+            NamePattern::Subdomains(base) => (subdomain_prefix(base), true),
+            NamePattern::LeadingLabels(_) => (Vec::new(), false),
+        };
+        let len = prefix.len();
+        let range = KeyRange {
+            end: prefix_end(&prefix).filter(|_| len > 0),
+            start: prefix,
+        };
+        let _ = self.scan_range("negative", &range, None, &mut |k, tally| {
+            if skip_apex && k.get(len) == Some(&0) {
+                return Ok(ControlFlow::Continue(()));
+            }
+            let key = keys::decode_negative_key(k)?;
+            if query.qtype.is_some_and(|t| t != key.qtype)
+                || !query.name.matches(&key.qname)
+                || !query.fence.admits(&tally)
+            {
+                return Ok(ControlFlow::Continue(()));
+            }
+            Ok(visit(NegativeRow { key, tally }))
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn scan_rows(
+        &self,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let range = KeyRange {
+            start: Vec::new(),
+            end: None,
+        };
+        let _ = self.scan_range("rrset", &range, None, &mut |k, tally| {
+            Ok(visit(Row {
+                key: keys::decode_rrset_key(k)?,
+                tally,
+            }))
+        })?;
+        Ok(())
+    }
+
+    /// The latest checkpoint of each committed source (of `source` only, when given).
+    pub(crate) fn read_checkpoints(
+        &self,
+        source: Option<&SourceId>,
+    ) -> Result<Vec<Checkpoint>, StoreError> {
+        let db = &self.db;
+        let filter = source
+            .map(|s| format!(" AND source = {}", hex(&s.0)))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT source, argMax(position, version), argMax(done, version), \
+             argMax(options, version), argMax(bytes, version), argMax(note, version) \
+             FROM {db}.ledger WHERE kind = 1{filter} AND batch IN \
+             (SELECT batch FROM {db}.ledger WHERE kind = 0) \
+             GROUP BY source ORDER BY source FORMAT RowBinary"
+        );
+        let mut found = Vec::new();
+        self.http
+            .rows(self.entry(), &sql, &[], &mut |row, first| {
+                let source = SourceId(row.bytes(Some(first))?);
+                let position = row.u64()?;
+                let done = row.u8()? != 0;
+                let options = row.u64()?;
+                let bytes = row.u64()?;
+                let note = String::from_utf8_lossy(&row.bytes(None)?).into_owned();
+                found.push(Checkpoint {
+                    source,
+                    position,
+                    done,
+                    options,
+                    bytes,
+                    note,
+                });
+                Ok(true)
+            })
+            .map_err(call)?;
+        Ok(found)
+    }
+
+    /// Exact figures: distinct keys counted by the servers (a scan of the key columns).
+    pub(crate) fn read_stats(&self) -> Result<StoreStats, StoreError> {
+        let settings = self.read_settings();
+        let text = |sql: String| {
+            self.http
+                .text(
+                    self.entry(),
+                    &format!("{sql} FORMAT TabSeparated"),
+                    &settings,
+                )
+                .map_err(call)
+        };
+        let number = |text: String| text.trim().parse::<u64>().unwrap_or(0);
+        let rrset = self.read_table("rrset");
+        let mut stats = StoreStats::default();
+        for line in text(format!(
+            "SELECT rrtype, uniqExact(k) FROM {rrset} WHERE batch = 0 GROUP BY rrtype"
+        ))?
+        .lines()
+        {
+            let mut fields = line.split('\t');
+            if let (Some(Ok(rrtype)), Some(Ok(rows))) = (
+                fields.next().map(str::parse::<u16>),
+                fields.next().map(str::parse::<u64>),
+            ) {
+                stats.rows += rows;
+                stats.rows_per_type.insert(RrType(rrtype), rows);
+            }
+        }
+        stats.names = number(text(format!(
+            "SELECT uniqExact(owner) FROM {rrset} WHERE batch = 0"
+        ))?);
+        stats.negatives = number(text(format!(
+            "SELECT uniqExact(k) FROM {} WHERE batch = 0",
+            self.read_table("negative")
+        ))?);
+        stats.files = self
+            .read_checkpoints(None)?
+            .iter()
+            .filter(|c| c.done)
+            .count() as u64;
+        let mut parts = 0;
+        for shard in &self.shards {
+            let line = self
+                .http
+                .text(
+                    shard,
+                    &format!(
+                        "SELECT sum(bytes_on_disk), count() FROM system.parts WHERE database = {} \
+                         AND active FORMAT TabSeparated",
+                        quote(&self.db)
+                    ),
+                    &[],
+                )
+                .map_err(call)?;
+            let mut fields = line.trim().split('\t');
+            stats.disk_bytes += fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+            parts += fields
+                .next()
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        stats.engine = vec![("shards", self.shards.len() as u64), ("parts", parts)];
+        Ok(stats)
+    }
+}
+
+/// The rdata-index prefix of the rows of `rrtype` whose rdata is exactly `bytes`.
+fn raw_prefix(rrtype: RrType, bytes: &[u8]) -> Vec<u8> {
+    let parts = hark_record::RrKeyParts {
+        rrname: b"\x00",
+        rrtype,
+        bailiwick: None,
+        rdata: bytes,
+    };
+    let mut full = Vec::new();
+    keys::rdata_key(&parts, &mut full);
+    let len = match full.first() {
+        Some(&keys::KIND_IPV4) => 5,
+        Some(&keys::KIND_IPV6) => 17,
+        Some(&keys::KIND_NAME) => {
+            1 + keys::reversed_key_len(full.get(1..).unwrap_or_default()).unwrap_or(0)
+        }
+        _ => 5 + bytes.len(),
+    };
+    full.truncate(len);
+    full
+}
