@@ -16,6 +16,15 @@ if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin tcpdump >/dev/null; } \
     || echo "warning: could not install nsd/unbound/fstrm-bin/tcpdump; the harness tests are skipped (and fail under CI=true)" >&2
 fi
+# ClickHouse 18.16 (Debian's only one) for the scale-out store's tests: the engine's battery
+# and the hark tests start a 2-shard cluster on loopback with ../shared/harness/clickhouse.
+# The install can fail transiently (a .deb missing from dpkg's temporary directory): once more.
+if ! command -v clickhouse-server >/dev/null && [ ! -x /usr/sbin/clickhouse-server ]; then
+  echo "== installing clickhouse-server, clickhouse-client"
+  ch_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client >/dev/null; }
+  { apt-get update -qq && { ch_install || ch_install; }; } \
+    || echo "warning: could not install clickhouse-server; the ClickHouse tests are skipped (and fail under CI=true)" >&2
+fi
 # dig, which the live capture test (`hark capture -i lo` beside NSD) queries with.
 if ! command -v dig >/dev/null; then
   echo "== installing bind9-dnsutils (dig)"

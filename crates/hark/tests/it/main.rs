@@ -5,6 +5,7 @@
 
 mod alongside;
 mod capture;
+mod clickhouse;
 mod cli;
 mod clients;
 mod crash;
