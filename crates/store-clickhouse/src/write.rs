@@ -159,7 +159,9 @@ impl ClickHouseStore {
             Detail::Changes => Some(self.find_changes(batch)?),
             Detail::Figures => None,
         };
+        let started = std::time::Instant::now();
         let shares = self.split(batch, id);
+        let split = started.elapsed();
         let staged: Vec<(usize, &Share)> = shares
             .iter()
             .enumerate()
@@ -168,7 +170,9 @@ impl ClickHouseStore {
         each(staged.clone(), &|(shard, share)| {
             self.stage(shard, id, share)
         })?;
+        let stage = started.elapsed();
         self.record(id, version, &batch.checkpoints)?;
+        let record = started.elapsed();
         let applies: Vec<(usize, &str)> = staged
             .iter()
             .flat_map(|&(shard, share)| {
@@ -183,7 +187,17 @@ impl ClickHouseStore {
             })
             .collect();
         each(applies, &|(shard, table)| self.apply(shard, table, id))?;
+        let apply = started.elapsed();
         self.finish(id, staged.iter().map(|&(shard, _)| shard))?;
+        tracing::debug!(
+            rows = batch.rows.len(),
+            split_ms = split.as_millis(),
+            stage_ms = (stage - split).as_millis(),
+            record_ms = (record - stage).as_millis(),
+            apply_ms = (apply - record).as_millis(),
+            finish_ms = (started.elapsed() - apply).as_millis(),
+            "committed"
+        );
         let new_rows = changes
             .as_ref()
             .map(|set| set.new_rows.count(batch.rows.len()) as u64);

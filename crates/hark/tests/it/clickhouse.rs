@@ -6,6 +6,9 @@
 #[allow(dead_code)] // shared with the engine's tests, which use all of it
 mod cluster;
 
+use crate::clients::{dnsdbq, every_lookup_kind, pypdns_checks};
+use crate::served::Served;
+
 use crate::support::{generate, shared, TempStore};
 use cluster::Cluster;
 use std::process::Command;
@@ -104,4 +107,15 @@ fn two_writers_at_once_count_every_response_once() {
         exported(&embedded) == exported(&on_cluster),
         "two writers gave another store than one writer reading both captures"
     );
+}
+
+#[test]
+fn dnsdbq_and_pypdns_get_the_same_answers_from_the_cluster() {
+    let Some(bin) = dnsdbq() else { return };
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let served = Served::start_on(TempStore::clickhouse(cluster.url("clients", "")), "");
+    every_lookup_kind(&bin, &served);
+    pypdns_checks(&served);
 }
