@@ -5,8 +5,8 @@
 
 mod alongside;
 mod capture;
-mod clickhouse;
 mod cli;
+mod clickhouse;
 mod clients;
 mod crash;
 mod dnstap;
