@@ -80,6 +80,10 @@ pub struct Http {
     user: Option<(String, String)>,
 }
 
+/// Reads one row of a RowBinary answer (given its first byte); false stops the reading.
+pub type RowReader<'a> =
+    dyn FnMut(&mut Decoder<&mut dyn Read>, u8) -> Result<bool, DecodeError> + 'a;
+
 /// A setting sent as a URL parameter.
 pub type Setting<'a> = (&'a str, String);
 
@@ -201,7 +205,7 @@ impl Http {
         endpoint: &Endpoint,
         sql: &str,
         settings: &[Setting<'_>],
-        row: &mut dyn FnMut(&mut Decoder<&mut dyn Read>, u8) -> Result<bool, DecodeError>,
+        row: &mut RowReader<'_>,
     ) -> Result<(), CallError> {
         let reader = self.post(endpoint, settings, sql.as_bytes())?;
         let mut buffered = BufReader::with_capacity(64 * 1024, reader);

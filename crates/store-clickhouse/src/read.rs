@@ -16,6 +16,9 @@ use hark_store::{
 };
 use std::ops::ControlFlow;
 
+/// Takes one (key, tally) of a scan; breaks to stop it.
+type KeyVisitor<'a> = dyn FnMut(&[u8], Tally) -> Result<ControlFlow<()>, StoreError> + 'a;
+
 /// Pages grow from the first (most lookups want few rows) to the last size.
 const PAGES: [usize; 4] = [256, 2048, 8192, 16384];
 
@@ -61,7 +64,7 @@ impl ClickHouseStore {
         table: &str,
         range: &KeyRange,
         after: Option<&[u8]>,
-        visit: &mut dyn FnMut(&[u8], Tally) -> Result<ControlFlow<()>, StoreError>,
+        visit: &mut KeyVisitor<'_>,
     ) -> Result<ControlFlow<()>, StoreError> {
         self.scan_range_on(None, table, range, after, visit)
     }
@@ -75,7 +78,7 @@ impl ClickHouseStore {
         table: &str,
         range: &KeyRange,
         after: Option<&[u8]>,
-        visit: &mut dyn FnMut(&[u8], Tally) -> Result<ControlFlow<()>, StoreError>,
+        visit: &mut KeyVisitor<'_>,
     ) -> Result<ControlFlow<()>, StoreError> {
         let (endpoint, read_table) = match shard {
             Some(index) => (self.shard(index)?, format!("{}.{table}", self.db)),

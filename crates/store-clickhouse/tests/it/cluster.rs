@@ -52,6 +52,9 @@ impl Cluster {
             .write(true)
             .open(std::env::temp_dir().join("hark-clickhouse.lock"))
             .expect("lock file");
+        // File::lock is newer than the workspace's rust-version; tests build with the current
+        // toolchain only.
+        #[allow(clippy::incompatible_msrv)]
         machine_turn.lock().expect("lock");
         let dir = tempfile::tempdir().expect("tempdir");
         let output = Command::new("bash")
