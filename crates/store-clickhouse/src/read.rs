@@ -280,42 +280,20 @@ impl ClickHouseStore {
         let after_key = after_key.as_deref();
         match &query.rdata {
             RdataMatch::Ip(range) => {
-                let (kind, low, high) = match (range.low, range.high) {
-                    (std::net::IpAddr::V4(l), std::net::IpAddr::V4(h)) => {
-                        (keys::KIND_IPV4, l.octets().to_vec(), h.octets().to_vec())
-                    }
-                    (std::net::IpAddr::V6(l), std::net::IpAddr::V6(h)) => {
-                        (keys::KIND_IPV6, l.octets().to_vec(), h.octets().to_vec())
-                    }
-                    _ => return Ok(()),
+                let Some((start, end)) = keys::ip_key_range(range) else {
+                    return Ok(());
                 };
-                let range = KeyRange {
-                    start: [&[kind][..], &low].concat(),
-                    end: prefix_end(&[&[kind][..], &high].concat()),
-                };
+                let range = KeyRange { start, end };
                 let _ = self.visit_rdata(query, &range, after_key, &|_| true, visit)?;
             }
             RdataMatch::Name(pattern) => {
-                let (prefix, check) = match pattern {
-                    NamePattern::Exact(wire) => {
-                        let mut prefix = vec![keys::KIND_NAME];
-                        name::reversed_key(wire, &mut prefix);
-                        (prefix, None)
-                    }
-                    NamePattern::Subdomains(base) => (
-                        [&[keys::KIND_NAME][..], &subdomain_prefix(base)].concat(),
-                        Some(pattern.clone()),
-                    ),
-                    NamePattern::LeadingLabels(_) => (vec![keys::KIND_NAME], Some(pattern.clone())),
-                };
+                let (prefix, check) = keys::target_prefix(pattern);
                 let accept = move |row: &Row| {
                     let parts = row.key.parts();
-                    check.as_ref().is_none_or(|p| {
-                        keys::target_name(parts.rrtype, parts.rdata).is_some_and(|t| p.matches(t))
-                    })
+                    !check || keys::target_matches(pattern, parts.rrtype, parts.rdata)
                 };
-                let _ =
-                    self.visit_rdata(query, &KeyRange::prefix(prefix), after_key, &accept, visit)?;
+                let range = KeyRange::prefix(prefix);
+                let _ = self.visit_rdata(query, &range, after_key, &accept, visit)?;
             }
             RdataMatch::EveryOfType => {
                 let Some(rrtype) = query.rrtype else {
@@ -323,33 +301,15 @@ impl ClickHouseStore {
                         "a lookup of every row of a type needs the type".into(),
                     ));
                 };
-                let prefix = match rrtype {
-                    RrType::A => vec![keys::KIND_IPV4],
-                    RrType::AAAA => vec![keys::KIND_IPV6],
-                    t if RrType::TARGET_TYPES.contains(&t) => vec![keys::KIND_NAME],
-                    t => [&[keys::KIND_WHOLE][..], &t.0.to_be_bytes()].concat(),
-                };
-                // Rows of a target type without a usable name sit in the whole-rdata part,
-                // after the 'N' part in key order: one resumed walk spans both.
-                if self
-                    .visit_rdata(
-                        query,
-                        &KeyRange::prefix(prefix),
-                        after_key,
-                        &|_| true,
-                        visit,
-                    )?
-                    .is_continue()
-                    && RrType::TARGET_TYPES.contains(&rrtype)
-                {
-                    let whole = [&[keys::KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
-                    let _ = self.visit_rdata(
-                        query,
-                        &KeyRange::prefix(whole),
-                        after_key,
-                        &|_| true,
-                        visit,
-                    )?;
+                // One resumed walk spans both parts of a target type ('N' < 'W').
+                for prefix in keys::type_prefixes(rrtype) {
+                    let range = KeyRange::prefix(prefix);
+                    if self
+                        .visit_rdata(query, &range, after_key, &|_| true, visit)?
+                        .is_break()
+                    {
+                        break;
+                    }
                 }
             }
             RdataMatch::Raw(bytes) => {
@@ -368,7 +328,7 @@ impl ClickHouseStore {
                     };
                     let wanted = bytes.clone();
                     let accept = move |row: &Row| row.key.parts().rdata == wanted.as_slice();
-                    let range = KeyRange::prefix(raw_prefix(rrtype, bytes));
+                    let range = KeyRange::prefix(keys::raw_prefix(rrtype, bytes));
                     let resume = after_key.filter(|_| resume_type == Some(rrtype));
                     if self
                         .visit_rdata(&typed, &range, resume, &accept, visit)?
@@ -385,17 +345,7 @@ impl ClickHouseStore {
     /// The types a raw lookup without a type must try: A or AAAA by length, the target types
     /// when the bytes hold a name, and the types of the whole-rdata part holding these bytes.
     fn raw_candidate_types(&self, bytes: &[u8]) -> Result<Vec<RrType>, StoreError> {
-        let mut types = Vec::new();
-        match bytes.len() {
-            4 => types.push(RrType::A),
-            16 => types.push(RrType::AAAA),
-            _ => {}
-        }
-        for rrtype in RrType::TARGET_TYPES {
-            if keys::target_name(rrtype, bytes).is_some() {
-                types.push(rrtype);
-            }
-        }
+        let mut types = keys::raw_fixed_types(bytes);
         if let Ok(len) = u16::try_from(bytes.len()) {
             let sql = format!(
                 "SELECT DISTINCT reinterpretAsUInt16(reverse(substring(k, 2, 2))) FROM {} \
@@ -579,26 +529,4 @@ impl ClickHouseStore {
         stats.engine = vec![("shards", self.shards.len() as u64), ("parts", parts)];
         Ok(stats)
     }
-}
-
-/// The rdata-index prefix of the rows of `rrtype` whose rdata is exactly `bytes`.
-fn raw_prefix(rrtype: RrType, bytes: &[u8]) -> Vec<u8> {
-    let parts = hark_record::RrKeyParts {
-        rrname: b"\x00",
-        rrtype,
-        bailiwick: None,
-        rdata: bytes,
-    };
-    let mut full = Vec::new();
-    keys::rdata_key(&parts, &mut full);
-    let len = match full.first() {
-        Some(&keys::KIND_IPV4) => 5,
-        Some(&keys::KIND_IPV6) => 17,
-        Some(&keys::KIND_NAME) => {
-            1 + keys::reversed_key_len(full.get(1..).unwrap_or_default()).unwrap_or(0)
-        }
-        _ => 5 + bytes.len(),
-    };
-    full.truncate(len);
-    full
 }

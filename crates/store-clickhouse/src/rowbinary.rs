@@ -78,15 +78,19 @@ impl<R: Read> Decoder<R> {
         Decoder { reader }
     }
 
-    fn exact<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let mut out = [0u8; N];
-        self.reader.read_exact(&mut out).map_err(|err| {
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), DecodeError> {
+        self.reader.read_exact(out).map_err(|err| {
             if err.kind() == std::io::ErrorKind::UnexpectedEof {
                 DecodeError::Truncated
             } else {
                 DecodeError::Io(err)
             }
-        })?;
+        })
+    }
+
+    fn exact<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let mut out = [0u8; N];
+        self.fill(&mut out)?;
         Ok(out)
     }
 
@@ -151,13 +155,7 @@ impl<R: Read> Decoder<R> {
             return Err(DecodeError::TooLong(len));
         }
         let mut out = vec![0u8; len as usize];
-        self.reader.read_exact(&mut out).map_err(|err| {
-            if err.kind() == std::io::ErrorKind::UnexpectedEof {
-                DecodeError::Truncated
-            } else {
-                DecodeError::Io(err)
-            }
-        })?;
+        self.fill(&mut out)?;
         Ok(out)
     }
 }

@@ -331,6 +331,95 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// The rdata-index range of the addresses in `range`: (start, end exclusive, none: to the
+/// last key); `None` when the range mixes IPv4 and IPv6.
+pub fn ip_key_range(range: &crate::IpRange) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
+    let (kind, low, high) = match (range.low, range.high) {
+        (std::net::IpAddr::V4(l), std::net::IpAddr::V4(h)) => {
+            (KIND_IPV4, l.octets().to_vec(), h.octets().to_vec())
+        }
+        (std::net::IpAddr::V6(l), std::net::IpAddr::V6(h)) => {
+            (KIND_IPV6, l.octets().to_vec(), h.octets().to_vec())
+        }
+        _ => return None,
+    };
+    Some((
+        [&[kind][..], &low].concat(),
+        prefix_end(&[&[kind][..], &high].concat()),
+    ))
+}
+
+/// The rdata-index prefix holding the rows whose target name matches `pattern`, and whether
+/// the rows under it must still be checked against the pattern (wildcards).
+pub fn target_prefix(pattern: &crate::NamePattern) -> (Vec<u8>, bool) {
+    match pattern {
+        crate::NamePattern::Exact(wire) => {
+            let mut prefix = vec![KIND_NAME];
+            name::reversed_key(wire, &mut prefix);
+            (prefix, false)
+        }
+        crate::NamePattern::Subdomains(base) => {
+            ([&[KIND_NAME][..], &subdomain_prefix(base)].concat(), true)
+        }
+        crate::NamePattern::LeadingLabels(_) => (vec![KIND_NAME], true),
+    }
+}
+
+/// True when the target name of a row's rdata matches `pattern`.
+pub fn target_matches(pattern: &crate::NamePattern, rrtype: RrType, rdata: &[u8]) -> bool {
+    target_name(rrtype, rdata).is_some_and(|t| pattern.matches(t))
+}
+
+/// The rdata-index prefixes holding every row of `rrtype`, in key order: the rows of a target
+/// type whose rdata holds no usable name sit in the whole-rdata part, after the `'N'` part.
+pub fn type_prefixes(rrtype: RrType) -> Vec<Vec<u8>> {
+    let whole = [&[KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
+    match rrtype {
+        RrType::A => vec![vec![KIND_IPV4]],
+        RrType::AAAA => vec![vec![KIND_IPV6]],
+        t if RrType::TARGET_TYPES.contains(&t) => vec![vec![KIND_NAME], whole],
+        _ => vec![whole],
+    }
+}
+
+/// The rdata-index prefix of the rows of `rrtype` whose rdata is exactly `bytes`.
+pub fn raw_prefix(rrtype: RrType, bytes: &[u8]) -> Vec<u8> {
+    let parts = RrKeyParts {
+        rrname: b"\x00",
+        rrtype,
+        bailiwick: None,
+        rdata: bytes,
+    };
+    let mut full = Vec::new();
+    rdata_key(&parts, &mut full);
+    // Cut the owner name and what follows: the prefix ends where the rdata ends.
+    let len = match full.first() {
+        Some(&KIND_IPV4) => 5,
+        Some(&KIND_IPV6) => 17,
+        Some(&KIND_NAME) => 1 + reversed_key_len(full.get(1..).unwrap_or_default()).unwrap_or(0),
+        _ => 5 + bytes.len(),
+    };
+    full.truncate(len);
+    full
+}
+
+/// The types a raw-rdata lookup without a type tries besides those of the whole-rdata part:
+/// A or AAAA by length, and the target types when the bytes hold a name.
+pub fn raw_fixed_types(bytes: &[u8]) -> Vec<RrType> {
+    let mut types = Vec::new();
+    match bytes.len() {
+        4 => types.push(RrType::A),
+        16 => types.push(RrType::AAAA),
+        _ => {}
+    }
+    types.extend(
+        RrType::TARGET_TYPES
+            .into_iter()
+            .filter(|&rrtype| target_name(rrtype, bytes).is_some()),
+    );
+    types
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
