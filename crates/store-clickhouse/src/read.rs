@@ -375,18 +375,7 @@ impl ClickHouseStore {
         query: &NegativeQuery,
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        let (prefix, skip_apex) = match &query.name {
-            NamePattern::Exact(wire) => {
-                let mut prefix = Vec::new();
-                name::reversed_key(wire, &mut prefix);
-                if let Some(qtype) = query.qtype {
-                    prefix.extend_from_slice(&qtype.0.to_be_bytes());
-                }
-                (prefix, false)
-            }
-            NamePattern::Subdomains(base) => (subdomain_prefix(base), true),
-            NamePattern::LeadingLabels(_) => (Vec::new(), false),
-        };
+        let (prefix, skip_apex) = hark_store::keys::owner_prefix(&query.name, query.qtype);
         let len = prefix.len();
         let range = KeyRange {
             end: prefix_end(&prefix).filter(|_| len > 0),

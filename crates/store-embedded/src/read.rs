@@ -291,18 +291,7 @@ impl EmbeddedStore {
         query: &NegativeQuery,
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        let (prefix, skip_apex) = match &query.name {
-            NamePattern::Exact(wire) => {
-                let mut prefix = Vec::new();
-                name::reversed_key(wire, &mut prefix);
-                if let Some(qtype) = query.qtype {
-                    prefix.extend_from_slice(&qtype.0.to_be_bytes());
-                }
-                (prefix, false)
-            }
-            NamePattern::Subdomains(base) => (subdomain_prefix(base), true),
-            NamePattern::LeadingLabels(_) => (Vec::new(), false),
-        };
+        let (prefix, skip_apex) = hark_store::keys::owner_prefix(&query.name, query.qtype);
         for entry in self.negative.prefix(&prefix) {
             let (key, value) = entry.into_inner().map_err(engine)?;
             if skip_apex && key.get(prefix.len()) == Some(&0) {

@@ -331,6 +331,25 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// The prefix of the keys (rrset or negative) whose owner matches `pattern`, and whether a key
+/// with 0x00 right after it (the base name of a subdomain pattern) is to be skipped; a right-hand
+/// wildcard has no owner prefix (the empty one: every key). With a type, an exact name's prefix
+/// covers that type only.
+pub fn owner_prefix(pattern: &crate::NamePattern, rrtype: Option<RrType>) -> (Vec<u8>, bool) {
+    match pattern {
+        crate::NamePattern::Exact(wire) => {
+            let mut prefix = Vec::new();
+            name::reversed_key(wire, &mut prefix);
+            if let Some(rrtype) = rrtype {
+                prefix.extend_from_slice(&rrtype.0.to_be_bytes());
+            }
+            (prefix, false)
+        }
+        crate::NamePattern::Subdomains(base) => (subdomain_prefix(base), true),
+        crate::NamePattern::LeadingLabels(_) => (Vec::new(), false),
+    }
+}
+
 /// The rdata-index range of the addresses in `range`: (start, end exclusive, none: to the
 /// last key); `None` when the range mixes IPv4 and IPv6.
 pub fn ip_key_range(range: &crate::IpRange) -> Option<(Vec<u8>, Option<Vec<u8>>)> {
