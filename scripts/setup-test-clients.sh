@@ -16,23 +16,41 @@ if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin tcpdump >/dev/null; } \
     || echo "warning: could not install nsd/unbound/fstrm-bin/tcpdump; the harness tests are skipped (and fail under CI=true)" >&2
 fi
+# Installs Debian packages without starting their services (a policy-rc.d refusing every
+# start, present only during the install): the tests run their own instances on loopback.
+install_without_starting() {
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=yes
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  installed=$?
+  if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+  return $installed
+}
+# Leaves the packages' own services stopped and disabled where systemd runs.
+stop_services() {
+  if [ -d /run/systemd/system ]; then systemctl disable --now "$@" >/dev/null 2>&1 || true; fi
+}
 # The resolvers whose dnstap the resolver tests take (BIND 9, Knot Resolver, PowerDNS Recursor,
 # dnsdist). The tests run their own instances on loopback ports; the packages' own services
 # would take port 53, so they are not started at install (policy-rc.d) and stay disabled.
 if ! command -v named >/dev/null || ! command -v kresd >/dev/null || ! command -v pdns_recursor >/dev/null \
    || ! command -v dnsdist >/dev/null; then
   echo "== installing bind9, knot-resolver, pdns-recursor, dnsdist (their services not started)"
-  own_policy=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=yes
-  fi
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      bind9 knot-resolver pdns-recursor dnsdist >/dev/null; } \
+  { apt-get update -qq && install_without_starting bind9 knot-resolver pdns-recursor dnsdist; } \
     || echo "warning: could not install the resolvers; the resolver tests are skipped (and fail under CI=true)" >&2
-  [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
-  if [ -d /run/systemd/system ]; then
-    systemctl disable --now named pdns-recursor dnsdist kresd@1 >/dev/null 2>&1 || true
-  fi
+  stop_services named pdns-recursor dnsdist kresd@1
+fi
+# ClickHouse 18.16 (Debian's only one) for the scale-out store's tests: the engine's battery
+# and the hark tests start a 2-shard cluster on loopback with ../shared/harness/clickhouse.
+# The install can fail transiently (a .deb missing from dpkg's temporary directory): once more.
+if ! command -v clickhouse-server >/dev/null && [ ! -x /usr/sbin/clickhouse-server ]; then
+  echo "== installing clickhouse-server, clickhouse-client"
+  ch_install() { install_without_starting clickhouse-server clickhouse-client; }
+  { apt-get update -qq && { ch_install || ch_install; }; } \
+    || echo "warning: could not install clickhouse-server; the ClickHouse tests are skipped (and fail under CI=true)" >&2
+  stop_services clickhouse-server
 fi
 # dig, which the live capture test (`hark capture -i lo` beside NSD) queries with.
 if ! command -v dig >/dev/null; then

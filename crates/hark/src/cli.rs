@@ -22,6 +22,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "HARK_DB", value_name = "DIR")]
     pub db: Option<PathBuf>,
 
+    /// The store: a directory (the embedded store, as --db), or a ClickHouse cluster,
+    /// `clickhouse://HOST:PORT[,HOST:PORT...]/DB[?writer=NAME&partial=1&cluster=NAME]` with one
+    /// HTTP address per shard in the cluster's shard order (see docs/scale-out.md).
+    #[arg(long, global = true, env = "HARK_STORE", value_name = "DIR|URL")]
+    pub store: Option<String>,
+
     /// Log more (-v info, -vv debug); logs go to stderr.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -232,8 +238,30 @@ pub enum Command {
         action: ConfigCommand,
     },
 
+    /// Operate the store: create or upgrade a ClickHouse schema, check a cluster.
+    Store {
+        /// What to do.
+        #[command(subcommand)]
+        action: StoreCommand,
+    },
+
     /// Show what a running `hark run` is doing: its sources, their counters, drops, skips.
     Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `hark store` actions.
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Create the ClickHouse tables, or bring them up to this hark's schema version, on every
+    /// shard (--store clickhouse://...). The embedded store migrates itself when opened.
+    Migrate,
+    /// Report each shard's rows and parts per table, merges running, batches staged, and
+    /// commits recorded but not applied; fails naming a shard that does not answer.
+    Check {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

@@ -14,7 +14,7 @@ mod store;
 mod times;
 
 use clap::Parser;
-use cli::{Cli, Command, ConfigCommand};
+use cli::{Cli, Command, ConfigCommand, StoreCommand};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -43,7 +43,7 @@ use anyhow::Context;
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
-        Command::Run { config } => return service::run(config, cli.db),
+        Command::Run { config } => return service::run(config, cli.db, cli.store.as_deref()),
         Command::Sensor { config } => return sensor::run(config),
         Command::Config {
             action: ConfigCommand::Init,
@@ -54,10 +54,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             action: ConfigCommand::Check { file },
         } => return service::check(file),
         Command::Status { json } => return commands::status::run(&store::data_dir(cli.db)?, *json),
+        Command::Store { action } => {
+            let choice = store::Choice::of(cli.store.as_deref(), cli.db.clone())?;
+            return match action {
+                StoreCommand::Migrate => commands::store::migrate(&choice),
+                StoreCommand::Check { json } => commands::store::check(&choice, *json),
+            };
+        }
         _ => {}
     }
-    let dir = store::data_dir(cli.db)?;
-    let store = store::open(&dir)?;
+    let choice = store::Choice::of(cli.store.as_deref(), cli.db.clone())?;
+    let store = store::open_choice(&choice)?;
     let stdout = std::io::stdout();
     match &cli.command {
         Command::Ingest(args) => {
@@ -77,7 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
         Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), args),
-        Command::Stats { json } => commands::stats::run(&store, &dir, *json),
+        Command::Stats { json } => commands::stats::run(&store, &choice.describe(), *json),
         Command::Recon(args) => commands::recon::run_recon(&store, args, &mut stdout.lock()),
         Command::Intel { question, format } => {
             commands::recon::run_intel(&store, question, *format, &mut stdout.lock())
@@ -85,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run { .. }
         | Command::Sensor { .. }
         | Command::Config { .. }
-        | Command::Status { .. } => Ok(()),
+        | Command::Status { .. }
+        | Command::Store { .. } => Ok(()),
     }
 }

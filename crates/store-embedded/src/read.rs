@@ -5,6 +5,7 @@
 
 use crate::{engine, layout, EmbeddedStore};
 use hark_dns::{name, RrType};
+use hark_store::keys::{leading_prefix, prefix_end, subdomain_prefix};
 use hark_store::{
     NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrKey, RrsetQuery,
     StoreError,
@@ -62,24 +63,7 @@ impl EmbeddedStore {
         after: Option<&[u8]>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        let parts = hark_record::RrKeyParts {
-            rrname: b"\x00",
-            rrtype,
-            bailiwick: None,
-            rdata: bytes,
-        };
-        let mut full = Vec::new();
-        layout::rdata_key(&parts, &mut full);
-        // Cut the owner name and what follows: the prefix ends where the rdata ends.
-        let prefix_len = match full.first() {
-            Some(&layout::KIND_IPV4) => 5,
-            Some(&layout::KIND_IPV6) => 17,
-            Some(&layout::KIND_NAME) => {
-                1 + layout::reversed_key_len(full.get(1..).unwrap_or_default()).unwrap_or(0)
-            }
-            _ => 5 + bytes.len(),
-        };
-        let prefix = full.get(..prefix_len).unwrap_or_default().to_vec();
+        let prefix = hark_store::keys::raw_prefix(rrtype, bytes);
         let wanted = bytes.to_vec();
         let accept = move |row: &Row| row.key.parts().rdata == wanted.as_slice();
         self.visit_index_range(
@@ -94,17 +78,7 @@ impl EmbeddedStore {
     /// rdata names a target when the bytes hold one, and every type present in the
     /// whole-rdata part of the index (found by seeking from one type to the next).
     fn raw_candidate_types(&self, bytes: &[u8]) -> Result<Vec<RrType>, StoreError> {
-        let mut types = Vec::new();
-        match bytes.len() {
-            4 => types.push(RrType::A),
-            16 => types.push(RrType::AAAA),
-            _ => {}
-        }
-        for rrtype in RrType::TARGET_TYPES {
-            if layout::target_name(rrtype, bytes).is_some() {
-                types.push(rrtype);
-            }
-        }
+        let mut types = hark_store::keys::raw_fixed_types(bytes);
         let mut next: u32 = 0;
         while next <= u32::from(u16::MAX) {
             let start = [&[layout::KIND_WHOLE][..], &(next as u16).to_be_bytes()].concat();
@@ -250,40 +224,17 @@ impl EmbeddedStore {
         let after_key = after_key.as_deref();
         match &query.rdata {
             RdataMatch::Ip(range) => {
-                let (kind, low, high) = match (range.low, range.high) {
-                    (std::net::IpAddr::V4(l), std::net::IpAddr::V4(h)) => {
-                        (layout::KIND_IPV4, l.octets().to_vec(), h.octets().to_vec())
-                    }
-                    (std::net::IpAddr::V6(l), std::net::IpAddr::V6(h)) => {
-                        (layout::KIND_IPV6, l.octets().to_vec(), h.octets().to_vec())
-                    }
-                    _ => return Ok(()),
+                let Some((start, end)) = hark_store::keys::ip_key_range(range) else {
+                    return Ok(());
                 };
-                let start = [&[kind][..], &low].concat();
-                let high_prefix = [&[kind][..], &high].concat();
-                let iter = key_range(&self.rdata, &start, prefix_end(&high_prefix), after_key);
+                let iter = key_range(&self.rdata, &start, end, after_key);
                 self.visit_index_range(iter, query, &|_| true, visit)
             }
             RdataMatch::Name(pattern) => {
-                let (prefix, pattern) = match pattern {
-                    NamePattern::Exact(wire) => {
-                        let mut prefix = vec![layout::KIND_NAME];
-                        name::reversed_key(wire, &mut prefix);
-                        (prefix, None)
-                    }
-                    NamePattern::Subdomains(base) => {
-                        let prefix = [&[layout::KIND_NAME][..], &subdomain_prefix(base)].concat();
-                        (prefix, Some(pattern.clone()))
-                    }
-                    NamePattern::LeadingLabels(_) => {
-                        (vec![layout::KIND_NAME], Some(pattern.clone()))
-                    }
-                };
+                let (prefix, check) = hark_store::keys::target_prefix(pattern);
                 let accept = move |row: &Row| {
                     let parts = row.key.parts();
-                    pattern.as_ref().is_none_or(|p| {
-                        layout::target_name(parts.rrtype, parts.rdata).is_some_and(|t| p.matches(t))
-                    })
+                    !check || hark_store::keys::target_matches(pattern, parts.rrtype, parts.rdata)
                 };
                 let iter = prefix_after(&self.rdata, &prefix, after_key);
                 self.visit_index_range(iter, query, &accept, visit)
@@ -294,20 +245,10 @@ impl EmbeddedStore {
                         "a lookup of every row of a type needs the type".into(),
                     ));
                 };
-                let prefix = match rrtype {
-                    RrType::A => vec![layout::KIND_IPV4],
-                    RrType::AAAA => vec![layout::KIND_IPV6],
-                    t if RrType::TARGET_TYPES.contains(&t) => vec![layout::KIND_NAME],
-                    t => [&[layout::KIND_WHOLE][..], &t.0.to_be_bytes()].concat(),
-                };
-                // Rows of a target type whose rdata holds no usable name sit in the
-                // whole-rdata part: read both parts for those types.
-                // Both parts in key order ('N' < 'W'), so one resumed walk spans them.
-                let iter = prefix_after(&self.rdata, &prefix, after_key);
-                self.visit_index_range(iter, query, &|_| true, visit)?;
-                if RrType::TARGET_TYPES.contains(&rrtype) {
-                    let whole = [&[layout::KIND_WHOLE][..], &rrtype.0.to_be_bytes()].concat();
-                    let iter = prefix_after(&self.rdata, &whole, after_key);
+                // Both parts of a target type in key order ('N' < 'W'), so one resumed walk
+                // spans them.
+                for prefix in hark_store::keys::type_prefixes(rrtype) {
+                    let iter = prefix_after(&self.rdata, &prefix, after_key);
                     self.visit_index_range(iter, query, &|_| true, visit)?;
                 }
                 Ok(())
@@ -350,18 +291,7 @@ impl EmbeddedStore {
         query: &NegativeQuery,
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        let (prefix, skip_apex) = match &query.name {
-            NamePattern::Exact(wire) => {
-                let mut prefix = Vec::new();
-                name::reversed_key(wire, &mut prefix);
-                if let Some(qtype) = query.qtype {
-                    prefix.extend_from_slice(&qtype.0.to_be_bytes());
-                }
-                (prefix, false)
-            }
-            NamePattern::Subdomains(base) => (subdomain_prefix(base), true),
-            NamePattern::LeadingLabels(_) => (Vec::new(), false),
-        };
+        let (prefix, skip_apex) = hark_store::keys::owner_prefix(&query.name, query.qtype);
         for entry in self.negative.prefix(&prefix) {
             let (key, value) = entry.into_inner().map_err(engine)?;
             if skip_apex && key.get(prefix.len()) == Some(&0) {
@@ -405,22 +335,6 @@ impl EmbeddedStore {
         }
         Ok(())
     }
-}
-
-/// The reversed key of `base` without its end marker: the prefix shared by its subdomains.
-fn subdomain_prefix(base: &[u8]) -> Vec<u8> {
-    let mut prefix = Vec::new();
-    name::reversed_key(base, &mut prefix);
-    prefix.pop();
-    prefix
-}
-
-/// The forward key of `leading` without its end marker.
-fn leading_prefix(leading: &[u8]) -> Vec<u8> {
-    let mut prefix = Vec::new();
-    name::forward_key(leading, &mut prefix);
-    prefix.pop();
-    prefix
 }
 
 /// The key a resumed walk starts after, in the layout `encode` writes (the rrset table or the
@@ -467,16 +381,4 @@ fn key_range<'k>(
         Some(end) => Box::new(keyspace.range::<Vec<u8>, _>((lower, Bound::Excluded(end)))),
         None => Box::new(keyspace.range::<Vec<u8>, _>((lower, Bound::Unbounded))),
     }
-}
-
-/// The smallest key greater than every key starting with `prefix`, if any.
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < u8::MAX {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
 }

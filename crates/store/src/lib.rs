@@ -18,7 +18,8 @@
 //!
 //! It is not: an engine. The embedded LSM engine and the ClickHouse engine live in their own
 //! crates, and only the `hark` binary picks one, so analyses and servers cannot reach into
-//! engine internals. [`battery`] holds the tests every engine must pass.
+//! engine internals. [`battery`] holds the tests every engine must pass; [`keys`] the key
+//! encodings whose byte order is the order the lookups promise.
 //!
 //! ```
 //! use hark_store::{NamePattern, RrsetQuery, TimeFence};
@@ -34,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod battery;
+pub mod keys;
 mod lookup;
 mod writer;
 

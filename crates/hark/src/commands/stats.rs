@@ -4,7 +4,7 @@ use crate::output::stats_json;
 use hark_store::Store;
 
 /// Prints the store's figures.
-pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Result<()> {
+pub fn run(store: &dyn Store, location: &str, json: bool) -> anyhow::Result<()> {
     use std::fmt::Write as _;
     let mut out = String::new();
     let stats = store.stats()?;
@@ -12,7 +12,7 @@ pub fn run(store: &dyn Store, dir: &std::path::Path, json: bool) -> anyhow::Resu
         writeln!(out, "{}", stats_json(&stats))?;
         return crate::output::print(&out);
     }
-    writeln!(out, "store:      {}", dir.display())?;
+    writeln!(out, "store:      {location}")?;
     writeln!(out, "rows:       {}", stats.rows)?;
     writeln!(out, "names:      {}", stats.names)?;
     writeln!(out, "negatives:  {}", stats.negatives)?;

@@ -99,6 +99,10 @@ pub struct StoreSection {
     /// The embedded store's directory; default: `--db`, `HARK_DB`, else the user's data
     /// directory.
     pub path: Option<PathBuf>,
+    /// A ClickHouse cluster to keep the rows in instead of the embedded store:
+    /// `clickhouse://HOST:PORT[,HOST:PORT...]/DB?writer=NAME` (the data directory then holds
+    /// only the status file). Each `hark run` writing to one cluster needs its own writer name.
+    pub url: Option<String>,
     /// Memory for each source's aggregation cache, in MiB.
     pub cache_mb: usize,
     /// Seconds an observation may wait in a cache before it is committed (and queryable).
@@ -109,6 +113,7 @@ impl Default for StoreSection {
     fn default() -> Self {
         StoreSection {
             path: None,
+            url: None,
             cache_mb: 128,
             flush_seconds: 2.0,
         }
@@ -415,6 +420,10 @@ impl RunConfig {
         if !(self.store.flush_seconds > 0.0 && self.store.flush_seconds <= 3600.0) {
             bail!("[store] flush_seconds must be between 0 and 3600");
         }
+        if let Some(url) = &self.store.url {
+            url.parse::<hark_store_clickhouse::Location>()
+                .map_err(|err| anyhow::anyhow!("[store] url: {err}"))?;
+        }
         if self.store.cache_mb == 0 {
             bail!("[store] cache_mb must be at least 1");
         }
@@ -514,6 +523,9 @@ pub const EXAMPLE: &str = r#"# hark run --config FILE: collect, keep and serve p
 [store]
 # The embedded store's directory (default: --db, HARK_DB, else ~/.local/share/hark).
 path = "/var/lib/hark"
+# Or keep the rows in a ClickHouse cluster (one HTTP address per shard; `path` then holds only
+# the status file; each hark run writing to the cluster needs its own writer name):
+# url = "clickhouse://10.0.0.1:8123,10.0.0.2:8123/hark?writer=sensor1"
 # Memory for each source's aggregation cache, in MiB.
 cache_mb = 128
 # An observation is committed, and queryable, at most this many seconds after it arrives.

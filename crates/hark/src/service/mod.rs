@@ -38,9 +38,9 @@ pub(crate) enum Event {
     Failed(String),
 }
 
-/// Runs the service of the file at `config_path` until SIGTERM/SIGINT; `db` is the `--db`
-/// flag, used when the file names no store.
-pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
+/// Runs the service of the file at `config_path` until SIGTERM/SIGINT; `db` and `store` are
+/// the `--db` and `--store` flags, used when the file names no store.
+pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyhow::Result<()> {
     let text = read(config_path)?;
     let config = RunConfig::parse(&text).with_context(|| config_path.display().to_string())?;
     if config.sensor.is_some() {
@@ -50,11 +50,20 @@ pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
         );
     }
     let specs = SourceSpec::all(&config, &text)?;
+    // The status file lives in the data directory, whichever engine keeps the rows.
+    let url = config.store.url.as_deref().or(store);
     let dir = match &config.store.path {
         Some(path) => path.clone(),
-        None => crate::store::data_dir(db)?,
+        None if url.is_some() => crate::store::data_dir(None)?,
+        None => crate::store::data_dir(db.clone())?,
     };
-    let store = Arc::new(crate::store::open(&dir)?);
+    let choice = match url {
+        Some(url) => crate::store::Choice::of(Some(url), None)?,
+        None => crate::store::Choice::Embedded(dir.clone()),
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let store = Arc::new(crate::store::open_choice(&choice)?);
     let runtime = sources::runtime()?;
     let board = Arc::new(Board::default());
     let started = jiff::Timestamp::now();

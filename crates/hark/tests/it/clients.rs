@@ -34,7 +34,11 @@ impl Served {
 
     /// Serves the test rows with `extra` lines appended to the keys file.
     fn start_with_keys(extra: &str) -> Served {
-        let store = TempStore::new();
+        Served::start_on(TempStore::new(), extra)
+    }
+
+    /// Serves the test rows from `store` with `extra` lines appended to the keys file.
+    pub fn start_on(store: TempStore, extra: &str) -> Served {
         let mut rows = ROWS.to_string();
         // 120 rows under paged.example, so pypdns's 50-row pages take three requests.
         for i in 0..120 {
@@ -96,7 +100,7 @@ fn client(path: Option<PathBuf>, what: &str) -> Option<PathBuf> {
     None
 }
 
-fn dnsdbq() -> Option<PathBuf> {
+pub fn dnsdbq() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|dir| dir.join("dnsdbq"))
@@ -224,8 +228,12 @@ fn dnsdbq_json(bin: &Path, served: &Served, args: &[&str]) -> Vec<Value> {
 #[test]
 fn dnsdbq_every_lookup_kind() {
     let Some(bin) = dnsdbq() else { return };
-    let served = Served::start();
-    let q = |args: &[&str]| dnsdbq_json(&bin, &served, args);
+    every_lookup_kind(&bin, &Served::start());
+}
+
+/// dnsdbq's rrset, rdata name, rdata IP lookups with types and bailiwicks against `served`.
+pub fn every_lookup_kind(bin: &Path, served: &Served) {
+    let q = |args: &[&str]| dnsdbq_json(bin, served, args);
     let www_a = sorted(&[
         "www.example.com. A 192.0.2.80",
         "www.example.com. A 198.51.100.80",
@@ -457,7 +465,11 @@ fn dnsdb2_python_client() {
 
 #[test]
 fn pypdns_python_client() {
-    let served = Served::start();
+    pypdns_checks(&Served::start());
+}
+
+/// pypdns's paged, filtered, CIDR and sorted queries against `served`.
+pub fn pypdns_checks(served: &Served) {
     let Some(out) = python("pypdns_client.py", &[&served.url(), USER, KEY]) else {
         return;
     };

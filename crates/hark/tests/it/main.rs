@@ -6,6 +6,7 @@
 mod alongside;
 mod capture;
 mod cli;
+mod clickhouse;
 mod clients;
 mod crash;
 mod dnstap;

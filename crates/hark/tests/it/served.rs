@@ -33,12 +33,12 @@ impl Served {
             .port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_hark"))
-            .arg("--db")
-            .arg(store.path())
+            .args(store.store_args())
             .args(["serve", "--listen", &addr.to_string(), "--keys"])
             .arg(&keys_file)
             .args(flags)
             .env_remove("HARK_DB")
+            .env_remove("HARK_STORE")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

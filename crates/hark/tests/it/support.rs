@@ -28,15 +28,34 @@ pub fn tools_present(tools: &[&str]) -> bool {
     })
 }
 
-/// A store in a temporary directory, removed at drop.
+/// A store in a temporary directory, removed at drop; or, with a URL, a ClickHouse store
+/// (the directory then holds only the test's files).
 pub struct TempStore {
     pub dir: tempfile::TempDir,
+    pub url: Option<String>,
 }
 
 impl TempStore {
     pub fn new() -> TempStore {
         TempStore {
             dir: tempfile::tempdir().expect("tempdir"),
+            url: None,
+        }
+    }
+
+    /// A ClickHouse store at `url`.
+    pub fn clickhouse(url: String) -> TempStore {
+        TempStore {
+            url: Some(url),
+            ..TempStore::new()
+        }
+    }
+
+    /// The flags that name this store to hark.
+    pub fn store_args(&self) -> Vec<std::ffi::OsString> {
+        match &self.url {
+            Some(url) => vec!["--store".into(), url.into()],
+            None => vec!["--db".into(), self.path().into()],
         }
     }
 
@@ -47,10 +66,10 @@ impl TempStore {
     /// Runs hark on this store and returns its output, whatever the exit status.
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_hark"))
-            .arg("--db")
-            .arg(self.path())
+            .args(self.store_args())
             .args(args)
             .env_remove("HARK_DB")
+            .env_remove("HARK_STORE")
             .output()
             .expect("hark runs")
     }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The ClickHouse engine on a 2-shard cluster on loopback (../shared/harness/clickhouse):
+# ingest of the reference capture (2,000,000 responses, gen_pcap.py --seed 1) end to end, beside
+# the embedded store; disk bytes per row; then rrset, CIDR and name-wildcard lookups through
+# `hark serve` with 32 clients on both engines (bench/lookup_latency.py).
+#
+# Usage: scripts/bench-clickhouse.sh [RUNS]      (default 3; medians printed at the end)
+#   HARK_BIN   a prebuilt hark (else cargo build --release)
+#   PORT_BASE  the cluster's first HTTP port (default 18320; shard 2 = +10)
+#   LOOKUPS    seconds of lookups per engine (default 20; 0 skips them)
+# Both servers and hark share this machine's cores: the figures are for one box, not a cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+base=${PORT_BASE:-18320}
+lookups=${LOOKUPS:-20}
+target=${CARGO_TARGET_DIR:-target}
+if [ -z "${HARK_BIN:-}" ]; then
+  cargo build --release -p hark --bin hark
+fi
+hark=${HARK_BIN:-$target/release/hark}
+mkdir -p target/bench
+pcap=target/bench/ref-2000000.pcap
+truth=target/bench/ref-2000000.truth.tsv
+if [ ! -f "$pcap" ]; then
+  python3 ../shared/bench/gen_pcap.py --responses 2000000 --seed 1 --out "$pcap" --truth "$truth"
+fi
+harness=../shared/harness/clickhouse
+work=$(mktemp -d)
+ports=$("$harness/start.sh" "$work/cluster" --shards 2 --port-base "$base")
+trap '"$harness/stop.sh" "$work/cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+set -- $ports
+url_of() { echo "clickhouse://127.0.0.1:$1,127.0.0.1:$2/$3"; }
+rate() { sed -n 's/.*commits in \([0-9.]*\)s (\([0-9]*\) responses\/s).*/\2 \1/p' | head -1; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+ch=(); emb=()
+for run in $(seq 1 "$runs"); do
+  url=$(url_of "$1" "$2" "bench$run")
+  "$hark" --store "$url" store migrate >/dev/null
+  r=$("$hark" --store "$url" ingest --no-progress "$pcap" 2>&1 | rate)
+  echo "run $run: clickhouse ${r% *} responses/s (${r#* } s)"
+  ch+=("${r% *}")
+  r=$("$hark" --db "$work/embedded$run" ingest --no-progress "$pcap" 2>&1 | rate)
+  echo "run $run: embedded   ${r% *} responses/s (${r#* } s)"
+  emb+=("${r% *}")
+  [ "$run" = "$runs" ] || rm -rf "$work/embedded$run"
+done
+last=$(url_of "$1" "$2" "bench$runs")
+rows=$("$hark" --store "$last" stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"])')
+bytes() { # active parts of the database on both shards
+  local total=0
+  for port in "$1" "$2"; do
+    n=$(curl -s "http://127.0.0.1:$port/" --data-binary "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '$3' AND active")
+    total=$((total + n))
+  done
+  echo "$total"
+}
+unmerged=$(bytes "$1" "$2" "bench$runs")
+for port in "$1" "$2"; do
+  for table in rrset forward rdata negative; do
+    curl -s "http://127.0.0.1:$port/" --data-binary "OPTIMIZE TABLE bench$runs.$table FINAL" >/dev/null
+  done
+done
+merged=$(bytes "$1" "$2" "bench$runs")
+echo "== rows $rows; disk as ingested $unmerged bytes ($((unmerged / rows)) bytes/row), after OPTIMIZE FINAL $merged bytes ($((merged / rows)) bytes/row, 4 tables, negatives included)"
+echo "== embedded: $(du -sb "$work/embedded$runs" | cut -f1) bytes ($(( $(du -sb "$work/embedded$runs" | cut -f1) / rows )) bytes/row)"
+echo "== ingest medians of $runs: clickhouse $(printf '%s\n' "${ch[@]}" | median) responses/s, embedded $(printf '%s\n' "${emb[@]}" | median) responses/s"
+
+if [ "$lookups" -gt 0 ]; then
+  for engine in clickhouse embedded; do
+    if [ "$engine" = clickhouse ]; then store=(--store "$last"); else store=(--db "$work/embedded$runs"); fi
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$hark" "${store[@]}" serve --listen "127.0.0.1:$port" --no-auth 2>/dev/null &
+    pid=$!
+    until curl -s "http://127.0.0.1:$port/dnsdb/v2/ping" >/dev/null; do sleep 0.1; done
+    echo "== $engine: lookups, 32 clients, $lookups s per kind"
+    python3 bench/lookup_latency.py "http://127.0.0.1:$port" "$truth" 32 "$lookups"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+fi
