@@ -1,0 +1,156 @@
+//! The recon report of a domain (a summary first, then every section of `hark-present`, every
+//! name and address linked; printable), and the status page (the figures of `/metrics` and
+//! the store's size, for a person).
+
+use super::page::{auto_link, encode, layout, name_link, respond, when, UiError};
+use super::session::Viewer;
+use crate::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use hark_present::{Block, Section};
+use maud::{html, Markup};
+use std::collections::BTreeMap;
+
+/// `GET /ui/recon/{domain}`.
+pub async fn recon(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(domain): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, UiError> {
+    let now = jiff::Timestamp::now().as_second();
+    let target = domain.clone();
+    let (report, _rate) = state
+        .run_counted(viewer.caller.as_ref(), now, move |store, deadline| {
+            hark_intel::with_deadline(deadline.into_std(), || {
+                hark_intel::recon::recon(store, &target)
+            })
+            .map_err(crate::api::intel_error)
+        })
+        .await?;
+    let sections = hark_present::sections::recon_sections(&report);
+    let title = format!("Recon: {}", report.domain);
+    let r = &report;
+    let live = r
+        .subdomains
+        .names
+        .iter()
+        .filter(|n| n.status == "live")
+        .count();
+    let moved: Vec<&hark_intel::recon::Hosting> = r.hosting.iter().collect();
+    let body = html! {
+        h1 { (title) }
+        nav.actions aria-label="about this domain" {
+            a href={"/ui/name/" (encode(&r.domain))} { "Records" }
+            a href={"/ui/name/*." (encode(r.domain.trim_end_matches('.')))} { "Names below" }
+            a href={"/ui/timeline/*." (encode(r.domain.trim_end_matches('.')))} { "Timeline" }
+            a href={"/ui/graph/" (encode(&r.domain))} { "Graph" }
+        }
+        section.summary aria-labelledby="summary" {
+            h2 #summary { "Summary" }
+            ul {
+                li { strong { "Names: " } (r.subdomains.names.len()) " under " (name_link(&r.domain)) ", " (live) " live." }
+                li { strong { "Hosting: " } (moved.len()) " addresses"
+                    @let shared = moved.iter().filter(|h| h.shared).count();
+                    @if shared > 0 { ", " (shared) " shared (hosting or CDN)" } "." }
+                li { strong { "Mail: " }
+                    @if r.mail.exchanges.is_empty() { "no MX seen." }
+                    @for (i, mx) in r.mail.exchanges.iter().enumerate() {
+                        @if i > 0 { ", " } (name_link(&mx.host)) " (" (mx.provider) ")"
+                    } }
+                li { strong { "Takeover candidates: " } (r.takeover.candidates.len()) "." }
+                li { strong { "Changes: " } (r.change_count) " in all"
+                    @if let Some(last) = r.recent_changes.last() { ", the latest on " (when(last.time)) } "." }
+            }
+            nav.toc aria-label="sections" {
+                h2 { "Sections" }
+                ol { @for (i, s) in sections.iter().enumerate() { li { a href={"#s" (i)} { (s.title) } } } }
+            }
+        }
+        @for (i, s) in sections.iter().enumerate() { (section(i, s)) }
+    };
+    Ok(respond(&headers, layout(&title, &viewer, &domain, body)))
+}
+
+fn section(index: usize, section: &Section) -> Markup {
+    html! {
+        section.report id={"s" (index)} {
+            h2 { (section.title) }
+            @for block in &section.blocks {
+                @match block {
+                    Block::Line(line) => p { @for (i, word) in line.split(' ').enumerate() { @if i > 0 { " " } (auto_link(word)) } },
+                    Block::Table { head, rows } => table.records {
+                        thead { tr { @for h in head { th scope="col" { (h) } } } }
+                        tbody { @for row in rows { tr { @for cell in row { td { @for (i, part) in cell.split(", ").enumerate() { @if i > 0 { ", " } (auto_link(part)) } } } } } }
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// One sample of the metrics text: name, labels, value.
+fn samples(text: &str) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (series, value) = line.rsplit_once(' ').unwrap_or((line, ""));
+        let (name, labels) = match series.split_once('{') {
+            Some((n, l)) => (n, l.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        if name.ends_with("_bucket") {
+            continue;
+        }
+        out.entry(name.to_string())
+            .or_default()
+            .push((labels.replace('"', ""), value.to_string()));
+    }
+    out
+}
+
+/// `GET /ui/status`: what the server and its sources counted, and what the store holds.
+pub async fn status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+) -> Result<Response, UiError> {
+    let store = std::sync::Arc::clone(&state.store);
+    let stats = tokio::task::spawn_blocking(move || store.stats())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)?;
+    let metrics = samples(&state.metrics.render());
+    let body = html! {
+        h1 { "Status" }
+        h2 { "Store" }
+        table.records #store {
+            tbody {
+                tr { th scope="row" { "Records" } td { (stats.rows) } }
+                tr { th scope="row" { "Names" } td { (stats.names) } }
+                tr { th scope="row" { "Negative answers" } td { (stats.negatives) } }
+                tr { th scope="row" { "Files" } td { (stats.files) } }
+                tr { th scope="row" { "Size on disk" } td { (stats.disk_bytes / 1_048_576) " MiB (" (stats.disk_bytes) " bytes)" } }
+            }
+        }
+        @if !stats.rows_per_type.is_empty() {
+            h2 { "Records by type" }
+            table.records { tbody { @for (t, n) in &stats.rows_per_type { tr { th scope="row" { (t) } td { (n) } } } } }
+        }
+        h2 { "Sources and server" }
+        p { "The figures of " a href="/metrics" { "/metrics" } " at this moment (rates: compare two loads)." }
+        table.records #metrics {
+            thead { tr { th scope="col" { "Metric" } th scope="col" { "Labels" } th scope="col" { "Value" } } }
+            tbody {
+                @for (name, values) in &metrics { @for (labels, value) in values {
+                    tr { td { (name) } td { (labels) } td { (value) } }
+                } }
+            }
+        }
+        p.note { "Alerts are not shown here yet: the watch feature adds them." }
+    };
+    Ok(respond(&headers, layout("Status", &viewer, "", body)))
+}
