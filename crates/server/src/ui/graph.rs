@@ -67,6 +67,9 @@ pub async fn page(
             }
         }
         p #graph-status aria-live="polite" { "Loading…" }
+        // cytoscape.js adds an inline <style> unless an element has this id (the CSP would
+        // refuse it); ui.css gives its container what that style held.
+        template #__________cytoscape_stylesheet {}
         div #cy data-src=(data) data-subject=(subject) role="application" aria-label="graph; double-click a node to expand it" {}
         script src=(url("cytoscape.min.js")) defer {}
         script src=(url("graph.js")) defer {}
