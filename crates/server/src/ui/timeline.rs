@@ -122,7 +122,7 @@ fn chart(bars: &[Bar], start: i64, end: i64, base: &str) -> Markup {
                 @for i in 0..=5i64 {
                     @let t = start + span * i / 5;
                     line.tick x1=(x(t)) x2=(x(t)) y1="14" y2=(height) {}
-                    text.tick x=(x(t)) y="10" text-anchor="middle" { (when(t).get(..10).unwrap_or("")) }
+                    text.tick x=(x(t)) y="10" text-anchor=(if i == 5 { "end" } else { "middle" }) { (when(t).get(..10).unwrap_or("")) }
                 }
                 @for (i, bar) in bars.iter().enumerate() {
                     @let y = 20 + ROW * i as i64;
