@@ -74,6 +74,7 @@
         applyFilter();
         listNodes();
         say();
+        if (!around) performance.mark("hark-graph-ready");
         container.setAttribute("data-ready", "true");
       })
       .catch(function (err) { status.textContent = "Could not load the graph: " + err.message; });
