@@ -124,8 +124,8 @@ pub struct AppState {
     pub query_slots: Arc<tokio::sync::Semaphore>,
     /// The CIRCL dribble walks in progress.
     pub cursors: Arc<cursor::Cursors>,
-    /// The web UI's logged-in sessions.
-    pub sessions: Arc<ui::session::Sessions>,
+    /// The web UI's sessions and what its status page last showed.
+    pub ui: Arc<ui::UiState>,
 }
 
 impl AppState {
@@ -151,7 +151,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::new(auth::RateLimiter::default()),
             cursors: Arc::new(cursor::Cursors::default()),
-            sessions: Arc::new(ui::session::Sessions::default()),
+            ui: Arc::new(ui::UiState::default()),
             metrics: Arc::new(metrics),
         }
     }

@@ -41,6 +41,15 @@ use axum::Router;
 
 pub use page::UiError;
 
+/// What the UI keeps between requests.
+#[derive(Debug, Default)]
+pub struct UiState {
+    /// Logged-in browsers.
+    pub sessions: session::Sessions,
+    /// The counters the status page showed last, and when (milliseconds), for rates.
+    last_status: std::sync::Mutex<Option<(i64, std::collections::BTreeMap<String, f64>)>>,
+}
+
 /// The route prefix.
 pub const PREFIX: &str = "/ui/";
 
@@ -64,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/timeline/{pattern}", get(timeline::page))
         .route("/ui/recon/{domain}", get(report::recon))
         .route("/ui/status", get(report::status))
+        .route("/ui/status/live", get(report::live))
         .route("/ui/graph/{subject}", get(graph::page))
         .route("/ui/graph/{subject}/{file}", get(graph::data))
         .route("/ui/login", get(session::login_form).post(session::login))

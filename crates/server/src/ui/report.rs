@@ -90,7 +90,7 @@ fn section(index: usize, section: &Section) -> Markup {
     }
 }
 
-/// One sample of the metrics text: name, labels, value.
+/// The samples of the metrics text by metric name: (labels, value); histogram buckets left out.
 fn samples(text: &str) -> BTreeMap<String, Vec<(String, String)>> {
     let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for line in text
@@ -112,6 +112,60 @@ fn samples(text: &str) -> BTreeMap<String, Vec<(String, String)>> {
     out
 }
 
+/// The metrics table: every figure of `/metrics`, with counters' rates since the previous
+/// look (by anyone) at this table; refreshed every 10 s by htmx.
+fn metrics_table(state: &AppState) -> Markup {
+    let metrics = samples(&state.metrics.render());
+    let now = jiff::Timestamp::now().as_millisecond();
+    let current: BTreeMap<String, f64> = metrics
+        .iter()
+        .flat_map(|(name, values)| {
+            values.iter().filter_map(move |(labels, v)| {
+                Some((format!("{name}{{{labels}}}"), v.parse::<f64>().ok()?))
+            })
+        })
+        .collect();
+    let previous = {
+        let mut last = state
+            .ui
+            .last_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        last.replace((now, current.clone()))
+    };
+    let rate = |key: &str, value: f64| -> Option<f64> {
+        let (then, figures) = previous.as_ref()?;
+        let seconds = (now - then) as f64 / 1000.0;
+        let before = figures.get(key)?;
+        (seconds >= 0.5 && key.contains("_total")).then(|| (value - before) / seconds)
+    };
+    html! {
+        section #live hx-get="/ui/status/live" hx-trigger="every 10s" hx-swap="outerHTML" {
+            table.records #metrics {
+                thead { tr { th scope="col" { "Metric" } th scope="col" { "Labels" } th scope="col" { "Value" } th scope="col" { "Per second" } } }
+                tbody {
+                    @for (name, values) in &metrics { @for (labels, value) in values {
+                        @let key = format!("{name}{{{labels}}}");
+                        tr {
+                            td { (name) } td { (labels) } td data-v=(value) { (value) }
+                            td { @if let Some(r) = current.get(&key).and_then(|v| rate(&key, *v)) { (format!("{r:.1}")) } }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /ui/status/live`: the metrics table alone (htmx refreshes it).
+pub async fn live(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    headers: HeaderMap,
+) -> Result<Response, UiError> {
+    Ok(respond(&headers, metrics_table(&state)))
+}
+
 /// `GET /ui/status`: what the server and its sources counted, and what the store holds.
 pub async fn status(
     State(state): State<AppState>,
@@ -123,7 +177,6 @@ pub async fn status(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(ApiError::from)?;
-    let metrics = samples(&state.metrics.render());
     let body = html! {
         h1 { "Status" }
         h2 { "Store" }
@@ -141,15 +194,8 @@ pub async fn status(
             table.records { tbody { @for (t, n) in &stats.rows_per_type { tr { th scope="row" { (t) } td { (n) } } } } }
         }
         h2 { "Sources and server" }
-        p { "The figures of " a href="/metrics" { "/metrics" } " at this moment (rates: compare two loads)." }
-        table.records #metrics {
-            thead { tr { th scope="col" { "Metric" } th scope="col" { "Labels" } th scope="col" { "Value" } } }
-            tbody {
-                @for (name, values) in &metrics { @for (labels, value) in values {
-                    tr { td { (name) } td { (labels) } td { (value) } }
-                } }
-            }
-        }
+        p { "The figures of " a href="/metrics" { "/metrics" } " (sources, drops, requests by face), refreshed every 10 seconds; rates are per second since the previous refresh." }
+        (metrics_table(&state))
         p.note { "Alerts are not shown here yet: the watch feature adds them." }
     };
     Ok(respond(&headers, layout("Status", &viewer, "", body)))

@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Viewer {
         }
         let now = jiff::Timestamp::now().as_second();
         let token = cookie(&parts.headers, SESSION_COOKIE);
-        let session = token.as_deref().and_then(|t| state.sessions.get(t, now));
+        let session = token.as_deref().and_then(|t| state.ui.sessions.get(t, now));
         match session {
             Some(session) => Ok(Viewer {
                 name: Some(session.caller.name.clone()),
@@ -236,7 +236,7 @@ pub async fn login(
         }
     };
     let now = jiff::Timestamp::now().as_second();
-    let (token, _csrf) = state.sessions.insert(caller, now)?;
+    let (token, _csrf) = state.ui.sessions.insert(caller, now)?;
     let mut response = StatusCode::SEE_OTHER.into_response();
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&next) {
@@ -267,7 +267,7 @@ pub async fn logout(
         if !same(&given, csrf) {
             return Err(UiError::Api(ApiError::Forbidden));
         }
-        state.sessions.remove(token);
+        state.ui.sessions.remove(token);
     }
     let mut response = StatusCode::SEE_OTHER.into_response();
     let h = response.headers_mut();
