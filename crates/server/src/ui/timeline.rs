@@ -1,6 +1,8 @@
 //! The timeline of a name or pattern: one bar per record from first to last seen, thicker the
 //! more often it was seen per day, drawn on the server as SVG. Dragging across the chart (or
-//! the from/to form) zooms: the URL gets `from`/`to` and the matching time fences.
+//! the from/to form) zooms: the URL gets `from`/`to` and the matching time fences. A red line
+//! marks each change of a record set (everything it held replaced), as `hark intel history`
+//! finds them.
 
 use super::page::{encode, layout, number, param, respond, when, Fences, UiError};
 use super::search::parse_time;
@@ -18,6 +20,8 @@ pub const MAX_BARS: u64 = 500;
 
 /// One record's bar.
 struct Bar {
+    /// Owner name and type: the record set the bar belongs to.
+    set: String,
     label: String,
     link: String,
     first: i64,
@@ -73,6 +77,7 @@ pub async fn page(
                     format!("/ui/name/{}", encode(&rrname))
                 };
                 bars.push(Bar {
+                    set: format!("{rrname} {}", parts.rrtype),
                     label: format!("{rrname} {} {rdata}", parts.rrtype),
                     link,
                     first: seen.first,
@@ -110,6 +115,38 @@ pub async fn page(
     ))
 }
 
+/// The changes of each record set (owner and type: the rows are in that order), as
+/// `hark intel history` finds them, with the rows of its bars.
+fn changes(bars: &[Bar]) -> Vec<(std::ops::Range<usize>, hark_intel::timeline::Change)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bars.len() {
+        let set = &bars[start].set;
+        let end = start + bars[start..].iter().take_while(|b| &b.set == set).count();
+        let intervals: Vec<(String, i64, i64)> = bars[start..end]
+            .iter()
+            .map(|b| (b.label.clone(), b.first, b.last))
+            .collect();
+        let periods = hark_intel::timeline::periods(&intervals);
+        for change in hark_intel::timeline::changes(&periods) {
+            let strip = |values: Vec<String>| -> Vec<String> {
+                values
+                    .into_iter()
+                    .map(|v| v.strip_prefix(set.as_str()).unwrap_or(&v).trim().to_string())
+                    .collect()
+            };
+            let change = hark_intel::timeline::Change {
+                on: change.on,
+                from: strip(change.from),
+                to: strip(change.to),
+            };
+            out.push((start..end, change));
+        }
+        start = end;
+    }
+    out
+}
+
 /// The SVG chart: labels on the left, bars on a time axis, ticks above.
 fn chart(bars: &[Bar], start: i64, end: i64, base: &str) -> Markup {
     let span = (end - start).max(1);
@@ -135,6 +172,13 @@ fn chart(bars: &[Bar], start: i64, end: i64, base: &str) -> Markup {
                             width=((x(bar.last) - x(bar.first)).max(2)) height=(thick) {
                             title { (bar.label) ": " (when(bar.first)) " – " (when(bar.last)) ", " (bar.count) " times" }
                         }
+                    }
+                }
+                @for (rows, change) in changes(bars) {
+                    @let y0 = 20 + ROW * rows.start as i64;
+                    @let y1 = 20 + ROW * rows.end as i64;
+                    line.change x1=(x(change.on)) x2=(x(change.on)) y1=(y0) y2=(y1) {
+                        title { "moved from " (change.from.join(", ")) " to " (change.to.join(", ")) " on " (when(change.on)) }
                     }
                 }
                 rect #selection x="0" y="0" width="0" height=(height) {}

@@ -505,6 +505,9 @@ async fn graph_timeline_recon_and_status() {
     );
     let timeline = page(server.addr, &cookie, "/ui/timeline/www.example.com").await;
     assert_eq!(timeline.body.matches("<rect class=\"bar\"").count(), 3);
+    // www's A set moved from 192.0.2.80 to 198.51.100.80 when the latter was first seen.
+    assert_eq!(timeline.body.matches("<line class=\"change\"").count(), 1);
+    assert!(timeline.body.contains("moved from 192.0.2.80 to 198.51.100.80 on 2023-11-17 05:46:40"), "{}", timeline.body);
     let recon = page(server.addr, &cookie, "/ui/recon/example.com").await;
     assert_eq!(recon.status, 200);
     let summary = recon.body.find("id=\"summary\"").unwrap();
@@ -512,4 +515,44 @@ async fn graph_timeline_recon_and_status() {
     let status = page(server.addr, &cookie, "/ui/status").await;
     assert!(status.body.contains("hark_http_requests_total"));
     assert!(status.body.contains("face=ui"));
+}
+
+#[tokio::test]
+async fn large_graphs_are_clustered() {
+    // 400 names h0.c0.com … h399.c9.com (10 registrable domains, 40 names each), each on its
+    // own address 10.9.0.0 … 10.9.0.249, 10.9.1.0 … 10.9.1.149: 800 nodes, past 300.
+    let mut rows = String::new();
+    for i in 0..400 {
+        rows.push_str(&format!(
+            "{{\"rrname\":\"h{i}.c{}.com.\",\"rrtype\":\"A\",\"rdata\":\"10.9.{}.{}\",\"time_first\":1700000000,\"time_last\":1700000000,\"count\":1}}\n",
+            i % 10,
+            i / 250,
+            i % 250
+        ));
+    }
+    let server = start_with_rows(config(), &rows).await;
+    let cookie = login(server.addr).await;
+    let reply = page(server.addr, &cookie, "/ui/graph/10.9.0.0%2F16/graph.json").await;
+    let doc: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(doc["clustered"], true);
+    let mut labels: Vec<String> = doc["nodes"].as_array().unwrap().iter().map(|n| n["data"]["label"].as_str().unwrap().to_string()).collect();
+    labels.sort();
+    let mut expected: Vec<String> = (0..10).map(|k| format!("c{k}.com. (40)")).collect();
+    expected.push("10.9.0.0/24 (250)".into());
+    expected.push("10.9.1.0/24 (150)".into());
+    expected.sort();
+    assert_eq!(labels, expected);
+    // Every domain has names on both /24s: 20 edges.
+    assert_eq!(doc["edges"].as_array().unwrap().len(), 20);
+    // A cluster expands to its members.
+    let cluster = doc["nodes"].as_array().unwrap().iter().find(|n| n["data"]["id"] == "cluster:c3.com.").unwrap();
+    assert_eq!(cluster["data"]["subject"], "*.c3.com");
+    let members = page(server.addr, &cookie, "/ui/graph/*.c3.com/graph.json?cluster=false").await;
+    let doc: serde_json::Value = serde_json::from_str(&members.body).unwrap();
+    assert_eq!(doc["nodes"].as_array().unwrap().len(), 80);
+    // Unclustered on request, and cut at the budget.
+    let raw = page(server.addr, &cookie, "/ui/graph/10.9.0.0%2F16/graph.json?cluster=false&budget=100").await;
+    let doc: serde_json::Value = serde_json::from_str(&raw.body).unwrap();
+    assert_eq!((doc["clustered"].clone(), doc["truncated"].clone()), (serde_json::json!(false), serde_json::json!(true)));
+    assert_eq!(doc["nodes"].as_array().unwrap().len(), 100);
 }
