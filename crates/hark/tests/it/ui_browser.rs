@@ -6,6 +6,7 @@
 
 use crate::served::Served;
 use crate::support::{tools_present, TempStore};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -81,6 +82,29 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
     }
 }
 
+/// A Chrome DevTools Protocol command through chromedriver (`/session/{id}/goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// The contrast ratio (WCAG 2) of the page's text and links against its background, the lower.
+const CONTRAST: &str = r#"
+const lum = c => { const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+const bg = getComputedStyle(document.body).backgroundColor;
+const link = document.querySelector('main a') || document.body;
+return Math.min(ratio(getComputedStyle(document.body).color, bg), ratio(getComputedStyle(link).color, bg));
+"#;
+
 /// Every await is bounded by this.
 const STEP: Duration = Duration::from_secs(30);
 
@@ -155,6 +179,8 @@ impl Session {
             .js("return Array.from(document.querySelectorAll('input:not([type=hidden]),select,textarea')).filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.outerHTML);")
             .await;
         assert_eq!(unlabelled, json!([]), "{name}: inputs without a label");
+        let contrast = self.js(CONTRAST).await.as_f64().unwrap();
+        assert!(contrast >= 4.5, "{name}: text contrast {contrast:.2} is below 4.5");
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
@@ -361,6 +387,17 @@ async fn steps(s: &Session) {
     s.goto("/ui/timeline/*.example.com").await;
     assert_eq!(s.count("svg#chart rect.bar").await, 4);
     s.check("timeline").await;
+    // Dragging across the chart zooms: the URL gets the window and its fences, shown as chips.
+    let chart = s.client.find(Locator::Css("svg#chart")).await.unwrap();
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: chart.clone(), duration: None, x: -150.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveToElement { element: chart, duration: Some(Duration::from_millis(200)), x: 400.0, y: 0.0 })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    s.client.perform_actions(drag).await.unwrap();
+    s.until("the zoomed timeline", "return location.search.includes('time_last_after=') && location.search.includes('from=');").await;
+    assert_eq!(s.count("ul.chips li.chip").await, 2);
+    s.check("timeline-zoomed").await;
 
     // The recon report: summary first, then sections.
     s.goto("/ui/recon/example.com").await;
@@ -372,6 +409,14 @@ async fn steps(s: &Session) {
     s.goto("/ui/status").await;
     assert!(s.text("#store").await.contains("Records 8"));
     s.check("status").await;
+    // Dark: the same page with prefers-color-scheme: dark keeps its contrast.
+    s.client
+        .issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}})))
+        .await
+        .unwrap();
+    let background = s.js("return getComputedStyle(document.body).backgroundColor;").await;
+    assert_eq!(background, json!("rgb(20, 23, 26)"));
+    s.check("status-dark").await;
 
     // The graph of example.com: nodes example.com., www/api.example.com., 192.0.2.1,
     // 192.0.2.80, 198.51.100.80, 2001:db8::80, ns1.dnsprovider.example., mx.example.net.
