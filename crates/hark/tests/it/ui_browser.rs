@@ -87,8 +87,15 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
 struct Cdp(Value);
 
 impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
@@ -180,7 +187,10 @@ impl Session {
             .await;
         assert_eq!(unlabelled, json!([]), "{name}: inputs without a label");
         let contrast = self.js(CONTRAST).await.as_f64().unwrap();
-        assert!(contrast >= 4.5, "{name}: text contrast {contrast:.2} is below 4.5");
+        assert!(
+            contrast >= 4.5,
+            "{name}: text contrast {contrast:.2} is below 4.5"
+        );
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
@@ -390,12 +400,30 @@ async fn steps(s: &Session) {
     // Dragging across the chart zooms: the URL gets the window and its fences, shown as chips.
     let chart = s.client.find(Locator::Css("svg#chart")).await.unwrap();
     let drag = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveToElement { element: chart.clone(), duration: None, x: -150.0, y: 0.0 })
-        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-        .then(PointerAction::MoveToElement { element: chart, duration: Some(Duration::from_millis(200)), x: 400.0, y: 0.0 })
-        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        .then(PointerAction::MoveToElement {
+            element: chart.clone(),
+            duration: None,
+            x: -150.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveToElement {
+            element: chart,
+            duration: Some(Duration::from_millis(200)),
+            x: 400.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
     s.client.perform_actions(drag).await.unwrap();
-    s.until("the zoomed timeline", "return location.search.includes('time_last_after=') && location.search.includes('from=');").await;
+    s.until(
+        "the zoomed timeline",
+        "return location.search.includes('time_last_after=') && location.search.includes('from=');",
+    )
+    .await;
     assert_eq!(s.count("ul.chips li.chip").await, 2);
     s.check("timeline-zoomed").await;
 
@@ -414,7 +442,9 @@ async fn steps(s: &Session) {
         .issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}})))
         .await
         .unwrap();
-    let background = s.js("return getComputedStyle(document.body).backgroundColor;").await;
+    let background = s
+        .js("return getComputedStyle(document.body).backgroundColor;")
+        .await;
     assert_eq!(background, json!("rgb(20, 23, 26)"));
     s.check("status-dark").await;
 

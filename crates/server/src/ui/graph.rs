@@ -12,7 +12,7 @@ use super::page::{encode, layout, number, param, respond, UiError};
 use super::session::Viewer;
 use crate::{ApiError, AppState};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::http::{header, HeaderMap, Uri};
 use axum::response::Response;
 use hark_intel::graph::Graph;
 use maud::html;
@@ -27,6 +27,16 @@ pub const MAX_BUDGET: u64 = 5_000;
 /// Past this many nodes, nodes are clustered.
 pub const CLUSTER_AT: usize = 300;
 
+/// The `budget` (nodes, default [`DEFAULT_BUDGET`]) and `cluster` (default true) parameters.
+fn size(query: Option<&str>) -> Result<(u64, bool), UiError> {
+    let budget = number(query, "budget", DEFAULT_BUDGET)?.clamp(1, MAX_BUDGET);
+    let cluster = match param(query, "cluster")? {
+        Some(v) => crate::params::parse_bool("cluster", &v)?,
+        None => true,
+    };
+    Ok((budget, cluster))
+}
+
 /// `GET /ui/graph/{subject}`: the page; the graph itself loads from `graph.json`.
 pub async fn page(
     viewer: Viewer,
@@ -35,9 +45,7 @@ pub async fn page(
     headers: HeaderMap,
 ) -> Result<Response, UiError> {
     let query = uri.query();
-    let budget = number(query, "budget", DEFAULT_BUDGET)?.clamp(1, MAX_BUDGET);
-    let cluster =
-        param(query, "cluster")?.map_or(Ok(true), |v| crate::params::parse_bool("cluster", &v))?;
+    let (budget, cluster) = size(query)?;
     let data = format!(
         "/ui/graph/{}/graph.json?budget={budget}&cluster={cluster}",
         encode(&subject)
@@ -89,9 +97,7 @@ pub async fn data(
     headers: HeaderMap,
 ) -> Result<Response, UiError> {
     let query = uri.query();
-    let budget = number(query, "budget", DEFAULT_BUDGET)?.clamp(1, MAX_BUDGET);
-    let cluster =
-        param(query, "cluster")?.map_or(Ok(true), |v| crate::params::parse_bool("cluster", &v))?;
+    let (budget, cluster) = size(query)?;
     let format = match file.as_str() {
         "graph.json" => "json",
         "graph.dot" => "dot",
@@ -126,12 +132,7 @@ pub async fn data(
         headers.get(header::ACCEPT_ENCODING),
     );
     if format != "json" {
-        let disposition = format!("attachment; filename=\"hark-graph.{format}\"");
-        if let Ok(v) = HeaderValue::from_str(&disposition) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, v);
-        }
+        response = super::page::attachment(response, &format!("hark-graph.{format}"));
     }
     Ok(response)
 }

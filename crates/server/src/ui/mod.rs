@@ -80,6 +80,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/logout", axum::routing::post(session::logout))
         .route("/ui/assets/{file}", get(assets::serve))
         .route(
+            "/ui/{*rest}",
+            get(|| async { UiError::Api(crate::ApiError::NotFound) }),
+        )
+        .route(
             "/favicon.ico",
             get(|| async { axum::http::StatusCode::NO_CONTENT }),
         )

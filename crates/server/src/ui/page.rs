@@ -309,3 +309,39 @@ pub fn number(query: Option<&str>, name: &str, default: u64) -> Result<u64, UiEr
         None => Ok(default),
     }
 }
+
+/// A `303 See Other` to `target` (a path under `/ui/`, or the login page), with `cookies` set.
+pub fn see_other(target: &str, cookies: &[&str]) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(target) {
+        headers.insert(header::LOCATION, value);
+    }
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    super::secure(response)
+}
+
+/// Marks `response` as a download named `file`.
+pub fn attachment(mut response: Response, file: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{file}\"");
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// The store's figures (kept as rows are committed: no scan).
+pub async fn store_stats(state: &crate::AppState) -> Result<hark_store::StoreStats, UiError> {
+    let store = std::sync::Arc::clone(&state.store);
+    let stats = tokio::task::spawn_blocking(move || store.stats())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)?;
+    Ok(stats)
+}

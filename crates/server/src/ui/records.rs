@@ -467,7 +467,7 @@ pub async fn export(
     } else {
         ("application/x-ndjson", "jsonl")
     };
-    let mut response = super::compressed(body, content_type, headers.get(header::ACCEPT_ENCODING));
+    let response = super::compressed(body, content_type, headers.get(header::ACCEPT_ENCODING));
     let file: String = value
         .chars()
         .map(|c| {
@@ -478,12 +478,7 @@ pub async fn export(
             }
         })
         .collect();
-    let disposition = format!("attachment; filename=\"hark-{file}.{extension}\"");
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, v);
-    }
+    let mut response = super::page::attachment(response, &format!("hark-{file}.{extension}"));
     if limited {
         response
             .headers_mut()

@@ -4,7 +4,7 @@
 
 use super::page::{auto_link, encode, layout, name_link, respond, when, UiError};
 use super::session::Viewer;
-use crate::{ApiError, AppState};
+use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -172,11 +172,7 @@ pub async fn status(
     viewer: Viewer,
     headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    let store = std::sync::Arc::clone(&state.store);
-    let stats = tokio::task::spawn_blocking(move || store.stats())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(ApiError::from)?;
+    let stats = super::page::store_stats(&state).await?;
     let body = html! {
         h1 { "Status" }
         h2 { "Store" }

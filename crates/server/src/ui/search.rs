@@ -18,10 +18,10 @@
 
 use super::page::{encode, layout, param, respond, when, UiError};
 use super::session::Viewer;
-use crate::{ApiError, AppState};
+use crate::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 use hark_query::{IpRange, NamePattern, TypeFilter};
 use maud::{html, Markup};
 
@@ -284,13 +284,7 @@ pub async fn explain(_viewer: Viewer, uri: Uri, headers: HeaderMap) -> Result<Re
 pub async fn search(viewer: Viewer, uri: Uri, headers: HeaderMap) -> Result<Response, UiError> {
     let q = param(uri.query(), "q")?.unwrap_or_default();
     match read(&q, jiff::Timestamp::now().as_second()) {
-        Ok(reading) => {
-            let mut response = StatusCode::SEE_OTHER.into_response();
-            let location = HeaderValue::from_str(&reading.target)
-                .map_err(|_| ApiError::BadRequest("unreadable search".into()))?;
-            response.headers_mut().insert(header::LOCATION, location);
-            Ok(super::secure(response))
-        }
+        Ok(reading) => Ok(super::page::see_other(&reading.target, &[])),
         Err(message) => {
             let body = html! {
                 h1 { "Search" }
@@ -328,11 +322,7 @@ pub async fn home(
     viewer: Viewer,
     headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    let store = std::sync::Arc::clone(&state.store);
-    let stats = tokio::task::spawn_blocking(move || store.stats())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(ApiError::from)?;
+    let stats = super::page::store_stats(&state).await?;
     let body = html! {
         h1 { "Passive DNS" }
         p.lead {

@@ -7,14 +7,14 @@
 //! login form itself is protected by a double-submit token (`hark_login` cookie = form field),
 //! so another site cannot log a browser in under its own key.
 
-use super::page::{layout, param, respond, UiError};
+use super::page::{layout, param, respond, see_other, UiError};
 use crate::auth::Caller;
 use crate::params::percent_decode;
 use crate::{ApiError, AppState};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::html;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -158,11 +158,7 @@ fn login_page(
     failed: Option<&str>,
 ) -> Result<Response, UiError> {
     if state.config.keys.is_none() {
-        let mut response = StatusCode::SEE_OTHER.into_response();
-        if let Ok(v) = HeaderValue::from_str(next) {
-            response.headers_mut().insert(header::LOCATION, v);
-        }
-        return Ok(super::secure(response));
+        return Ok(see_other(next, &[]));
     }
     let token = random_hex()?;
     let body = html! {
@@ -237,22 +233,11 @@ pub async fn login(
     };
     let now = jiff::Timestamp::now().as_second();
     let (token, _csrf) = state.ui.sessions.insert(caller, now)?;
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&next) {
-        h.insert(header::LOCATION, v);
-    }
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}"
     );
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        h.append(header::SET_COOKIE, v);
-    }
-    h.append(
-        header::SET_COOKIE,
-        HeaderValue::from_static("hark_login=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
-    Ok(super::secure(response))
+    let spent = format!("{LOGIN_COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok(see_other(&next, &[&cookie, &spent]))
 }
 
 /// `POST /ui/logout`: ends the session (the form's CSRF token must be the session's).
@@ -269,14 +254,8 @@ pub async fn logout(
         }
         state.ui.sessions.remove(token);
     }
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let h = response.headers_mut();
-    h.insert(header::LOCATION, HeaderValue::from_static("/ui/login"));
-    h.append(
-        header::SET_COOKIE,
-        HeaderValue::from_static("hark_session=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
-    Ok(super::secure(response))
+    let spent = format!("{SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok(see_other("/ui/login", &[&spent]))
 }
 
 #[cfg(test)]

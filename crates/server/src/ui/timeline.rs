@@ -132,7 +132,12 @@ fn changes(bars: &[Bar]) -> Vec<(std::ops::Range<usize>, hark_intel::timeline::C
             let strip = |values: Vec<String>| -> Vec<String> {
                 values
                     .into_iter()
-                    .map(|v| v.strip_prefix(set.as_str()).unwrap_or(&v).trim().to_string())
+                    .map(|v| {
+                        v.strip_prefix(set.as_str())
+                            .unwrap_or(&v)
+                            .trim()
+                            .to_string()
+                    })
                     .collect()
             };
             let change = hark_intel::timeline::Change {

@@ -460,8 +460,15 @@ async fn hostile_requests_get_a_clear_answer() {
     }
     let long = format!("/ui/name/{}", "a".repeat(9000));
     assert_eq!(page(server.addr, &cookie, &long).await.status, 414);
-    let body = page(server.addr, &cookie, "/ui/name/a..b").await.body;
-    assert!(body.contains("role=\"alert\""), "{body}");
+    for target in ["/ui/name/a..b", "/ui/nope/deeper"] {
+        let reply = page(server.addr, &cookie, target).await;
+        assert!(
+            reply.body.contains("role=\"alert\""),
+            "{target}: {}",
+            reply.body
+        );
+        assert!(reply.header("content-security-policy").is_some());
+    }
 }
 
 #[tokio::test]
@@ -507,7 +514,13 @@ async fn graph_timeline_recon_and_status() {
     assert_eq!(timeline.body.matches("<rect class=\"bar\"").count(), 3);
     // www's A set moved from 192.0.2.80 to 198.51.100.80 when the latter was first seen.
     assert_eq!(timeline.body.matches("<line class=\"change\"").count(), 1);
-    assert!(timeline.body.contains("moved from 192.0.2.80 to 198.51.100.80 on 2023-11-17 05:46:40"), "{}", timeline.body);
+    assert!(
+        timeline
+            .body
+            .contains("moved from 192.0.2.80 to 198.51.100.80 on 2023-11-17 05:46:40"),
+        "{}",
+        timeline.body
+    );
     let recon = page(server.addr, &cookie, "/ui/recon/example.com").await;
     assert_eq!(recon.status, 200);
     let summary = recon.body.find("id=\"summary\"").unwrap();
@@ -535,7 +548,12 @@ async fn large_graphs_are_clustered() {
     let reply = page(server.addr, &cookie, "/ui/graph/10.9.0.0%2F16/graph.json").await;
     let doc: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(doc["clustered"], true);
-    let mut labels: Vec<String> = doc["nodes"].as_array().unwrap().iter().map(|n| n["data"]["label"].as_str().unwrap().to_string()).collect();
+    let mut labels: Vec<String> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["data"]["label"].as_str().unwrap().to_string())
+        .collect();
     labels.sort();
     let mut expected: Vec<String> = (0..10).map(|k| format!("c{k}.com. (40)")).collect();
     expected.push("10.9.0.0/24 (250)".into());
@@ -545,14 +563,32 @@ async fn large_graphs_are_clustered() {
     // Every domain has names on both /24s: 20 edges.
     assert_eq!(doc["edges"].as_array().unwrap().len(), 20);
     // A cluster expands to its members.
-    let cluster = doc["nodes"].as_array().unwrap().iter().find(|n| n["data"]["id"] == "cluster:c3.com.").unwrap();
+    let cluster = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["data"]["id"] == "cluster:c3.com.")
+        .unwrap();
     assert_eq!(cluster["data"]["subject"], "*.c3.com");
-    let members = page(server.addr, &cookie, "/ui/graph/*.c3.com/graph.json?cluster=false").await;
+    let members = page(
+        server.addr,
+        &cookie,
+        "/ui/graph/*.c3.com/graph.json?cluster=false",
+    )
+    .await;
     let doc: serde_json::Value = serde_json::from_str(&members.body).unwrap();
     assert_eq!(doc["nodes"].as_array().unwrap().len(), 80);
     // Unclustered on request, and cut at the budget.
-    let raw = page(server.addr, &cookie, "/ui/graph/10.9.0.0%2F16/graph.json?cluster=false&budget=100").await;
+    let raw = page(
+        server.addr,
+        &cookie,
+        "/ui/graph/10.9.0.0%2F16/graph.json?cluster=false&budget=100",
+    )
+    .await;
     let doc: serde_json::Value = serde_json::from_str(&raw.body).unwrap();
-    assert_eq!((doc["clustered"].clone(), doc["truncated"].clone()), (serde_json::json!(false), serde_json::json!(true)));
+    assert_eq!(
+        (doc["clustered"].clone(), doc["truncated"].clone()),
+        (serde_json::json!(false), serde_json::json!(true))
+    );
     assert_eq!(doc["nodes"].as_array().unwrap().len(), 100);
 }
