@@ -53,12 +53,30 @@ pub async fn recon(
                 li { strong { "Names: " } (r.subdomains.names.len()) " under " (name_link(&r.domain)) ", " (live) " live." }
                 li { strong { "Hosting: " } (moved.len()) " addresses"
                     @let shared = moved.iter().filter(|h| h.shared).count();
-                    @if shared > 0 { ", " (shared) " shared (hosting or CDN)" } "." }
+                    @if shared > 0 { ", " (shared) " shared (hosting or CDN)" } "."
+                    @let moves: Vec<_> = r.history.names.iter().flat_map(|n| n.moves.iter().map(move |m| (&n.rrname, m))).collect();
+                    @if !moves.is_empty() {
+                        " " (moves.len()) " moves; the latest: " (name_link(moves.iter().max_by_key(|(_, m)| m.on).map_or("", |(n, _)| n.as_str())))
+                        @if let Some((_, m)) = moves.iter().max_by_key(|(_, m)| m.on) {
+                            " from " (m.from.join(", ")) " to " @for (i, a) in m.to.iter().enumerate() { @if i > 0 { ", " } (auto_link(a)) } " on " (when(m.on)) "."
+                        }
+                    } }
                 li { strong { "Mail: " }
                     @if r.mail.exchanges.is_empty() { "no MX seen." }
                     @for (i, mx) in r.mail.exchanges.iter().enumerate() {
                         @if i > 0 { ", " } (name_link(&mx.host)) " (" (mx.provider) ")"
-                    } }
+                    }
+                    @let senders: Vec<&str> = r.profile.technologies.iter().filter(|t| t.category.contains("send")).map(|t| t.provider.as_str()).collect();
+                    @if !senders.is_empty() { "; senders: " (senders.join(", ")) } "." }
+                li { strong { "In use: " }
+                    @let services: Vec<String> = r.profile.technologies.iter().map(|t| format!("{} ({})", t.provider, t.category)).collect();
+                    @if services.is_empty() { "nothing named." } @else { (services.join(", ")) "." } }
+                li { strong { "Posture: " }
+                    @match r.txt.spf.first() { Some(spf) => { "SPF " code { (spf.all) } ", " (spf.lookups) " lookups" }, None => "no SPF" }
+                    "; "
+                    @match r.txt.dmarc.first() { Some(d) => { "DMARC " code { (d.policy.as_deref().unwrap_or("none")) } @if d.pct < 100 { " at " (d.pct) "%" } }, None => "no DMARC" }
+                    @if !r.txt.dmarc_weakened.is_empty() { " (weakened " (r.txt.dmarc_weakened.len()) " times)" }
+                    "." }
                 li { strong { "Takeover candidates: " } (r.takeover.candidates.len()) "." }
                 li { strong { "Changes: " } (r.change_count) " in all"
                     @if let Some(last) = r.recent_changes.last() { ", the latest on " (when(last.time)) } "." }
