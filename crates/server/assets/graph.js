@@ -12,8 +12,11 @@
   var cy = cytoscape({
     container: container,
     wheelSensitivity: 0.3,
+    // Large graphs: draw a still image while panning or zooming, labels only when readable.
+    textureOnViewport: true,
+    hideEdgesOnViewport: true,
     style: [
-      { selector: "node", style: { "label": "data(label)", "font-size": 9, "color": color("--fg"), "background-color": function (n) { return colors[n.data("kind")] || "#888"; }, "width": 12, "height": 12, "text-valign": "bottom", "text-margin-y": 2 } },
+      { selector: "node", style: { "label": "data(label)", "font-size": 9, "color": color("--fg"), "background-color": function (n) { return colors[n.data("kind")] || "#888"; }, "width": 12, "height": 12, "text-valign": "bottom", "text-margin-y": 2, "min-zoomed-font-size": 7 } },
       { selector: "node[kind = 'address']", style: { "shape": "round-rectangle" } },
       { selector: "node[kind = 'cluster']", style: { "shape": "hexagon", "width": 22, "height": 22 } },
       { selector: "node.subject", style: { "border-width": 3, "border-color": color("--fg") } },

@@ -504,6 +504,14 @@ async fn graph_timeline_recon_and_status() {
     let doc: serde_json::Value = serde_json::from_str(&small.body).unwrap();
     assert_eq!(doc["truncated"], true);
     assert!(doc["nodes"].as_array().unwrap().len() <= 2);
+    // The same graph on the API, for any subject with a budget.
+    let api = crate::support::dnsdb(server.addr, "/api/v1/intel/graph/192.0.2.80?budget=10").await;
+    let doc: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(doc["truncated"], false);
+    assert_eq!(
+        doc["nodes"],
+        serde_json::json!([{"id": "192.0.2.80", "kind": "address"}, {"id": "www.example.com.", "kind": "name"}])
+    );
     let dot = page(server.addr, &cookie, "/ui/graph/192.0.2.80/graph.dot").await;
     assert!(
         dot.body.contains("\"www.example.com.\" -> \"192.0.2.80\""),
