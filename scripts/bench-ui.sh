@@ -19,7 +19,8 @@ BASE_BIN=${BASE_BIN:-../main/target/release/hark}
 [ -x "$BIN" ] || /tmp/cargo-locked build --release -p hark --locked
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# chromedriver runs in a session of its own: ending its group ends the browser too.
+cleanup() { for p in "${pids[@]}"; do kill -- -"$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 python3 - "$work/rows.json" <<'PY'
@@ -39,7 +40,7 @@ PY
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BIN" --db "$work/db" serve --listen "127.0.0.1:$port" --no-auth 2>/dev/null & pids+=($!)
 dport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-chromedriver --port="$dport" >/dev/null 2>&1 & pids+=($!)
+setsid chromedriver --port="$dport" >/dev/null 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/ui/" >/dev/null && curl -s "http://127.0.0.1:$dport/status" >/dev/null && break; sleep 0.1; done
 base="http://127.0.0.1:$port"
 wd="http://127.0.0.1:$dport"
