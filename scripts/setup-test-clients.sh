@@ -87,3 +87,9 @@ if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c \
       && target/venv/bin/pip install -q --disable-pip-version-check pymisp psutil; } \
     || echo "warning: could not install misp-modules; its test is skipped (and fails under CI=true)" >&2
 fi
+# Chromium and its WebDriver, for the web UI's browser test (crates/hark/tests/it/ui_browser.rs).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "== installing chromium, chromium-driver"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; } \
+    || echo "warning: could not install chromium; the browser test is skipped (and fails under CI=true)" >&2
+fi

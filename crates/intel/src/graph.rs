@@ -2,9 +2,9 @@
 //! exchanges and CNAME targets as nodes; A/AAAA, CNAME, NS and MX records as edges, each with
 //! its first/last seen and count. Exported as JSON, Graphviz DOT or GraphML.
 
-use crate::{domain_rows, names, IntelError, Seen};
+use crate::{domain_rows, names, rdata_rows, rrset_rows, IntelError, Seen};
 use hark_dns::RrType;
-use hark_store::Store;
+use hark_store::{IpRange, NamePattern, RdataMatch, Store};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -45,41 +45,128 @@ pub struct Edge {
 /// Builds the graph of `domain`.
 pub fn analyse(store: &dyn Store, domain: &str) -> Result<Graph, IntelError> {
     let wire = names::parse(domain)?;
-    let mut nodes: BTreeMap<String, String> = BTreeMap::new();
-    let mut edges = Vec::new();
+    let mut builder = Builder::new(usize::MAX);
     for row in domain_rows(store, &wire, None)? {
+        builder.add(&row);
+    }
+    Ok(builder.finish(names::text(&wire)))
+}
+
+/// Builds the graph around any subject, with at most `budget` nodes (and whether the budget
+/// cut it short):
+/// - an address, `net/pfx` or `lo-hi`: the names with A/AAAA records into it;
+/// - a registrable domain, or `*.domain`: the domain and every name below it ([`analyse`]);
+/// - any other name: its own records, and the records whose rdata names it (CNAME, NS and
+///   MX pointing at it).
+pub fn around(
+    store: &dyn Store,
+    subject: &str,
+    budget: usize,
+) -> Result<(Graph, bool), IntelError> {
+    let subject = subject.trim();
+    let mut builder = Builder::new(budget.max(1));
+    if let Ok(range) = IpRange::parse(subject) {
+        let rrtype = Some(range.rrtype());
+        for row in rdata_rows(store, RdataMatch::Ip(range), rrtype, subject)? {
+            if !builder.add(&row) {
+                break;
+            }
+        }
+        let truncated = builder.truncated;
+        return Ok((builder.finish(subject.to_string()), truncated));
+    }
+    let below = subject.strip_prefix("*.");
+    let wire = names::parse(below.unwrap_or(subject))?;
+    let text = names::text(&wire);
+    let rows = if below.is_some() || names::registrable(&text).as_deref() == Some(text.as_str()) {
+        domain_rows(store, &wire, None)?
+    } else {
+        let mut rows = rrset_rows(store, NamePattern::Exact(wire.clone()), None, &text)?;
+        rows.extend(rdata_rows(
+            store,
+            RdataMatch::Name(NamePattern::Exact(wire)),
+            None,
+            &text,
+        )?);
+        rows
+    };
+    for row in &rows {
+        if !builder.add(row) {
+            break;
+        }
+    }
+    let truncated = builder.truncated;
+    Ok((builder.finish(text), truncated))
+}
+
+/// Nodes and edges gathered from rows, up to a number of nodes.
+struct Builder {
+    nodes: BTreeMap<String, String>,
+    edges: Vec<Edge>,
+    budget: usize,
+    truncated: bool,
+}
+
+impl Builder {
+    fn new(budget: usize) -> Builder {
+        Builder {
+            nodes: BTreeMap::new(),
+            edges: Vec::new(),
+            budget,
+            truncated: false,
+        }
+    }
+
+    /// Adds the edge of an A, AAAA, CNAME, NS or MX row (other rows add nothing); false once
+    /// the row would take the graph past its budget.
+    fn add(&mut self, row: &hark_store::Row) -> bool {
         let parts = row.key.parts();
         let to = match parts.rrtype {
-            RrType::A | RrType::AAAA | RrType::CNAME | RrType::NS => crate::rdata_text(&row),
+            RrType::A | RrType::AAAA | RrType::CNAME | RrType::NS => crate::rdata_text(row),
             RrType::MX => match parts.rdata.get(2..) {
                 Some(exchange) => names::text(exchange),
-                None => continue,
+                None => return true,
             },
-            _ => continue,
+            _ => return true,
         };
         let from = names::text(parts.rrname);
+        let new = usize::from(!self.nodes.contains_key(&from))
+            + usize::from(!self.nodes.contains_key(&to));
+        if self.nodes.len() + new > self.budget {
+            self.truncated = true;
+            return false;
+        }
         let to_kind = if matches!(parts.rrtype, RrType::A | RrType::AAAA) {
             "address"
         } else {
             "name"
         };
-        nodes.entry(from.clone()).or_insert_with(|| "name".into());
-        nodes.entry(to.clone()).or_insert_with(|| to_kind.into());
-        edges.push(Edge {
+        self.nodes
+            .entry(from.clone())
+            .or_insert_with(|| "name".into());
+        self.nodes
+            .entry(to.clone())
+            .or_insert_with(|| to_kind.into());
+        self.edges.push(Edge {
             from,
             to,
             rrtype: parts.rrtype.to_string(),
             seen: Seen::of(&row.tally),
         });
+        true
     }
-    Ok(Graph {
-        domain: names::text(&wire),
-        nodes: nodes
-            .into_iter()
-            .map(|(id, kind)| Node { id, kind })
-            .collect(),
-        edges,
-    })
+
+    fn finish(self, domain: String) -> Graph {
+        Graph {
+            domain,
+            nodes: self
+                .nodes
+                .into_iter()
+                .map(|(id, kind)| Node { id, kind })
+                .collect(),
+            edges: self.edges,
+        }
+    }
 }
 
 fn dot_quote(text: &str) -> String {

@@ -10,7 +10,7 @@
 //! | `negative/{name}[/{qtype}]` | NXDOMAIN and NODATA answers by question name |
 //! | `stats` | what the store holds |
 //! | `recon/{domain}` | the whole recon report of `hark-intel` |
-//! | `intel/{history,pivot,ns,mx,txt,subdomains,takeover,changes,profile,graph}/{target}` | one recon question (`history?subdomains=true`, `changes?since=&until=`) |
+//! | `intel/{history,pivot,ns,mx,txt,subdomains,takeover,changes,profile,graph}/{target}` | one recon question (`history?subdomains=true`, `changes?since=&until=`, `graph?budget=N`: any subject, at most N nodes) |
 //!
 //! Lookups answer `{"results": [...], "returned": N, "limited": bool, "next_offset": N|null}`,
 //! each result a COF object (rdata a string, bailiwick when known), taking the DNSDB
@@ -180,6 +180,13 @@ fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiEr
         None => false,
     };
     let (since, until) = (time("since")?, time("until")?);
+    let budget = crate::params::query_value(query, "budget")?
+        .map(|v| {
+            v.trim().parse::<usize>().map_err(|_| {
+                ApiError::BadRequest(format!("budget={v:?}: expected a number of nodes"))
+            })
+        })
+        .transpose()?;
     let job: StoreJob = match question.as_str() {
         "recon" => Box::new(move |store| json(recon::recon(store, &target))),
         "history" => Box::new(move |store| json(history::analyse(store, &target, subdomains_too))),
@@ -191,13 +198,23 @@ fn intel_job(segments: &[String], query: Option<&str>) -> Result<StoreJob, ApiEr
         "takeover" => Box::new(move |store| json(takeover::analyse(store, &target))),
         "changes" => Box::new(move |store| json(changes::analyse(store, &target, since, until))),
         "profile" => Box::new(move |store| json(profile::analyse(store, &target, None))),
-        "graph" => Box::new(move |store| json(graph::analyse(store, &target))),
+        "graph" => match budget {
+            // Any subject (name, domain, address, network) with a size budget.
+            Some(budget) => Box::new(move |store| {
+                let (graph, truncated) =
+                    graph::around(store, &target, budget).map_err(intel_error)?;
+                let mut value = json(Ok(graph))?;
+                value["truncated"] = truncated.into();
+                Ok(value)
+            }),
+            None => Box::new(move |store| json(graph::analyse(store, &target))),
+        },
         _ => return Err(ApiError::NotFound),
     };
     Ok(job)
 }
 
-fn intel_error(err: hark_intel::IntelError) -> ApiError {
+pub(crate) fn intel_error(err: hark_intel::IntelError) -> ApiError {
     match err {
         hark_intel::IntelError::Store(err) => ApiError::from(err),
         hark_intel::IntelError::TimedOut => ApiError::TimedOut,

@@ -9,7 +9,8 @@
 //! - [`virustotal`]: the VirusTotal API v3 resolutions and domain/IP objects under
 //!   `/api/v3` (vt-py, virustotal-python, MISP), behind an `x-apikey` header;
 //! - [`api`]: hark's own JSON API under `/api/v1`, described by `/api/openapi.json`;
-//! - [`metrics`]: `/metrics` in the Prometheus text format.
+//! - [`metrics`]: `/metrics` in the Prometheus text format;
+//! - [`ui`]: the web UI under `/ui/`, server-rendered HTML over the same store and keys.
 //!
 //! Build the router with [`app`] over an [`AppState`] (an `Arc<dyn Store>` and a [`Config`]),
 //! or run it with [`serve`]. Answers stream from the store in bounded memory ([`stream`]), a
@@ -44,6 +45,7 @@ pub mod params;
 pub mod saf;
 pub mod securitytrails;
 pub mod stream;
+pub mod ui;
 pub mod virustotal;
 
 pub use error::ApiError;
@@ -122,6 +124,8 @@ pub struct AppState {
     pub query_slots: Arc<tokio::sync::Semaphore>,
     /// The CIRCL dribble walks in progress.
     pub cursors: Arc<cursor::Cursors>,
+    /// The web UI's sessions and what its status page last showed.
+    pub ui: Arc<ui::UiState>,
 }
 
 impl AppState {
@@ -147,6 +151,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::new(auth::RateLimiter::default()),
             cursors: Arc::new(cursor::Cursors::default()),
+            ui: Arc::new(ui::UiState::default()),
             metrics: Arc::new(metrics),
         }
     }
@@ -201,6 +206,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/v3/{*rest}", get(virustotal::handle))
         .route("/metrics", get(metrics::handle))
+        .merge(ui::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn(limit_target))
         .layer(middleware::from_fn_with_state(

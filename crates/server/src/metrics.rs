@@ -2,7 +2,7 @@
 //!
 //! | metric | type | labels |
 //! |---|---|---|
-//! | `hark_http_requests_total` | counter | `face` (dnsdb, circl, api, securitytrails, virustotal, metrics, other), `code` |
+//! | `hark_http_requests_total` | counter | `face` (dnsdb, circl, api, securitytrails, virustotal, ui, metrics, other), `code` |
 //! | `hark_http_response_seconds` | histogram | `face`: time until the response head; streamed bodies go on after |
 //! | `hark_queries_in_flight` | gauge | store scans running now |
 //! | `hark_queries_refused_total` | counter | `reason` (busy: over the concurrent-query limit) |
@@ -132,6 +132,8 @@ fn face(path: &str) -> &'static str {
         "virustotal"
     } else if path.starts_with("/api/") {
         "api"
+    } else if path.starts_with("/ui/") {
+        "ui"
     } else if path == "/metrics" {
         "metrics"
     } else {

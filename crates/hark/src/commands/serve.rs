@@ -1,4 +1,4 @@
-//! `hark serve`: the DNSDB API v2, CIRCL pDNS, hark's own JSON API and `/metrics` over the store.
+//! `hark serve`: the DNSDB API v2, CIRCL pDNS, hark's own JSON API, the web UI and `/metrics` over the store.
 
 use crate::cli::ServeArgs;
 use anyhow::{bail, Context};
@@ -32,7 +32,7 @@ pub async fn bind(address: std::net::SocketAddr) -> anyhow::Result<tokio::net::T
     let local = listener.local_addr().context("listening address")?;
     eprintln!(
         "hark: serving on http://{local}: DNSDB API v2 at /dnsdb/v2, CIRCL pDNS at /pdns/query, \
-         hark's API at /api/v1 (described at /api/openapi.json), metrics at /metrics"
+         hark's API at /api/v1 (described at /api/openapi.json), the web UI at /ui/, metrics at /metrics"
     );
     Ok(listener)
 }

@@ -21,4 +21,5 @@ mod run_service;
 mod sensor;
 mod served;
 mod support;
+mod ui_browser;
 mod verify;

@@ -403,10 +403,12 @@ async fn auth_ping_rate_limit_and_errors() {
         "/dnsdb/v2/bogus",
         "/nothing",
         "/dnsdb/v2/lookup/bogus/name/x",
-        "/",
     ] {
         assert_eq!(dnsdb(server.addr, path).await.status, 404, "{path}");
     }
+    // The root leads to the web UI.
+    let root = dnsdb(server.addr, "/").await;
+    assert_eq!((root.status, root.header("location")), (303, Some("/ui/")));
     for path in [
         "/dnsdb/v2/lookup/rrset/name/",
         "/dnsdb/v2/lookup/rrset/name/www.*.com",

@@ -13,3 +13,4 @@ mod hostile;
 mod ratelimit;
 mod serving;
 mod support;
+mod ui;
