@@ -210,14 +210,14 @@ pub enum Command {
     /// configuration file, aggregate, and ship the rows to a central `hark run` as compressed
     /// batches (its `[intake]`), with this sensor's key.
     ///
-    /// The file has a [sensor] section instead of [store]/[api]:
+    /// The file has a `[sensor]` section instead of `[api]`:
     ///
-    ///   [sensor]
-    ///   name = "edge-1"                     # as the centre's intake keys file names it
-    ///   centre = "http://10.0.0.5:8054"     # the centre's [intake] listen address
-    ///   key_file = "/etc/hark/sensor.key"
-    ///   spool = "/var/spool/hark-sensor"    # batches wait here until the centre has them
-    ///   spool_max_mb = 1024                 # past this, new batches are dropped and counted
+    ///     [sensor]
+    ///     name = "edge-1"                     # as the centre's intake keys file names it
+    ///     centre = "http://10.0.0.5:8054"     # the centre's [intake] listen address
+    ///     key_file = "/etc/hark/sensor.key"
+    ///     spool = "/var/spool/hark-sensor"    # batches wait here until the centre has them
+    ///     spool_max_mb = 1024                 # past this, new batches are dropped and counted
     ///
     /// Every batch is written to the spool (synced) before it is shipped and removed only once
     /// the centre committed it; a batch sent again after an interruption is recognised by
