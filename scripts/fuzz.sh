@@ -10,7 +10,7 @@
 #                                          allowed) one after another; writes a report
 #   scripts/fuzz.sh list                   the targets
 # Environment: FUZZ_JOBS (targets run at once; smoke 2, campaign 1), HARK_FIXTURES (seed
-# fixtures, default ../shared/fixtures).
+# fixtures, default ../shared/fixtures), FUZZ_BUILD=0 (run the targets as last built).
 #
 # Bounded memory: every run has -rss_limit_mb=2048 (and the same limit on one allocation) and
 # -max_len at the largest input the parser must accept, so an unbounded or quadratic
@@ -47,6 +47,7 @@ lock() {
 }
 
 build() {
+  [ "${FUZZ_BUILD:-1}" = 0 ] && return
   command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
   echo "== cargo fuzz build"
   (cd "$root" && lock cargo fuzz build -s none)
