@@ -10,4 +10,6 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
-
+# Supply-chain checks and fuzzing (scripts/test.sh): cargo-deny and cargo-fuzz, from crates.io.
+command -v cargo-deny >/dev/null || cargo install cargo-deny --locked
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

@@ -15,3 +15,8 @@ echo "== cargo doc -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== cargo deny: licences, bans, sources (offline; policy in deny.toml)"
+cargo fetch --locked --quiet
+cargo deny --offline check licenses bans sources
+echo "== fuzz smoke (every target builds and runs 20 s on its corpus; docs/fuzzing.md)"
+scripts/fuzz.sh smoke 20

@@ -337,6 +337,7 @@ impl ResponseParser {
                 number += 1;
                 let record_start = pos;
                 let owner_start = self.arena.len();
+                let cached_before = cached;
                 // Owner: a bare pointer to a name decompressed before is
                 // copied from the cache.
                 let mut owner = None;
@@ -419,7 +420,10 @@ impl ResponseParser {
                             offset: record_start,
                         });
                     }
+                    // The owner leaves the arena: so must its cache entry, or a later
+                    // pointer to it would read whatever the arena holds there next.
                     self.arena.truncate(owner_start);
+                    cached = cached_before;
                     continue;
                 }
                 let rdata_arena = self.arena.len();
@@ -718,5 +722,23 @@ mod tests {
         m.extend_from_slice(b"\x00\x00\x01\x00\xff\x00\x00\x00\x00\x00\x00");
         let mut parser = ResponseParser::new();
         assert_eq!(parser.parse(&m).unwrap().record_count(), 1);
+    }
+
+    /// Fuzz finding (dns_message): a skipped meta record (here ANY) left its owner in the
+    /// name cache after the arena dropped it, so a later pointer to that owner read other
+    /// bytes (an empty or cut name).
+    #[test]
+    fn pointer_to_the_owner_of_a_skipped_meta_record() {
+        let mut m = header(0, 2, 0, 0);
+        // 12: owner example.com, type ANY, empty rdata: skipped.
+        m.extend_from_slice(b"\x07Example\x03com\x00\x00\xff\x00\x01\x00\x00\x00\x00\x00\x00");
+        // 37: owner points at 12; A 192.0.2.1.
+        m.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\xc0\x00\x02\x01");
+        let mut parser = ResponseParser::new();
+        let response = parser.parse(&m).unwrap();
+        let records: Vec<Record<'_>> = response.records().collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].owner, b"\x07example\x03com\x00");
+        assert_eq!(records[0].rdata, b"\xc0\x00\x02\x01");
     }
 }

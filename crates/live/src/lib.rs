@@ -28,6 +28,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod listener;
 pub mod queue;
 mod session;

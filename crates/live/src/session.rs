@@ -55,7 +55,7 @@ enum Phase {
 
 /// Why a connection ended.
 #[derive(Debug)]
-enum Ended {
+pub(crate) enum Ended {
     /// STOP received (and FINISH sent when bidirectional).
     Stopped,
     /// The peer closed; `reason` when it did so uncleanly.
@@ -98,7 +98,7 @@ pub(crate) async fn serve<S>(
     let _ = stream.shutdown().await;
 }
 
-async fn run<S>(
+pub(crate) async fn run<S>(
     stream: &mut S,
     context: &SessionContext,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,

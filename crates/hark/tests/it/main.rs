@@ -15,6 +15,7 @@ mod generated;
 mod gzip_bomb;
 mod hostile_serve;
 mod imports;
+mod licences;
 mod recon;
 mod resolvers;
 mod run_service;

@@ -1,0 +1,13 @@
+//! The zeek import: any file, read line by line, gives rows that pass the shared checks
+//! (valid canonical names, rdata that prints and reads back, consistent tallies).
+#![no_main]
+
+use hark_fuzz::{drain, reader};
+use hark_ingest::text::LineSource;
+use hark_ingest::zeek::Zeek;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut source = LineSource::with_reader(reader(data), "fuzz", Zeek::default(), false);
+    drain(&mut source);
+});

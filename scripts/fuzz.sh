@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Fuzzing hark's parsers of untrusted bytes with cargo-fuzz on the stable toolchain
+# (libFuzzer, no sanitizer: `-s none`). See docs/fuzzing.md.
+#
+# Usage:
+#   scripts/fuzz.sh smoke [SECONDS]        build every target, run each SECONDS (default 20) on
+#                                          its corpus; any crash, leak of memory past the limit
+#                                          or hang fails (CI runs this from scripts/test.sh)
+#   scripts/fuzz.sh campaign HOURS [T...]  run each target (or the ones named) HOURS (decimals
+#                                          allowed) one after another; writes a report
+#   scripts/fuzz.sh list                   the targets
+# Environment: FUZZ_JOBS (targets run at once; smoke 2, campaign 1), HARK_FIXTURES (seed
+# fixtures, default ../shared/fixtures), FUZZ_BUILD=0 (run the targets as last built).
+#
+# Bounded memory: every run has -rss_limit_mb=2048 (and the same limit on one allocation) and
+# -max_len at the largest input the parser must accept, so an unbounded or quadratic
+# allocation is a crash, not a slow machine. One input taking over 25 s is a crash too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+fixtures=${HARK_FIXTURES:-$root/../shared/fixtures}
+fuzz=$root/fuzz
+# cargo fuzz keeps its own target directory (fuzz/target): the flags differ from the workspace's.
+unset CARGO_TARGET_DIR
+
+targets() { for f in "$fuzz"/fuzz_targets/*.rs; do basename "$f" .rs; done; }
+
+# Largest input each target must accept, and its dictionary.
+max_len() {
+  case $1 in
+    query) echo 8192 ;;
+    http) echo 16384 ;;
+    dns_message | dns_rdata) echo 65535 ;;
+    link) echo 262144 ;;
+    *) echo 1100000 ;; # captures, dnstap and Frame Streams frames, lines, zone entries: 1 MiB + headers
+  esac
+}
+dict() {
+  case $1 in
+    dnstap | fstrm | live_session) echo "$fuzz/dict/dnstap.dict" ;;
+    dns_message | dns_rdata | capture | zone | link) echo "$fuzz/dict/dns.dict" ;;
+  esac
+}
+
+lock() {
+  if command -v flock >/dev/null; then flock -o /tmp/hark-cargo.lock "$@"; else "$@"; fi
+}
+
+build() {
+  [ "${FUZZ_BUILD:-1}" = 0 ] && return
+  command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+  echo "== cargo fuzz build"
+  (cd "$root" && lock cargo fuzz build -s none)
+}
+
+seed() {
+  python3 "$root/scripts/fuzz_seeds.py" "$fuzz" "$fixtures"
+}
+
+binary() { echo "$fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release/$1"; }
+
+# run TARGET SECONDS: one libFuzzer run; its log in fuzz/reports/TARGET.log; fails on a crash.
+run() {
+  local target=$1 seconds=$2 args=()
+  local d; d=$(dict "$target")
+  [ -n "$d" ] && args+=("-dict=$d")
+  mkdir -p "$fuzz/corpus/$target" "$fuzz/artifacts/$target" "$fuzz/reports"
+  "$(binary "$target")" "$fuzz/corpus/$target" "${args[@]}" \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$(max_len "$target")" -timeout=25 \
+    -print_final_stats=1 -artifact_prefix="$fuzz/artifacts/$target/" \
+    >"$fuzz/reports/$target.log" 2>&1
+}
+
+# summary TARGET: "execs execs/s cov ft corpus peak_rss" from the log's final stats.
+summary() {
+  local log=$fuzz/reports/$1.log
+  local execs rate rss last cov ft corp
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
+  last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
+  cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")
+  ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$last")
+  corp=$(sed -n 's/.*corp: \([0-9]*\).*/\1/p' <<<"$last")
+  echo "${execs:-?} ${rate:-?} ${cov:-?} ${ft:-?} ${corp:-?} ${rss:-?}"
+}
+
+# run_all SECONDS TARGET...: runs the targets FUZZ_JOBS at a time; prints a table; returns the
+# number of targets that crashed.
+run_all() {
+  local seconds=$1; shift
+  local jobs=${FUZZ_JOBS:-1} failed=0 pids=() names=() target i
+  local status_dir; status_dir=$(mktemp -d)
+  for target in "$@"; do
+    (run "$target" "$seconds" && echo ok >"$status_dir/$target" || echo crash >"$status_dir/$target") &
+    pids+=($!)
+    names+=("$target")
+    if [ ${#pids[@]} -ge "$jobs" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+  done
+  for i in "${pids[@]}"; do wait "$i"; done
+  printf '| target | seconds | execs | execs/s | cov | ft | corpus | peak RSS MB | result |\n|---|---|---|---|---|---|---|---|---|\n'
+  for target in "${names[@]}"; do
+    read -r execs rate cov ft corp rss <<<"$(summary "$target")"
+    local result; result=$(cat "$status_dir/$target")
+    if [ "$result" != ok ]; then
+      failed=$((failed + 1))
+      result="CRASH: $(ls "$fuzz/artifacts/$target" | tr '\n' ' ')"
+    fi
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+      "$target" "$seconds" "$execs" "$rate" "$cov" "$ft" "$corp" "$rss" "$result"
+  done
+  rm -rf "$status_dir"
+  for target in "${names[@]}"; do
+    if grep -q -E '^==[0-9]+== (ERROR|libFuzzer)|panicked at|^SUMMARY' "$fuzz/reports/$target.log"; then
+      echo "--- $target (fuzz/reports/$target.log):"
+      grep -E -A12 'panicked at|^==[0-9]+== ERROR|out-of-memory|Timeout' "$fuzz/reports/$target.log" | head -30
+    fi
+  done >&2
+  return "$failed"
+}
+
+case ${1:-} in
+  list) targets ;;
+  smoke)
+    seconds=${2:-20}
+    build
+    seed
+    mapfile -t all < <(targets)
+    echo "== fuzz smoke: ${#all[@]} targets, ${seconds}s each"
+    FUZZ_JOBS=${FUZZ_JOBS:-2} run_all "$seconds" "${all[@]}" || {
+      echo "fuzz smoke: crashes (inputs in fuzz/artifacts/, logs in fuzz/reports/)" >&2
+      exit 1
+    }
+    ;;
+  campaign)
+    hours=${2:?usage: scripts/fuzz.sh campaign HOURS [TARGET...]}
+    shift 2
+    seconds=$(python3 -c "print(max(1, round(float('$hours') * 3600)))")
+    build
+    seed
+    if [ $# -gt 0 ]; then chosen=("$@"); else mapfile -t chosen < <(targets); fi
+    report=$fuzz/reports/campaign-$(date -u +%Y%m%dT%H%M%SZ).md
+    {
+      echo "# Fuzz campaign $(date -u +%Y-%m-%dT%H:%MZ), ${seconds}s per target, $(nproc) cores, $(rustc --version)"
+      echo
+      FUZZ_JOBS=${FUZZ_JOBS:-1} run_all "$seconds" "${chosen[@]}" || true
+    } | tee "$report"
+    echo "report: $report"
+    ! grep -q CRASH "$report"
+    ;;
+  *)
+    sed -n '2,12p' "$0" >&2
+    exit 2
+    ;;
+esac

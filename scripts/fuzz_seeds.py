@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Fills fuzz/corpus/<target>/ with seeds: the committed hand-written ones (fuzz/seeds/) and
+pieces of ../shared/fixtures cut to each target's input shape. Run by scripts/fuzz.sh; the
+corpus directory is git-ignored, so no fixture is ever copied into the repository.
+
+Usage: fuzz_seeds.py FUZZ_DIR FIXTURES_DIR
+"""
+import gzip
+import hashlib
+import os
+import shutil
+import struct
+import sys
+import zipfile
+
+fuzz_dir, fixtures = sys.argv[1], sys.argv[2]
+corpus = os.path.join(fuzz_dir, "corpus")
+MAX = 256 * 1024  # seeds are kept under every target's -max_len
+
+
+def put(target, data):
+    data = data[:MAX]
+    folder = os.path.join(corpus, target)
+    os.makedirs(folder, exist_ok=True)
+    name = "seed-" + hashlib.sha1(data).hexdigest()
+    with open(os.path.join(folder, name), "wb") as out:
+        out.write(data)
+
+
+def fixture(*parts):
+    path = os.path.join(fixtures, *parts)
+    return path if os.path.exists(path) else None
+
+
+def frames(stream):
+    """Data frames of a Frame Streams file (control frames left out)."""
+    at, found = 0, []
+    while at + 4 <= len(stream):
+        (length,) = struct.unpack_from(">I", stream, at)
+        if length == 0:
+            if at + 8 > len(stream):
+                break
+            (control,) = struct.unpack_from(">I", stream, at + 4)
+            at += 8 + control
+            continue
+        found.append(stream[at + 4 : at + 4 + length])
+        at += 4 + length
+    return found
+
+
+def lines_upto(text, limit):
+    cut = text[:limit]
+    return cut[: cut.rfind(b"\n") + 1] if b"\n" in cut else cut
+
+
+# Committed hand-written seeds.
+seeds = os.path.join(fuzz_dir, "seeds")
+for target in sorted(os.listdir(seeds)) if os.path.isdir(seeds) else []:
+    for name in sorted(os.listdir(os.path.join(seeds, target))):
+        with open(os.path.join(seeds, target, name), "rb") as f:
+            put(target, f.read())
+
+if not os.path.isdir(fixtures):
+    sys.exit(0)
+
+# Raw DNS messages (Zeek's fuzzing corpus).
+path = fixture("corpus", "zeek__dns-corpus.zip")
+if path:
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if not info.is_dir():
+                message = z.read(info)
+                put("dns_message", message)
+
+# Captures: the capture target takes an options byte after the file.
+pcap_dir = fixture("pcap")
+for name in sorted(os.listdir(pcap_dir)) if pcap_dir else []:
+    with open(os.path.join(pcap_dir, name), "rb") as f:
+        data = f.read()
+    if len(data) < MAX:
+        put("capture", data + b"\x00")
+        put("capture", data + b"\x01")
+    put("capture", gzip.compress(data[:MAX]) + b"\x00")
+
+# dnstap: whole files and single frames (the dnstap target takes an options byte first).
+dnstap_dir = fixture("dnstap")
+for name in sorted(os.listdir(dnstap_dir)) if dnstap_dir else []:
+    with open(os.path.join(dnstap_dir, name), "rb") as f:
+        data = f.read()
+    put("dnstap", b"\x00" + data)
+    put("fstrm", data)
+    put("live_session", data)
+    for frame in frames(data):
+        put("dnstap", b"\x00" + frame)
+        put("dnstap", b"\x03" + frame)
+
+# Zeek logs (TSV and JSON).
+for name in ("zed__zeek-default_dns.log.gz", "zed__zeek-json_dns.json.gz"):
+    path = fixture("imports", name)
+    if path:
+        with gzip.open(path) as f:
+            text = f.read(MAX * 2)
+        put("import_zeek", lines_upto(text, 16 * 1024))
+        put("import_zeek", lines_upto(text, 64 * 1024))
+
+# A root zone: the start, and a slice from the middle with its header.
+path = fixture("rootzone", "root.zone.2018030401.gz")
+if path:
+    with gzip.open(path) as f:
+        text = f.read()
+    put("zone", b"\x00" + lines_upto(text, 32 * 1024))
+    middle = text[len(text) // 2 :]
+    middle = middle[middle.find(b"\n") + 1 :]
+    put("zone", b"\x00$ORIGIN .\n" + lines_upto(middle, 32 * 1024))
