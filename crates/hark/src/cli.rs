@@ -213,6 +213,92 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+
+    /// Check a watch rule file, or try rules on captures before deploying them.
+    ///
+    /// Rules (canary, intel, new-name, record-change, new-domain, lookalike, posture) raise
+    /// alerts from the rows each commit makes new and from the queries dnstap logs; see
+    /// docs/watch.md. `hark ingest --rules FILE` and `[watch] rules` in `hark run` apply them.
+    #[command(verbatim_doc_comment)]
+    Watch {
+        /// What to do.
+        #[command(subcommand)]
+        action: WatchCommand,
+    },
+
+    /// List the alerts watch rules raised (newest last), follow them, or acknowledge one.
+    ///
+    /// Examples:
+    ///   hark alerts --state new --severity high
+    ///   hark alerts --follow
+    ///   hark alerts ack 3f2a9c0d12ab34ef
+    #[command(verbatim_doc_comment)]
+    Alerts(AlertsArgs),
+}
+
+/// `hark watch` actions.
+#[derive(Subcommand, Debug)]
+pub enum WatchCommand {
+    /// Check a rule file: every key, name, network, list and sink, errors with their line.
+    Check {
+        /// The rule file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Replay captures or dnstap files into a scratch store with the rules and print the
+    /// alerts they raise (NDJSON with --json). Nothing is kept and no sink is called.
+    Test {
+        /// The rule file.
+        #[arg(value_name = "RULES")]
+        rules: PathBuf,
+        /// Captures, dnstap files or imports, as `hark ingest` takes them.
+        #[arg(required = true, value_name = "CAPTURE")]
+        files: Vec<PathBuf>,
+        /// One JSON object per alert.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Flags of `hark alerts`.
+#[derive(Args, Debug)]
+pub struct AlertsArgs {
+    /// Acknowledge or resolve an alert.
+    #[command(subcommand)]
+    pub action: Option<AlertAction>,
+    /// Only alerts of this rule.
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Only alerts at least this severe (info, low, medium, high, critical).
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Only alerts in this state (new, acknowledged, resolved).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only alerts seen since this time (RFC 3339, or epoch seconds).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// One JSON object per alert.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep printing alerts as they are raised or change, until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+/// What to do with one alert.
+#[derive(Subcommand, Debug)]
+pub enum AlertAction {
+    /// Mark an alert acknowledged.
+    Ack {
+        /// The alert's id.
+        id: String,
+    },
+    /// Mark an alert resolved (a new finding then opens a new alert).
+    Resolve {
+        /// The alert's id.
+        id: String,
+    },
 }
 
 /// `hark config` actions.
@@ -258,6 +344,11 @@ pub struct IngestArgs {
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Watch rules (docs/watch.md) applied to the rows this ingest makes new and to the
+    /// queries dnstap files log; alerts go to the store's alert log and the file's sinks.
+    #[arg(long, value_name = "FILE", env = "HARK_RULES")]
+    pub rules: Option<PathBuf>,
 
     /// Stop reading a .gz file once its data expands more than N times the compressed bytes
     /// read so far: a gzip bomb. DNS captures expand 2-15 times, a bomb about 1000 times.

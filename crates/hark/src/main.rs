@@ -1,7 +1,7 @@
 //! `hark`: the command-line face of the hark passive DNS system.
 //!
 //! Subcommands wire the library crates together: `ingest` (captures → store), `import cof`,
-//! `export`, `lookup`, `recon`, `intel`, `serve`, `stats`, and the service: `run`, `config`, `status`. This crate holds no business logic and is the only user of
+//! `export`, `lookup`, `recon`, `intel`, `serve`, `stats`, the service: `run`, `config`, `status`, and watch rules: `watch`, `alerts`. This crate holds no business logic and is the only user of
 //! `anyhow` and of the concrete storage engine.
 
 mod cli;
@@ -52,6 +52,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             action: ConfigCommand::Check { file },
         } => return service::check(file),
         Command::Status { json } => return commands::status::run(&store::data_dir(cli.db)?, *json),
+        Command::Watch { action } => {
+            return commands::watch::run(action, &mut std::io::stdout().lock())
+        }
+        Command::Alerts(args) => {
+            return commands::watch::alerts(
+                &store::data_dir(cli.db)?,
+                args,
+                &mut std::io::stdout().lock(),
+            )
+        }
         _ => {}
     }
     let dir = store::data_dir(cli.db)?;
@@ -59,7 +69,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     match &cli.command {
         Command::Ingest(args) => {
-            commands::ingest::run(&store, args)?;
+            let store = std::sync::Arc::new(store);
+            commands::ingest::run(store.clone(), &dir, args)?;
             store.settle().context("moving the new rows into tables")
         }
         Command::Capture(args) => {
@@ -74,12 +85,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::export::run(&store, *negatives, &mut stdout.lock())
         }
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
-        Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), args),
+        Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), &dir, args),
         Command::Stats { json } => commands::stats::run(&store, &dir, *json),
         Command::Recon(args) => commands::recon::run_recon(&store, args, &mut stdout.lock()),
         Command::Intel { question, format } => {
             commands::recon::run_intel(&store, question, *format, &mut stdout.lock())
         }
-        Command::Run { .. } | Command::Config { .. } | Command::Status { .. } => Ok(()),
+        Command::Run { .. }
+        | Command::Config { .. }
+        | Command::Status { .. }
+        | Command::Watch { .. }
+        | Command::Alerts(_) => Ok(()),
     }
 }

@@ -9,6 +9,7 @@ pub mod recon;
 pub mod serve;
 pub mod stats;
 pub mod status;
+pub mod watch;
 
 /// What kind of input a source is, for the words of its summary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@
 //! | `[[dnstap]]` | a listener for dnstap emitters: unix socket, TCP or TLS |
 //! | `[[capture]]` | live capture on an interface (libpcap) |
 //! | `[[directory]]` | a directory whose capture, dnstap or import files are ingested as they are closed |
+//! | `[watch]` | the watch rule file (`rules`); alerts are kept in the store's directory |
 
 use crate::cli::ServeArgs;
 use anyhow::{bail, Context};
@@ -43,6 +44,17 @@ pub struct RunConfig {
     /// Spool directories of rotated capture or dnstap files.
     #[serde(default)]
     pub directory: Vec<DirectorySection>,
+    /// Watch rules; none when absent.
+    pub watch: Option<WatchSection>,
+}
+
+/// `[watch]`: the rule file whose rules see every new row and every query dnstap logs
+/// (docs/watch.md); SIGHUP re-reads it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WatchSection {
+    /// The rule file (relative paths start at the working directory).
+    pub rules: Spanned<PathBuf>,
 }
 
 /// `[store]`.
@@ -374,6 +386,14 @@ impl RunConfig {
         if let Some(api) = &self.api {
             crate::commands::serve::server_config(&api.serve_args()).context("[api]")?;
         }
+        if let Some(watch) = &self.watch {
+            hark_watch::rules::load(watch.rules.get_ref()).map_err(|err| {
+                anyhow::anyhow!(
+                    "line {}: [watch] rules: {err}",
+                    line_of(text, watch.rules.span())
+                )
+            })?;
+        }
         Ok(())
     }
 
@@ -512,6 +532,12 @@ sections = "answer,authority"
 # pattern = "*.pcap*"
 # settle_seconds = 10
 # ports = [53]
+
+# Watch rules (docs/watch.md): alerts from every new row and every query dnstap logs, kept in
+# the store's directory (`hark alerts`), sent to the rule file's sinks. SIGHUP re-reads it;
+# `hark watch check FILE` checks it.
+# [watch]
+# rules = "/etc/hark/rules.toml"
 "#;
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use super::board::{Board, SourceEntry};
 use super::config::{CaptureSection, CheckedDnstap, DirectorySection, PrivacySection, RunConfig};
 use anyhow::Context as _;
 use hark_capture::{LiveCapture, LiveCaptureOptions};
-use hark_ingest::dnstap::DnstapOptions;
+use hark_ingest::dnstap::{DnstapOptions, QueryTap};
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_live::{Listener, ListenerConfig, TlsFiles};
 use hark_store::Writer;
@@ -66,6 +66,8 @@ pub struct Shared<'env> {
     pub privacy: PrivacySection,
     /// Told when a source fails for good (its store writes fail): the service stops.
     pub failed: tokio::sync::mpsc::UnboundedSender<String>,
+    /// Where dnstap decoders hand the queries they read (watch rules), if anywhere.
+    pub query_tap: Option<QueryTap>,
 }
 
 /// How to stop a running source.
@@ -103,7 +105,8 @@ pub fn start<'scope, 'env>(
     let name = spec.name().to_string();
     match &spec {
         SourceSpec::Dnstap(checked) => {
-            let config = listener_config(checked, &shared.privacy);
+            let mut config = listener_config(checked, &shared.privacy);
+            config.query_tap = shared.query_tap.clone();
             let (listener, mut stream) = shared
                 .runtime
                 .block_on(Listener::start(config))
@@ -200,6 +203,7 @@ pub fn start<'scope, 'env>(
                 .spawn_scoped(scope, move || {
                     super::directory::watch(
                         &section,
+                        shared.query_tap.clone(),
                         &shared.writer,
                         &shared.options,
                         &entry,
