@@ -6,7 +6,7 @@
 //! | family | example for `paypal.com` |
 //! |---|---|
 //! | `tld-swap` | `paypal.net`, `paypal.co.uk` |
-//! | `homoglyph` | `pаypal.com` (Cyrillic а), `paypa1.com`, `rnicrosoft` for `microsoft`: equal UTS #39 skeletons of the IDNA-decoded label |
+//! | `homoglyph` | `pаypal.com` (Cyrillic а), `paypa1.com`, `rnicrosoft` for `microsoft`: equal UTS #39 skeletons of the IDNA-decoded label (with `rn`, `vv`, `cl` read as `m`, `w`, `d`) |
 //! | `hyphenation` | `pay-pal.com` |
 //! | `bitflip` | `qaypal.com` (one bit of one letter) |
 //! | `typo` | `paypall.com`, `paypl.com`, `papyal.com`, `paypak.com`: one insertion, omission, replacement or transposition |
@@ -57,10 +57,19 @@ impl Family {
     }
 }
 
-/// The UTS #39 skeleton, folded to lower case (skeletons keep case; `0` maps to `O`).
+/// Letter pairs that read as one letter in most fonts (dnstwist's list); UTS #39 maps single
+/// characters only.
+const PAIRS: [(&str, &str); 3] = [("rn", "m"), ("vv", "w"), ("cl", "d")];
+
+/// The UTS #39 skeleton, folded to lower case (skeletons keep case; `0` maps to `O`), with
+/// [`PAIRS`] read as their letter.
 fn fold(text: &str) -> String {
     let once: String = skeleton(&text.to_lowercase()).collect();
-    once.to_lowercase()
+    PAIRS
+        .iter()
+        .fold(once.to_lowercase(), |folded, (pair, letter)| {
+            folded.replace(pair, letter)
+        })
 }
 
 /// Splits a registrable domain into its label and public suffix.
@@ -115,14 +124,14 @@ impl Brand {
         if label.contains('-') && label.replace('-', "") == brand {
             return Some(Family::Hyphenation);
         }
+        if fold(&label) == self.skeleton {
+            return Some(Family::Homoglyph);
+        }
         if long && is_bitflip(&label, brand) {
             return Some(Family::Bitflip);
         }
         if long && one_edit(label.as_bytes(), brand.as_bytes()) {
             return Some(Family::Typo);
-        }
-        if fold(&label) == self.skeleton {
-            return Some(Family::Homoglyph);
         }
         if long && label.len() >= brand.len() + 2 && label.contains(brand) {
             return Some(Family::AddedWord);

@@ -94,9 +94,10 @@ impl Sinks {
         ));
         let mut threads = Vec::new();
         for (index, spec) in specs.iter().enumerate() {
-            let worker = Worker {
+            let mut worker = Worker {
                 spec: spec.clone(),
                 cursor: dir.join("sinks").join(format!("{}.offset", spec.id)),
+                offset: 0,
                 log: log.clone(),
                 stop: stop.clone(),
                 deadline: deadline.clone(),
@@ -107,6 +108,8 @@ impl Sinks {
                     .build()
                     .into(),
             };
+            // Read before returning, so an alert raised right after is not taken as old.
+            worker.offset = worker.read_cursor();
             match std::thread::Builder::new()
                 .name(format!("hark-sink-{}", spec.id))
                 .spawn(move || worker.run())
@@ -150,6 +153,7 @@ impl Sinks {
 struct Worker {
     spec: SinkSpec,
     cursor: PathBuf,
+    offset: u64,
     log: Arc<AlertLog>,
     stop: Arc<AtomicBool>,
     deadline: Arc<Mutex<Option<Instant>>>,
@@ -204,7 +208,7 @@ impl Worker {
     }
 
     fn run(self) {
-        let mut offset = self.read_cursor();
+        let mut offset = self.offset;
         let mut generation = 0;
         loop {
             let (alerts, end) = match opened_since(self.log.path(), offset, 256) {
