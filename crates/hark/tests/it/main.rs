@@ -19,3 +19,4 @@ mod run_service;
 mod served;
 mod support;
 mod verify;
+mod watch;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// `hark run` as a child process, killed at drop if still running.
-struct Service {
+pub(crate) struct Service {
     child: Child,
     store: PathBuf,
     log: PathBuf,
@@ -23,7 +23,7 @@ struct Service {
 impl Service {
     /// Writes `config` to `dir/hark.toml` and starts `hark run` on it; waits for its first
     /// status file.
-    fn start(dir: &Path, config: &str) -> Service {
+    pub(crate) fn start(dir: &Path, config: &str) -> Service {
         let path = dir.join("hark.toml");
         std::fs::write(&path, config).unwrap();
         let log = dir.join("run.log");
@@ -44,7 +44,7 @@ impl Service {
         service
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -54,7 +54,7 @@ impl Service {
     }
 
     /// Waits until the status satisfies `ready`.
-    fn wait_for(&self, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn wait_for(&self, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
         let give_up = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.status() {
@@ -78,7 +78,7 @@ impl Service {
             .find(|s| s["name"] == name)
     }
 
-    fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args([signal, &self.child.id().to_string()])
             .status()
@@ -87,7 +87,7 @@ impl Service {
     }
 
     /// SIGTERM, then waits for a clean exit.
-    fn stop(mut self) -> String {
+    pub(crate) fn stop(mut self) -> String {
         self.signal("-TERM");
         let give_up = Instant::now() + PATIENCE;
         loop {
@@ -106,7 +106,7 @@ impl Service {
     }
 
     /// `GET path` on the API, as text.
-    fn get(&self, api: &str, path: &str) -> String {
+    pub(crate) fn get(&self, api: &str, path: &str) -> String {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(api).unwrap();
         stream
@@ -170,7 +170,7 @@ fn exported(store: &Path) -> BTreeMap<(String, String, String), (u64, String)> {
         .collect()
 }
 
-fn command_exists(tool: &str) -> bool {
+pub(crate) fn command_exists(tool: &str) -> bool {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .output()
