@@ -130,7 +130,8 @@ pub struct SinkSection {
     pub id: Spanned<String>,
     /// `ndjson`, `webhook`, `slack`, `teams`, `syslog` or `exec`.
     pub kind: Spanned<String>,
-    /// `ndjson`: the file alerts are appended to, `-` for standard output.
+    /// `ndjson`: the file alerts are appended to (relative to the rule file), `-` or none for
+    /// standard output.
     pub path: Option<PathBuf>,
     /// `webhook`, `slack`, `teams`: where to POST.
     pub url: Option<String>,
@@ -401,7 +402,10 @@ impl RuleSet {
             };
             let target = match sink.kind.get_ref().as_str() {
                 "ndjson" => SinkTarget::Ndjson(
-                    sink.path.clone().filter(|p| p.as_os_str() != "-"),
+                    sink.path
+                        .as_ref()
+                        .filter(|p| p.as_os_str() != "-")
+                        .map(|p| base.join(p)),
                 ),
                 "webhook" => SinkTarget::Webhook {
                     url: need(&sink.url, "url")?,
