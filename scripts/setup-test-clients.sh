@@ -51,3 +51,10 @@ if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c \
       && target/venv/bin/pip install -q --disable-pip-version-check pymisp psutil; } \
     || echo "warning: could not install misp-modules; its test is skipped (and fails under CI=true)" >&2
 fi
+
+# The parsers alert exports are checked with: stix2 (STIX 2.1 bundles; pymisp comes above).
+if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c 'import stix2, pymisp' 2>/dev/null; then
+  echo "== installing stix2 and pymisp in target/venv"
+  target/venv/bin/pip install -q --disable-pip-version-check stix2 pymisp \
+    || echo "warning: could not install stix2/pymisp; the alert export test is skipped (and fails under CI=true)" >&2
+fi

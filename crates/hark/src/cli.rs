@@ -281,6 +281,9 @@ pub struct AlertsArgs {
     /// One JSON object per alert.
     #[arg(long)]
     pub json: bool,
+    /// Print the alerts as one document instead: a MISP event or a STIX 2.1 bundle.
+    #[arg(long, value_name = "misp|stix", conflicts_with_all = ["json", "follow"])]
+    pub export: Option<String>,
     /// Keep printing alerts as they are raised or change, until interrupted.
     #[arg(long)]
     pub follow: bool,

@@ -9,6 +9,7 @@
 //!   folded per (rule, subject) within a window, in a durable log ([`AlertLog`]);
 //! - [`sinks`]: NDJSON, webhook (HMAC-signed), Slack, Teams, syslog (RFC 5424 + CEF) and
 //!   exec hooks, each delivering from the log as a durable outbox;
+//! - [`export`]: alerts as a MISP event or a STIX 2.1 bundle;
 //! - [`matchers`], [`lists`], [`lookalike`]: name and network sets for 100,000+ indicators,
 //!   Zeek intel and plain lists, typosquat families.
 //!
@@ -30,6 +31,7 @@
 
 pub mod alerts;
 pub mod engine;
+pub mod export;
 pub mod lists;
 pub mod lookalike;
 pub mod matchers;

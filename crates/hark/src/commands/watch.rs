@@ -211,6 +211,17 @@ pub fn alerts(store_dir: &Path, args: &AlertsArgs, out: &mut dyn Write) -> anyho
             && state.is_none_or(|s| alert.state == s)
             && since.is_none_or(|s| alert.last >= s)
     };
+    if let Some(format) = &args.export {
+        let chosen: Vec<Alert> = log.list()?.into_iter().filter(|a| keep(a)).collect();
+        let document = match format.as_str() {
+            "misp" => hark_watch::export::misp_event(&chosen, "hark watch alerts"),
+            "stix" => hark_watch::export::stix_bundle(&chosen),
+            other => bail!("--export {other:?}: misp or stix"),
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)?;
+        return Ok(());
+    }
     let mut shown: std::collections::HashMap<String, (u64, State)> =
         std::collections::HashMap::new();
     loop {

@@ -172,6 +172,45 @@ fn the_reference_capture_raises_exactly_what_its_truth_predicts() {
     assert_eq!(acked[0]["id"], id);
     assert_eq!(alerts(&store, &["--rule", "bad"]).len(), 1);
 
+    // Exports, read back by MISP's and STIX's own Python libraries.
+    if let Some(python) = crate::clients::venv_python() {
+        let misp = dir.path().join("event.json");
+        let stix = dir.path().join("bundle.json");
+        std::fs::write(&misp, store.ok(&["alerts", "--export", "misp"])).unwrap();
+        std::fs::write(&stix, store.ok(&["alerts", "--export", "stix"])).unwrap();
+        let check = Command::new(python)
+            .arg("-c")
+            .arg(
+                "import sys, json, pymisp, stix2\n\
+                 event = pymisp.MISPEvent()\n\
+                 event.load_file(sys.argv[1])\n\
+                 values = sorted(a.value for a in event.attributes if a.type == 'domain')\n\
+                 bundle = stix2.parse(open(sys.argv[2]).read(), allow_custom=False)\n\
+                 patterns = sorted(o.pattern for o in bundle.objects if o.type == 'indicator')\n\
+                 print(json.dumps({'misp': values, 'stix': patterns}))\n",
+            )
+            .arg(&misp)
+            .arg(&stix)
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+        let parsed: Value = serde_json::from_slice(&check.stdout).unwrap();
+        let mut names: Vec<String> = expected
+            .iter()
+            .map(|(_, subject)| subject.trim_end_matches('.').to_string())
+            .collect();
+        names.sort();
+        let misp_values: Vec<String> = serde_json::from_value(parsed["misp"].clone()).unwrap();
+        assert_eq!(misp_values, names);
+        let mut patterns: Vec<String> = names
+            .iter()
+            .map(|n| format!("[domain-name:value = '{n}']"))
+            .collect();
+        patterns.sort();
+        let stix_patterns: Vec<String> = serde_json::from_value(parsed["stix"].clone()).unwrap();
+        assert_eq!(stix_patterns, patterns);
+    }
+
     // `hark watch test` replays into a scratch store and prints the same alerts.
     let tested = TempStore::new();
     let printed: Vec<Value> = tested
