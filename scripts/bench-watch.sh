@@ -32,9 +32,13 @@ import collections, random, sys
 truth, out = sys.argv[1], sys.argv[2]
 random.seed(1)
 names = [l.split('\t')[0] for l in open(truth) if not l.startswith('#')]
-def registrable(name):
+SECOND_LEVEL = {'co', 'com', 'net', 'org', 'ac', 'gov', 'edu', 'ne', 'or', 'go'}
+def registrable(name):  # close enough to the PSL for the generator's names
     labels = name.rstrip('.').split('.')
-    return '.'.join(labels[-2:]) if len(labels) >= 2 else None
+    if 'arpa' in labels or len(labels) < 2:
+        return None
+    keep = 3 if labels[-2] in SECOND_LEVEL else 2
+    return '.'.join(labels[-keep:]) if len(labels) >= keep else None
 busiest = [d for d, _ in collections.Counter(filter(None, map(registrable, names))).most_common(200)]
 words = ['alpha', 'bravo', 'delta', 'echo', 'kilo', 'lima', 'nova', 'omega', 'sigma', 'zulu']
 def synthetic(i, tld):

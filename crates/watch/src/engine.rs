@@ -144,13 +144,24 @@ fn finding(rule: &Rule, subject: String, summary: String, evidence: Evidence) ->
     }
 }
 
-/// The registrable domain of a canonical wire name, as wire and text (no final dot).
-fn registrable(wire: &[u8]) -> Option<(Vec<u8>, String)> {
+/// The registrable domain of a canonical wire name: its wire suffix, and its text (no final
+/// dot), by the Public Suffix List.
+fn registrable(wire: &[u8]) -> Option<(&[u8], String)> {
     let text = present_name(wire);
-    let bare = text.trim_end_matches('.');
-    let domain = psl::domain_str(bare)?;
-    let wire = hark_dns::name::from_presentation(&format!("{domain}.")).ok()?;
-    Some((wire, domain.to_string()))
+    let domain = psl::domain_str(text.trim_end_matches('.'))?;
+    // The domain is the name's last labels: as many as it has dots, plus one.
+    let keep = domain.bytes().filter(|&b| b == b'.').count() + 1;
+    let mut starts = Vec::with_capacity(8);
+    let mut at = 0usize;
+    while let Some(&len) = wire.get(at) {
+        if len == 0 {
+            break;
+        }
+        starts.push(at);
+        at += 1 + usize::from(len);
+    }
+    let start = *starts.get(starts.len().checked_sub(keep)?)?;
+    Some((wire.get(start..)?, domain.to_string()))
 }
 
 impl Watcher {
@@ -346,7 +357,7 @@ impl Watcher {
         let domain_rules = rules.has("new-domain") || rules.has("lookalike");
         // Names and domains whose newness needs the store: the new rows of each in this batch.
         let mut names: HashMap<&[u8], (usize, Vec<(usize, &(RrKey, Tally))>)> = HashMap::new();
-        let mut domains: HashMap<Vec<u8>, (String, usize, &(RrKey, Tally))> = HashMap::new();
+        let mut domains: HashMap<&[u8], (String, usize, &(RrKey, Tally))> = HashMap::new();
         for row in changes.new_rows() {
             let (key, tally) = row;
             let parts = key.parts();
@@ -360,6 +371,7 @@ impl Watcher {
             }
             let target = hark_dns::rdata::target_name(parts.rrtype, parts.rdata);
             let address = rdata_address(parts.rrtype, parts.rdata);
+            let mut counted = false;
             for (index, rule) in rules.rules.iter().enumerate() {
                 if rule.except.contains(parts.rrname) {
                     continue;
@@ -417,7 +429,11 @@ impl Watcher {
                     Kind::NewName { zones } => {
                         if zones.find_below(parts.rrname).is_some() {
                             let entry = names.entry(parts.rrname).or_insert((0, Vec::new()));
-                            entry.0 += 1;
+                            // Count each row once, whatever the number of rules matching it.
+                            if !counted {
+                                entry.0 += 1;
+                                counted = true;
+                            }
                             if !entry.1.iter().any(|(i, _)| *i == index) {
                                 entry.1.push((index, row));
                             }
@@ -578,7 +594,7 @@ impl Watcher {
     fn new_domains(
         &self,
         rules: &RuleSet,
-        domains: HashMap<Vec<u8>, (String, usize, &(RrKey, Tally))>,
+        domains: HashMap<&[u8], (String, usize, &(RrKey, Tally))>,
         first_commit: bool,
         first_time: Option<i64>,
         findings: &mut Vec<Finding>,
@@ -592,15 +608,60 @@ impl Watcher {
                 if memory.known_domains.len() >= KNOWN_DOMAINS_MAX {
                     memory.known_domains.clear();
                 }
-                if !memory.known_domains.insert(wire.clone().into_boxed_slice()) {
+                if !memory.known_domains.insert(wire.into()) {
                     continue;
                 }
             }
+            // What each rule would say if the domain is new; the store is asked only then
+            // (never during a warm-up, never for a domain no brand resembles).
+            let (time, _) = span(tally);
+            let candidate = crate::lookalike::Candidate::new(&text);
+            let mut would: Vec<(&Rule, String)> = Vec::new();
+            for rule in &rules.rules {
+                if rule.except.contains(wire) || rule.except.contains(key.parts().rrname) {
+                    continue;
+                }
+                match &rule.kind {
+                    Kind::NewDomain { warmup, zones } => {
+                        let warm =
+                            first_time.is_some_and(|start| time >= start.saturating_add(*warmup));
+                        if warm && (zones.is_empty() || zones.contains(wire)) {
+                            would.push((rule, format!("newly observed domain {text}")));
+                        }
+                    }
+                    Kind::Lookalike { brands, except_ns } => {
+                        let Some(candidate) = &candidate else {
+                            continue;
+                        };
+                        let found = brands.iter().find_map(|brand| {
+                            brand
+                                .classify_candidate(candidate)
+                                .map(|family| (brand, family))
+                        });
+                        if let Some((brand, family)) = found {
+                            if except_ns.is_empty() || !self.served_by(wire, except_ns) {
+                                would.push((
+                                    rule,
+                                    format!(
+                                        "{text} looks like {} ({})",
+                                        brand.domain,
+                                        family.as_str()
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if would.is_empty() {
+                continue;
+            }
             let is_new = first_commit || {
-                let exact = self.count_rows(NamePattern::Exact(wire.clone()), None, in_batch);
+                let exact = self.count_rows(NamePattern::Exact(wire.to_vec()), None, in_batch);
                 exact <= in_batch
                     && exact.saturating_add(self.count_rows(
-                        NamePattern::Subdomains(wire.clone()),
+                        NamePattern::Subdomains(wire.to_vec()),
                         None,
                         in_batch,
                     )) <= in_batch
@@ -608,43 +669,13 @@ impl Watcher {
             if !is_new {
                 continue;
             }
-            let (time, _) = span(tally);
-            for rule in &rules.rules {
-                if rule.except.contains(&wire) || rule.except.contains(key.parts().rrname) {
-                    continue;
-                }
-                match &rule.kind {
-                    Kind::NewDomain { warmup, zones } => {
-                        let warm =
-                            first_time.is_some_and(|start| time >= start.saturating_add(*warmup));
-                        if warm && (zones.is_empty() || zones.contains(&wire)) {
-                            findings.push(finding(
-                                rule,
-                                format!("{text}."),
-                                format!("newly observed domain {text}"),
-                                row_evidence(key, tally),
-                            ));
-                        }
-                    }
-                    Kind::Lookalike { brands, except_ns } => {
-                        for brand in brands {
-                            let Some(family) = brand.classify(&text) else {
-                                continue;
-                            };
-                            if !except_ns.is_empty() && self.served_by(&wire, except_ns) {
-                                break;
-                            }
-                            findings.push(finding(
-                                rule,
-                                format!("{text}."),
-                                format!("{text} looks like {} ({})", brand.domain, family.as_str()),
-                                row_evidence(key, tally),
-                            ));
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
+            for (rule, summary) in would {
+                findings.push(finding(
+                    rule,
+                    format!("{text}."),
+                    summary,
+                    row_evidence(key, tally),
+                ));
             }
         }
     }

@@ -104,30 +104,30 @@ impl Brand {
     /// The family `domain` (a registrable domain, ASCII as in DNS, no final dot) belongs to
     /// as a lookalike of this brand, if any.
     pub fn classify(&self, domain: &str) -> Option<Family> {
-        if domain == self.domain {
+        self.classify_candidate(&Candidate::new(domain)?)
+    }
+
+    /// [`Brand::classify`] of a domain prepared once for many brands.
+    pub fn classify_candidate(&self, candidate: &Candidate) -> Option<Family> {
+        if candidate.domain == self.domain {
             return None;
         }
-        let (ascii, _) = split(domain)?;
-        let label = if ascii.contains("xn--") {
-            idna::domain_to_unicode(ascii).0
-        } else {
-            ascii.to_string()
-        };
+        let label = candidate.label.as_str();
         let brand = self.label.as_str();
         if label == brand {
             return Some(Family::TldSwap);
         }
         let long = brand.chars().count() >= 4;
-        if label != ascii || !label.is_ascii() {
-            return (fold(&label) == self.skeleton).then_some(Family::Homoglyph);
+        if candidate.idn {
+            return (candidate.skeleton == self.skeleton).then_some(Family::Homoglyph);
         }
         if label.contains('-') && label.replace('-', "") == brand {
             return Some(Family::Hyphenation);
         }
-        if fold(&label) == self.skeleton {
+        if candidate.skeleton == self.skeleton {
             return Some(Family::Homoglyph);
         }
-        if long && is_bitflip(&label, brand) {
+        if long && is_bitflip(label, brand) {
             return Some(Family::Bitflip);
         }
         if long && one_edit(label.as_bytes(), brand.as_bytes()) {
@@ -137,6 +137,34 @@ impl Brand {
             return Some(Family::AddedWord);
         }
         None
+    }
+}
+
+/// A newly seen registrable domain, decoded and folded once for every brand.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    domain: String,
+    label: String,
+    idn: bool,
+    skeleton: String,
+}
+
+impl Candidate {
+    /// Prepares `domain` (a registrable domain, ASCII as in DNS, no final dot); `None` when
+    /// it has no label left of a public suffix.
+    pub fn new(domain: &str) -> Option<Candidate> {
+        let (ascii, _) = split(domain)?;
+        let label = if ascii.contains("xn--") {
+            idna::domain_to_unicode(ascii).0
+        } else {
+            ascii.to_string()
+        };
+        Some(Candidate {
+            domain: domain.to_string(),
+            idn: label != ascii || !label.is_ascii(),
+            skeleton: fold(&label),
+            label,
+        })
     }
 }
 

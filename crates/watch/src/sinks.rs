@@ -2,7 +2,8 @@
 //!
 //! The outbox is the alert log itself ([`crate::alerts`]): each sink keeps, in
 //! `<watch dir>/sinks/<id>.offset`, the byte offset of the log it has delivered up to, and
-//! moves it only after a delivery succeeded. So ingest never waits for a sink (raising an
+//! moves it only after deliveries succeeded (once per batch read from the log: after a crash
+//! a sink may send the last batch again — at least once, never lost). So ingest never waits for a sink (raising an
 //! alert is one append to the log), a sink that fails is retried with exponential backoff
 //! (0.5 s doubling to 5 minutes) without losing anything, and a restart resumes where
 //! delivery stopped. After [`DISABLE_AFTER`] failures in a row a sink is reported disabled
@@ -219,18 +220,24 @@ impl Worker {
                 }
             };
             let mut idle = alerts.is_empty();
+            let before = offset;
             for (alert, after) in alerts {
                 if self.wanted(&alert) && !self.deliver(&alert) {
                     // Stopped before it could be delivered: it stays in the outbox.
+                    if offset > before {
+                        self.write_cursor(offset);
+                    }
                     return;
                 }
                 offset = after;
-                self.write_cursor(offset);
             }
             if end > offset {
                 offset = end;
-                self.write_cursor(offset);
                 idle = false;
+            }
+            // Once per batch read: a crash re-sends at most that batch (at least once).
+            if offset > before {
+                self.write_cursor(offset);
             }
             if idle {
                 if self.stop.load(Ordering::Acquire) {
@@ -298,7 +305,7 @@ impl Worker {
                         .create(true)
                         .append(true)
                         .open(path)
-                        .and_then(|mut f| f.write_all(&line).and_then(|()| f.sync_data())),
+                        .and_then(|mut f| f.write_all(&line)),
                 }
                 .map_err(|e| e.to_string())
             }

@@ -4,7 +4,7 @@
 //! `hark run`, the alert reaching a webhook receiver with the client named, and nothing raised
 //! again after a restart.
 
-use crate::run_service::{command_exists, Service};
+use crate::run_service::{command_exists, http, Service};
 use crate::support::{generate, shared, TempStore};
 use crate::verify::start_in;
 use serde_json::Value;
@@ -193,7 +193,11 @@ fn the_reference_capture_raises_exactly_what_its_truth_predicts() {
             .arg(&stix)
             .output()
             .unwrap();
-        assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
         let parsed: Value = serde_json::from_slice(&check.stdout).unwrap();
         let mut names: Vec<String> = expected
             .iter()
@@ -294,21 +298,6 @@ fn dig(source: &str, name: &str) {
     );
 }
 
-fn post(api: &str, path: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(api).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: hark\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    reply
-}
-
 #[test]
 fn a_canary_resolved_through_unbound_reaches_a_webhook_with_the_client() {
     if shared().is_none() || !command_exists("dig") {
@@ -386,11 +375,43 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
     let listed = service.get(&api, "/api/v1/alerts?rule=decoy");
     assert!(listed.contains("\"client\":\"127.0.0.7\""), "{listed}");
     let id = from_client["id"].as_str().unwrap();
-    let acked = post(&api, &format!("/api/v1/alerts/{id}/ack"));
+    let acked = http(&api, "POST", &format!("/api/v1/alerts/{id}/ack"));
     assert!(
         acked.starts_with("HTTP/1.1 200") && acked.contains("\"state\":\"acknowledged\""),
         "{acked}"
     );
+    // SIGHUP re-reads the rule file: a second decoy takes effect without a restart.
+    let rules = std::fs::read_to_string(root.join("rules.toml")).unwrap();
+    std::fs::write(
+        root.join("rules.toml"),
+        rules.replace(
+            "[\"canary.example.test\"]",
+            "[\"canary.example.test\", \"decoy2.example.test\"]",
+        ),
+    )
+    .unwrap();
+    service.signal("-HUP");
+    let give_up = Instant::now() + PATIENCE;
+    while !service.log().contains("watch: 1 rule(s)") {
+        assert!(
+            Instant::now() < give_up,
+            "no reload; log:\n{}",
+            service.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    dig("127.0.0.9", "decoy2.example.test");
+    let give_up = Instant::now() + PATIENCE;
+    while !hook.bodies.lock().unwrap().iter().any(|a| {
+        a["subject"] == "decoy2.example.test." && a["evidence"][0]["client"] == "127.0.0.9"
+    }) {
+        assert!(
+            Instant::now() < give_up,
+            "the reloaded rule raised nothing; log:\n{}",
+            service.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     drop(harness);
     let log = service.stop();
     assert!(log.contains("hark: stopped"), "{log}");
