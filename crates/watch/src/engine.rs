@@ -10,6 +10,11 @@
 //! the lists; the store is read only for candidates of the rules that need history (is this
 //! name, this registrable domain, new? what did this SPF record say before?), and each
 //! registrable domain is looked up at most once per process.
+//!
+//! Findings are written to the alert log by a thread of their own ([`Watcher::flush`] waits
+//! for it), so the writer never waits for the log's fsync. The price: a crash between a
+//! commit and the log's next sync (one fsync, milliseconds) loses that commit's alerts, since
+//! its rows are no longer new afterwards; nothing is ever raised twice.
 
 use crate::alerts::{AlertLog, Evidence, Finding};
 use crate::matchers::rdata_address;
@@ -48,6 +53,13 @@ pub struct Figures {
     pub lost: AtomicU64,
 }
 
+/// A name's new rows in one commit, and the (rule index, first row) of each new-name rule
+/// it matched.
+type NameHits<'a> = (usize, Vec<(usize, &'a (RrKey, Tally))>);
+
+/// A registrable domain's text, its new rows in one commit, and the first of them.
+type DomainHits<'a> = (String, usize, &'a (RrKey, Tally));
+
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Persisted {
     first_time: Option<i64>,
@@ -66,7 +78,73 @@ pub struct Watcher {
     store: Arc<dyn Store>,
     memory: Mutex<Memory>,
     state_path: PathBuf,
-    figures: Figures,
+    figures: Arc<Figures>,
+    raiser: Raiser,
+}
+
+/// Most batches of findings waiting for the alert log; past it, matching waits (the writer
+/// slows down rather than memory growing).
+const RAISE_QUEUE: usize = 4096;
+
+/// The thread writing findings to the alert log, so the store's writer never waits for the
+/// log's fsync: batches that queue up while one is written are written together (one fsync).
+struct Raiser {
+    sender: Option<crossbeam_channel::Sender<Vec<Finding>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// (batches sent, batches written), for [`Watcher::flush`].
+    progress: Arc<(Mutex<(u64, u64)>, std::sync::Condvar)>,
+}
+
+impl Raiser {
+    fn start(log: Arc<AlertLog>, figures: Arc<Figures>) -> Raiser {
+        let (sender, receiver) = crossbeam_channel::bounded::<Vec<Finding>>(RAISE_QUEUE);
+        let progress = Arc::new((Mutex::new((0u64, 0u64)), std::sync::Condvar::new()));
+        let done = progress.clone();
+        let thread = std::thread::Builder::new()
+            .name("hark-alerts".into())
+            .spawn(move || {
+                while let Ok(first) = receiver.recv() {
+                    let mut findings = first;
+                    let mut batches = 1u64;
+                    while let Ok(more) = receiver.try_recv() {
+                        findings.extend(more);
+                        batches += 1;
+                    }
+                    let count = findings.len() as u64;
+                    match log.raise(findings) {
+                        Ok(opened) => {
+                            figures
+                                .opened
+                                .fetch_add(opened.len() as u64, Ordering::Relaxed);
+                        }
+                        Err(err) => {
+                            figures.lost.fetch_add(count, Ordering::Relaxed);
+                            tracing::error!(error = %err, findings = count, "cannot record alerts: they are lost");
+                        }
+                    }
+                    let (lock, condvar) = &*done;
+                    let mut state = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    state.1 += batches;
+                    condvar.notify_all();
+                }
+            })
+            .map_err(|err| tracing::error!(error = %err, "cannot start the alert thread; alerts are written inline"))
+            .ok();
+        Raiser {
+            sender: thread.as_ref().map(|_| sender),
+            thread,
+            progress,
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.raiser.sender.take();
+        if let Some(thread) = self.raiser.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 fn present_name(wire: &[u8]) -> String {
@@ -180,6 +258,8 @@ impl Watcher {
         let first_time = persisted
             .first_time
             .or_else(|| store.stats().ok().filter(|s| s.rows > 0).map(|_| i64::MIN));
+        let figures = Arc::new(Figures::default());
+        let log_for_raiser = log.clone();
         let watcher = Watcher {
             rules: RwLock::new(Arc::new(rules)),
             log,
@@ -189,7 +269,8 @@ impl Watcher {
                 first_time,
             }),
             state_path,
-            figures: Figures::default(),
+            raiser: Raiser::start(log_for_raiser, figures.clone()),
+            figures,
         };
         if persisted.first_time.is_none() && first_time.is_some() {
             watcher.persist(first_time);
@@ -247,12 +328,28 @@ impl Watcher {
         }))
     }
 
+    /// Hands findings to the alert thread (or writes them here when it could not start).
     fn raise(&self, findings: Vec<Finding>) {
         if findings.is_empty() {
             return;
         }
         let count = findings.len() as u64;
         self.figures.findings.fetch_add(count, Ordering::Relaxed);
+        if let Some(sender) = &self.raiser.sender {
+            let (lock, _) = &*self.raiser.progress;
+            lock.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0 += 1;
+            if sender.send(findings).is_ok() {
+                return;
+            }
+            self.figures.lost.fetch_add(count, Ordering::Relaxed);
+            tracing::error!(
+                findings = count,
+                "the alert thread is gone: alerts are lost"
+            );
+            return;
+        }
         match self.log.raise(findings) {
             Ok(opened) => {
                 self.figures
@@ -263,6 +360,20 @@ impl Watcher {
                 self.figures.lost.fetch_add(count, Ordering::Relaxed);
                 tracing::error!(error = %err, findings = count, "cannot record alerts: they are lost");
             }
+        }
+    }
+
+    /// Waits until every finding raised so far is in the alert log (synced).
+    pub fn flush(&self) {
+        let (lock, condvar) = &*self.raiser.progress;
+        let mut state = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let target = state.0;
+        while state.1 < target && self.raiser.thread.is_some() {
+            state = condvar
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
     }
 
@@ -356,8 +467,8 @@ impl Watcher {
         };
         let domain_rules = rules.has("new-domain") || rules.has("lookalike");
         // Names and domains whose newness needs the store: the new rows of each in this batch.
-        let mut names: HashMap<&[u8], (usize, Vec<(usize, &(RrKey, Tally))>)> = HashMap::new();
-        let mut domains: HashMap<&[u8], (String, usize, &(RrKey, Tally))> = HashMap::new();
+        let mut names: HashMap<&[u8], NameHits<'_>> = HashMap::new();
+        let mut domains: HashMap<&[u8], DomainHits<'_>> = HashMap::new();
         for row in changes.new_rows() {
             let (key, tally) = row;
             let parts = key.parts();
@@ -594,7 +705,7 @@ impl Watcher {
     fn new_domains(
         &self,
         rules: &RuleSet,
-        domains: HashMap<&[u8], (String, usize, &(RrKey, Tally))>,
+        domains: HashMap<&[u8], DomainHits<'_>>,
         first_commit: bool,
         first_time: Option<i64>,
         findings: &mut Vec<Finding>,
@@ -725,7 +836,7 @@ impl Watcher {
         let lower = value.to_ascii_lowercase();
         let spf = |v: &str| v == "v=spf1" || v.starts_with("v=spf1 ");
         let dmarc = |v: &str| v.starts_with("v=dmarc1");
-        if !(is_apex && spf(&lower)) && !(is_dmarc && dmarc(&lower)) {
+        if !((is_apex && spf(&lower)) || (is_dmarc && dmarc(&lower))) {
             return;
         }
         // The record of the same kind seen last before this one.

@@ -145,7 +145,7 @@ pub struct SinkSection {
     pub min_severity: Option<Spanned<String>>,
 }
 
-/// `[[rule]]`: every key any kind takes; [`RuleSet::compile`] checks which belong.
+/// `[[rule]]`: every key any kind takes; [`RuleSet::parse`] checks which belong.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSection {

@@ -77,8 +77,10 @@ impl Watching {
         Ok(())
     }
 
-    /// Stops the sinks after they deliver what is pending (at most [`SINK_DRAIN`]).
+    /// Writes what the rules found, then stops the sinks after they deliver what is pending
+    /// (at most [`SINK_DRAIN`]).
     pub fn stop(mut self) {
+        self.watcher.flush();
         if let Some(sinks) = self.sinks.take() {
             sinks.stop(SINK_DRAIN);
         }
@@ -134,6 +136,7 @@ pub fn run(action: &WatchCommand, out: &mut dyn Write) -> anyhow::Result<()> {
                 .with_context(|| path.display().to_string())?;
                 super::run_source(&writer, source.as_mut(), &options, kind, true)?;
             }
+            watcher.flush();
             let alerts = log.list()?;
             for alert in &alerts {
                 print_alert(out, alert, *json)?;

@@ -2,6 +2,8 @@
 //! its change feed, the alert log across reopenings, and sinks talking to receivers on
 //! 127.0.0.1. Every expected alert is written by hand.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 mod kinds;
 mod log;
 mod lookalike;
@@ -97,6 +99,7 @@ impl Env {
 
     /// Every alert.
     pub fn alerts(&self) -> Vec<Alert> {
+        self.watcher.flush();
         self.log.list().unwrap()
     }
 
