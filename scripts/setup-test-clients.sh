@@ -16,6 +16,24 @@ if ! command -v nsd >/dev/null || ! command -v unbound >/dev/null || ! command -
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsd unbound fstrm-bin tcpdump >/dev/null; } \
     || echo "warning: could not install nsd/unbound/fstrm-bin/tcpdump; the harness tests are skipped (and fail under CI=true)" >&2
 fi
+# The resolvers whose dnstap the resolver tests take (BIND 9, Knot Resolver, PowerDNS Recursor,
+# dnsdist). The tests run their own instances on loopback ports; the packages' own services
+# would take port 53, so they are not started at install (policy-rc.d) and stay disabled.
+if ! command -v named >/dev/null || ! command -v kresd >/dev/null || ! command -v pdns_recursor >/dev/null \
+   || ! command -v dnsdist >/dev/null; then
+  echo "== installing bind9, knot-resolver, pdns-recursor, dnsdist (their services not started)"
+  own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=yes
+  fi
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      bind9 knot-resolver pdns-recursor dnsdist >/dev/null; } \
+    || echo "warning: could not install the resolvers; the resolver tests are skipped (and fail under CI=true)" >&2
+  [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now named pdns-recursor dnsdist kresd@1 >/dev/null 2>&1 || true
+  fi
+fi
 # dig, which the live capture test (`hark capture -i lo` beside NSD) queries with.
 if ! command -v dig >/dev/null; then
   echo "== installing bind9-dnsutils (dig)"

@@ -200,6 +200,31 @@ pub enum Command {
         config: PathBuf,
     },
 
+    /// Run as a remote sensor: collect with the `[[dnstap]]` and `[[capture]]` sections of a
+    /// configuration file, aggregate, and ship the rows to a central `hark run` as compressed
+    /// batches (its `[intake]`), with this sensor's key.
+    ///
+    /// The file has a [sensor] section instead of [store]/[api]:
+    ///
+    ///   [sensor]
+    ///   name = "edge-1"                     # as the centre's intake keys file names it
+    ///   centre = "http://10.0.0.5:8054"     # the centre's [intake] listen address
+    ///   key_file = "/etc/hark/sensor.key"
+    ///   spool = "/var/spool/hark-sensor"    # batches wait here until the centre has them
+    ///   spool_max_mb = 1024                 # past this, new batches are dropped and counted
+    ///
+    /// Every batch is written to the spool (synced) before it is shipped and removed only once
+    /// the centre committed it; a batch sent again after an interruption is recognised by
+    /// the centre (sensor, epoch, sequence) and never counted twice. When the centre is away
+    /// the sensor keeps collecting into the spool and resumes shipping by itself.
+    /// `[store] flush_seconds` sets how often batches are cut. Status: SPOOL/run-status.json.
+    #[command(verbatim_doc_comment)]
+    Sensor {
+        /// The configuration file (TOML).
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: PathBuf,
+    },
+
     /// Write an example configuration for `hark run`, or check one.
     Config {
         /// What to do.

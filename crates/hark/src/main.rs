@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod output;
 mod progress;
+mod sensor;
 mod service;
 mod store;
 mod times;
@@ -43,6 +44,7 @@ use anyhow::Context;
 fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Run { config } => return service::run(config, cli.db),
+        Command::Sensor { config } => return sensor::run(config),
         Command::Config {
             action: ConfigCommand::Init,
         } => {
@@ -92,6 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::recon::run_intel(&store, question, *format, &mut stdout.lock())
         }
         Command::Run { .. }
+        | Command::Sensor { .. }
         | Command::Config { .. }
         | Command::Status { .. }
         | Command::Watch { .. }

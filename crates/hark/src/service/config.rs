@@ -13,6 +13,8 @@
 //! | `[[capture]]` | live capture on an interface (libpcap) |
 //! | `[[directory]]` | a directory whose capture, dnstap or import files are ingested as they are closed |
 //! | `[watch]` | the watch rule file (`rules`); alerts are kept in the store's directory |
+//! | `[intake]` | the endpoint remote sensors ship their batches to (`hark run` only) |
+//! | `[sensor]` | makes the file a remote sensor's (`hark sensor`): where to ship, the spool |
 
 use crate::cli::ServeArgs;
 use anyhow::{bail, Context};
@@ -46,6 +48,51 @@ pub struct RunConfig {
     pub directory: Vec<DirectorySection>,
     /// Watch rules; none when absent.
     pub watch: Option<WatchSection>,
+    /// The endpoint remote sensors ship to; none when absent.
+    pub intake: Option<IntakeSection>,
+    /// This is a remote sensor's file: where it ships its rows.
+    pub sensor: Option<SensorSection>,
+}
+
+/// `[intake]`: the HTTP endpoint of `hark run` that remote sensors (`hark sensor`) ship
+/// their batches to.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSection {
+    /// Address and port (put a TLS-terminating proxy in front when sensors come over the
+    /// internet, as for the API).
+    pub listen: SocketAddr,
+    /// The sensors' keys: `NAME:KEY` lines (the API's keys file format); the name is the
+    /// sensor's `[sensor] name`.
+    pub keys: PathBuf,
+    /// Largest batch accepted, in MiB once decompressed.
+    #[serde(default = "default_max_batch_mb")]
+    pub max_batch_mb: u64,
+}
+
+fn default_max_batch_mb() -> u64 {
+    256
+}
+
+/// `[sensor]`: a remote sensor's destination and spool.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SensorSection {
+    /// This sensor's name, as the centre's intake keys file names it.
+    pub name: String,
+    /// The centre's intake, `http://host:port` or `https://host:port`.
+    pub centre: String,
+    /// A file holding this sensor's key (one line).
+    pub key_file: PathBuf,
+    /// The directory batches wait in until the centre has them.
+    pub spool: PathBuf,
+    /// The spool's bound in MiB: past it, new batches are dropped and counted.
+    #[serde(default = "default_spool_max_mb")]
+    pub spool_max_mb: u64,
+}
+
+fn default_spool_max_mb() -> u64 {
+    1024
 }
 
 /// `[watch]`: the rule file whose rules see every new row and every query dnstap logs
@@ -394,6 +441,25 @@ impl RunConfig {
                 )
             })?;
         }
+        if let Some(sensor) = &self.sensor {
+            if self.api.is_some() || self.intake.is_some() || !self.directory.is_empty() {
+                bail!("a [sensor] file ships what it collects: it has no [api], [intake] or [[directory]] (run those on the centre)");
+            }
+            if !(sensor.centre.starts_with("http://") || sensor.centre.starts_with("https://")) {
+                bail!("[sensor] centre must be an http:// or https:// URL");
+            }
+            if sensor.name.trim().is_empty() || sensor.name.contains(':') {
+                bail!("[sensor] name must be non-empty and without ':'");
+            }
+            if sensor.spool_max_mb == 0 {
+                bail!("[sensor] spool_max_mb must be at least 1");
+            }
+        }
+        if let Some(intake) = &self.intake {
+            if intake.max_batch_mb == 0 {
+                bail!("[intake] max_batch_mb must be at least 1");
+            }
+        }
         Ok(())
     }
 
@@ -538,6 +604,13 @@ sections = "answer,authority"
 # `hark watch check FILE` checks it.
 # [watch]
 # rules = "/etc/hark/rules.toml"
+
+# Remote sensors (`hark sensor`) ship their batches here, each with its key from this file
+# (NAME:KEY lines, NAME being the sensor's [sensor] name). Plain HTTP: put a TLS proxy in front.
+# [intake]
+# listen = "0.0.0.0:8054"
+# keys = "/etc/hark/sensors.keys"
+# max_batch_mb = 256
 "#;
 
 #[cfg(test)]

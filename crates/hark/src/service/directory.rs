@@ -13,7 +13,7 @@ use hark_ingest::dnstap::{DnstapOptions, QueryTap};
 use hark_ingest::gzip::ExpansionLimit;
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_ingest::source::UntilStopped;
-use hark_store::Writer;
+use hark_record::Sink;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,7 @@ type Seen = (PathBuf, u64, SystemTime);
 pub fn watch(
     section: &DirectorySection,
     query_tap: Option<QueryTap>,
-    writer: &Writer<'_>,
+    sink: &dyn Sink,
     options: &PipelineOptions,
     entry: &SourceEntry,
     stop: &AtomicBool,
@@ -69,7 +69,7 @@ pub fn watch(
                         dnstap,
                         query_tap: query_tap.clone(),
                     };
-                    let finished = ingest_one(&seen.0, how, writer, options, entry, stop);
+                    let finished = ingest_one(&seen.0, how, sink, options, entry, stop);
                     if finished {
                         done.insert(seen);
                     }
@@ -100,7 +100,7 @@ fn ingest_one(
         dnstap,
         query_tap,
     }: How<'_>,
-    writer: &Writer<'_>,
+    sink: &dyn Sink,
     options: &PipelineOptions,
     entry: &SourceEntry,
     stop: &AtomicBool,
@@ -122,7 +122,7 @@ fn ingest_one(
     };
     let mut source = UntilStopped::new(source.as_mut(), stop);
     let base = entry.units.load(Ordering::Relaxed);
-    let result = run(&mut source, writer, options, &mut |progress| {
+    let result = run(&mut source, sink, options, &mut |progress| {
         entry.units.store(base + progress.units, Ordering::Relaxed);
     });
     match result {

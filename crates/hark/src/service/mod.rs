@@ -6,6 +6,7 @@
 //!   writer; a dnstap listener serves its emitters on the async runtime.
 //! - [`directory`]: spool directories of rotated files.
 //! - [`board`]: per-source figures, on `/metrics` and in the status file `hark status` reads.
+//! - [`intake`]: the endpoint remote sensors ship their batches to.
 //!
 //! Signals: SIGTERM or SIGINT stop the sources (listeners close, files stop at their next
 //! chunk), commit what they read, then stop the API and settle the store; SIGHUP re-reads the
@@ -15,6 +16,7 @@
 pub mod board;
 pub mod config;
 mod directory;
+pub mod intake;
 pub mod sources;
 
 use anyhow::{bail, Context};
@@ -27,10 +29,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the status file is rewritten.
-const STATUS_EVERY: Duration = Duration::from_secs(2);
+pub(crate) const STATUS_EVERY: Duration = Duration::from_secs(2);
 
 /// What woke the service up.
-enum Event {
+pub(crate) enum Event {
     Tick,
     Reload,
     Stop,
@@ -42,6 +44,12 @@ enum Event {
 pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
     let text = read(config_path)?;
     let config = RunConfig::parse(&text).with_context(|| config_path.display().to_string())?;
+    if config.sensor.is_some() {
+        bail!(
+            "{}: a [sensor] file is run with `hark sensor --config`",
+            config_path.display()
+        );
+    }
     let specs = SourceSpec::all(&config, &text)?;
     let dir = match &config.store.path {
         Some(path) => path.clone(),
@@ -93,9 +101,13 @@ pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
         None => None,
     };
     let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
+    let writer = hark_store::Writer::new(&*store);
+    if let Some(watching) = &watching {
+        watching.attach(&writer);
+    }
     let shared = Shared {
         query_tap: watching.as_ref().map(crate::commands::watch::Watching::tap),
-        writer: hark_store::Writer::new(&*store),
+        sink: &writer,
         runtime: &runtime,
         board: board.clone(),
         options: PipelineOptions {
@@ -106,13 +118,14 @@ pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
         privacy: config.privacy.clone(),
         failed,
     };
-    if let Some(watching) = &watching {
-        watching.attach(&shared.writer);
-    }
     let status_path = dir.join(board::STATUS_FILE);
     let mut signals = runtime.block_on(async { Signals::new() })?;
     let outcome = std::thread::scope(|scope| -> anyhow::Result<()> {
         let mut running: Vec<RunningSource<'_>> = Vec::new();
+        let intake = match &config.intake {
+            Some(section) => Some(intake::start(scope, section, &shared)?),
+            None => None,
+        };
         for spec in specs {
             match sources::start(scope, spec, &shared) {
                 Ok(source) => running.push(source),
@@ -145,12 +158,18 @@ pub fn run(config_path: &Path, db: Option<PathBuf>) -> anyhow::Result<()> {
                     reload_watch(&current, watching.as_mut());
                 }
             }
-            let status = board.status(started, api_address.clone(), true);
+            let mut status = board.status(started, api_address.clone(), true);
+            if let Some(intake) = &intake {
+                status["intake"] = intake.figures();
+            }
             if let Err(err) = board.write_status(&status_path, &status) {
                 tracing::warn!(error = %err, "cannot write the status file");
             }
         };
         eprintln!("hark: stopping: committing what the sources read");
+        if let Some(intake) = intake {
+            intake.stop(&runtime);
+        }
         stop_all(&mut running, &shared);
         result
     });
@@ -183,12 +202,12 @@ fn reload_watch(config: &RunConfig, watching: Option<&mut crate::commands::watch
     }
 }
 
-fn read(path: &Path) -> anyhow::Result<String> {
+pub(crate) fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the configuration {}", path.display()))
 }
 
-fn stop_all(running: &mut Vec<RunningSource<'_>>, shared: &Shared<'_>) {
+pub(crate) fn stop_all(running: &mut Vec<RunningSource<'_>>, shared: &Shared<'_>) {
     for source in running.drain(..) {
         source.stop(shared);
     }
@@ -250,14 +269,14 @@ fn reload<'scope, 'env>(
 }
 
 /// SIGTERM, SIGINT and SIGHUP as events.
-struct Signals {
+pub(crate) struct Signals {
     terminate: tokio::signal::unix::Signal,
     interrupt: tokio::signal::unix::Signal,
     hangup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn new() -> anyhow::Result<Signals> {
+    pub(crate) fn new() -> anyhow::Result<Signals> {
         use tokio::signal::unix::{signal, SignalKind};
         let listen = |kind| signal(kind).context("cannot listen for signals");
         Ok(Signals {
@@ -267,7 +286,7 @@ impl Signals {
         })
     }
 
-    async fn next(&mut self) -> Event {
+    pub(crate) async fn next(&mut self) -> Event {
         tokio::select! {
             _ = self.terminate.recv() => Event::Stop,
             _ = self.interrupt.recv() => Event::Stop,

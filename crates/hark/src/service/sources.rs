@@ -8,7 +8,7 @@ use hark_capture::{LiveCapture, LiveCaptureOptions};
 use hark_ingest::dnstap::{DnstapOptions, QueryTap};
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_live::{Listener, ListenerConfig, TlsFiles};
-use hark_store::Writer;
+use hark_record::Sink;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{Scope, ScopedJoinHandle};
@@ -54,8 +54,8 @@ impl SourceSpec {
 
 /// What every source shares.
 pub struct Shared<'env> {
-    /// The store's one writer.
-    pub writer: Writer<'env>,
+    /// Where sources commit: the store's one writer in `hark run`, the spool of `hark sensor`.
+    pub sink: &'env dyn Sink,
     /// The async runtime (listeners, the API).
     pub runtime: &'env tokio::runtime::Runtime,
     /// The sources' figures.
@@ -122,7 +122,7 @@ pub fn start<'scope, 'env>(
             let thread = std::thread::Builder::new()
                 .name(format!("hark-src-{name}"))
                 .spawn_scoped(scope, move || {
-                    let result = run(&mut stream, &shared.writer, &shared.options, &mut |p| {
+                    let result = run(&mut stream, shared.sink, &shared.options, &mut |p| {
                         entry.units.store(p.units, Ordering::Relaxed);
                     });
                     if let Err(err) = result {
@@ -164,7 +164,7 @@ pub fn start<'scope, 'env>(
             let thread = std::thread::Builder::new()
                 .name(format!("hark-src-{name}"))
                 .spawn_scoped(scope, move || {
-                    let result = run(&mut capture, &shared.writer, &shared.options, &mut |p| {
+                    let result = run(&mut capture, shared.sink, &shared.options, &mut |p| {
                         entry.units.store(p.units, Ordering::Relaxed);
                     });
                     match result {
@@ -204,7 +204,7 @@ pub fn start<'scope, 'env>(
                     super::directory::watch(
                         &section,
                         shared.query_tap.clone(),
-                        &shared.writer,
+                        shared.sink,
                         &shared.options,
                         &entry,
                         &flag,

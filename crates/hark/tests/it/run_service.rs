@@ -11,12 +11,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A hang guard for every wait below (not a timing assertion).
-const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
 /// `hark run` as a child process, killed at drop if still running.
 pub(crate) struct Service {
     child: Child,
-    store: PathBuf,
+    pub(crate) store: PathBuf,
     log: PathBuf,
 }
 
@@ -24,11 +24,22 @@ impl Service {
     /// Writes `config` to `dir/hark.toml` and starts `hark run` on it; waits for its first
     /// status file.
     pub(crate) fn start(dir: &Path, config: &str) -> Service {
+        Service::spawn(dir, config, "run", dir.join("db"))
+    }
+
+    /// Writes `config` to `dir/hark.toml` and starts `hark sensor` on it; waits for its first
+    /// status file (in its spool, `dir/spool`).
+    pub(crate) fn start_sensor(dir: &Path, config: &str) -> Service {
+        Service::spawn(dir, config, "sensor", dir.join("spool"))
+    }
+
+    fn spawn(dir: &Path, config: &str, command: &str, status_dir: PathBuf) -> Service {
         let path = dir.join("hark.toml");
         std::fs::write(&path, config).unwrap();
-        let log = dir.join("run.log");
+        let log = dir.join(format!("{command}.log"));
+        let _ = std::fs::remove_file(status_dir.join("run-status.json"));
         let child = Command::new(env!("CARGO_BIN_EXE_hark"))
-            .args(["run", "--config"])
+            .args([command, "--config"])
             .arg(&path)
             .env_remove("HARK_DB")
             .stdout(Stdio::null())
@@ -37,11 +48,17 @@ impl Service {
             .unwrap();
         let service = Service {
             child,
-            store: dir.join("db"),
+            store: status_dir,
             log,
         };
         service.wait_for("the first status", |status| status["running"] == true);
         service
+    }
+
+    /// Kills the process (SIGKILL: a crash) and waits for it.
+    pub(crate) fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     pub(crate) fn log(&self) -> String {
@@ -71,7 +88,7 @@ impl Service {
         }
     }
 
-    fn source<'s>(status: &'s Value, name: &str) -> Option<&'s Value> {
+    pub(crate) fn source<'s>(status: &'s Value, name: &str) -> Option<&'s Value> {
         status["sources"]
             .as_array()?
             .iter()
@@ -137,7 +154,7 @@ impl Drop for Service {
 
 /// A helper process (tcpdump) stopped with SIGTERM, and waited for, when dropped — also
 /// when a test fails half-way.
-struct Stopped(Child);
+pub(crate) struct Stopped(pub(crate) Child);
 
 impl Drop for Stopped {
     fn drop(&mut self) {
@@ -148,8 +165,11 @@ impl Drop for Stopped {
     }
 }
 
+/// Rows as (rrname, rrtype, rdata) → (count, bailiwick or `-`).
+pub(crate) type Rows = BTreeMap<(String, String, String), (u64, String)>;
+
 /// `hark export` of a store: (rrname, rrtype, rdata) → (count, bailiwick).
-fn exported(store: &Path) -> BTreeMap<(String, String, String), (u64, String)> {
+pub(crate) fn exported(store: &Path) -> Rows {
     let out = Command::new(env!("CARGO_BIN_EXE_hark"))
         .arg("--db")
         .arg(store)
@@ -188,7 +208,7 @@ pub(crate) fn command_exists(tool: &str) -> bool {
 }
 
 /// A query for `name`/`qtype` with id `id`.
-fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
+pub(crate) fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
     let mut out = id.to_be_bytes().to_vec();
     out.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
     for label in name.split('.') {
@@ -199,6 +219,89 @@ fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
     out.extend_from_slice(&qtype.to_be_bytes());
     out.extend_from_slice(&[0, 1]);
     out
+}
+
+/// Starts tcpdump writing what `filter` matches on `lo` to `pcap`; returns once it captures.
+/// Immediate mode: each packet is written as it arrives (not held in the kernel's buffer
+/// block), so the file holds every answer a client has seen when tcpdump is stopped.
+pub(crate) fn capture_lo(pcap: &Path, filter: &str) -> Stopped {
+    let mut tcpdump = Stopped(
+        Command::new("tcpdump")
+            .args(["-i", "lo", "-n", "-s", "0", "-U", "--immediate-mode", "-w"])
+            .arg(pcap)
+            .arg(filter)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // tcpdump says "listening on lo" once it captures.
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(tcpdump.0.stderr.take().unwrap()).lines();
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l.contains("listening on"))),
+        "tcpdump did not start"
+    );
+    tcpdump
+}
+
+/// The questions clients ask of the harness zone: 150 names of its generated part, and
+/// names of every type it serves, two of them absent.
+pub(crate) fn questions() -> Vec<(String, u16)> {
+    let mut questions: Vec<(String, u16)> = (0..150)
+        .map(|i| (format!("h{i}.example.test"), 1))
+        .collect();
+    questions.extend(
+        [
+            ("www.example.test", 1),
+            ("example.test", 15),
+            ("example.test", 16),
+            ("_sip._udp.example.test", 33),
+            ("web.example.test", 28),
+            ("nx1.example.test", 1),
+            ("nx2.example.test", 28),
+        ]
+        .map(|(n, t)| (n.to_string(), t)),
+    );
+    questions
+}
+
+/// Sends each question to the resolver at `server` over UDP and waits for its answer.
+pub(crate) fn ask(server: &str, questions: &[(String, u16)]) {
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    for (i, (name, qtype)) in questions.iter().enumerate() {
+        client
+            .send_to(&query(i as u16, name, *qtype), server)
+            .unwrap();
+        let n = client.recv(&mut buf).expect("the resolver answers");
+        assert!(n > 12);
+    }
+}
+
+/// The rows a capture gives, ingested with `hark ingest --ports port`, and the number of
+/// DNS responses it held.
+pub(crate) fn ingested_capture(pcap: &Path, port: u16) -> (Rows, u64) {
+    let captured = TempStore::new();
+    let out = captured.run(&[
+        "ingest",
+        "--ports",
+        &port.to_string(),
+        pcap.to_str().unwrap(),
+    ]);
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{summary}");
+    // "FILE: N packets, M responses (…"
+    let responses = summary
+        .split(" responses")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no response count in {summary}"));
+    (exported(&captured.path()), responses)
 }
 
 /// `hark status` of the service keeping `store`.
@@ -256,55 +359,11 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
         ),
     );
     let pcap = root.join("lo.pcap");
-    let mut tcpdump = Stopped(
-        Command::new("tcpdump")
-            .args(["-i", "lo", "-n", "-s", "0", "-U", "-w"])
-            .arg(&pcap)
-            .arg("udp port 5300")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    {
-        // tcpdump says "listening on lo" once it captures.
-        use std::io::BufRead;
-        let mut lines = std::io::BufReader::new(tcpdump.0.stderr.take().unwrap()).lines();
-        assert!(
-            lines.any(|l| l.is_ok_and(|l| l.contains("listening on"))),
-            "tcpdump did not start"
-        );
-    }
+    let tcpdump = capture_lo(&pcap, "udp port 5300");
     let Some(harness) = start_in(harness_dir, true) else {
         return;
     };
-    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-    client
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    let mut questions: Vec<(String, u16)> = (0..150)
-        .map(|i| (format!("h{i}.example.test"), 1))
-        .collect();
-    questions.extend(
-        [
-            ("www.example.test", 1),
-            ("example.test", 15),
-            ("example.test", 16),
-            ("_sip._udp.example.test", 33),
-            ("web.example.test", 28),
-            ("nx1.example.test", 1),
-            ("nx2.example.test", 28),
-        ]
-        .map(|(n, t)| (n.to_string(), t)),
-    );
-    let mut buf = [0u8; 4096];
-    for (i, (name, qtype)) in questions.iter().enumerate() {
-        client
-            .send_to(&query(i as u16, name, *qtype), "127.0.0.1:5301")
-            .unwrap();
-        let n = client.recv(&mut buf).expect("Unbound answers");
-        assert!(n > 12);
-    }
+    ask("127.0.0.1:5301", &questions());
     // Served while collecting: the API finds what arrived.
     let api = service.wait_for("the API address", |s| s["api"].is_string())["api"]
         .as_str()
@@ -338,19 +397,10 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
     assert!(log.contains("hark: stopped"), "{log}");
     drop(tcpdump);
 
-    let captured = TempStore::new();
-    let out = captured.run(&["ingest", "--ports", "5300", pcap.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let from_capture = exported(&captured.path());
+    let (from_capture, _) = ingested_capture(&pcap, 5300);
     let from_dnstap = exported(&root.join("db"));
     assert!(from_capture.len() > 150, "{} rows", from_capture.len());
-    let keys = |rows: &BTreeMap<(String, String, String), (u64, String)>| {
-        rows.keys().cloned().collect::<Vec<_>>()
-    };
+    let keys = |rows: &Rows| rows.keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&from_dnstap), keys(&from_capture));
     for (key, (count, bailiwick)) in &from_dnstap {
         assert_eq!(*count, 2 * from_capture[key].0, "{key:?}");
@@ -379,7 +429,7 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
 }
 
 /// Runs `fstrm_replay` of `file` to the TCP listener at `address`; true on success.
-fn replay(file: &Path, address: &str) -> bool {
+pub(crate) fn replay(file: &Path, address: &str) -> bool {
     let (host, port) = address.rsplit_once(':').unwrap();
     Command::new("fstrm_replay")
         .args(["-t", "protobuf:dnstap.Dnstap", "-a", host, "-p", port, "-r"])
@@ -470,4 +520,43 @@ poll_seconds = 1
     expected.ok(&["ingest", capture.to_str().unwrap()]);
     expected.ok(&["ingest", traffic.to_str().unwrap()]);
     assert_eq!(exported(&root.join("db")), exported(&expected.path()));
+}
+
+/// A `[[capture]]` on `lo` in `hark run`, beside tcpdump on the same traffic (Unbound asking
+/// NSD for clients' questions): after SIGTERM the service holds exactly the rows, counts and
+/// bailiwicks of ingesting tcpdump's file.
+#[test]
+fn run_captures_live_exactly_what_tcpdump_captures() {
+    if shared().is_none() || !command_exists("tcpdump") {
+        return;
+    }
+    let Some(_harness) = start_in(tempfile::tempdir().unwrap(), false) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let service = Service::start(
+        root,
+        &format!(
+            r#"[store]
+path = "{root}/db"
+flush_seconds = 0.5
+[[capture]]
+name = "loopback"
+interface = "lo"
+filter = "udp port 5300"
+ports = [5300]
+"#,
+            root = root.display()
+        ),
+    );
+    let pcap = root.join("lo.pcap");
+    let tcpdump = capture_lo(&pcap, "udp port 5300");
+    ask("127.0.0.1:5301", &questions());
+    drop(tcpdump);
+    let log = service.stop();
+    assert!(log.contains("hark: stopped"), "{log}");
+    let (from_tcpdump, responses) = ingested_capture(&pcap, 5300);
+    assert!(responses >= 150, "{responses} responses");
+    assert_eq!(exported(&root.join("db")), from_tcpdump);
 }

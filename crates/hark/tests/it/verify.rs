@@ -98,7 +98,7 @@ fn machine_turn() -> std::fs::File {
         .write(true)
         .open(std::env::temp_dir().join("hark-harness.lock"))
         .unwrap();
-    file.lock().unwrap();
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).unwrap();
     file
 }
 

@@ -1,0 +1,162 @@
+//! `hark sensor`: collect where the traffic is, keep nothing locally but a spool, and ship
+//! the aggregated rows to a central `hark run`.
+//!
+//! - [`wire`]: the batch format (gzip NDJSON of COF rows and negative rows) and its name.
+//! - [`spool`]: the [`hark_record::Sink`] the sensor's pipelines commit into: a directory of
+//!   synced batch files, bounded by bytes.
+//! - [`ship`]: the thread that sends them to the centre's intake, oldest first.
+//!
+//! The sources are those of `hark run` (`[[dnstap]]`, `[[capture]]`), started by the same
+//! code; only the sink differs. Exactness: a batch is in the spool before its commit returns
+//! and leaves it only once the centre committed it (or already had it); the centre
+//! recognises a batch it has by (sensor, epoch, sequence).
+
+pub mod ship;
+pub mod spool;
+pub mod wire;
+
+use crate::service::board::{self, Board};
+use crate::service::config::RunConfig;
+use crate::service::sources::{self, RunningSource, Shared, SourceSpec};
+use crate::service::{read, stop_all, Event, Signals, STATUS_EVERY};
+use anyhow::{bail, Context};
+use hark_ingest::pipeline::PipelineOptions;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a stopping sensor keeps shipping what is left before leaving it in the spool.
+const LINGER: Duration = Duration::from_secs(10);
+
+/// Runs the sensor of the file at `config_path` until SIGTERM/SIGINT.
+pub fn run(config_path: &Path) -> anyhow::Result<()> {
+    let text = read(config_path)?;
+    let config = RunConfig::parse(&text).with_context(|| config_path.display().to_string())?;
+    let Some(section) = config.sensor.clone() else {
+        bail!(
+            "{}: no [sensor] section (a file without one is run with `hark run`)",
+            config_path.display()
+        );
+    };
+    let specs = SourceSpec::all(&config, &text)?;
+    if specs.is_empty() {
+        bail!(
+            "{}: no sources: add a [[dnstap]] or [[capture]] section",
+            config_path.display()
+        );
+    }
+    let key = std::fs::read_to_string(&section.key_file)
+        .with_context(|| format!("cannot read the key {}", section.key_file.display()))?
+        .trim()
+        .to_string();
+    if key.is_empty() {
+        bail!("the key file {} is empty", section.key_file.display());
+    }
+    let spool = spool::Spool::open(&section.spool, section.spool_max_mb.saturating_mul(1 << 20))?;
+    let destination = ship::Destination::new(&section.centre, key);
+    let shipped = ship::ShipStats::default();
+    let stop_shipping = AtomicBool::new(false);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let board = Arc::new(Board::default());
+    let started = jiff::Timestamp::now();
+    let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
+    let shared = Shared {
+        // Watch rules run where rows are stored (the centre); a sensor's queries stay here.
+        query_tap: None,
+        sink: &spool,
+        runtime: &runtime,
+        board: board.clone(),
+        options: PipelineOptions {
+            cache_bytes: config.store.cache_mb.saturating_mul(1024 * 1024),
+            flush_after: Duration::from_secs_f64(config.store.flush_seconds),
+            ..PipelineOptions::default()
+        },
+        privacy: config.privacy.clone(),
+        failed,
+    };
+    let status_path = section.spool.join(board::STATUS_FILE);
+    let mut signals = runtime.block_on(async { Signals::new() })?;
+    let figures = |running: bool| {
+        let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        let mut status = board.status(started, None, running);
+        status["sensor"] = serde_json::json!({
+            "name": section.name,
+            "centre": section.centre,
+            "spooled": get(&spool.stats.spooled),
+            "rows_spooled": get(&spool.stats.rows_spooled),
+            "dropped": get(&spool.stats.dropped),
+            "rows_dropped": get(&spool.stats.rows_dropped),
+            "waiting": get(&spool.stats.waiting),
+            "waiting_bytes": get(&spool.stats.bytes),
+            "shipped": get(&shipped.shipped),
+            "duplicates": get(&shipped.duplicates),
+            "failures": get(&shipped.failures),
+            "refused": get(&shipped.refused),
+            "rejected": get(&shipped.rejected),
+        });
+        status
+    };
+    let outcome = std::thread::scope(|scope| -> anyhow::Result<()> {
+        let shipper = std::thread::Builder::new()
+            .name("hark-ship".into())
+            .spawn_scoped(scope, || {
+                ship::ship(&spool, &destination, &shipped, &stop_shipping, LINGER);
+            })
+            .context("cannot start a thread")?;
+        let mut running: Vec<RunningSource<'_>> = Vec::new();
+        let mut result = Ok(());
+        for spec in specs {
+            match sources::start(scope, spec, &shared) {
+                Ok(source) => running.push(source),
+                Err(err) => {
+                    result = Err(err);
+                    break;
+                }
+            }
+        }
+        if result.is_ok() {
+            eprintln!(
+                "hark: sensor {} running with {} source(s), shipping to {}; SIGTERM stops",
+                section.name,
+                running.len(),
+                destination.url
+            );
+            result = loop {
+                let event = runtime.block_on(async {
+                    tokio::select! {
+                        event = signals.next() => event,
+                        failure = failures.recv() => Event::Failed(failure.unwrap_or_default()),
+                        () = tokio::time::sleep(STATUS_EVERY) => Event::Tick,
+                    }
+                });
+                match event {
+                    Event::Tick | Event::Reload => {}
+                    Event::Stop => break Ok(()),
+                    Event::Failed(what) => break Err(anyhow::anyhow!("a source failed: {what}")),
+                }
+                if let Err(err) = board.write_status(&status_path, &figures(true)) {
+                    tracing::warn!(error = %err, "cannot write the status file");
+                }
+            };
+            eprintln!("hark: stopping: spooling what the sources read, shipping what is left");
+        }
+        stop_all(&mut running, &shared);
+        stop_shipping.store(true, Ordering::Release);
+        let _ = shipper.join();
+        result
+    });
+    let _ = board.write_status(&status_path, &figures(false));
+    outcome?;
+    let left = spool.stats.waiting.load(Ordering::Relaxed);
+    if left > 0 {
+        eprintln!("hark: stopped; {left} batch(es) wait in the spool for the next start");
+    } else {
+        eprintln!("hark: stopped");
+    }
+    Ok(())
+}
