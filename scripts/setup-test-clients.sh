@@ -93,3 +93,10 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; } \
     || echo "warning: could not install chromium; the browser test is skipped (and fails under CI=true)" >&2
 fi
+
+# The parsers alert exports are checked with: stix2 (STIX 2.1 bundles; pymisp comes above).
+if [ -x target/venv/bin/python ] && ! target/venv/bin/python -c 'import stix2, pymisp' 2>/dev/null; then
+  echo "== installing stix2 and pymisp in target/venv"
+  target/venv/bin/pip install -q --disable-pip-version-check stix2 pymisp \
+    || echo "warning: could not install stix2/pymisp; the alert export test is skipped (and fails under CI=true)" >&2
+fi

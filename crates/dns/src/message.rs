@@ -270,12 +270,26 @@ impl ResponseParser {
 
     /// Parses one DNS response (no TCP length prefix).
     pub fn parse<'p>(&'p mut self, message: &[u8]) -> Result<Response<'p>, MessageError> {
+        self.parse_message(message, true)
+    }
+
+    /// Parses one DNS query the same way (its question, and records if it carries any): for
+    /// readers of logged queries (dnstap CLIENT_QUERY), which rows are never made of.
+    pub fn parse_query<'p>(&'p mut self, message: &[u8]) -> Result<Response<'p>, MessageError> {
+        self.parse_message(message, false)
+    }
+
+    fn parse_message<'p>(
+        &'p mut self,
+        message: &[u8],
+        response: bool,
+    ) -> Result<Response<'p>, MessageError> {
         let len = message.len();
         if len < 12 {
             return Err(MessageError::ShortHeader { len });
         }
         let header = Header::for_message_slice(message);
-        if !header.qr() {
+        if response && !header.qr() {
             return Err(MessageError::NotAResponse { id: header.id() });
         }
         self.arena.clear();

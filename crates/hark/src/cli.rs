@@ -210,14 +210,11 @@ pub enum Command {
     /// configuration file, aggregate, and ship the rows to a central `hark run` as compressed
     /// batches (its `[intake]`), with this sensor's key.
     ///
-    /// The file has a `[sensor]` section instead of `[api]`:
-    ///
-    ///     [sensor]
-    ///     name = "edge-1"                     # as the centre's intake keys file names it
-    ///     centre = "http://10.0.0.5:8054"     # the centre's [intake] listen address
-    ///     key_file = "/etc/hark/sensor.key"
-    ///     spool = "/var/spool/hark-sensor"    # batches wait here until the centre has them
-    ///     spool_max_mb = 1024                 # past this, new batches are dropped and counted
+    /// The file has a `[sensor]` section instead of `[api]`: `name` (as the centre's intake keys
+    /// file names this sensor), `centre` (`http://host:port` of the centre's `[intake]`),
+    /// `key_file` (this sensor's key), `spool` (the directory batches wait in) and
+    /// `spool_max_mb` (1024: past it, new batches are dropped and counted). docs/run.md has an
+    /// example.
     ///
     /// Every batch is written to the spool (synced) before it is shipped and removed only once
     /// the centre committed it; a batch sent again after an interruption is recognised by
@@ -250,6 +247,95 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+
+    /// Check a watch rule file, or try rules on captures before deploying them.
+    ///
+    /// Rules (canary, intel, new-name, record-change, new-domain, lookalike, posture) raise
+    /// alerts from the rows each commit makes new and from the queries dnstap logs; see
+    /// docs/watch.md. `hark ingest --rules FILE` and `[watch] rules` in `hark run` apply them.
+    #[command(verbatim_doc_comment)]
+    Watch {
+        /// What to do.
+        #[command(subcommand)]
+        action: WatchCommand,
+    },
+
+    /// List the alerts watch rules raised (newest last), follow them, or acknowledge one.
+    ///
+    /// Examples:
+    ///   hark alerts --state new --severity high
+    ///   hark alerts --follow
+    ///   hark alerts ack 3f2a9c0d12ab34ef
+    #[command(verbatim_doc_comment)]
+    Alerts(AlertsArgs),
+}
+
+/// `hark watch` actions.
+#[derive(Subcommand, Debug)]
+pub enum WatchCommand {
+    /// Check a rule file: every key, name, network, list and sink, errors with their line.
+    Check {
+        /// The rule file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Replay captures or dnstap files into a scratch store with the rules and print the
+    /// alerts they raise (NDJSON with --json). Nothing is kept and no sink is called.
+    Test {
+        /// The rule file.
+        #[arg(value_name = "RULES")]
+        rules: PathBuf,
+        /// Captures, dnstap files or imports, as `hark ingest` takes them.
+        #[arg(required = true, value_name = "CAPTURE")]
+        files: Vec<PathBuf>,
+        /// One JSON object per alert.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Flags of `hark alerts`.
+#[derive(Args, Debug)]
+pub struct AlertsArgs {
+    /// Acknowledge or resolve an alert.
+    #[command(subcommand)]
+    pub action: Option<AlertAction>,
+    /// Only alerts of this rule.
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Only alerts at least this severe (info, low, medium, high, critical).
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Only alerts in this state (new, acknowledged, resolved).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Only alerts seen since this time (RFC 3339, or epoch seconds).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// One JSON object per alert.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the alerts as one document instead: a MISP event or a STIX 2.1 bundle.
+    #[arg(long, value_name = "misp|stix", conflicts_with_all = ["json", "follow"])]
+    pub export: Option<String>,
+    /// Keep printing alerts as they are raised or change, until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+/// What to do with one alert.
+#[derive(Subcommand, Debug)]
+pub enum AlertAction {
+    /// Mark an alert acknowledged.
+    Ack {
+        /// The alert's id.
+        id: String,
+    },
+    /// Mark an alert resolved (a new finding then opens a new alert).
+    Resolve {
+        /// The alert's id.
+        id: String,
     },
 }
 
@@ -311,6 +397,11 @@ pub struct IngestArgs {
     /// Never draw a progress bar (it is drawn only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Watch rules (docs/watch.md) applied to the rows this ingest makes new and to the
+    /// queries dnstap files log; alerts go to the store's alert log and the file's sinks.
+    #[arg(long, value_name = "FILE", env = "HARK_RULES")]
+    pub rules: Option<PathBuf>,
 
     /// Stop reading a .gz file once its data expands more than N times the compressed bytes
     /// read so far: a gzip bomb. DNS captures expand 2-15 times, a bomb about 1000 times.

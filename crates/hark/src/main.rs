@@ -1,7 +1,7 @@
 //! `hark`: the command-line face of the hark passive DNS system.
 //!
 //! Subcommands wire the library crates together: `ingest` (captures → store), `import cof`,
-//! `export`, `lookup`, `recon`, `intel`, `serve`, `stats`, and the service: `run`, `config`, `status`. This crate holds no business logic and is the only user of
+//! `export`, `lookup`, `recon`, `intel`, `serve`, `stats`, the service: `run`, `config`, `status`, and watch rules: `watch`, `alerts`. This crate holds no business logic and is the only user of
 //! `anyhow` and of the concrete storage engine.
 
 mod cli;
@@ -61,14 +61,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 StoreCommand::Check { json } => commands::store::check(&choice, *json),
             };
         }
+        Command::Watch { action } => {
+            return commands::watch::run(action, &mut std::io::stdout().lock())
+        }
+        Command::Alerts(args) => {
+            return commands::watch::alerts(
+                &store::data_dir(cli.db)?,
+                args,
+                &mut std::io::stdout().lock(),
+            )
+        }
         _ => {}
     }
     let choice = store::Choice::of(cli.store.as_deref(), cli.db.clone())?;
     let store = store::open_choice(&choice)?;
+    // Local state beside the rows (watch alerts): the store's directory, or the data
+    // directory when the rows are in ClickHouse.
+    let dir = match &choice {
+        store::Choice::Embedded(dir) => dir.clone(),
+        store::Choice::ClickHouse(_) => store::data_dir(None)?,
+    };
     let stdout = std::io::stdout();
     match &cli.command {
         Command::Ingest(args) => {
-            commands::ingest::run(&store, args)?;
+            let store = std::sync::Arc::new(store);
+            commands::ingest::run(store.clone(), &dir, args)?;
             store.settle().context("moving the new rows into tables")
         }
         Command::Capture(args) => {
@@ -83,7 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::export::run(&store, *negatives, &mut stdout.lock())
         }
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
-        Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), args),
+        Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), &dir, args),
         Command::Stats { json } => commands::stats::run(&store, &choice.describe(), *json),
         Command::Recon(args) => commands::recon::run_recon(&store, args, &mut stdout.lock()),
         Command::Intel { question, format } => {
@@ -93,6 +110,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Sensor { .. }
         | Command::Config { .. }
         | Command::Status { .. }
-        | Command::Store { .. } => Ok(()),
+        | Command::Store { .. }
+        | Command::Watch { .. }
+        | Command::Alerts(_) => Ok(()),
     }
 }

@@ -446,7 +446,8 @@ pub fn parse_dmarc(rrname: &str, record: &str, seen: Seen) -> Dmarc {
     }
 }
 
-fn strength_rank(strength: &str) -> u8 {
+/// How strong a DMARC strength is: `strong` 4 down to `invalid` 0, to compare two records.
+pub fn strength_rank(strength: &str) -> u8 {
     match strength {
         "strong" => 4,
         "moderate" => 3,

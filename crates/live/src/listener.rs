@@ -4,7 +4,7 @@ use crate::queue::{frame_queue, QueueLimits};
 use crate::session::{self, SessionContext};
 use crate::source::DnstapStream;
 use crate::stats::ListenerStats;
-use hark_ingest::dnstap::DnstapOptions;
+use hark_ingest::dnstap::{DnstapOptions, QueryTap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -89,6 +89,8 @@ pub struct ListenerConfig {
     pub max_connections: usize,
     /// Log emitters as `0.0.0.0` rather than by their addresses (privacy).
     pub hide_peer_addresses: bool,
+    /// Where the queries the emitters log go (watch rules); none: they are only counted.
+    pub query_tap: Option<QueryTap>,
 }
 
 impl ListenerConfig {
@@ -104,6 +106,7 @@ impl ListenerConfig {
             handshake_timeout: Duration::from_secs(10),
             max_connections: 1024,
             hide_peer_addresses: false,
+            query_tap: None,
         }
     }
 }
@@ -215,12 +218,13 @@ impl Listener {
             }
         };
         tracing::info!(name = %config.name, endpoint = %local, "listening for dnstap");
-        let stream = DnstapStream::new(
+        let mut stream = DnstapStream::new(
             format!("dnstap {} ({local})", config.name),
             receiver,
             config.options,
             stats.clone(),
         );
+        stream.set_query_tap(config.query_tap.clone());
         Ok((
             Listener {
                 name: config.name,

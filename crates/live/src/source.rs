@@ -3,7 +3,7 @@
 use crate::queue::{FrameReceiver, Received};
 use crate::stats::ListenerStats;
 use hark_ingest::aggregate::Observations;
-use hark_ingest::dnstap::{DnstapDecoder, DnstapOptions};
+use hark_ingest::dnstap::{DnstapDecoder, DnstapOptions, QueryTap};
 use hark_ingest::source::{ChunkLimits, Fill, Source, SourceReport};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,6 +44,11 @@ impl DnstapStream {
             ended: false,
             published: None,
         }
+    }
+
+    /// Hands the queries emitters log to `tap` (watch rules).
+    pub fn set_query_tap(&mut self, tap: Option<QueryTap>) {
+        self.decoder.set_query_tap(tap);
     }
 
     /// The listener's counters, shared with its connections.

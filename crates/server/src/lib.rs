@@ -30,6 +30,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod circl;
@@ -53,7 +54,7 @@ pub use error::ApiError;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use hark_store::Store;
 use std::future::Future;
@@ -126,6 +127,8 @@ pub struct AppState {
     pub cursors: Arc<cursor::Cursors>,
     /// The web UI's sessions and what its status page last showed.
     pub ui: Arc<ui::UiState>,
+    /// The alerts of watch rules (`/api/v1/alerts`), when the store has a directory.
+    pub alerts: Option<alerts::Log>,
 }
 
 impl AppState {
@@ -153,6 +156,7 @@ impl AppState {
             cursors: Arc::new(cursor::Cursors::default()),
             ui: Arc::new(ui::UiState::default()),
             metrics: Arc::new(metrics),
+            alerts: None,
         }
     }
 
@@ -199,6 +203,9 @@ pub fn app(state: AppState) -> Router {
         .route("/dnsdb/v2/{*rest}", get(dnsdb::handle))
         .route("/pdns/query/{*q}", get(circl::handle))
         .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/{id}", get(alerts::get))
+        .route("/api/v1/alerts/{id}/{action}", post(alerts::set_state))
         .route("/api/v1/{*rest}", get(api::handle))
         .route(
             "/v1/{*rest}",

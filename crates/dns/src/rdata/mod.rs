@@ -199,6 +199,36 @@ fn fixed_len(field: Field) -> Option<usize> {
     }
 }
 
+/// The name an rdata points at, for the types whose rdata names a target (NS, CNAME, DNAME,
+/// PTR; MX, KX, AFSDB, RT exchanges; SVCB and HTTPS targets; SRV targets): the name the
+/// rdata index of a store is keyed by, and what watch rules match.
+pub fn target_name(rrtype: RrType, rdata: &[u8]) -> Option<&[u8]> {
+    let skip = match rrtype {
+        RrType::NS | RrType::CNAME | RrType::DNAME | RrType::PTR => 0,
+        RrType::MX | RrType::KX | RrType::AFSDB | RrType::RT | RrType::SVCB | RrType::HTTPS => 2,
+        RrType::SRV => 6,
+        _ => return None,
+    };
+    let rest = rdata.get(skip..)?;
+    let len = wire_name_len(rest)?;
+    rest.get(..len)
+}
+
+/// The length of the uncompressed wire name at the start of `bytes`.
+fn wire_name_len(bytes: &[u8]) -> Option<usize> {
+    let mut pos = 0usize;
+    loop {
+        let len = usize::from(*bytes.get(pos)?);
+        if len > 63 {
+            return None;
+        }
+        pos += 1 + len;
+        if len == 0 {
+            return (pos <= 255).then_some(pos);
+        }
+    }
+}
+
 /// Helpers shared by the unit tests of the submodules.
 #[cfg(test)]
 mod test_util {

@@ -7,7 +7,7 @@ use hark_ingest::aggregate::SectionSet;
 use hark_ingest::bailiwick::BailiwickMode;
 use hark_ingest::capture::CaptureError;
 use hark_ingest::capture_source::CaptureSource;
-use hark_ingest::dnstap::{self, Detected, DnstapOptions, DnstapSource};
+use hark_ingest::dnstap::{self, Detected, DnstapOptions, DnstapSource, QueryTap};
 use hark_ingest::extract::ExtractConfig;
 use hark_ingest::gzip::ExpansionLimit;
 use hark_ingest::pipeline::PipelineOptions;
@@ -15,9 +15,11 @@ use hark_ingest::source::Source;
 use hark_ingest::text::{self, LineSource, TextFormat};
 use hark_store::{Store, Writer};
 use std::path::Path;
+use std::sync::Arc;
 
-/// Ingests every file, one after the other; prints a summary per file to stderr.
-pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
+/// Ingests every file, one after the other; prints a summary per file to stderr. With
+/// `--rules`, watch rules see what the files add (alerts go to the log in `store_dir`).
+pub fn run(store: Arc<dyn Store>, store_dir: &Path, args: &IngestArgs) -> anyhow::Result<()> {
     let Decoding {
         extract,
         sections,
@@ -32,8 +34,19 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
         sections,
         ..DnstapOptions::default()
     };
-    let writer = Writer::new(store);
-    for path in &args.files {
+    let watching = match &args.rules {
+        Some(rules) => Some(super::watch::Watching::start(
+            store_dir,
+            store.clone(),
+            rules,
+        )?),
+        None => None,
+    };
+    let writer = Writer::new(&*store);
+    if let Some(watching) = &watching {
+        watching.attach(&writer);
+    }
+    let result = args.files.iter().try_for_each(|path| {
         let (mut source, kind) = open(
             path,
             &extract,
@@ -41,14 +54,19 @@ pub fn run(store: &dyn Store, args: &IngestArgs) -> anyhow::Result<()> {
             bailiwick,
             dnstap_options,
             args.gzip_limit(),
+            watching.as_ref().map(super::watch::Watching::tap),
         )
         .with_context(|| format!("{}", path.display()))?;
-        super::run_source(&writer, source.as_mut(), &options, kind, args.no_progress)?;
+        super::run_source(&writer, source.as_mut(), &options, kind, args.no_progress).map(|_| ())
+    });
+    if let Some(watching) = watching {
+        watching.stop();
     }
-    Ok(())
+    result
 }
 
-/// Opens `path` as the source its first bytes say it is: dnstap (Frame Streams) or a capture.
+/// Opens `path` as the source its first bytes say it is: dnstap (Frame Streams) or a capture;
+/// the queries a dnstap file logs go to `query_tap`.
 pub fn open(
     path: &Path,
     extract: &ExtractConfig,
@@ -56,10 +74,12 @@ pub fn open(
     bailiwick: BailiwickMode,
     dnstap_options: DnstapOptions,
     gzip_limit: ExpansionLimit,
+    query_tap: Option<QueryTap>,
 ) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
     match dnstap::detect(path).context("cannot read it")? {
         Detected::Dnstap => {
-            let source = DnstapSource::open(path, dnstap_options, gzip_limit)?;
+            let source =
+                DnstapSource::open(path, dnstap_options, gzip_limit)?.with_query_tap(query_tap);
             Ok((Box::new(source), super::InputKind::Dnstap))
         }
         Detected::OtherFrameStreams(content_type) => bail!(

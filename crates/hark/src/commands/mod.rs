@@ -10,6 +10,7 @@ pub mod serve;
 pub mod stats;
 pub mod status;
 pub mod store;
+pub mod watch;
 
 /// What kind of input a source is, for the words of its summary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

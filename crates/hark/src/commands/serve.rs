@@ -8,10 +8,18 @@ use hark_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Checks the flags, then serves until SIGINT or SIGTERM.
-pub fn run(store: Arc<dyn Store>, args: &ServeArgs) -> anyhow::Result<()> {
+/// Checks the flags, then serves until SIGINT or SIGTERM; the alerts of watch rules come from
+/// the log in `store_dir`.
+pub fn run(
+    store: Arc<dyn Store>,
+    store_dir: &std::path::Path,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
     let config = server_config(args)?;
-    let state = AppState::new(store, config);
+    let mut state = AppState::new(store, config);
+    state.alerts = Some(Arc::new(
+        hark_watch::AlertLog::open(&hark_watch::watch_dir(store_dir)).context("the alert log")?,
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -59,7 +59,7 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let runtime = sources::runtime()?;
     let board = Arc::new(Board::default());
     let started = jiff::Timestamp::now();
-    let (shared, mut failures) = Shared::new(&spool, &runtime, board.clone(), &config);
+    let (shared, mut failures) = Shared::new(&spool, None, &runtime, board.clone(), &config);
     let status_path = section.spool.join(board::STATUS_FILE);
     let mut signals = runtime.block_on(async { Signals::new() })?;
     let figures = |running: bool| {

@@ -12,6 +12,7 @@
 //! | `[[dnstap]]` | a listener for dnstap emitters: unix socket, TCP or TLS |
 //! | `[[capture]]` | live capture on an interface (libpcap) |
 //! | `[[directory]]` | a directory whose capture, dnstap or import files are ingested as they are closed |
+//! | `[watch]` | the watch rule file (`rules`); alerts are kept in the store's directory |
 //! | `[intake]` | the endpoint remote sensors ship their batches to (`hark run` only) |
 //! | `[sensor]` | makes the file a remote sensor's (`hark sensor`): where to ship, the spool |
 
@@ -45,6 +46,8 @@ pub struct RunConfig {
     /// Spool directories of rotated capture or dnstap files.
     #[serde(default)]
     pub directory: Vec<DirectorySection>,
+    /// Watch rules; none when absent.
+    pub watch: Option<WatchSection>,
     /// The endpoint remote sensors ship to; none when absent.
     pub intake: Option<IntakeSection>,
     /// This is a remote sensor's file: where it ships its rows.
@@ -90,6 +93,15 @@ pub struct SensorSection {
 
 fn default_spool_max_mb() -> u64 {
     1024
+}
+
+/// `[watch]`: the rule file whose rules see every new row and every query dnstap logs
+/// (docs/watch.md); SIGHUP re-reads it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WatchSection {
+    /// The rule file (relative paths start at the working directory).
+    pub rules: Spanned<PathBuf>,
 }
 
 /// `[store]`.
@@ -430,6 +442,14 @@ impl RunConfig {
         if let Some(api) = &self.api {
             crate::commands::serve::server_config(&api.serve_args()).context("[api]")?;
         }
+        if let Some(watch) = &self.watch {
+            hark_watch::rules::load(watch.rules.get_ref()).map_err(|err| {
+                anyhow::anyhow!(
+                    "line {}: [watch] rules: {err}",
+                    line_of(text, watch.rules.span())
+                )
+            })?;
+        }
         if let Some(sensor) = &self.sensor {
             if self.api.is_some() || self.intake.is_some() || !self.directory.is_empty() {
                 bail!("a [sensor] file ships what it collects: it has no [api], [intake] or [[directory]] (run those on the centre)");
@@ -590,6 +610,12 @@ sections = "answer,authority"
 # pattern = "*.pcap*"
 # settle_seconds = 10
 # ports = [53]
+
+# Watch rules (docs/watch.md): alerts from every new row and every query dnstap logs, kept in
+# the store's directory (`hark alerts`), sent to the rule file's sinks. SIGHUP re-reads it;
+# `hark watch check FILE` checks it.
+# [watch]
+# rules = "/etc/hark/rules.toml"
 
 # Remote sensors (`hark sensor`) ship their batches here, each with its key from this file
 # (NAME:KEY lines, NAME being the sensor's [sensor] name). Plain HTTP: put a TLS proxy in front.

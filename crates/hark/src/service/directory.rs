@@ -9,7 +9,7 @@
 use super::board::SourceEntry;
 use super::config::DirectorySection;
 use crate::commands::ingest::Decoding;
-use hark_ingest::dnstap::DnstapOptions;
+use hark_ingest::dnstap::{DnstapOptions, QueryTap};
 use hark_ingest::gzip::ExpansionLimit;
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_ingest::source::UntilStopped;
@@ -22,9 +22,10 @@ use std::time::{Duration, SystemTime};
 /// A file as last looked at: a change makes it new again.
 type Seen = (PathBuf, u64, SystemTime);
 
-/// Watches `section.path` until `stop` is set.
+/// Watches `section.path` until `stop` is set; the queries dnstap files log go to `query_tap`.
 pub fn watch(
     section: &DirectorySection,
+    query_tap: Option<QueryTap>,
     sink: &dyn Sink,
     options: &PipelineOptions,
     entry: &SourceEntry,
@@ -63,8 +64,12 @@ pub fn watch(
                     if done.contains(&seen) {
                         continue;
                     }
-                    let finished =
-                        ingest_one(&seen.0, &decoding, dnstap, sink, options, entry, stop);
+                    let how = How {
+                        decoding: &decoding,
+                        dnstap,
+                        query_tap: query_tap.clone(),
+                    };
+                    let finished = ingest_one(&seen.0, how, sink, options, entry, stop);
                     if finished {
                         done.insert(seen);
                     }
@@ -81,10 +86,20 @@ pub fn watch(
 }
 
 /// Reads one file; true when it needs no further look until it changes.
+/// How files are read.
+struct How<'a> {
+    decoding: &'a Decoding,
+    dnstap: DnstapOptions,
+    query_tap: Option<QueryTap>,
+}
+
 fn ingest_one(
     path: &Path,
-    decoding: &Decoding,
-    dnstap: DnstapOptions,
+    How {
+        decoding,
+        dnstap,
+        query_tap,
+    }: How<'_>,
     sink: &dyn Sink,
     options: &PipelineOptions,
     entry: &SourceEntry,
@@ -97,6 +112,7 @@ fn ingest_one(
         decoding.bailiwick,
         dnstap,
         ExpansionLimit::DEFAULT,
+        query_tap,
     ) {
         Ok(opened) => opened,
         Err(err) => {

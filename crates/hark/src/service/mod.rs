@@ -11,7 +11,7 @@
 //! Signals: SIGTERM or SIGINT stop the sources (listeners close, files stop at their next
 //! chunk), commit what they read, then stop the API and settle the store; SIGHUP re-reads the
 //! file and starts, stops or restarts the sources whose sections changed (a file that does not
-//! check is refused and the running configuration kept).
+//! check is refused and the running configuration kept), and the `[watch]` rule file.
 
 pub mod board;
 pub mod config;
@@ -75,11 +75,14 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
             crate::commands::serve::server_config(&section.serve_args()).context("[api]")?;
         let mut metrics = hark_server::metrics::Metrics::default();
         metrics.register_collector(Box::new(BoardCollector(board.clone())));
-        let state = hark_server::AppState::with_metrics(
+        let mut state = hark_server::AppState::with_metrics(
             store.clone() as Arc<dyn hark_store::Store>,
             server_config,
             metrics,
         );
+        state.alerts = Some(Arc::new(
+            hark_watch::AlertLog::open(&hark_watch::watch_dir(&dir)).context("the alert log")?,
+        ));
         let listener = runtime.block_on(crate::commands::serve::bind(section.listen))?;
         let local = listener.local_addr().context("the API's address")?;
         let mut stopped = api_stopped.clone();
@@ -90,8 +93,28 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
     }
     let api_address = api.as_ref().map(|(_, address)| address.clone());
 
+    let mut watching = match &config.watch {
+        Some(section) => Some(
+            crate::commands::watch::Watching::start(
+                &dir,
+                store.clone() as Arc<dyn hark_store::Store>,
+                section.rules.get_ref(),
+            )
+            .context("[watch]")?,
+        ),
+        None => None,
+    };
     let writer = hark_store::Writer::new(&*store);
-    let (shared, mut failures) = Shared::new(&writer, &runtime, board.clone(), &config);
+    if let Some(watching) = &watching {
+        watching.attach(&writer);
+    }
+    let (shared, mut failures) = Shared::new(
+        &writer,
+        watching.as_ref().map(crate::commands::watch::Watching::tap),
+        &runtime,
+        board.clone(),
+        &config,
+    );
     let status_path = dir.join(board::STATUS_FILE);
     let mut signals = runtime.block_on(async { Signals::new() })?;
     let outcome = std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -127,7 +150,10 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
                 Event::Tick => {}
                 Event::Stop => break Ok(()),
                 Event::Failed(what) => break Err(anyhow::anyhow!("a source failed: {what}")),
-                Event::Reload => reload(config_path, &mut current, &mut running, scope, &shared),
+                Event::Reload => {
+                    reload(config_path, &mut current, &mut running, scope, &shared);
+                    reload_watch(&current, watching.as_mut());
+                }
             }
             let mut status = board.status(started, api_address.clone(), true);
             if let Some(intake) = &intake {
@@ -148,12 +174,29 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
     if let Some((task, _)) = api {
         let _ = runtime.block_on(task);
     }
+    if let Some(watching) = watching {
+        watching.stop();
+    }
     let settled = store.settle().context("moving the new rows into tables");
     let _ = board.write_status(&status_path, &board.status(started, api_address, false));
     outcome?;
     settled?;
     eprintln!("hark: stopped");
     Ok(())
+}
+
+/// Re-reads the rule file of `[watch]` (a file that does not check is refused and the running
+/// rules kept); adding or removing `[watch]` takes a restart.
+fn reload_watch(config: &RunConfig, watching: Option<&mut crate::commands::watch::Watching>) {
+    match (watching, &config.watch) {
+        (Some(watching), Some(section)) => {
+            if let Err(err) = watching.reload(section.rules.get_ref()) {
+                eprintln!("hark: [watch]: {err:#}; keeping the running rules");
+            }
+        }
+        (None, None) => {}
+        _ => eprintln!("hark: adding or removing [watch] takes effect at the next restart"),
+    }
 }
 
 pub(crate) fn read(path: &Path) -> anyhow::Result<String> {

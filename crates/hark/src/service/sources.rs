@@ -5,7 +5,7 @@ use super::board::{Board, SourceEntry};
 use super::config::{CaptureSection, CheckedDnstap, DirectorySection, PrivacySection, RunConfig};
 use anyhow::Context as _;
 use hark_capture::{LiveCapture, LiveCaptureOptions};
-use hark_ingest::dnstap::DnstapOptions;
+use hark_ingest::dnstap::{DnstapOptions, QueryTap};
 use hark_ingest::pipeline::{run, PipelineOptions};
 use hark_live::{Listener, ListenerConfig, TlsFiles};
 use hark_record::Sink;
@@ -66,19 +66,24 @@ pub struct Shared<'env> {
     pub privacy: PrivacySection,
     /// Told when a source fails for good (its store writes fail): the service stops.
     pub failed: tokio::sync::mpsc::UnboundedSender<String>,
+    /// Where dnstap decoders hand the queries they read (watch rules), if anywhere.
+    pub query_tap: Option<QueryTap>,
 }
 
 impl<'env> Shared<'env> {
-    /// What the sources of a service configured by `config` share, committing into `sink`;
-    /// the receiver hears of sources that fail for good.
+    /// What the sources of a service configured by `config` share, committing into `sink`
+    /// (and showing dnstap queries to `query_tap`, for watch rules); the receiver hears of
+    /// sources that fail for good.
     pub fn new(
         sink: &'env dyn Sink,
+        query_tap: Option<QueryTap>,
         runtime: &'env tokio::runtime::Runtime,
         board: Arc<Board>,
         config: &super::config::RunConfig,
     ) -> (Shared<'env>, tokio::sync::mpsc::UnboundedReceiver<String>) {
         let (failed, failures) = tokio::sync::mpsc::unbounded_channel();
         let shared = Shared {
+            query_tap,
             sink,
             runtime,
             board,
@@ -138,7 +143,8 @@ pub fn start<'scope, 'env>(
     let name = spec.name().to_string();
     match &spec {
         SourceSpec::Dnstap(checked) => {
-            let config = listener_config(checked, &shared.privacy);
+            let mut config = listener_config(checked, &shared.privacy);
+            config.query_tap = shared.query_tap.clone();
             let (listener, mut stream) = shared
                 .runtime
                 .block_on(Listener::start(config))
@@ -233,7 +239,14 @@ pub fn start<'scope, 'env>(
             let thread = std::thread::Builder::new()
                 .name(format!("hark-src-{name}"))
                 .spawn_scoped(scope, move || {
-                    super::directory::watch(&section, shared.sink, &shared.options, &entry, &flag);
+                    super::directory::watch(
+                        &section,
+                        shared.query_tap.clone(),
+                        shared.sink,
+                        &shared.options,
+                        &entry,
+                        &flag,
+                    );
                 })
                 .context("cannot start a thread")?;
             Ok(RunningSource {

@@ -113,7 +113,7 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn venv_python() -> Option<PathBuf> {
+pub(crate) fn venv_python() -> Option<PathBuf> {
     client(
         Some(workspace().join("target/venv/bin/python")),
         "the Python venv target/venv with dnsdb2 and pypdns",

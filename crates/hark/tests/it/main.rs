@@ -24,3 +24,4 @@ mod served;
 mod support;
 mod ui_browser;
 mod verify;
+mod watch;

@@ -1,7 +1,7 @@
 //! One dnstap frame → its rows: the step shared by files ([`super::DnstapSource`]) and live
 //! streams (the listeners of `hark-live`), so both count, select and check bailiwicks alike.
 
-use super::proto::Dnstap;
+use super::proto::{Dnstap, MessageType};
 use super::select::{self, Verdict};
 use super::DnstapOptions;
 use crate::aggregate::Observations;
@@ -9,6 +9,35 @@ use crate::stats::Skips;
 use bytes::Bytes;
 use hark_dns::ResponseParser;
 use prost::Message as _;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// A query a dnstap emitter logged (CLIENT_QUERY, RESOLVER_QUERY, AUTH_QUERY...): never a
+/// row, but watch rules (canaries, intel) see it, with the address of the client that asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryEvent<'a> {
+    /// The message type (`CLIENT_QUERY`, `RESOLVER_QUERY`...).
+    pub kind: MessageType,
+    /// The question's name, canonical wire format.
+    pub qname: &'a [u8],
+    /// The question's type.
+    pub qtype: hark_dns::RrType,
+    /// Who sent the query, when the emitter says (`query_address`).
+    pub client: Option<IpAddr>,
+    /// The query time (epoch seconds), else the response time.
+    pub time: i64,
+}
+
+/// Where a decoder hands the queries it reads: called on the decoding thread, so it must be
+/// quick (match, or hand the event on).
+#[derive(Clone)]
+pub struct QueryTap(pub Arc<dyn Fn(&QueryEvent<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for QueryTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("QueryTap")
+    }
+}
 
 /// Skips of one reason logged before the rest are only counted.
 const LOGGED_SKIPS: u64 = 10;
@@ -22,6 +51,7 @@ pub struct DnstapDecoder {
     messages: u64,
     queries: u64,
     skips: Skips,
+    tap: Option<(QueryTap, ResponseParser)>,
 }
 
 impl DnstapDecoder {
@@ -35,7 +65,13 @@ impl DnstapDecoder {
             messages: 0,
             queries: 0,
             skips: Skips::default(),
+            tap: None,
         }
+    }
+
+    /// Hands every query message with a readable question to `tap` (they still make no rows).
+    pub fn set_query_tap(&mut self, tap: Option<QueryTap>) {
+        self.tap = tap.map(|tap| (tap, ResponseParser::new()));
     }
 
     /// The options it decodes by.
@@ -112,6 +148,9 @@ impl DnstapDecoder {
         let (message, time, rule) = match select::classify(&dnstap, self.options.client_responses) {
             Verdict::Query => {
                 self.queries += 1;
+                if let Some((tap, parser)) = &mut self.tap {
+                    tap_query(&dnstap, tap, parser);
+                }
                 return;
             }
             Verdict::Skip(reason) => {
@@ -140,4 +179,43 @@ impl DnstapDecoder {
             self.skips.add("negative_out_of_bailiwick");
         }
     }
+}
+
+/// Hands the question of a query message to `tap`; a message without a readable question or
+/// time is passed over (it was counted as a query already).
+fn tap_query(dnstap: &Dnstap, tap: &QueryTap, parser: &mut ResponseParser) {
+    let Some(message) = &dnstap.message else {
+        return;
+    };
+    let Some(kind) = message.kind() else {
+        return;
+    };
+    let time = message
+        .query_time_sec
+        .or(message.response_time_sec)
+        .and_then(|seconds| i64::try_from(seconds).ok());
+    let (Some(wire), Some(time)) = (message.query_message.as_deref(), time) else {
+        return;
+    };
+    let Ok(query) = parser.parse_query(wire) else {
+        return;
+    };
+    let Some(question) = query.question else {
+        return;
+    };
+    let client = message
+        .query_address
+        .as_deref()
+        .and_then(|bytes| match bytes.len() {
+            4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
+            16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
+            _ => None,
+        });
+    (tap.0)(&QueryEvent {
+        kind,
+        qname: question.qname,
+        qtype: question.qtype,
+        client,
+        time,
+    });
 }

@@ -140,6 +140,26 @@ impl MessageType {
         (self as i32) % 2 == 1
     }
 
+    /// The name the dnstap schema gives it (`CLIENT_QUERY`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageType::AuthQuery => "AUTH_QUERY",
+            MessageType::AuthResponse => "AUTH_RESPONSE",
+            MessageType::ResolverQuery => "RESOLVER_QUERY",
+            MessageType::ResolverResponse => "RESOLVER_RESPONSE",
+            MessageType::ClientQuery => "CLIENT_QUERY",
+            MessageType::ClientResponse => "CLIENT_RESPONSE",
+            MessageType::ForwarderQuery => "FORWARDER_QUERY",
+            MessageType::ForwarderResponse => "FORWARDER_RESPONSE",
+            MessageType::StubQuery => "STUB_QUERY",
+            MessageType::StubResponse => "STUB_RESPONSE",
+            MessageType::ToolQuery => "TOOL_QUERY",
+            MessageType::ToolResponse => "TOOL_RESPONSE",
+            MessageType::UpdateQuery => "UPDATE_QUERY",
+            MessageType::UpdateResponse => "UPDATE_RESPONSE",
+        }
+    }
+
     /// The two-letter abbreviation `dnstap-ldns` prints (`RR` for a resolver response).
     pub fn abbreviation(self) -> &'static str {
         match self {

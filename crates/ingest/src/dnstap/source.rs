@@ -5,7 +5,7 @@
 //! short (mid-frame, or before its STOP frame) gives exactly the first units of the complete
 //! file, which later resumes after them.
 
-use super::decode::DnstapDecoder;
+use super::decode::{DnstapDecoder, QueryTap};
 use super::DnstapOptions;
 use crate::aggregate::Observations;
 use crate::capture::input::Input;
@@ -89,6 +89,12 @@ impl DnstapSource {
             ended: None,
             stopped: None,
         })
+    }
+
+    /// Hands the queries the file logs to `tap` as they are read (they make no rows).
+    pub fn with_query_tap(mut self, tap: Option<QueryTap>) -> DnstapSource {
+        self.decoder.set_query_tap(tap);
+        self
     }
 
     /// Records why the stream ended early.

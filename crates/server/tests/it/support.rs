@@ -126,7 +126,33 @@ async fn start_full(
         },
     ));
     store.commit(&batch, hark_store::Detail::Figures).unwrap();
-    let state = AppState::new(wrap(store), config);
+    let mut state = AppState::new(wrap(store), config);
+    // One alert, for /api/v1/alerts.
+    let alerts = hark_watch::AlertLog::open(&dir.path().join("watch")).unwrap();
+    alerts
+        .raise(vec![hark_watch::alerts::Finding {
+            rule: "decoy".into(),
+            title: "a decoy name was resolved".into(),
+            kind: "canary",
+            severity: hark_watch::Severity::High,
+            window: 0,
+            sinks: vec![],
+            subject: "vpn.example.com.".into(),
+            summary: "192.0.2.7 asked for vpn.example.com. A".into(),
+            evidence: hark_watch::Evidence {
+                source: "query".into(),
+                rrname: "vpn.example.com.".into(),
+                rrtype: "A".into(),
+                client: Some("192.0.2.7".into()),
+                message: Some("CLIENT_QUERY".into()),
+                time_first: 1700000000,
+                time_last: 1700000000,
+                count: 1,
+                ..hark_watch::Evidence::default()
+            },
+        }])
+        .unwrap();
+    state.alerts = Some(Arc::new(alerts));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

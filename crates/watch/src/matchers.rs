@@ -1,0 +1,260 @@
+//! The matchers rules are built from: names at or below listed names ([`NameSet`]) and
+//! addresses inside listed networks ([`CidrSet`]), both sized for lists of 100,000+ entries.
+//!
+//! A [`NameSet`] is a hash set of canonical wire names: a name matches when it or one of its
+//! parents is in the set, so a lookup costs one hash probe per label, whatever the list's
+//! size. A [`CidrSet`] keeps its networks as sorted, merged address ranges: a lookup is one
+//! binary search. (Both are a few lines over `hashbrown` and a sorted `Vec`; a trie crate
+//! would add a dependency for no gain at these sizes.)
+
+use hashbrown::HashMap;
+use std::net::IpAddr;
+
+/// Names, each matching itself and every name below it, with where each came from.
+#[derive(Clone, Debug, Default)]
+pub struct NameSet {
+    names: HashMap<Box<[u8]>, u32>,
+    sources: Vec<String>,
+}
+
+impl NameSet {
+    /// An empty set.
+    pub fn new() -> NameSet {
+        NameSet::default()
+    }
+
+    /// Adds `name` (canonical wire), remembering `source` (a list's name, a rule's id) as
+    /// where it came from; the first source of a name is kept.
+    pub fn insert(&mut self, name: &[u8], source: &str) {
+        let index = match self.sources.iter().rposition(|s| s == source) {
+            Some(index) => index,
+            None => {
+                self.sources.push(source.to_string());
+                self.sources.len() - 1
+            }
+        };
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        self.names.entry(name.into()).or_insert(index);
+    }
+
+    /// How many names it holds.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The listed name `name` is at or below, and its source, if any: the longest one.
+    pub fn find<'s>(&'s self, name: &'s [u8]) -> Option<(&'s [u8], &'s str)> {
+        if self.names.is_empty() {
+            return None;
+        }
+        let mut rest = name;
+        loop {
+            if let Some((listed, &source)) = self.names.get_key_value(rest) {
+                let source = self.sources.get(source as usize).map_or("", String::as_str);
+                return Some((listed, source));
+            }
+            let len = usize::from(*rest.first()?);
+            if len == 0 {
+                return None;
+            }
+            rest = rest.get(1 + len..)?;
+        }
+    }
+
+    /// True when `name` itself is listed.
+    pub fn names_exactly(&self, name: &[u8]) -> bool {
+        self.names.contains_key(name)
+    }
+
+    /// True when `name` is at or below a listed name.
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// The listed name `name` is strictly below, if any.
+    pub fn find_below<'s>(&'s self, name: &'s [u8]) -> Option<&'s [u8]> {
+        let len = usize::from(*name.first()?);
+        if len == 0 {
+            return None;
+        }
+        self.find(name.get(1 + len..)?).map(|(listed, _)| listed)
+    }
+}
+
+/// Address ranges, IPv4 and IPv6 apart, each with where it came from.
+#[derive(Clone, Debug, Default)]
+pub struct CidrSet {
+    pending: Vec<(u128, u128, bool, u32)>,
+    v4: Vec<(u128, u128, u32)>,
+    v6: Vec<(u128, u128, u32)>,
+    sources: Vec<String>,
+}
+
+/// A network that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("{text:?} is not an address or a network (ADDRESS/PREFIX)")]
+pub struct CidrError {
+    /// What was given.
+    pub text: String,
+}
+
+/// Parses `ADDRESS` or `ADDRESS/PREFIX` into its first and last address (as u128, IPv4 in
+/// the low 32 bits) and whether it is IPv4.
+pub fn parse_cidr(text: &str) -> Result<(u128, u128, bool), CidrError> {
+    let bad = || CidrError {
+        text: text.to_string(),
+    };
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix.parse::<u32>().map_err(|_| bad())?)),
+        None => (text, None),
+    };
+    let address: IpAddr = address.trim().parse().map_err(|_| bad())?;
+    let (value, bits, v4) = match address {
+        IpAddr::V4(a) => (u128::from(u32::from(a)), 32, true),
+        IpAddr::V6(a) => (u128::from(a), 128, false),
+    };
+    let prefix = prefix.unwrap_or(bits);
+    if prefix > bits {
+        return Err(bad());
+    }
+    let host_bits = bits - prefix;
+    let mask = if host_bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    Ok((value & !mask, value | mask, v4))
+}
+
+impl CidrSet {
+    /// An empty set.
+    pub fn new() -> CidrSet {
+        CidrSet::default()
+    }
+
+    /// Adds a network or address (`192.0.2.0/24`, `2001:db8::1`); call [`CidrSet::build`]
+    /// once every entry is in.
+    pub fn insert(&mut self, text: &str, source: &str) -> Result<(), CidrError> {
+        let (first, last, v4) = parse_cidr(text)?;
+        let index = match self.sources.iter().rposition(|s| s == source) {
+            Some(index) => index,
+            None => {
+                self.sources.push(source.to_string());
+                self.sources.len() - 1
+            }
+        };
+        self.pending
+            .push((first, last, v4, u32::try_from(index).unwrap_or(u32::MAX)));
+        Ok(())
+    }
+
+    /// Sorts and merges the ranges added; lookups see only what was built.
+    pub fn build(&mut self) {
+        let mut v4: Vec<_> = std::mem::take(&mut self.v4);
+        let mut v6: Vec<_> = std::mem::take(&mut self.v6);
+        for (first, last, is_v4, source) in self.pending.drain(..) {
+            if is_v4 { &mut v4 } else { &mut v6 }.push((first, last, source));
+        }
+        self.v4 = merge(v4);
+        self.v6 = merge(v6);
+    }
+
+    /// How many merged ranges it holds.
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    /// True when it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
+    /// The source of the range `address` is in, if any.
+    pub fn find(&self, address: IpAddr) -> Option<&str> {
+        let (ranges, value) = match address {
+            IpAddr::V4(a) => (&self.v4, u128::from(u32::from(a))),
+            IpAddr::V6(a) => match a.to_ipv4_mapped() {
+                Some(a) => (&self.v4, u128::from(u32::from(a))),
+                None => (&self.v6, u128::from(a)),
+            },
+        };
+        let after = ranges.partition_point(|&(first, _, _)| first <= value);
+        let &(_, last, source) = ranges.get(after.checked_sub(1)?)?;
+        (value <= last).then(|| self.sources.get(source as usize).map_or("", String::as_str))
+    }
+
+    /// True when `address` is in a listed range.
+    pub fn contains(&self, address: IpAddr) -> bool {
+        self.find(address).is_some()
+    }
+}
+
+/// Sorts ranges and merges those that overlap or touch (the first one's source is kept).
+fn merge(mut ranges: Vec<(u128, u128, u32)>) -> Vec<(u128, u128, u32)> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(u128, u128, u32)> = Vec::with_capacity(ranges.len());
+    for (first, last, source) in ranges {
+        match merged.last_mut() {
+            Some(previous) if first <= previous.1.saturating_add(1) => {
+                previous.1 = previous.1.max(last);
+            }
+            _ => merged.push((first, last, source)),
+        }
+    }
+    merged.shrink_to_fit();
+    merged
+}
+
+/// The address in A or AAAA rdata.
+pub fn rdata_address(rrtype: hark_dns::RrType, rdata: &[u8]) -> Option<IpAddr> {
+    match rrtype {
+        hark_dns::RrType::A => <[u8; 4]>::try_from(rdata).ok().map(IpAddr::from),
+        hark_dns::RrType::AAAA => <[u8; 16]>::try_from(rdata).ok().map(IpAddr::from),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(text: &str) -> Vec<u8> {
+        hark_dns::name::from_presentation(text).expect("name")
+    }
+
+    #[test]
+    fn names_match_at_or_below() {
+        let mut set = NameSet::new();
+        set.insert(&wire("evil.example."), "list");
+        assert!(set.contains(&wire("evil.example.")));
+        assert!(set.contains(&wire("a.b.evil.example.")));
+        assert!(!set.contains(&wire("notevil.example.")));
+        assert!(!set.contains(&wire("example.")));
+        assert_eq!(set.find_below(&wire("evil.example.")), None);
+        assert!(set.find_below(&wire("x.evil.example.")).is_some());
+    }
+
+    #[test]
+    fn cidrs_merge_and_match() {
+        let mut set = CidrSet::new();
+        set.insert("192.0.2.0/25", "a").expect("cidr");
+        set.insert("192.0.2.128/25", "b").expect("cidr");
+        set.insert("10.0.0.1", "c").expect("cidr");
+        set.insert("2001:db8::/32", "d").expect("cidr");
+        set.build();
+        assert_eq!(set.len(), 3);
+        assert_eq!(set.find("192.0.2.200".parse().expect("ip")), Some("a"));
+        assert!(set.contains("10.0.0.1".parse().expect("ip")));
+        assert!(!set.contains("10.0.0.2".parse().expect("ip")));
+        assert!(set.contains("2001:db8:1::5".parse().expect("ip")));
+        assert!(set.contains("::ffff:192.0.2.1".parse().expect("ip")));
+        assert!(!set.contains("2001:db9::".parse().expect("ip")));
+        assert!(set.insert("192.0.2.0/33", "x").is_err());
+        assert!(set.insert("example", "x").is_err());
+    }
+}
