@@ -630,13 +630,17 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    /// `text` with its keys file (`/etc/hark/keys`, read by the check) replaced by a real one.
+    /// `text` with the files the check reads (the keys `/etc/hark/keys`, the watch rules
+    /// `/etc/hark/rules.toml`) replaced by real ones.
     fn with_keys(text: &str) -> (String, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let keys = dir.path().join("keys");
         std::fs::write(&keys, "analyst:0123456789abcdef0123456789abcdef\n").unwrap();
+        let rules = dir.path().join("rules.toml");
+        std::fs::write(&rules, "").unwrap();
         (
-            text.replace("/etc/hark/keys", &keys.display().to_string()),
+            text.replace("/etc/hark/keys", &keys.display().to_string())
+                .replace("/etc/hark/rules.toml", &rules.display().to_string()),
             dir,
         )
     }
@@ -689,6 +693,8 @@ mod tests {
         assert_eq!(config.capture[0].decoding.bailiwick, "none");
         assert_eq!(config.directory.len(), 1);
         assert_eq!(config.api.unwrap().max_queries, 128);
+        assert_eq!(config.intake.unwrap().max_batch_mb, 256);
+        assert!(config.watch.is_some());
     }
 
     #[test]
