@@ -223,11 +223,25 @@ pub(crate) fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
 
 /// Starts tcpdump writing what `filter` matches on `lo` to `pcap`; returns once it captures.
 /// Immediate mode: each packet is written as it arrives (not held in the kernel's buffer
-/// block), so the file holds every answer a client has seen when tcpdump is stopped.
+/// block), so the file holds every answer a client has seen when tcpdump is stopped. In that
+/// mode every packet takes a ring slot of the snapshot length: 64 KiB slots in a 64 MiB
+/// buffer hold a thousand packets while tcpdump waits for a core (with `-s 0` and the default
+/// 2 MiB, eight — a busy machine made the reference capture lose answers).
 pub(crate) fn capture_lo(pcap: &Path, filter: &str) -> Stopped {
     let mut tcpdump = Stopped(
         Command::new("tcpdump")
-            .args(["-i", "lo", "-n", "-s", "0", "-U", "--immediate-mode", "-w"])
+            .args([
+                "-i",
+                "lo",
+                "-n",
+                "-s",
+                "65535",
+                "-B",
+                "65536",
+                "-U",
+                "--immediate-mode",
+                "-w",
+            ])
             .arg(pcap)
             .arg(filter)
             .stdout(Stdio::null())
