@@ -227,8 +227,7 @@ client_responses = {client}
     );
     wait_until_answering(emitter.program);
     ask(&format!("127.0.0.1:{PORT}"), &questions());
-    // Every answer has reached the capture by now (the client saw the last one).
-    drop(tcpdump);
+    tcpdump.finish();
     let (from_capture, responses) = ingested_capture(&pcap, captured_port);
     // Some servers hold dnstap frames for a while (libfstrm flushes on a timer) and lose
     // what they still hold when stopped: wait until hark has every response first.

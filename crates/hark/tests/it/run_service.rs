@@ -221,13 +221,23 @@ pub(crate) fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
     out
 }
 
+/// tcpdump writing what a filter matches on `lo` to a file, until [`Capture::finish`].
+pub(crate) struct Capture {
+    tcpdump: Stopped,
+    pcap: PathBuf,
+    /// A port no server uses, bound here so that nothing else takes it: the capture also
+    /// records datagrams sent to it, and one marks the end of the traffic under test.
+    sentinel: UdpSocket,
+}
+
 /// Starts tcpdump writing what `filter` matches on `lo` to `pcap`; returns once it captures.
 /// Immediate mode: each packet is written as it arrives (not held in the kernel's buffer
-/// block), so the file holds every answer a client has seen when tcpdump is stopped. In that
-/// mode every packet takes a ring slot of the snapshot length: 64 KiB slots in a 64 MiB
-/// buffer hold a thousand packets while tcpdump waits for a core (with `-s 0` and the default
-/// 2 MiB, eight — a busy machine made the reference capture lose answers).
-pub(crate) fn capture_lo(pcap: &Path, filter: &str) -> Stopped {
+/// block). In that mode every packet takes a ring slot of the snapshot length: 64 KiB slots
+/// in a 64 MiB buffer hold a thousand packets while tcpdump waits for a core (with `-s 0` and
+/// the default 2 MiB, eight — a busy machine made the reference capture lose answers).
+pub(crate) fn capture_lo(pcap: &Path, filter: &str) -> Capture {
+    let sentinel = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sentinel_port = sentinel.local_addr().unwrap().port();
     let mut tcpdump = Stopped(
         Command::new("tcpdump")
             .args([
@@ -243,7 +253,7 @@ pub(crate) fn capture_lo(pcap: &Path, filter: &str) -> Stopped {
                 "-w",
             ])
             .arg(pcap)
-            .arg(filter)
+            .arg(format!("({filter}) or (udp dst port {sentinel_port})"))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -256,7 +266,42 @@ pub(crate) fn capture_lo(pcap: &Path, filter: &str) -> Stopped {
         lines.any(|l| l.is_ok_and(|l| l.contains("listening on"))),
         "tcpdump did not start"
     );
-    tcpdump
+    Capture {
+        tcpdump,
+        pcap: pcap.to_path_buf(),
+        sentinel,
+    }
+}
+
+impl Capture {
+    /// Stops the capture once it holds everything sent so far. A client having seen an
+    /// answer does not mean tcpdump has read it from the kernel yet, and tcpdump stopped
+    /// with packets still unread loses them. So a marked datagram goes to the sentinel port
+    /// last: the kernel hands packets over in order, and once the marker is in the file every
+    /// packet before it is too. (The capture's own port filter leaves the marker out of the
+    /// rows; it is not DNS either.)
+    pub(crate) fn finish(self) {
+        let marker = format!("hark-capture-end-{}", std::process::id());
+        self.sentinel
+            .send_to(marker.as_bytes(), self.sentinel.local_addr().unwrap())
+            .unwrap();
+        let give_up = Instant::now() + PATIENCE;
+        loop {
+            let written = std::fs::read(&self.pcap).unwrap_or_default();
+            if written
+                .windows(marker.len())
+                .any(|window| window == marker.as_bytes())
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < give_up,
+                "tcpdump never wrote the end marker"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(self.tcpdump);
+    }
 }
 
 /// The questions clients ask of the harness zone: 150 names of its generated part, and
@@ -411,7 +456,7 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
     assert!(status.contains("unbound (dnstap"), "{status}");
     let log = service.stop();
     assert!(log.contains("hark: stopped"), "{log}");
-    drop(tcpdump);
+    tcpdump.finish();
 
     let (from_capture, _) = ingested_capture(&pcap, 5300);
     let from_dnstap = exported(&root.join("db"));
@@ -574,7 +619,7 @@ ports = [5300]
     let pcap = root.join("lo.pcap");
     let tcpdump = capture_lo(&pcap, "udp port 5300");
     ask("127.0.0.1:5301", &questions());
-    drop(tcpdump);
+    tcpdump.finish();
     let log = service.stop();
     assert!(log.contains("hark: stopped"), "{log}");
     let (from_tcpdump, responses) = ingested_capture(&pcap, 5300);
