@@ -211,10 +211,12 @@ pub enum Command {
     /// batches (its `[intake]`), with this sensor's key.
     ///
     /// The file has a `[sensor]` section instead of `[api]`: `name` (as the centre's intake keys
-    /// file names this sensor), `centre` (`http://host:port` of the centre's `[intake]`),
+    /// file names this sensor), `centre` (`http://host:port` or `https://host:port` of the centre's `[intake]`),
     /// `key_file` (this sensor's key), `spool` (the directory batches wait in) and
-    /// `spool_max_mb` (1024: past it, new batches are dropped and counted). docs/run.md has an
-    /// example.
+    /// `spool_max_mb` (1024: past it, new batches are dropped and counted); for an `https://`
+    /// centre, `tls_ca` (a private CA's certificates, in place of the Web PKI roots) and
+    /// `tls_certificate`/`tls_key` (a client certificate, when the centre asks for one).
+    /// docs/run.md has an example.
     ///
     /// Every batch is written to the spool (synced) before it is shipped and removed only once
     /// the centre committed it; a batch sent again after an interruption is recognised by

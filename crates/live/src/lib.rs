@@ -41,3 +41,4 @@ pub use listener::{Endpoint, ListenError, Listener, ListenerConfig, TlsFiles};
 pub use session::ABSURD_FRAME;
 pub use source::DnstapStream;
 pub use stats::ListenerStats;
+pub use tls::acceptor as tls_acceptor;

@@ -8,8 +8,9 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
 
-/// The acceptor for `files`, or what is wrong with them, naming the file.
-pub(crate) fn acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, String> {
+/// The acceptor for `files`, or what is wrong with them, naming the file. Also used by the
+/// sensors' intake of `hark run`, so both listeners read their files the same way.
+pub fn acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, String> {
     // ring rather than aws-lc-rs: it builds with the C compiler alone, and the emitters'
     // TLS stacks (Unbound's OpenSSL) agree with it on classical key exchange. rustls marks it
     // deprecated only for lacking post-quantum key exchange.

@@ -16,7 +16,7 @@ pub mod spool;
 pub mod wire;
 
 use crate::service::board::{self, Board};
-use crate::service::config::RunConfig;
+use crate::service::config::{RunConfig, SensorSection};
 use crate::service::sources::{self, RunningSource, Shared, SourceSpec};
 use crate::service::{read, stop_all, Event, Signals, STATUS_EVERY};
 use anyhow::{bail, Context};
@@ -53,7 +53,7 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
         bail!("the key file {} is empty", section.key_file.display());
     }
     let spool = spool::Spool::open(&section.spool, section.spool_max_mb.saturating_mul(1 << 20))?;
-    let destination = ship::Destination::new(&section.centre, key);
+    let destination = ship::Destination::new(&section.centre, key, tls_config(&section)?);
     let shipped = ship::ShipStats::default();
     let stop_shipping = AtomicBool::new(false);
     let runtime = sources::runtime()?;
@@ -140,4 +140,49 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
         eprintln!("hark: stopped");
     }
     Ok(())
+}
+
+/// The TLS of the connection to the centre: the private CA of `tls_ca` in place of the Web
+/// PKI roots when given, and the client certificate of `tls_certificate`/`tls_key`.
+fn tls_config(section: &SensorSection) -> anyhow::Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{parse_pem, ClientCert, PemItem, RootCerts, TlsConfig};
+    let pem_items = |path: &Path| -> anyhow::Result<Vec<PemItem<'static>>> {
+        let text =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        parse_pem(&text)
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("{} is not valid PEM", path.display()))
+    };
+    let certificates = |path: &Path| -> anyhow::Result<Vec<ureq::tls::Certificate<'static>>> {
+        let found: Vec<_> = pem_items(path)?
+            .into_iter()
+            .filter_map(|item| match item {
+                PemItem::Certificate(certificate) => Some(certificate),
+                _ => None,
+            })
+            .collect();
+        if found.is_empty() {
+            bail!("{} holds no PEM certificate", path.display());
+        }
+        Ok(found)
+    };
+    let mut builder = TlsConfig::builder();
+    if let Some(ca) = &section.tls_ca {
+        builder = builder.root_certs(RootCerts::new_with_certs(
+            &certificates(ca).context("[sensor] tls_ca")?,
+        ));
+    }
+    if let (Some(chain), Some(key)) = (&section.tls_certificate, &section.tls_key) {
+        let chain = certificates(chain).context("[sensor] tls_certificate")?;
+        let key = pem_items(key)
+            .context("[sensor] tls_key")?
+            .into_iter()
+            .find_map(|item| match item {
+                PemItem::PrivateKey(key) => Some(key),
+                _ => None,
+            })
+            .with_context(|| format!("[sensor] tls_key: no private key in {}", key.display()))?;
+        builder = builder.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+    }
+    Ok(builder.build())
 }

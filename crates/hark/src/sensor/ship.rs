@@ -30,14 +30,17 @@ pub struct Destination {
     pub url: String,
     /// This sensor's key.
     pub key: String,
+    /// How an `https://` centre is verified, and the client certificate shown to it.
+    pub tls: ureq::tls::TlsConfig,
 }
 
 impl Destination {
-    /// The destination at `centre` (`http(s)://host:port`).
-    pub fn new(centre: &str, key: String) -> Destination {
+    /// The destination at `centre` (`http(s)://host:port`), verified by `tls`.
+    pub fn new(centre: &str, key: String, tls: ureq::tls::TlsConfig) -> Destination {
         Destination {
             url: format!("{}{INTAKE_PATH}", centre.trim_end_matches('/')),
             key,
+            tls,
         }
     }
 }
@@ -86,6 +89,7 @@ pub fn ship(
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(60)))
         .http_status_as_error(false)
+        .tls_config(to.tls.clone())
         .build()
         .into();
     let mut pause = Duration::from_millis(500);

@@ -59,8 +59,7 @@ pub struct RunConfig {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeSection {
-    /// Address and port (put a TLS-terminating proxy in front when sensors come over the
-    /// internet, as for the API).
+    /// Address and port. Plain HTTP unless `tls_certificate` and `tls_key` are given.
     pub listen: SocketAddr,
     /// The sensors' keys: `NAME:KEY` lines (the API's keys file format); the name is the
     /// sensor's `[sensor] name`.
@@ -68,6 +67,24 @@ pub struct IntakeSection {
     /// Largest batch accepted, in MiB once decompressed.
     #[serde(default = "default_max_batch_mb")]
     pub max_batch_mb: u64,
+    /// TLS certificate chain (PEM): the intake speaks HTTPS.
+    pub tls_certificate: Option<PathBuf>,
+    /// TLS private key (PEM), with `tls_certificate`.
+    pub tls_key: Option<PathBuf>,
+    /// CA certificates (PEM): sensors must also present a client certificate it signed
+    /// (mutual TLS), on top of their keys.
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+impl IntakeSection {
+    /// The TLS files, when the intake speaks HTTPS.
+    pub fn tls(&self) -> Option<hark_live::TlsFiles> {
+        Some(hark_live::TlsFiles {
+            certificate: self.tls_certificate.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
 }
 
 fn default_max_batch_mb() -> u64 {
@@ -89,6 +106,14 @@ pub struct SensorSection {
     /// The spool's bound in MiB: past it, new batches are dropped and counted.
     #[serde(default = "default_spool_max_mb")]
     pub spool_max_mb: u64,
+    /// CA certificates (PEM) that sign the centre's certificate: a private CA. Without it an
+    /// `https://` centre is verified against the Web PKI roots built into hark.
+    pub tls_ca: Option<PathBuf>,
+    /// This sensor's client certificate chain (PEM), for a centre that asks for one
+    /// (`[intake] tls_client_ca`).
+    pub tls_certificate: Option<PathBuf>,
+    /// The client certificate's private key (PEM), with `tls_certificate`.
+    pub tls_key: Option<PathBuf>,
 }
 
 fn default_spool_max_mb() -> u64 {
@@ -463,10 +488,23 @@ impl RunConfig {
             if sensor.spool_max_mb == 0 {
                 bail!("[sensor] spool_max_mb must be at least 1");
             }
+            if sensor.tls_certificate.is_some() != sensor.tls_key.is_some() {
+                bail!("[sensor] tls_certificate and tls_key go together");
+            }
+            let tls_given = sensor.tls_ca.is_some() || sensor.tls_certificate.is_some();
+            if tls_given && !sensor.centre.starts_with("https://") {
+                bail!("[sensor] tls_ca, tls_certificate and tls_key are for an https:// centre");
+            }
         }
         if let Some(intake) = &self.intake {
             if intake.max_batch_mb == 0 {
                 bail!("[intake] max_batch_mb must be at least 1");
+            }
+            if intake.tls_certificate.is_some() != intake.tls_key.is_some() {
+                bail!("[intake] tls_certificate and tls_key go together");
+            }
+            if intake.tls_client_ca.is_some() && intake.tls_certificate.is_none() {
+                bail!("[intake] tls_client_ca needs tls_certificate and tls_key");
             }
         }
         Ok(())
@@ -618,11 +656,15 @@ sections = "answer,authority"
 # rules = "/etc/hark/rules.toml"
 
 # Remote sensors (`hark sensor`) ship their batches here, each with its key from this file
-# (NAME:KEY lines, NAME being the sensor's [sensor] name). Plain HTTP: put a TLS proxy in front.
+# (NAME:KEY lines, NAME being the sensor's [sensor] name). HTTPS with tls_certificate and
+# tls_key; with tls_client_ca, sensors must also hold a certificate that CA signed.
 # [intake]
 # listen = "0.0.0.0:8054"
 # keys = "/etc/hark/sensors.keys"
 # max_batch_mb = 256
+# tls_certificate = "/etc/hark/tls/intake.pem"
+# tls_key = "/etc/hark/tls/intake.key"
+# tls_client_ca = "/etc/hark/tls/sensors-ca.pem"
 "#;
 
 #[cfg(test)]
@@ -726,5 +768,36 @@ mod tests {
         let api = "[api]\nlisten = \"0.0.0.0:8080\"\nno_auth = true\n";
         let err = format!("{:#}", RunConfig::parse(api).unwrap_err());
         assert!(err.contains("loopback"), "{err}");
+    }
+
+    #[test]
+    fn tls_settings_of_intake_and_sensor_come_in_working_sets() {
+        let half = "[intake]\nlisten = \"127.0.0.1:1\"\nkeys = \"/k\"\ntls_certificate = \"/c\"\n";
+        let err = RunConfig::parse(half).unwrap_err().to_string();
+        assert!(err.contains("go together"), "{err}");
+        let ca_only = "[intake]\nlisten = \"127.0.0.1:1\"\nkeys = \"/k\"\ntls_client_ca = \"/c\"\n";
+        let err = RunConfig::parse(ca_only).unwrap_err().to_string();
+        assert!(err.contains("tls_client_ca needs"), "{err}");
+        let sensor = |centre: &str, tls: &str| {
+            format!(
+                "[sensor]\nname = \"e\"\ncentre = \"{centre}\"\nkey_file = \"/k\"\nspool = \"/s\"\n{tls}\n\
+                 [[dnstap]]\nname = \"d\"\nlisten = \"unix:/x\"\n"
+            )
+        };
+        let plain = sensor("http://centre:8054", "tls_ca = \"/ca.pem\"");
+        let err = RunConfig::parse(&plain).unwrap_err().to_string();
+        assert!(err.contains("https:// centre"), "{err}");
+        let no_key = sensor("https://centre:8054", "tls_certificate = \"/c.pem\"");
+        let err = RunConfig::parse(&no_key).unwrap_err().to_string();
+        assert!(err.contains("go together"), "{err}");
+        let good = sensor(
+            "https://centre:8054",
+            "tls_ca = \"/ca.pem\"\ntls_certificate = \"/c.pem\"\ntls_key = \"/c.key\"",
+        );
+        let config = RunConfig::parse(&good).unwrap();
+        assert_eq!(
+            config.sensor.unwrap().tls_ca,
+            Some(PathBuf::from("/ca.pem"))
+        );
     }
 }

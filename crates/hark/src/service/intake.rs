@@ -7,9 +7,13 @@
 //! highest sequence committed — in the same atomic write as the rows. A batch whose sequence
 //! is not above that checkpoint was committed before (the sensor did not hear the answer):
 //! it is acknowledged with `"duplicate":true` and counts nothing.
+//!
+//! Plain HTTP, or HTTPS with `tls_certificate`/`tls_key` (and client certificates required
+//! with `tls_client_ca`), through [`super::tls_listener`].
 
 use super::config::IntakeSection;
 use super::sources::Shared;
+use super::tls_listener::TlsListener;
 use crate::sensor::wire::{self, BatchId, BATCH_HEADER, INTAKE_PATH};
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, State};
@@ -111,15 +115,35 @@ pub fn start<'scope, 'env>(
             usize::try_from(max_bytes).unwrap_or(usize::MAX),
         ))
         .with_state(state);
+    let tls = match section.tls() {
+        Some(files) => Some(
+            hark_live::tls_acceptor(&files)
+                .map_err(|detail| anyhow::anyhow!("[intake] TLS: {detail}"))?,
+        ),
+        None => None,
+    };
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let server = shared.runtime.spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
+    let shutdown = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let server = match tls {
+        None => shared.runtime.spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }),
+        Some(acceptor) => {
+            let _inside = shared.runtime.enter();
+            let listener = TlsListener::new(listener, acceptor, "intake");
+            shared.runtime.spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
             })
-            .await
-    });
-    eprintln!("hark: intake: sensors ship to http://{local}{INTAKE_PATH}");
+        }
+    };
+    eprintln!("hark: intake: sensors ship to {scheme}://{local}{INTAKE_PATH}");
     Ok(Intake {
         stop,
         server,

@@ -18,6 +18,7 @@ pub mod config;
 mod directory;
 pub mod intake;
 pub mod sources;
+mod tls_listener;
 
 use anyhow::{bail, Context};
 use board::{Board, BoardCollector};

@@ -7,21 +7,47 @@ use crate::support::{shared, TempStore};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const KEY: &str = "s3cret-edge-1";
 
-/// `fstrm_replay` of `file` into the unix socket `socket`.
-fn replay_unix(file: &Path, socket: &Path) {
-    let status = Command::new("fstrm_replay")
-        .args(["-t", "protobuf:dnstap.Dnstap", "-u"])
-        .arg(socket)
-        .arg("-r")
-        .arg(file)
-        .status()
-        .unwrap();
-    assert!(status.success(), "fstrm_replay failed");
+/// `fstrm_replay` of each file into the unix socket `socket`.
+fn replay_unix(files: &[PathBuf], socket: &Path) {
+    for file in files {
+        let status = Command::new("fstrm_replay")
+            .args(["-t", "protobuf:dnstap.Dnstap", "-u"])
+            .arg(socket)
+            .arg("-r")
+            .arg(file)
+            .status()
+            .unwrap();
+        assert!(status.success(), "fstrm_replay failed");
+    }
+}
+
+/// The traffic sensors see in these tests: BIND 9's dnstap fixture (answers) and a
+/// resolver's traffic written here (answers, a poisoned record, NXDOMAIN answers: negative
+/// rows), each in its own file under `dir`.
+fn traffic(shared: &Path, dir: &Path) -> Vec<PathBuf> {
+    let fixture = shared.join("fixtures/dnstap/bind9__dnstap.saved.fstrm");
+    assert!(fixture.is_file(), "{}", fixture.display());
+    let written = dir.join("resolver.fstrm");
+    crate::dnstap::resolver_traffic(&written, 20);
+    vec![fixture, written]
+}
+
+/// What one direct `hark ingest` of `files` stores: (rows, negative rows).
+fn ingested_directly(files: &[PathBuf]) -> (Rows, BTreeMap<(String, String, String), u64>) {
+    let direct = TempStore::new();
+    for file in files {
+        direct.ok(&["ingest", file.to_str().unwrap()]);
+    }
+    let rows = exported(&direct.path());
+    let negative_rows = negatives(&direct.path());
+    assert!(rows.len() >= 8, "{} rows", rows.len());
+    assert!(!negative_rows.is_empty(), "no negative rows");
+    (rows, negative_rows)
 }
 
 /// A free port on 127.0.0.1 (the centre must come back on the same one).
@@ -98,9 +124,8 @@ fn a_sensor_ships_exactly_through_a_centre_away_and_crashes_on_both_ends() {
     if !command_exists("fstrm_replay") {
         return;
     }
-    let fixture = shared.join("fixtures/dnstap/bind9__dnstap.saved.fstrm");
-    assert!(fixture.is_file(), "{}", fixture.display());
     let root = tempfile::tempdir().unwrap();
+    let inputs = traffic(&shared, root.path());
     let centre_dir = root.path().join("centre");
     let sensor_dir = root.path().join("sensor");
     std::fs::create_dir_all(&centre_dir).unwrap();
@@ -138,8 +163,8 @@ listen = "unix:{socket}"
     // The centre is up: two replays are shipped, and a stopping sensor ships what is left.
     let centre = Service::start(&centre_dir, &centre_config);
     let sensor = Service::start_sensor(&sensor_dir, &sensor_config);
-    replay_unix(&fixture, &socket);
-    replay_unix(&fixture, &socket);
+    replay_unix(&inputs, &socket);
+    replay_unix(&inputs, &socket);
     let log = sensor.stop();
     assert!(log.contains("hark: stopped\n"), "{log}");
     let status: Value = serde_json::from_str(
@@ -153,7 +178,7 @@ listen = "unix:{socket}"
 
     // The centre is away: a third replay waits in the spool.
     let sensor = Service::start_sensor(&sensor_dir, &sensor_config);
-    replay_unix(&fixture, &socket);
+    replay_unix(&inputs, &socket);
     let log = sensor.stop();
     assert!(log.contains("wait in the spool"), "{log}");
     let spooled: Vec<_> = std::fs::read_dir(sensor_dir.join("spool"))
@@ -206,20 +231,141 @@ listen = "unix:{socket}"
     sensor.stop();
     centre.stop();
 
-    // Three replays of the file: three times the rows of one direct ingest, no more.
-    let direct = TempStore::new();
-    direct.ok(&["ingest", fixture.to_str().unwrap()]);
-    let once = exported(&direct.path());
-    assert!(once.len() >= 5, "{} rows", once.len());
+    // Three replays of the files: three times the rows of one direct ingest, no more.
+    let (once, negatives_once) = ingested_directly(&inputs);
     let thrice: Rows = once
         .iter()
         .map(|(key, (count, bailiwick))| (key.clone(), (count * 3, bailiwick.clone())))
         .collect();
     assert_eq!(exported(&centre_dir.join("db")), thrice);
-    let negatives_once = negatives(&direct.path());
     let negatives_thrice: BTreeMap<_, _> = negatives_once
         .iter()
         .map(|(key, count)| (key.clone(), count * 3))
         .collect();
     assert_eq!(negatives(&centre_dir.join("db")), negatives_thrice);
+}
+
+/// A private CA with a certificate for the centre (127.0.0.1) and one for the sensor, as PEM
+/// files in `dir`: `ca.pem`, `centre.pem`/`centre.key`, `sensor.pem`/`sensor.key`.
+fn private_ca(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    for (name, subject) in [("centre", "127.0.0.1"), ("sensor", "edge-1.sensors.test")] {
+        let key = KeyPair::generate().unwrap();
+        let certificate = CertificateParams::new(vec![subject.to_string()])
+            .unwrap()
+            .signed_by(&key, &ca)
+            .unwrap();
+        std::fs::write(dir.join(format!("{name}.pem")), certificate.pem()).unwrap();
+        std::fs::write(dir.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+    }
+}
+
+/// A sensor's configuration shipping to `https://127.0.0.1:port` with the `[sensor]` TLS
+/// lines `tls`.
+fn tls_sensor_config(dir: &Path, port: u16, tls: &str) -> String {
+    format!(
+        r#"[store]
+flush_seconds = 0.2
+[sensor]
+name = "edge-1"
+centre = "https://127.0.0.1:{port}"
+key_file = "{s}/key"
+spool = "{s}/spool"
+{tls}
+[[dnstap]]
+name = "resolver"
+listen = "unix:{s}/tap.sock"
+"#,
+        s = dir.display(),
+    )
+}
+
+#[test]
+fn a_sensor_ships_over_mutual_tls_to_a_centre_with_a_private_ca() {
+    let Some(shared) = shared() else {
+        return;
+    };
+    if !command_exists("fstrm_replay") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let inputs = traffic(&shared, root.path());
+    let pki = root.path().join("pki");
+    std::fs::create_dir_all(&pki).unwrap();
+    private_ca(&pki);
+    let centre_dir = root.path().join("centre");
+    std::fs::create_dir_all(&centre_dir).unwrap();
+    std::fs::write(centre_dir.join("sensors.keys"), format!("edge-1:{KEY}\n")).unwrap();
+    let port = free_port();
+    let centre = Service::start(
+        &centre_dir,
+        &format!(
+            r#"[store]
+path = "{c}/db"
+flush_seconds = 0.2
+[intake]
+listen = "127.0.0.1:{port}"
+keys = "{c}/sensors.keys"
+tls_certificate = "{p}/centre.pem"
+tls_key = "{p}/centre.key"
+tls_client_ca = "{p}/ca.pem"
+"#,
+            c = centre_dir.display(),
+            p = pki.display()
+        ),
+    );
+    assert!(
+        centre.log().contains(&format!("https://127.0.0.1:{port}")),
+        "{}",
+        centre.log()
+    );
+    let p = pki.display();
+    // Three sensors with the right key: one trusting the Web PKI only (it cannot verify the
+    // centre), one trusting the private CA but holding no certificate (the centre refuses
+    // it), and one with both, which ships.
+    let attempts = [
+        ("web-pki", String::new()),
+        ("no-certificate", format!("tls_ca = \"{p}/ca.pem\"")),
+        (
+            "both",
+            format!(
+                "tls_ca = \"{p}/ca.pem\"\ntls_certificate = \"{p}/sensor.pem\"\ntls_key = \"{p}/sensor.key\""
+            ),
+        ),
+    ];
+    for (name, tls) in attempts {
+        let dir = root.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("key"), format!("{KEY}\n")).unwrap();
+        let sensor = Service::start_sensor(&dir, &tls_sensor_config(&dir, port, &tls));
+        replay_unix(&inputs, &dir.join("tap.sock"));
+        if name == "both" {
+            sensor.wait_for("the spool to drain", |s| {
+                figure(s, "shipped") >= 1 && figure(s, "waiting") == 0
+            });
+            sensor.stop();
+        } else {
+            let status = sensor.wait_for("a failed attempt", |s| figure(s, "failures") >= 1);
+            assert_eq!(figure(&status, "shipped"), 0, "{name}: {status}");
+            if name == "web-pki" {
+                let log = sensor.log();
+                assert!(log.contains("UnknownIssuer"), "{log}");
+            }
+            sensor.crash();
+        }
+    }
+    // The sensor without a certificate was turned away during the handshake.
+    assert!(
+        centre.log().contains("TLS handshake failed"),
+        "{}",
+        centre.log()
+    );
+    centre.stop();
+    let (once, negatives_once) = ingested_directly(&inputs);
+    assert_eq!(exported(&centre_dir.join("db")), once);
+    assert_eq!(negatives(&centre_dir.join("db")), negatives_once);
 }
