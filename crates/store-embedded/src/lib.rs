@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 mod arena;
+mod ascending;
 pub mod layout;
 mod meta;
 mod read;

@@ -1,7 +1,9 @@
 //! Commits: a batch's rows, negatives and checkpoints, atomically and durably.
 //!
 //! Three paths, one guarantee (all or nothing, durable on return). Each starts by reading what
-//! the rows hold now (point reads in key order, on two threads for large commits).
+//! the rows hold now, in key order, on two threads for large commits: point reads when the
+//! batch is sparse in the store, one forward scan beside the batch when it is dense
+//! ([`crate::ascending`]).
 //! - **Through the journal** (every commit into a store that holds rows): one fjall write
 //!   batch across all keyspaces, then an fsync. Each row is a read-modify-write (fjall has no
 //!   merge operator); commits are serialized by the store's commit lock, so two writers in one
@@ -20,6 +22,7 @@
 //!   compaction folds them in.
 
 use crate::arena::{ingest_sorted, KeyArena};
+use crate::ascending::AscendingReader;
 use crate::meta::{self, Counters};
 use crate::redo::{self, RedoWriter, Space};
 use crate::{engine, layout, EmbeddedStore};
@@ -156,7 +159,13 @@ impl EmbeddedStore {
 
     /// Reads what a commit needs: every row's stored tally (on two threads, over the two
     /// halves of the key order, for large commits) and every negative row's.
-    fn read_phase(&self, batch: &Batch, want_changes: bool) -> Result<Reads, StoreError> {
+    fn read_phase(
+        &self,
+        batch: &Batch,
+        stored: &Counters,
+        want_changes: bool,
+    ) -> Result<Reads, StoreError> {
+        let (stored_rows, stored_negatives) = (stored.rows, stored.negatives);
         // Reading in key order keeps consecutive point reads in the same table blocks.
         let mut primaries = KeyArena::with_capacity(batch.rows.len());
         for (row_key, _) in &batch.rows {
@@ -168,12 +177,12 @@ impl EmbeddedStore {
         } else {
             order.len()
         };
+        let read =
+            |slots| self.read_rows(batch, &primaries, &order, slots, stored_rows, want_changes);
         let (halves, negatives) = std::thread::scope(|scope| {
-            let first =
-                scope.spawn(|| self.read_rows(batch, &primaries, &order, 0..split, want_changes));
-            let second =
-                self.read_rows(batch, &primaries, &order, split..order.len(), want_changes);
-            let negatives = self.read_negatives(batch);
+            let first = scope.spawn(|| read(0..split));
+            let second = read(split..order.len());
+            let negatives = self.read_negatives(batch, stored_negatives);
             let first = first
                 .join()
                 .map_err(|_| StoreError::Engine("a commit's read thread panicked".into()))?;
@@ -283,7 +292,7 @@ impl EmbeddedStore {
         counters: &mut Counters,
     ) -> Result<CommitReport, StoreError> {
         let want_changes = detail == Detail::Changes;
-        let reads = self.read_phase(batch, want_changes)?;
+        let reads = self.read_phase(batch, counters, want_changes)?;
         let mut write = self.db.batch();
         let (committed, changes) = self.apply_reads(
             batch,
@@ -307,7 +316,7 @@ impl EmbeddedStore {
         counters: &mut Counters,
     ) -> Result<CommitReport, StoreError> {
         let want_changes = detail == Detail::Changes;
-        let reads = self.read_phase(batch, want_changes)?;
+        let reads = self.read_phase(batch, counters, want_changes)?;
         let mut arenas: [KeyArena; 4] = std::array::from_fn(|_| KeyArena::with_capacity(0));
         let mut values: [KeyArena; 4] = std::array::from_fn(|_| KeyArena::with_capacity(0));
         let (committed, changes) = self.apply_reads(
@@ -392,9 +401,19 @@ impl EmbeddedStore {
         primaries: &KeyArena,
         order: &[usize],
         slots: std::ops::Range<usize>,
+        stored_rows: u64,
         want_changes: bool,
     ) -> Result<RowReads, StoreError> {
         let order = order.get(slots.clone()).unwrap_or_default();
+        let key_at = |at: Option<&usize>| at.map_or(&[][..], |&index| primaries.get(index));
+        // Each half covers about half the keyspace: compare the whole batch with the store.
+        let mut stored = AscendingReader::new(
+            &self.rrset,
+            batch.rows.len(),
+            stored_rows,
+            key_at(order.first()),
+            key_at(order.last()),
+        )?;
         let mut plan = RowReads {
             slots,
             values: KeyArena::with_capacity(order.len()),
@@ -409,7 +428,7 @@ impl EmbeddedStore {
                 plan.values.push_with(|_| {});
                 continue;
             };
-            let merged = match self.rrset.get(primaries.get(index)).map_err(engine)? {
+            let merged = match stored.get(primaries.get(index))? {
                 Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
                 None => {
                     let parts = row_key.parts();
@@ -450,25 +469,49 @@ impl EmbeddedStore {
     }
 
     /// The read half of a commit for its negative rows: each merged tally, and which are new.
-    fn read_negatives(&self, batch: &Batch) -> Result<NegativeReads, StoreError> {
+    fn read_negatives(
+        &self,
+        batch: &Batch,
+        stored_negatives: u64,
+    ) -> Result<NegativeReads, StoreError> {
         let mut reads = NegativeReads {
             keys: KeyArena::with_capacity(batch.negatives.len()),
             values: KeyArena::with_capacity(batch.negatives.len()),
-            new: Vec::with_capacity(batch.negatives.len()),
+            new: vec![true; batch.negatives.len()],
         };
-        for (negative_key, tally) in &batch.negatives {
+        for (negative_key, _) in &batch.negatives {
             reads
                 .keys
                 .push_with(|out| layout::negative_key(negative_key, out));
-            let key = reads.keys.get(reads.new.len());
-            let (merged, new) = match self.negative.get(key).map_err(engine)? {
-                Some(old) => (layout::decode_tally(&old, "negative")?.merged(tally), false),
-                None => (*tally, true),
-            };
+        }
+        // Read in key order (one scan when the batch is dense in the keyspace), keep in
+        // batch order.
+        let order = reads.keys.sorted_order();
+        let key_at = |at: Option<&usize>| at.map_or(&[][..], |&index| reads.keys.get(index));
+        let mut stored = AscendingReader::new(
+            &self.negative,
+            batch.negatives.len(),
+            stored_negatives,
+            key_at(order.first()),
+            key_at(order.last()),
+        )?;
+        let mut merged: Vec<Option<hark_record::Tally>> = vec![None; batch.negatives.len()];
+        for &index in &order {
+            if let (Some(old), Some((_, tally))) = (
+                stored.get(reads.keys.get(index))?,
+                batch.negatives.get(index),
+            ) {
+                if let (Some(slot), Some(new)) = (merged.get_mut(index), reads.new.get_mut(index)) {
+                    *slot = Some(layout::decode_tally(&old, "negative")?.merged(tally));
+                    *new = false;
+                }
+            }
+        }
+        for ((_, tally), merged) in batch.negatives.iter().zip(merged) {
+            let value = merged.unwrap_or(*tally);
             reads
                 .values
-                .push_with(|out| layout::encode_tally(&merged, out));
-            reads.new.push(new);
+                .push_with(|out| layout::encode_tally(&value, out));
         }
         Ok(reads)
     }
