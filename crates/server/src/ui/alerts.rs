@@ -3,8 +3,8 @@
 //! ack`), and what the loaded rules watch (canaries, zones, names, brands, networks).
 //!
 //! State changes are HTML form `POST`s carrying the session's CSRF token (without keys, the
-//! server's own token: a page of another origin cannot read it); a request whose `Origin`
-//! is not this server's is refused whatever it carries.
+//! server's own token: a page of another origin cannot read it); a request the browser marks
+//! as coming from another site (`Sec-Fetch-Site`, `Origin`) is refused whatever it carries.
 
 use super::page::{
     encode, ip_link, layout, name_link, number, param, rdata_links, respond, see_other, when,
@@ -344,7 +344,7 @@ pub async fn detail(
                 }
             }
         }
-        p { a href="/ui/alerts" { "All alerts" } " · " a href={"/api/v1/alerts/" (encode(&alert.id))} { "JSON" } }
+        p { a href="/ui/alerts" { "All alerts" } }
     };
     Ok(respond(
         &headers,
@@ -352,26 +352,22 @@ pub async fn detail(
     ))
 }
 
-/// True when the request came from this server's own pages: no `Origin` (same-origin
-/// navigations of old browsers), or an `Origin` whose host is the request's `Host`; and no
-/// `Sec-Fetch-Site` saying otherwise.
+/// False when the browser says the request came from another site: `Sec-Fetch-Site` (sent by
+/// every current browser, not settable by scripts) other than `same-origin`, or an `Origin`
+/// whose host is not the request's `Host`. An `Origin` of `null` (what browsers send under
+/// the UI's `Referrer-Policy: no-referrer`) proves nothing either way: the CSRF token decides.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("same-origin");
-    if site != "same-origin" && site != "none" {
-        return false;
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
     }
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
+    let origin = match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        None => return true,
+        Some(Ok("null")) => return true,
+        Some(Ok(origin)) => origin,
+        Some(Err(_)) => return false,
     };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_host = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, rest)| rest);
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
@@ -413,6 +409,16 @@ pub async fn set_state(
         _ => format!("/ui/alerts/{}", encode(&id)),
     };
     Ok(see_other(&next, &[]))
+}
+
+/// Seconds as the rule file writes them: `0s`, `10m`, `1h`, `2d`.
+fn duration(seconds: i64) -> String {
+    match seconds {
+        s if s != 0 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s != 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s != 0 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 /// Names of a set, sorted, at most [`MAX_LISTED`], and how many there are.
@@ -490,7 +496,7 @@ fn watched(kind: &Kind) -> Markup {
             (networks_markup("Expected networks", expect_networks))
         },
         Kind::NewDomain { warmup, zones } => html! {
-            dt { "Warm-up" } dd { (warmup / 3600) " h" }
+            dt { "Warm-up" } dd { (duration(*warmup)) }
             @if zones.is_empty() { dt { "Under" } dd { "every public suffix" } }
             (names_markup("Under", zones, true))
         },
@@ -538,7 +544,7 @@ pub async fn watch(
                     section.rule id={"rule-" (rule.id)} {
                         h2 { (rule.id) " " span.count { (rule.kind.name()) } }
                         p { (severity_badge(rule.severity)) " " (rule.title)
-                            " · window " (rule.window) " s · "
+                            " · window " (duration(rule.window)) " · "
                             a href={"/ui/alerts?rule=" (encode(&rule.id))} { (counts[0]) " new, " (counts[1]) " acknowledged, " (counts[2]) " resolved" } }
                         dl.facts { (watched(&rule.kind))
                             (names_markup("Except at or below", &rule.except, false)) }
@@ -574,8 +580,21 @@ mod tests {
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:8080"),
         );
+        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(same_origin(&headers));
         headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(!same_origin(&headers));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&headers));
+    }
+
+    #[test]
+    fn durations_read_like_the_rule_file() {
+        assert_eq!(duration(0), "0s");
+        assert_eq!(duration(86_400), "1d");
+        assert_eq!(duration(7200), "2h");
+        assert_eq!(duration(600), "10m");
+        assert_eq!(duration(90), "90s");
     }
 
     #[test]
