@@ -18,7 +18,7 @@ use maud::{html, Markup};
 use std::ops::ControlFlow;
 
 /// Most bars drawn on one page (`limit`); more records page with `offset`.
-pub const MAX_BARS: u64 = 500;
+pub const MAX_BARS: u64 = 400;
 /// Most records one timeline reads (to count them and find the time axis); past it the page
 /// says it stopped.
 pub const MAX_TIMELINE_ROWS: u64 = 1_000_000;
@@ -126,6 +126,7 @@ pub async fn page(
         })
         .await?;
     let bars = &page.bars;
+    let one_name = !pattern.contains('*');
     let start = from.unwrap_or_else(|| page.span.map_or(now - 86_400, |s| s.0));
     let end = to
         .unwrap_or_else(|| page.span.map_or(now, |s| s.1))
@@ -164,7 +165,7 @@ pub async fn page(
             button type="submit" { "Zoom" }
             a href=(base) { "Reset" }
         }
-        @if bars.is_empty() { p.empty { "No records with times." } } @else { (chart(bars, start, end, &base)) }
+        @if bars.is_empty() { p.empty { "No records with times." } } @else { (chart(bars, start, end, &base, one_name)) }
         @if offset > 0 || shown_end < page.total {
             nav.pages aria-label="pages" {
                 @if offset > 0 {
@@ -180,6 +181,11 @@ pub async fn page(
         &headers,
         layout(&format!("Timeline of {pattern}"), &viewer, &pattern, body),
     ))
+}
+
+/// The owner name of a record set (`www.example.com. A`).
+fn rrname_of(set: &str) -> &str {
+    set.rsplit_once(' ').map_or(set, |(name, _)| name)
 }
 
 /// The changes of each record set (owner and type: the rows are in that order), as
@@ -220,7 +226,7 @@ fn changes(bars: &[Bar]) -> Vec<(std::ops::Range<usize>, hark_intel::timeline::C
 }
 
 /// The SVG chart: labels on the left, bars on a time axis, ticks above.
-fn chart(bars: &[Bar], start: i64, end: i64, base: &str) -> Markup {
+fn chart(bars: &[Bar], start: i64, end: i64, base: &str, one_name: bool) -> Markup {
     let span = (end - start).max(1);
     let x = |t: i64| LABEL + (t.clamp(start, end) - start) * (WIDTH - LABEL) / span;
     let height = 24 + ROW * bars.len() as i64;
@@ -237,12 +243,16 @@ fn chart(bars: &[Bar], start: i64, end: i64, base: &str) -> Markup {
                     @let y = 20 + ROW * i as i64;
                     @let days = ((bar.last - bar.first) / 86_400).max(1);
                     @let rate = bar.count as f64 / days as f64;
-                    @let thick = (3.0 + rate.max(1.0).log10() * 3.0).min(12.0);
+                    // Whole pixels (an even thickness, so the bar centres on its row): every
+                    // byte counts 500 times on a page.
+                    @let thick = ((3.0 + rate.max(1.0).log10() * 3.0).min(12.0).ceil() as i64 + 1) / 2 * 2;
                     a href=(bar.link) {
-                        text.label x="4" y=(y + 11) { (bar.label.chars().take(48).collect::<String>()) }
-                        rect.bar x=(x(bar.first)) y=(y as f64 + (ROW as f64 - thick) / 2.0)
+                        // One owner name (the heading says it): its type and rdata are enough.
+                        @let label = if one_name { bar.label.strip_prefix(rrname_of(&bar.set)).unwrap_or(&bar.label).trim_start() } else { bar.label.as_str() };
+                        text.label x="4" y=(y + 11) { (label.chars().take(48).collect::<String>()) }
+                        rect.bar x=(x(bar.first)) y=(y + (ROW - thick) / 2)
                             width=((x(bar.last) - x(bar.first)).max(2)) height=(thick) {
-                            title { (bar.label) ": " (when(bar.first)) " – " (when(bar.last)) ", " (bar.count) " times" }
+                            title { (when(bar.first)) " – " (when(bar.last)) ", " (bar.count) "×" }
                         }
                     }
                 }
