@@ -88,6 +88,14 @@ fn provider_of(name: &str) -> Option<Provider> {
     hark_intel::knowledge::knowledge().hosting_provider(name)
 }
 
+/// What the scan gathers per address: its domains, its rows, and the providers named by its
+/// owner names (by provider, with how many rows).
+type Fanout = (
+    HashSet<String>,
+    usize,
+    HashMap<&'static str, (Provider, usize)>,
+);
+
 /// One address of the page: its fan-out and the providers named on it.
 struct AddressOn {
     address: IpAddr,
@@ -200,14 +208,7 @@ pub async fn page(
     let (summary, _rate) = state
         .run_counted(viewer.caller.as_ref(), now, move |store, deadline| {
             let mut domains: HashMap<String, DomainOn> = HashMap::new();
-            let mut by_address: HashMap<
-                IpAddr,
-                (
-                    HashSet<String>,
-                    usize,
-                    HashMap<&'static str, (Provider, usize)>,
-                ),
-            > = HashMap::new();
+            let mut by_address: HashMap<IpAddr, Fanout> = HashMap::new();
             // Each distinct owner name, with the provider its suffix names (looked up once).
             let mut names: HashMap<String, Option<Provider>> = HashMap::new();
             let mut rows = 0u64;
