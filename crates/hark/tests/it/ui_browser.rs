@@ -151,6 +151,17 @@ impl Session {
         element.text().await.unwrap()
     }
 
+    /// Clicks the element `css` finds.
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap().len()
     }
@@ -410,15 +421,8 @@ async fn steps(s: &Session) {
     s.until("the expanded names", "return document.querySelector('tbody.domain tr.expansion').textContent.includes('www.example.com.');").await;
     s.check("pivot").await;
     // Follow a link from the expansion to the name page.
-    s.client
-        .find(Locator::Css(
-            "tr.expansion a[href='/ui/name/www.example.com.']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("tr.expansion a[href='/ui/name/www.example.com.']")
+        .await;
     s.until(
         "the linked name page",
         "return location.pathname === '/ui/name/www.example.com.';",
@@ -587,13 +591,7 @@ async fn alerts_in_chromium() {
     // The filter form: severity at least high leaves the decoy (critical) and the delegation.
     let severity = s.client.find(Locator::Id("f-severity")).await.unwrap();
     severity.select_by_value("high").await.unwrap();
-    s.client
-        .find(Locator::Css("form.filters button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("form.filters button[type=submit]").await;
     s.until(
         "the filtered list",
         "return location.search.includes('severity=high') && document.querySelectorAll('#alerts tbody tr').length === 2;",
@@ -608,13 +606,8 @@ async fn alerts_in_chromium() {
     assert_eq!(s.count("#alerts tbody tr").await, 2);
 
     // The decoy's alert: its evidence row links to the name and the address.
-    s.client
-        .find(Locator::Css("#alerts tbody tr:has(.sev-critical) a.detail"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("#alerts tbody tr:has(.sev-critical) a.detail")
+        .await;
     s.until(
         "the alert page",
         "return location.pathname.startsWith('/ui/alerts/') && !!document.getElementById('evidence');",
@@ -660,15 +653,8 @@ async fn alerts_in_chromium() {
     assert_eq!(status, 200);
     assert!(reply.contains("\"state\":\"acknowledged\""), "{reply}");
     // Follow the evidence to the name page.
-    s.client
-        .find(Locator::Css(
-            "#evidence a[href='/ui/name/vpn-admin.corp.example.']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("#evidence a[href='/ui/name/vpn-admin.corp.example.']")
+        .await;
     s.until(
         "the name page",
         "return location.pathname === '/ui/name/vpn-admin.corp.example.';",
@@ -679,13 +665,7 @@ async fn alerts_in_chromium() {
     // Resolve the delegation alert from the list; the list comes back without it.
     s.goto("/ui/alerts?state=new&severity=high").await;
     assert_eq!(s.count("#alerts tbody tr").await, 1);
-    s.client
-        .find(Locator::Css("#alerts button[data-action=resolve]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("#alerts button[data-action=resolve]").await;
     s.until(
         "the list after resolving",
         "return location.search.includes('state=new') && !!document.querySelector('p.empty');",

@@ -7,8 +7,8 @@
 //! as coming from another site (`Sec-Fetch-Site`, `Origin`) is refused whatever it carries.
 
 use super::page::{
-    encode, ip_link, layout, name_link, number, param, rdata_links, respond, see_other, when,
-    UiError,
+    encode, ip_link, layout, name_link, number, param, rdata_links, respond, see_other,
+    sortable_head, when, UiError,
 };
 use super::search::parse_time;
 use super::session::{form, same, Viewer};
@@ -246,17 +246,7 @@ pub async fn list(
             p.empty { "No alert matches." }
         } @else {
             table.records.sortable #alerts {
-                thead { tr {
-                    th scope="col" { button type="button" data-sort="num" { "Severity" } }
-                    th scope="col" { button type="button" data-sort="text" { "State" } }
-                    th scope="col" { button type="button" data-sort="text" { "Rule" } }
-                    th scope="col" { button type="button" data-sort="text" { "Subject" } }
-                    th scope="col" { button type="button" data-sort="text" { "Alert" } }
-                    th scope="col" { button type="button" data-sort="num" { "First" } }
-                    th scope="col" { button type="button" data-sort="num" { "Last" } }
-                    th scope="col" { button type="button" data-sort="num" { "Count" } }
-                    th scope="col" { span.visually-hidden { "Actions" } }
-                } }
+                (sortable_head(&[("Severity", "num"), ("State", "text"), ("Rule", "text"), ("Subject", "text"), ("Alert", "text"), ("First", "num"), ("Last", "num"), ("Count", "num"), ("Actions", "")]))
                 tbody {
                     @for alert in &shown {
                         tr data-id=(alert.id) data-state=(alert.state.as_str()) {

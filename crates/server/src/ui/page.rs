@@ -169,6 +169,33 @@ pub fn when(seconds: i64) -> String {
         .unwrap_or_else(|_| seconds.to_string())
 }
 
+/// The head of a sortable table: one column per (label, `text` or `num`), each a button that
+/// sorts by it (`ui.js`); a label of `""` is a column without sorting.
+pub fn sortable_head(columns: &[(&str, &str)]) -> Markup {
+    html! {
+        thead { tr {
+            @for (label, kind) in columns {
+                @if kind.is_empty() {
+                    th scope="col" { (label) }
+                } @else {
+                    th scope="col" { button type="button" data-sort=(kind) { (label) } }
+                }
+            }
+        } }
+    }
+}
+
+/// The filter box above tables (`ui.js` hides the rows without its text), with `count`.
+pub fn filter_box(count: Markup) -> Markup {
+    html! {
+        div.toolbar {
+            label for="filter" { "Filter rows" }
+            input #filter type="search" data-filter="table.records" placeholder="text in any column";
+            span { (count) }
+        }
+    }
+}
+
 /// A link to the page of name `name` (presentation form).
 pub fn name_link(name: &str) -> Markup {
     html! { a href={"/ui/name/" (encode(name))} { (name) } }

@@ -2,7 +2,8 @@
 //! lookups, flex searches, and their CSV and COF exports.
 
 use super::page::{
-    encode, layout, name_link, number, param, rdata_links, respond, when, Fences, UiError,
+    encode, filter_box, layout, name_link, number, param, rdata_links, respond, sortable_head,
+    when, Fences, UiError,
 };
 use super::session::Viewer;
 use crate::{ApiError, AppState};
@@ -196,11 +197,7 @@ fn tables(
         @if rows.is_empty() {
             p.empty { "No records." }
         } @else {
-            div.toolbar {
-                label for="filter" { "Filter rows" }
-                input #filter type="search" data-filter="table.records" placeholder="text in any column";
-                span { (rows.len()) " records" @if offset > 0 { ", from " (offset + 1) } }
-            }
+            (filter_box(html! { (rows.len()) " records" @if offset > 0 { ", from " (offset + 1) } }))
             nav.types aria-label="record types" {
                 @for (rrtype, list) in &by_type {
                     a href={"#type-" (RrType(*rrtype))} { (RrType(*rrtype)) " " span.count { (list.len()) } }
@@ -241,11 +238,7 @@ fn table<'a>(id: &str, rows: impl IntoIterator<Item = &'a Shown>) -> Markup {
     ];
     html! {
         table.records.sortable id=(id) {
-            thead { tr {
-                @for (label, kind) in head {
-                    th scope="col" { button type="button" data-sort=(kind) { (label) } }
-                }
-            } }
+            (sortable_head(&head))
             tbody {
                 @for r in rows {
                     tr {
@@ -367,19 +360,9 @@ pub async fn flex(
         } @else if over_rdata {
             (rdata_hits(&hits, limited))
         } @else {
-            div.toolbar {
-                label for="filter" { "Filter rows" }
-                input #filter type="search" data-filter="table.records";
-                span { (hits.len()) @if limited { "+" } " names and types" }
-            }
+            (filter_box(html! { (hits.len()) @if limited { "+" } " names and types" }))
             table.records.sortable {
-                thead { tr {
-                    th scope="col" { button type="button" data-sort="text" { "Name" } }
-                    th scope="col" { button type="button" data-sort="text" { "Type" } }
-                    th scope="col" { button type="button" data-sort="num" { "First seen" } }
-                    th scope="col" { button type="button" data-sort="num" { "Last seen" } }
-                    th scope="col" { button type="button" data-sort="num" { "Count" } }
-                } }
+                (sortable_head(&[("Name", "text"), ("Type", "text"), ("First seen", "num"), ("Last seen", "num"), ("Count", "num")]))
                 tbody {
                     @for hit in &hits {
                         @let seen = hit.tally.seen.or(hit.tally.zone_seen);
@@ -407,20 +390,9 @@ pub async fn flex(
 /// The rdata a flex search found, each with its tally and a link to the records holding it.
 fn rdata_hits(hits: &[crate::flex::FlexHit], limited: bool) -> Markup {
     html! {
-        div.toolbar {
-            label for="filter" { "Filter rows" }
-            input #filter type="search" data-filter="table.records";
-            span { (hits.len()) @if limited { "+" } " rdata and types" }
-        }
+        (filter_box(html! { (hits.len()) @if limited { "+" } " rdata and types" }))
         table.records.sortable #flex-rdata {
-            thead { tr {
-                th scope="col" { button type="button" data-sort="text" { "Data" } }
-                th scope="col" { button type="button" data-sort="text" { "Type" } }
-                th scope="col" { button type="button" data-sort="num" { "First seen" } }
-                th scope="col" { button type="button" data-sort="num" { "Last seen" } }
-                th scope="col" { button type="button" data-sort="num" { "Count" } }
-                th scope="col" { "Records" }
-            } }
+            (sortable_head(&[("Data", "text"), ("Type", "text"), ("First seen", "num"), ("Last seen", "num"), ("Count", "num"), ("Records", "")]))
             tbody {
                 @for hit in hits {
                     @let seen = hit.tally.seen.or(hit.tally.zone_seen);
