@@ -693,6 +693,18 @@ async fn alerts_in_chromium() {
         "{delegation}"
     );
     s.check("watch").await;
+    // The list in the dark scheme keeps its contrast.
+    s.client
+        .issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}})))
+        .await
+        .unwrap();
+    s.goto("/ui/alerts").await;
+    assert_eq!(
+        s.js("return getComputedStyle(document.body).backgroundColor;")
+            .await,
+        json!("rgb(20, 23, 26)")
+    );
+    s.check("alerts-dark").await;
 
     // The search box reads a regex over rdata and goes to the flex page: ns9.evil.example.
     s.goto("/ui/").await;
