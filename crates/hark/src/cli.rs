@@ -550,6 +550,11 @@ pub struct ServeArgs {
     /// Seconds a client has to send a request's headers before its connection is closed.
     #[arg(long, default_value_t = hark_server::DEFAULT_HEADER_TIMEOUT.as_secs(), value_name = "SECS")]
     pub header_timeout: u64,
+
+    /// A watch rule file (docs/watch.md) whose watched names, zones and canaries the web UI
+    /// shows at /ui/watch. `hark serve` runs no rules: `hark ingest --rules` and `hark run` do.
+    #[arg(long, value_name = "FILE", env = "HARK_RULES")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Flags every `hark import` format shares.

@@ -122,3 +122,7 @@ pub async fn set_state(
 
 /// The alert log a server answers from.
 pub type Log = Arc<AlertLog>;
+
+/// Where the UI reads the watch rules in force: a running watcher's (they change on SIGHUP),
+/// or a rule file's read at start.
+pub type Rules = Arc<dyn Fn() -> Arc<hark_watch::RuleSet> + Send + Sync>;

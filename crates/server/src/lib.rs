@@ -129,6 +129,8 @@ pub struct AppState {
     pub ui: Arc<ui::UiState>,
     /// The alerts of watch rules (`/api/v1/alerts`), when the store has a directory.
     pub alerts: Option<alerts::Log>,
+    /// The watch rules in force, for the UI's watch page, when the server knows them.
+    pub rules: Option<alerts::Rules>,
 }
 
 impl AppState {
@@ -157,6 +159,7 @@ impl AppState {
             ui: Arc::new(ui::UiState::default()),
             metrics: Arc::new(metrics),
             alerts: None,
+            rules: None,
         }
     }
 

@@ -66,6 +66,12 @@ impl NameSet {
         }
     }
 
+    /// The listed names (canonical wire), in no particular order: for showing what a rule
+    /// watches.
+    pub fn names(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.names.keys().map(|name| &**name)
+    }
+
     /// True when `name` itself is listed.
     pub fn names_exactly(&self, name: &[u8]) -> bool {
         self.names.contains_key(name)
@@ -188,6 +194,25 @@ impl CidrSet {
         (value <= last).then(|| self.sources.get(source as usize).map_or("", String::as_str))
     }
 
+    /// The merged ranges (first and last address), IPv4 first, each family in order: for
+    /// showing what a rule watches.
+    pub fn ranges(&self) -> impl Iterator<Item = (IpAddr, IpAddr)> + '_ {
+        let v4 = |value: u128| {
+            IpAddr::from(std::net::Ipv4Addr::from(
+                u32::try_from(value).unwrap_or(u32::MAX),
+            ))
+        };
+        let v6 = |value: u128| IpAddr::from(std::net::Ipv6Addr::from(value));
+        self.v4
+            .iter()
+            .map(move |&(first, last, _)| (v4(first), v4(last)))
+            .chain(
+                self.v6
+                    .iter()
+                    .map(move |&(first, last, _)| (v6(first), v6(last))),
+            )
+    }
+
     /// True when `address` is in a listed range.
     pub fn contains(&self, address: IpAddr) -> bool {
         self.find(address).is_some()
@@ -237,6 +262,9 @@ mod tests {
         assert!(!set.contains(&wire("example.")));
         assert_eq!(set.find_below(&wire("evil.example.")), None);
         assert!(set.find_below(&wire("x.evil.example.")).is_some());
+        set.insert(&wire("evil.example."), "again");
+        let listed: Vec<&[u8]> = set.names().collect();
+        assert_eq!(listed, [wire("evil.example.").as_slice()]);
     }
 
     #[test]
@@ -254,6 +282,19 @@ mod tests {
         assert!(set.contains("2001:db8:1::5".parse().expect("ip")));
         assert!(set.contains("::ffff:192.0.2.1".parse().expect("ip")));
         assert!(!set.contains("2001:db9::".parse().expect("ip")));
+        let ip = |text: &str| text.parse::<IpAddr>().expect("ip");
+        let ranges: Vec<_> = set.ranges().collect();
+        assert_eq!(
+            ranges,
+            [
+                (ip("10.0.0.1"), ip("10.0.0.1")),
+                (ip("192.0.2.0"), ip("192.0.2.255")),
+                (
+                    ip("2001:db8::"),
+                    ip("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff")
+                ),
+            ]
+        );
         assert!(set.insert("192.0.2.0/33", "x").is_err());
         assert!(set.insert("example", "x").is_err());
     }

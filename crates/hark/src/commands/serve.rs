@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Checks the flags, then serves until SIGINT or SIGTERM; the alerts of watch rules come from
-/// the log in `store_dir`.
+/// the log in `store_dir`, what the rules watch from `--rules`.
 pub fn run(
     store: Arc<dyn Store>,
     store_dir: &std::path::Path,
@@ -20,6 +20,10 @@ pub fn run(
     state.alerts = Some(Arc::new(
         hark_watch::AlertLog::open(&hark_watch::watch_dir(store_dir)).context("the alert log")?,
     ));
+    if let Some(path) = &args.rules {
+        let rules = Arc::new(crate::commands::watch::load_rules(path).context("--rules")?);
+        state.rules = Some(Arc::new(move || rules.clone()));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

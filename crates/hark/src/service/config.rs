@@ -214,6 +214,7 @@ impl ApiSection {
             max_queries: self.max_queries,
             max_connections: self.max_connections,
             header_timeout: self.header_timeout,
+            rules: None,
         }
     }
 }

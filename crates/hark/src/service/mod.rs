@@ -69,6 +69,17 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
     let board = Arc::new(Board::default());
     let started = jiff::Timestamp::now();
 
+    let mut watching = match &config.watch {
+        Some(section) => Some(
+            crate::commands::watch::Watching::start(
+                &dir,
+                store.clone() as Arc<dyn hark_store::Store>,
+                section.rules.get_ref(),
+            )
+            .context("[watch]")?,
+        ),
+        None => None,
+    };
     let (api_stop, api_stopped) = tokio::sync::watch::channel(false);
     let mut api = None;
     if let Some(section) = &config.api {
@@ -84,6 +95,11 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
         state.alerts = Some(Arc::new(
             hark_watch::AlertLog::open(&hark_watch::watch_dir(&dir)).context("the alert log")?,
         ));
+        if let Some(watching) = &watching {
+            // The UI's watch page shows the rules in force, reloads included.
+            let watcher = watching.watcher.clone();
+            state.rules = Some(Arc::new(move || watcher.rules()));
+        }
         let listener = runtime.block_on(crate::commands::serve::bind(section.listen))?;
         let local = listener.local_addr().context("the API's address")?;
         let mut stopped = api_stopped.clone();
@@ -94,17 +110,6 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
     }
     let api_address = api.as_ref().map(|(_, address)| address.clone());
 
-    let mut watching = match &config.watch {
-        Some(section) => Some(
-            crate::commands::watch::Watching::start(
-                &dir,
-                store.clone() as Arc<dyn hark_store::Store>,
-                section.rules.get_ref(),
-            )
-            .context("[watch]")?,
-        ),
-        None => None,
-    };
     let writer = hark_store::Writer::new(&*store);
     if let Some(watching) = &watching {
         watching.attach(&writer);

@@ -3,6 +3,8 @@
 //! what the page shows, that the browser logged no error (CSP violations included) and
 //! fetched nothing from another origin, and saves a screenshot in the test's directory.
 //! Without chromium and chromedriver the test is skipped with a note, and fails under CI.
+//! A second test raises alerts with real rules on real ingests (`hark ingest --rules`) and
+//! lists, filters, opens and acknowledges them in the browser.
 
 use crate::served::Served;
 use crate::support::{tools_present, TempStore};
@@ -149,6 +151,17 @@ impl Session {
         element.text().await.unwrap()
     }
 
+    /// Clicks the element `css` finds.
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap().len()
     }
@@ -160,11 +173,21 @@ impl Session {
             .unwrap()
     }
 
-    /// Waits until `script` returns true.
+    /// Waits until `script` returns true (a script that throws, on a page still loading,
+    /// counts as false).
     async fn until(&self, what: &str, script: &str) {
         let deadline = Instant::now() + STEP;
-        while self.js(script).await != json!(true) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        let guarded = format!("try {{ {script} }} catch (e) {{ return false; }}");
+        while self.js(&guarded).await != json!(true) {
+            if Instant::now() >= deadline {
+                let page = self
+                    .js("return location.href + '\\n' + document.body.innerText.slice(0, 2000);")
+                    .await;
+                panic!(
+                    "timed out waiting for {what}; the page: {}",
+                    page.as_str().unwrap_or("")
+                );
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -243,30 +266,25 @@ async fn connect(driver: &Driver) -> Client {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_view_in_chromium() {
-    if !browser_present() {
-        return;
-    }
-    let server = served();
-    let driver = start_driver();
-    let client = connect(&driver).await;
+/// One browser at a time: two at once on a small machine only make both slow.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A browser session on `server`, screenshots in `target/tmp/ui-screenshots`.
+async fn open(server: &Served, driver: &Driver) -> Session {
+    let client = connect(driver).await;
     // Cargo's temporary directory for integration tests: kept after a failure, for a look.
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     eprintln!("screenshots in {}", shots.display());
-    let session = Session {
+    Session {
         client,
         base: server.url(),
         shots,
-    };
-    steps(&session).await;
-    let _ = session.client.clone().close().await;
+    }
 }
 
-async fn steps(s: &Session) {
-    // Without a session the UI asks for a key; the login form leads back to the page asked for.
-    s.goto("/ui/name/www.example.com").await;
+/// Logs in through the form at the login page the browser was sent to, and waits for `path`.
+async fn log_in(s: &Session, path: &str) {
     assert!(s
         .client
         .current_url()
@@ -274,17 +292,36 @@ async fn steps(s: &Session) {
         .unwrap()
         .path()
         .ends_with("/ui/login"));
-    s.check("login").await;
     let key = s.client.find(Locator::Id("key")).await.unwrap();
     key.send_keys(KEY).await.unwrap();
     key.send_keys(&char::from(Key::Enter).to_string())
         .await
         .unwrap();
     s.until(
-        "the name page after login",
-        "return location.pathname === '/ui/name/www.example.com';",
+        "the page after login",
+        &format!("return location.pathname === '{path}';"),
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_view_in_chromium() {
+    if !browser_present() {
+        return;
+    }
+    let _one = BROWSER.lock().await;
+    let server = served();
+    let driver = start_driver();
+    let session = open(&server, &driver).await;
+    steps(&session).await;
+    let _ = session.client.clone().close().await;
+}
+
+async fn steps(s: &Session) {
+    // Without a session the UI asks for a key; the login form leads back to the page asked for.
+    s.goto("/ui/name/www.example.com").await;
+    s.check("login").await;
+    log_in(s, "/ui/name/www.example.com").await;
 
     // The name page: records by type, links on names and addresses.
     assert_eq!(s.text("h1").await, "www.example.com.");
@@ -384,15 +421,8 @@ async fn steps(s: &Session) {
     s.until("the expanded names", "return document.querySelector('tbody.domain tr.expansion').textContent.includes('www.example.com.');").await;
     s.check("pivot").await;
     // Follow a link from the expansion to the name page.
-    s.client
-        .find(Locator::Css(
-            "tr.expansion a[href='/ui/name/www.example.com.']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    s.click("tr.expansion a[href='/ui/name/www.example.com.']")
+        .await;
     s.until(
         "the linked name page",
         "return location.pathname === '/ui/name/www.example.com.';",
@@ -479,4 +509,221 @@ async fn steps(s: &Session) {
     )
     .await;
     s.check("graph").await;
+}
+
+/// The rule file of the alerts test.
+const RULES: &str = r#"
+[[rule]]
+id = "decoys"
+title = "Someone resolved a decoy name"
+severity = "critical"
+kind = "canary"
+names = ["vpn-admin.corp.example"]
+
+[[rule]]
+id = "subdomains"
+title = "A new name under corp.example"
+severity = "low"
+kind = "new-name"
+zones = ["corp.example"]
+
+[[rule]]
+id = "delegation"
+title = "corp.example delegated to an unexpected name server"
+severity = "high"
+kind = "record-change"
+names = ["corp.example"]
+types = ["NS"]
+expect = ["ns1.corp.example", "ns2.corp.example"]
+"#;
+
+/// The first ingest: the zone as expected. Raises one alert: www is a new name below
+/// corp.example (the NS set holds only expected members).
+const FIRST: &str = r#"{"rrname":"corp.example.","rrtype":"NS","rdata":"ns1.corp.example.","time_first":1760000000,"time_last":1760000000,"count":1}
+{"rrname":"corp.example.","rrtype":"NS","rdata":"ns2.corp.example.","time_first":1760000000,"time_last":1760000000,"count":1}
+{"rrname":"www.corp.example.","rrtype":"A","rdata":"203.0.113.10","time_first":1760000000,"time_last":1760000000,"count":1}
+"#;
+
+/// The second ingest. Raises four: the decoy answered (decoys), vpn-admin and mail new below
+/// corp.example (subdomains), and the NS set gaining ns9.evil.example. (delegation).
+const SECOND: &str = r#"{"rrname":"vpn-admin.corp.example.","rrtype":"A","rdata":"203.0.113.66","time_first":1760100000,"time_last":1760100000,"count":1}
+{"rrname":"corp.example.","rrtype":"NS","rdata":"ns9.evil.example.","time_first":1760100000,"time_last":1760100000,"count":1}
+{"rrname":"mail.corp.example.","rrtype":"A","rdata":"203.0.113.25","time_first":1760100000,"time_last":1760100000,"count":1}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_in_chromium() {
+    if !browser_present() {
+        return;
+    }
+    let _one = BROWSER.lock().await;
+    let store = TempStore::new();
+    let rules = store.dir.path().join("rules.toml");
+    std::fs::write(&rules, RULES).unwrap();
+    for (name, rows) in [("first.json", FIRST), ("second.json", SECOND)] {
+        let file = store.dir.path().join(name);
+        std::fs::write(&file, rows).unwrap();
+        store.ok(&[
+            "ingest",
+            "--rules",
+            rules.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ]);
+    }
+    let rules_flag = rules.to_str().unwrap().to_string();
+    let server = Served::launch(
+        store,
+        &format!("analyst:{KEY}\n"),
+        &["--rules", &rules_flag],
+    );
+    let driver = start_driver();
+    let s = open(&server, &driver).await;
+
+    s.goto("/ui/alerts").await;
+    log_in(&s, "/ui/alerts").await;
+    assert_eq!(s.count("#alerts tbody tr").await, 5);
+    assert!(s
+        .text("#alerts-lead")
+        .await
+        .starts_with("5 of 5 alerts match, 5 of them new."));
+    s.check("alerts").await;
+
+    // The filter form: severity at least high leaves the decoy (critical) and the delegation.
+    let severity = s.client.find(Locator::Id("f-severity")).await.unwrap();
+    severity.select_by_value("high").await.unwrap();
+    s.click("form.filters button[type=submit]").await;
+    s.until(
+        "the filtered list",
+        "return location.search.includes('severity=high') && document.querySelectorAll('#alerts tbody tr').length === 2;",
+    )
+    .await;
+    let rules_shown = s
+        .js("return Array.from(document.querySelectorAll('#alerts tbody tr td:nth-child(3)')).map(td => td.textContent).sort();")
+        .await;
+    assert_eq!(rules_shown, json!(["decoys", "delegation"]));
+    // A deep link: the alerts about vpn-admin (the decoy, and the new name).
+    s.goto("/ui/alerts?subject=vpn-admin").await;
+    assert_eq!(s.count("#alerts tbody tr").await, 2);
+
+    // The decoy's alert: its evidence row links to the name and the address.
+    s.click("#alerts tbody tr:has(.sev-critical) a.detail")
+        .await;
+    s.until(
+        "the alert page",
+        "return location.pathname.startsWith('/ui/alerts/') && !!document.getElementById('evidence');",
+    )
+    .await;
+    let id = s
+        .js("return location.pathname.split('/').pop();")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(s.text("#alert-state").await, "new");
+    assert_eq!(
+        s.count("#evidence a[href='/ui/name/vpn-admin.corp.example.']")
+            .await,
+        1
+    );
+    assert_eq!(s.count("#evidence a[href='/ui/ip/203.0.113.66']").await, 1);
+    s.check("alert").await;
+    // Acknowledge with the keyboard: focus the button, press Enter.
+    let ack = s
+        .client
+        .find(Locator::Css(".state-actions button[data-action=ack]"))
+        .await
+        .unwrap();
+    s.js("document.querySelector('.state-actions button[data-action=ack]').focus(); return true;")
+        .await;
+    ack.send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    s.until(
+        "the acknowledged state",
+        "return document.getElementById('alert-state').textContent.startsWith('acknowledged');",
+    )
+    .await;
+    assert!(s.text("#alert-state").await.contains("by ui:analyst"));
+    // The API sees the same state.
+    let (status, reply) = crate::served::http_get(
+        server.addr,
+        &format!("/api/v1/alerts/{id}"),
+        &[("X-API-Key", KEY)],
+    );
+    assert_eq!(status, 200);
+    assert!(reply.contains("\"state\":\"acknowledged\""), "{reply}");
+    // Follow the evidence to the name page.
+    s.click("#evidence a[href='/ui/name/vpn-admin.corp.example.']")
+        .await;
+    s.until(
+        "the name page",
+        "return location.pathname === '/ui/name/vpn-admin.corp.example.';",
+    )
+    .await;
+    assert_eq!(s.text("h1").await, "vpn-admin.corp.example.");
+
+    // Resolve the delegation alert from the list; the list comes back without it.
+    s.goto("/ui/alerts?state=new&severity=high").await;
+    assert_eq!(s.count("#alerts tbody tr").await, 1);
+    s.click("#alerts button[data-action=resolve]").await;
+    s.until(
+        "the list after resolving",
+        "return location.search.includes('state=new') && !!document.querySelector('p.empty');",
+    )
+    .await;
+
+    // What the rules watch, with their alerts by state.
+    s.goto("/ui/watch").await;
+    let decoys = s.text("#rule-decoys").await;
+    assert!(decoys.contains("vpn-admin.corp.example."), "{decoys}");
+    assert!(
+        decoys.contains("0 new, 1 acknowledged, 0 resolved"),
+        "{decoys}"
+    );
+    let subdomains = s.text("#rule-subdomains").await;
+    assert!(subdomains.contains("*.corp.example."), "{subdomains}");
+    assert!(subdomains.contains("3 new"), "{subdomains}");
+    let delegation = s.text("#rule-delegation").await;
+    assert!(
+        delegation.contains("ns1.corp.example.") && delegation.contains("ns2.corp.example."),
+        "{delegation}"
+    );
+    assert!(
+        delegation.contains("0 new, 0 acknowledged, 1 resolved"),
+        "{delegation}"
+    );
+    s.check("watch").await;
+    // The list in the dark scheme keeps its contrast.
+    s.client
+        .issue_cmd(Cdp(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}})))
+        .await
+        .unwrap();
+    s.goto("/ui/alerts").await;
+    assert_eq!(
+        s.js("return getComputedStyle(document.body).backgroundColor;")
+            .await,
+        json!("rgb(20, 23, 26)")
+    );
+    s.check("alerts-dark").await;
+
+    // The search box reads a regex over rdata and goes to the flex page: ns9.evil.example.
+    s.goto("/ui/").await;
+    let q = s.client.find(Locator::Id("q")).await.unwrap();
+    q.send_keys("rdata:/evil/").await.unwrap();
+    s.until(
+        "the reading",
+        "return document.getElementById('reading').textContent.includes('regex over rdata');",
+    )
+    .await;
+    q.send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    s.until(
+        "the flex page",
+        "return location.pathname.startsWith('/ui/flex/regex/') && !!document.getElementById('flex-rdata');",
+    )
+    .await;
+    assert!(s.text("#flex-rdata").await.contains("ns9.evil.example."));
+    s.check("flex-rdata").await;
+    let _ = s.client.clone().close().await;
 }

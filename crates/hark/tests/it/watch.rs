@@ -380,6 +380,14 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
         acked.starts_with("HTTP/1.1 200") && acked.contains("\"state\":\"acknowledged\""),
         "{acked}"
     );
+    // The UI's watch page shows the running rules (the reply is not compressed: no
+    // Accept-Encoding).
+    let watched = service.get(&api, "/ui/watch");
+    assert!(
+        watched.contains(r#"<a href="/ui/name/canary.example.test.">canary.example.test.</a>"#),
+        "{watched}"
+    );
+    assert!(!watched.contains("decoy2.example.test."));
     // SIGHUP re-reads the rule file: a second decoy takes effect without a restart.
     let rules = std::fs::read_to_string(root.join("rules.toml")).unwrap();
     std::fs::write(
@@ -412,6 +420,10 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    // ... and the UI shows the reloaded rules.
+    assert!(service
+        .get(&api, "/ui/watch")
+        .contains(r#"<a href="/ui/name/decoy2.example.test.">decoy2.example.test.</a>"#));
     drop(harness);
     let log = service.stop();
     assert!(log.contains("hark: stopped"), "{log}");

@@ -14,15 +14,17 @@
 //! | `recon/{domain}` | the recon report, summary first, printable |
 //! | `graph/{subject}?budget=`, `graph/{subject}/graph.{json,dot,graphml}` | the graph of a name, domain, address or network |
 //! | `status` | sources, rates, drops and store size: the figures of `/metrics` |
+//! | `alerts?rule=&severity=&state=&subject=&since=&until=`, `alerts/{id}` | alerts of watch rules, filtered; one with its evidence; `POST alerts/{id}/{ack,resolve}` |
+//! | `watch` | what the loaded watch rules watch: canaries, zones, names, brands, networks |
 //! | `login`, `logout` | the session of a key ([`session`]) |
 //! | `assets/{name}.{hash}.{ext}` | embedded scripts and styles ([`assets`]) |
 //!
 //! Every view takes the API's time fences (`time_first_after`... as epoch seconds or negative
 //! seconds before now) and shows them as chips that remove themselves. Pages carry a strict
 //! Content-Security-Policy (no inline script or style, nothing from another origin) and are
-//! gzip-compressed when the client accepts it. Alerts are not shown yet: the watch feature
-//! adds them.
+//! gzip-compressed when the client accepts it.
 
+mod alerts;
 pub mod assets;
 mod graph;
 mod page;
@@ -48,6 +50,8 @@ pub struct UiState {
     pub sessions: session::Sessions,
     /// The counters the status page showed last, and when (milliseconds), for rates.
     last_status: std::sync::Mutex<Option<(i64, std::collections::BTreeMap<String, f64>)>>,
+    /// The CSRF token of forms when the server has no keys (and so no sessions).
+    anonymous: std::sync::OnceLock<String>,
 }
 
 /// The route prefix.
@@ -73,6 +77,13 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/timeline/{pattern}", get(timeline::page))
         .route("/ui/recon/{domain}", get(report::recon))
         .route("/ui/status", get(report::status))
+        .route("/ui/alerts", get(alerts::list))
+        .route("/ui/alerts/{id}", get(alerts::detail))
+        .route(
+            "/ui/alerts/{id}/{action}",
+            axum::routing::post(alerts::set_state),
+        )
+        .route("/ui/watch", get(alerts::watch))
         .route("/ui/status/live", get(report::live))
         .route("/ui/graph/{subject}", get(graph::page))
         .route("/ui/graph/{subject}/{file}", get(graph::data))

@@ -95,8 +95,8 @@ pub fn respond(headers: &HeaderMap, markup: Markup) -> Response {
     )
 }
 
-/// The whole page around `body`: the header with the search box (holding `query`), the
-/// navigation, and the scripts.
+/// The whole page around `body`: the header with the search box (holding `query`, with how
+/// the box reads it), the navigation, and the scripts.
 pub fn layout(title: &str, viewer: &Viewer, query: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
@@ -121,9 +121,15 @@ pub fn layout(title: &str, viewer: &Viewer, query: &str, body: Markup) -> Markup
                             placeholder="name, *.example.com, 192.0.2.0/24, name/MX, /regex/ … since:2024-01-01"
                             hx-get="/ui/explain" hx-trigger="input changed delay:250ms" hx-target="#reading" hx-swap="innerHTML";
                         button type="submit" { "Go" }
-                        output #reading aria-live="polite" {}
+                        output #reading aria-live="polite" {
+                            @if !query.trim().is_empty() {
+                                (super::search::reading_markup(&super::search::read(query, jiff::Timestamp::now().as_second())))
+                            }
+                        }
                     }
                     nav aria-label="views" {
+                        a href="/ui/alerts" { "Alerts" }
+                        a href="/ui/watch" { "Watched" }
                         a href="/ui/status" { "Status" }
                         @if let Some(name) = &viewer.name {
                             form.logout action="/ui/logout" method="post" {
@@ -161,6 +167,33 @@ pub fn when(seconds: i64) -> String {
     jiff::Timestamp::from_second(seconds)
         .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|_| seconds.to_string())
+}
+
+/// The head of a sortable table: one column per (label, `text` or `num`), each a button that
+/// sorts by it (`ui.js`); a label of `""` is a column without sorting.
+pub fn sortable_head(columns: &[(&str, &str)]) -> Markup {
+    html! {
+        thead { tr {
+            @for (label, kind) in columns {
+                @if kind.is_empty() {
+                    th scope="col" { (label) }
+                } @else {
+                    th scope="col" { button type="button" data-sort=(kind) { (label) } }
+                }
+            }
+        } }
+    }
+}
+
+/// The filter box above tables (`ui.js` hides the rows without its text), with `count`.
+pub fn filter_box(count: Markup) -> Markup {
+    html! {
+        div.toolbar {
+            label for="filter" { "Filter rows" }
+            input #filter type="search" data-filter="table.records" placeholder="text in any column";
+            span { (count) }
+        }
+    }
 }
 
 /// A link to the page of name `name` (presentation form).

@@ -1,6 +1,8 @@
 //! The pivot page of an address, network or range: the names seen on it, grouped by
 //! registrable domain and aggregated on the server (a CDN address with 100,000 names is one
-//! page of domains), with shared-hosting flags; a domain's names load on demand.
+//! page of domains), with shared-hosting flags naming the CDN or host where hark-intel's
+//! knowledge tables know it (by the owner names on an address, or its PTR names); a domain's
+//! names load on demand.
 
 use super::page::{encode, ip_link, layout, name_link, number, respond, when, Fences, UiError};
 use super::session::Viewer;
@@ -78,15 +80,116 @@ fn range_lookup(range: &str, fences: &Fences) -> Result<Lookup, UiError> {
     Ok(parse_lookup(&["rdata", "ip", range], fences.fence, TypeFilter::All)?.0)
 }
 
+/// A hosting, CDN or cloud provider named by hark-intel's knowledge tables.
+type Provider = &'static hark_intel::knowledge::HostingProvider;
+
+/// The provider an owner name (`d111.cloudfront.net.`) or a PTR name belongs to.
+fn provider_of(name: &str) -> Option<Provider> {
+    hark_intel::knowledge::knowledge().hosting_provider(name)
+}
+
+/// What the scan gathers per address: its domains, its rows, and the providers named by its
+/// owner names (by provider, with how many rows).
+type Fanout = (
+    HashSet<String>,
+    usize,
+    HashMap<&'static str, (Provider, usize)>,
+);
+
+/// One address of the page: its fan-out and the providers named on it.
+struct AddressOn {
+    address: IpAddr,
+    domains: usize,
+    names: usize,
+    /// Providers of the owner names seen on it, most names first, with how many.
+    providers: Vec<(Provider, usize)>,
+    /// Its PTR names, and the provider they name.
+    ptr: Vec<String>,
+    ptr_provider: Option<Provider>,
+}
+
 /// The figures of one page of the pivot.
 struct Summary {
     rows: u64,
     names: usize,
     domains: Vec<(String, usize, usize, i64, i64, u64)>,
     total_domains: usize,
-    addresses: Vec<(IpAddr, usize, usize)>,
+    addresses: Vec<AddressOn>,
     total_addresses: usize,
     stopped: bool,
+}
+
+/// The PTR names of `address` in the store.
+fn ptr_names(
+    store: &dyn Store,
+    address: IpAddr,
+    deadline: tokio::time::Instant,
+) -> Result<Vec<String>, ApiError> {
+    let reverse = hark_intel::profile::reverse_name(address);
+    let (lookup, filter) = parse_lookup(
+        &["rrset", "name", &reverse, "PTR"],
+        hark_query::TimeFence::default(),
+        TypeFilter::All,
+    )?;
+    let mut names = Vec::new();
+    crate::lookup::run(store, &lookup, filter, None, deadline, &mut |row| {
+        let mut text = String::new();
+        hark_dns::rdata::to_presentation(row.key.parts().rrtype, row.key.parts().rdata, &mut text);
+        names.push(text);
+        if names.len() >= 8 {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })?;
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// How a provider's kind reads in a flag.
+fn kind_label(kind: &str) -> &str {
+    match kind {
+        "cdn" => "CDN",
+        "cloud" => "cloud",
+        "hosting" => "hosting",
+        "paas" => "PaaS",
+        "waf" => "WAF",
+        "dns" => "DNS",
+        other => other,
+    }
+}
+
+/// The hosting cell of an address: the providers named on it (CDN: Akamai), and whether it
+/// is shared.
+fn hosting(on: &AddressOn, shared: usize) -> maud::Markup {
+    let named: Vec<Provider> = on
+        .ptr_provider
+        .into_iter()
+        .chain(on.providers.iter().map(|(p, _)| *p))
+        .fold(Vec::new(), |mut list, p| {
+            if !list.iter().any(|q: &Provider| q.provider == p.provider) {
+                list.push(p);
+            }
+            list
+        });
+    let why = match (&on.ptr_provider, on.providers.first()) {
+        (Some(_), _) => format!("PTR {}", on.ptr.join(" ")),
+        (None, Some((p, n))) => format!("{n} owner name(s) under {}", p.suffix),
+        (None, None) => String::new(),
+    };
+    html! {
+        @if named.is_empty() {
+            @if on.domains >= shared { span.flag { "shared hosting or CDN" } } @else { "dedicated" }
+        } @else {
+            span.cdn title=(why) {
+                @for (i, p) in named.iter().take(3).enumerate() {
+                    @if i > 0 { ", " }
+                    (kind_label(&p.kind)) ": " (p.provider)
+                }
+            }
+            @if on.domains >= shared { " " span.flag { "(shared)" } }
+        }
+    }
 }
 
 /// `GET /ui/ip/{range}?page=`: the names on an address, network or range, by domain.
@@ -105,8 +208,9 @@ pub async fn page(
     let (summary, _rate) = state
         .run_counted(viewer.caller.as_ref(), now, move |store, deadline| {
             let mut domains: HashMap<String, DomainOn> = HashMap::new();
-            let mut by_address: HashMap<IpAddr, (HashSet<String>, usize)> = HashMap::new();
-            let mut names = HashSet::new();
+            let mut by_address: HashMap<IpAddr, Fanout> = HashMap::new();
+            // Each distinct owner name, with the provider its suffix names (looked up once).
+            let mut names: HashMap<String, Option<Provider>> = HashMap::new();
             let mut rows = 0u64;
             let stopped = scan(store, &lookup, deadline, &mut |row, rrname, domain| {
                 rows += 1;
@@ -117,13 +221,23 @@ pub async fn page(
                 }
                 on.last = on.last.max(last);
                 on.count = on.count.saturating_add(row.tally.count);
+                let provider = match names.get(&rrname) {
+                    Some(known) => *known,
+                    None => {
+                        let found = provider_of(&rrname);
+                        names.insert(rrname.clone(), found);
+                        found
+                    }
+                };
                 if let Some(a) = address(row) {
                     on.addresses.insert(a);
                     let entry = by_address.entry(a).or_default();
                     entry.0.insert(domain);
                     entry.1 += 1;
+                    if let Some(p) = provider {
+                        entry.2.entry(p.provider.as_str()).or_insert((p, 0)).1 += 1;
+                    }
                 }
-                names.insert(rrname.clone());
                 on.names.insert(rrname);
             })?;
             let total_domains = domains.len();
@@ -149,12 +263,33 @@ pub async fn page(
                 .take(PAGE_DOMAINS as usize)
                 .collect();
             let total_addresses = by_address.len();
-            let mut addresses: Vec<_> = by_address
+            let mut addresses: Vec<AddressOn> = by_address
                 .into_iter()
-                .map(|(a, (d, n))| (a, d.len(), n))
+                .map(|(address, (d, n, providers))| {
+                    let mut providers: Vec<(Provider, usize)> = providers.into_values().collect();
+                    providers.sort_by(|a, b| {
+                        b.1.cmp(&a.1).then_with(|| a.0.provider.cmp(&b.0.provider))
+                    });
+                    AddressOn {
+                        address,
+                        domains: d.len(),
+                        names: n,
+                        providers,
+                        ptr: Vec::new(),
+                        ptr_provider: None,
+                    }
+                })
                 .collect();
-            addresses.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            addresses.sort_by(|a, b| {
+                b.domains
+                    .cmp(&a.domains)
+                    .then_with(|| a.address.cmp(&b.address))
+            });
             addresses.truncate(20);
+            for on in &mut addresses {
+                on.ptr = ptr_names(store, on.address, deadline)?;
+                on.ptr_provider = on.ptr.iter().find_map(|p| provider_of(p));
+            }
             Ok(Summary {
                 rows,
                 names: names.len(),
@@ -187,12 +322,12 @@ pub async fn page(
             table.records #addresses {
                 thead { tr { th scope="col" { "Address" } th scope="col" { "Domains" } th scope="col" { "Names" } th scope="col" { "Hosting" } } }
                 tbody {
-                    @for (a, domains, names) in &summary.addresses {
+                    @for on in &summary.addresses {
                         tr {
-                            td { (ip_link(&a.to_string())) }
-                            td { (domains) }
-                            td { (names) }
-                            td { @if *domains >= shared { span.flag { "shared hosting or CDN" } } @else { "dedicated" } }
+                            td { (ip_link(&on.address.to_string())) }
+                            td { (on.domains) }
+                            td { (on.names) }
+                            td { (hosting(on, shared)) }
                         }
                     }
                 }
@@ -207,7 +342,7 @@ pub async fn page(
             @for (domain, names, addresses, first, last, count) in &summary.domains {
                 tbody.domain {
                     tr {
-                        td { (name_link(domain)) }
+                        td { (name_link(domain)) @if let Some(p) = provider_of(domain) { " " span.cdn { (kind_label(&p.kind)) ": " (p.provider) } } }
                         td { (names) }
                         td { (addresses) }
                         td { (when(*first)) }

@@ -2,7 +2,8 @@
 //! lookups, flex searches, and their CSV and COF exports.
 
 use super::page::{
-    encode, layout, name_link, number, param, rdata_links, respond, when, Fences, UiError,
+    encode, filter_box, layout, name_link, number, param, rdata_links, respond, sortable_head,
+    when, Fences, UiError,
 };
 use super::session::Viewer;
 use crate::{ApiError, AppState};
@@ -196,11 +197,7 @@ fn tables(
         @if rows.is_empty() {
             p.empty { "No records." }
         } @else {
-            div.toolbar {
-                label for="filter" { "Filter rows" }
-                input #filter type="search" data-filter="table.records" placeholder="text in any column";
-                span { (rows.len()) " records" @if offset > 0 { ", from " (offset + 1) } }
-            }
+            (filter_box(html! { (rows.len()) " records" @if offset > 0 { ", from " (offset + 1) } }))
             nav.types aria-label="record types" {
                 @for (rrtype, list) in &by_type {
                     a href={"#type-" (RrType(*rrtype))} { (RrType(*rrtype)) " " span.count { (list.len()) } }
@@ -241,11 +238,7 @@ fn table<'a>(id: &str, rows: impl IntoIterator<Item = &'a Shown>) -> Markup {
     ];
     html! {
         table.records.sortable id=(id) {
-            thead { tr {
-                @for (label, kind) in head {
-                    th scope="col" { button type="button" data-sort=(kind) { (label) } }
-                }
-            } }
+            (sortable_head(&head))
             tbody {
                 @for r in rows {
                     tr {
@@ -317,7 +310,17 @@ pub async fn flex(
     };
     let query = uri.query();
     let params = crate::params::Params::parse(query, jiff::Timestamp::now().as_second())?;
-    let segments = vec!["rrnames".to_string(), pattern.clone()];
+    let over_rdata = match param(query, "in")?.as_deref() {
+        None | Some("rrnames") => false,
+        Some("rdata") => true,
+        Some(other) => {
+            return Err(UiError::Api(ApiError::BadRequest(format!(
+                "in={other:?}: expected rrnames or rdata"
+            ))))
+        }
+    };
+    let searched = if over_rdata { "rdata" } else { "rrnames" };
+    let segments = vec![searched.to_string(), pattern.clone()];
     let mut flex = crate::flex::FlexQuery::parse(syntax_kind, &segments, &params)?;
     flex.filter = TypeFilter::All;
     let limit = number(query, "limit", PAGE_ROWS)?.clamp(1, MAX_PAGE_ROWS);
@@ -340,26 +343,26 @@ pub async fn flex(
     let fences = Fences {
         fence: params.fence,
     };
-    let base = format!("/ui/flex/{syntax}/{}?", encode(&pattern));
+    let base = if over_rdata {
+        format!("/ui/flex/{syntax}/{}?in=rdata", encode(&pattern))
+    } else {
+        format!("/ui/flex/{syntax}/{}?", encode(&pattern))
+    };
     let body = html! {
-        h1 { "Owner names matching the " (syntax) " " code { (pattern) } }
+        @if over_rdata {
+            h1 { "rdata matching the " (syntax) " " code { (pattern) } }
+        } @else {
+            h1 { "Owner names matching the " (syntax) " " code { (pattern) } }
+        }
         (fences.chips(&base))
         @if hits.is_empty() {
-            p.empty { "No names match." }
+            p.empty { @if over_rdata { "No rdata matches." } @else { "No names match." } }
+        } @else if over_rdata {
+            (rdata_hits(&hits, limited))
         } @else {
-            div.toolbar {
-                label for="filter" { "Filter rows" }
-                input #filter type="search" data-filter="table.records";
-                span { (hits.len()) @if limited { "+" } " names and types" }
-            }
+            (filter_box(html! { (hits.len()) @if limited { "+" } " names and types" }))
             table.records.sortable {
-                thead { tr {
-                    th scope="col" { button type="button" data-sort="text" { "Name" } }
-                    th scope="col" { button type="button" data-sort="text" { "Type" } }
-                    th scope="col" { button type="button" data-sort="num" { "First seen" } }
-                    th scope="col" { button type="button" data-sort="num" { "Last seen" } }
-                    th scope="col" { button type="button" data-sort="num" { "Count" } }
-                } }
+                (sortable_head(&[("Name", "text"), ("Type", "text"), ("First seen", "num"), ("Last seen", "num"), ("Count", "num")]))
                 tbody {
                     @for hit in &hits {
                         @let seen = hit.tally.seen.or(hit.tally.zone_seen);
@@ -376,10 +379,35 @@ pub async fn flex(
         }
     };
     let title = format!("{syntax} {pattern}");
-    Ok(respond(
-        &headers,
-        layout(&title, &viewer, &format!("{syntax}:{pattern}"), body),
-    ))
+    let input = if over_rdata {
+        format!("rdata:{syntax}:{pattern}")
+    } else {
+        format!("{syntax}:{pattern}")
+    };
+    Ok(respond(&headers, layout(&title, &viewer, &input, body)))
+}
+
+/// The rdata a flex search found, each with its tally and a link to the records holding it.
+fn rdata_hits(hits: &[crate::flex::FlexHit], limited: bool) -> Markup {
+    html! {
+        (filter_box(html! { (hits.len()) @if limited { "+" } " rdata and types" }))
+        table.records.sortable #flex-rdata {
+            (sortable_head(&[("Data", "text"), ("Type", "text"), ("First seen", "num"), ("Last seen", "num"), ("Count", "num"), ("Records", "")]))
+            tbody {
+                @for hit in hits {
+                    @let seen = hit.tally.seen.or(hit.tally.zone_seen);
+                    tr {
+                        td.rdata { (rdata_links(hit.rrtype, &hit.text)) }
+                        td { (hit.rrtype) }
+                        td data-v=(seen.map_or(0, |s| s.first)) { (when(seen.map_or(0, |s| s.first))) }
+                        td data-v=(seen.map_or(0, |s| s.last)) { (when(seen.map_or(0, |s| s.last))) }
+                        td data-v=(hit.tally.count) { (hit.tally.count) }
+                        td { a href={"/ui/rdata/raw/" (data_encoding::HEXLOWER.encode(&hit.raw)) "?type=" (hit.rrtype)} aria-label={"records with " (hit.text)} { "who" } }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `GET /ui/export/{csv,cof}/{rrset,rdata}/{kind}/{value}`: the lookup's rows (at most

@@ -10,6 +10,8 @@
 //! | `0x0a000001`, `\# 4 0a000001` | raw rdata in hex | `rdata/raw/` |
 //! | `/^mail[0-9]+\./`, `regex:…` | a regular expression over owner names | `flex/regex/` |
 //! | `*mail*.example.com`, `glob:…` | a glob over owner names | `flex/glob/` |
+//! | `rdata:/v=spf1/`, `rdata:regex:…`, `rdata:glob:…`, `rdata:*mail*.example.net` | a regex or a glob over rdata | `flex/{regex,glob}/…?in=rdata` |
+//! | `rdata:ns1.example.net`, `rdata:*.cloudfront.net` | records whose rdata names it (the rdata index) | `rdata/name/` |
 //!
 //! Words `since:`, `until:`, `first-after:`, `first-before:`, `last-after:`, `last-before:`
 //! anywhere in the input are time fences (`since` = last seen after, `until` = first seen
@@ -121,6 +123,9 @@ pub fn read(input: &str, now: i64) -> Result<Reading, String> {
 /// The subject without fences: (what it is, the view's path, extra query parameters).
 fn read_subject(subject: &str) -> Result<(String, String, String), String> {
     let s = subject.trim();
+    if let Some(rest) = s.strip_prefix("rdata:") {
+        return read_rdata(rest.trim());
+    }
     if let Some(pattern) = s.strip_prefix("regex:") {
         return Ok(regex(pattern));
     }
@@ -213,6 +218,51 @@ fn read_subject(subject: &str) -> Result<(String, String, String), String> {
     }
 }
 
+/// What follows `rdata:`: a regex (`/…/`, `regex:…`) or a glob (`glob:…`, or a pattern with
+/// `*`, `?`, `[` that is no name pattern) over rdata, a name or name pattern (the rdata index),
+/// or an address, network or range.
+fn read_rdata(s: &str) -> Result<(String, String, String), String> {
+    let flex = |syntax: &str, pattern: &str| {
+        (
+            format!("a {syntax} over rdata (DNSDB flex: scans every record)"),
+            format!("flex/{syntax}/{}", encode(pattern)),
+            "&in=rdata".to_string(),
+        )
+    };
+    if let Some(pattern) = s.strip_prefix("regex:") {
+        return Ok(flex("regex", pattern));
+    }
+    if let Some(pattern) = s.strip_prefix("glob:") {
+        return Ok(flex("glob", pattern));
+    }
+    if s.len() > 2 && s.starts_with('/') && s.ends_with('/') {
+        return Ok(flex("regex", s.get(1..s.len() - 1).unwrap_or_default()));
+    }
+    if s.is_empty() {
+        return Err("rdata: give a name, an address, /regex/ or a glob after it".into());
+    }
+    if IpRange::parse(s).is_ok() {
+        return read_subject(s);
+    }
+    match NamePattern::parse(s) {
+        Ok(pattern) => {
+            let what = match pattern {
+                NamePattern::Exact(_) => format!("records whose rdata names {s}"),
+                NamePattern::Subdomains(_) => format!(
+                    "records whose rdata names a name below {}",
+                    s.get(2..).unwrap_or_default()
+                ),
+                NamePattern::LeadingLabels(_) => {
+                    "records whose rdata names a name starting with these labels".to_string()
+                }
+            };
+            Ok((what, format!("rdata/name/{}", encode(s)), String::new()))
+        }
+        Err(_) if s.contains(['*', '?', '[']) => Ok(flex("glob", s)),
+        Err(err) => Err(format!("rdata: {err}")),
+    }
+}
+
 fn regex(pattern: &str) -> (String, String, String) {
     (
         "a regular expression over owner names".into(),
@@ -258,7 +308,8 @@ fn txt_wire(text: &str) -> Result<Vec<u8>, String> {
     Ok(wire)
 }
 
-fn reading_markup(reading: &Result<Reading, String>) -> Markup {
+/// How the search box read `input`, for the page under it.
+pub fn reading_markup(reading: &Result<Reading, String>) -> Markup {
     html! {
         @match reading {
             Ok(r) => {
@@ -310,6 +361,9 @@ fn examples() -> Markup {
                 tr { td { code { "192.0.2.1" } ", " code { "192.0.2.0/24" } ", " code { "192.0.2.0-192.0.2.9" } } td { "the names on an address, network or range" } }
                 tr { td { code { "\"v=spf1 -all\"" } ", " code { "0x0a000001" } } td { "records with this rdata" } }
                 tr { td { code { "/^mail[0-9]+\\./" } ", " code { "*mail*.example.com" } } td { "owner names matching a regex or a glob" } }
+                tr { td { code { "rdata:/v=spf1.*-all/" } ", " code { "rdata:*mail*.example.net" } } td { "rdata matching a regex or a glob" } }
+                tr { td { code { "rdata:ns1.example.net" } ", " code { "rdata:*.cloudfront.net" } } td { "records pointing at a name, or below it" } }
+                tr { td { code { "rdata:/v=spf1.*-all/" } ", " code { "rdata:*.cloudfront.net" } ", " code { "rdata:ns1.example.net" } } td { "rdata matching a regex or a glob; records pointing at a name" } }
                 tr { td { code { "since:2024-03-01" } ", " code { "until:30d" } ", " code { "first-after:…" } } td { "time fences, with any of the above" } }
             }
         }
@@ -370,6 +424,40 @@ mod tests {
             target("*mail*.example.com"),
             "/ui/flex/glob/*mail*.example.com"
         );
+    }
+
+    #[test]
+    fn rdata_patterns() {
+        assert_eq!(
+            target("rdata:/^10 mx[0-9]\\./"),
+            "/ui/flex/regex/%5E10%20mx%5B0-9%5D%5C.?in=rdata"
+        );
+        assert_eq!(
+            target("rdata:glob:*.cloudfront.net."),
+            "/ui/flex/glob/*.cloudfront.net.?in=rdata"
+        );
+        assert_eq!(
+            target("rdata:*mail*.example.net"),
+            "/ui/flex/glob/*mail*.example.net?in=rdata"
+        );
+        assert_eq!(
+            target("rdata:*.cloudfront.net"),
+            "/ui/rdata/name/*.cloudfront.net"
+        );
+        assert_eq!(
+            target("rdata:ns1.example.net"),
+            "/ui/rdata/name/ns1.example.net"
+        );
+        assert_eq!(target("rdata:192.0.2.0/24"), "/ui/ip/192.0.2.0%2F24");
+        assert_eq!(
+            target("rdata:/v=spf1/ since:2023-11-14"),
+            "/ui/flex/regex/v%3Dspf1?in=rdata&time_last_after=1699920000"
+        );
+        assert!(read("rdata:/v=spf1/", NOW)
+            .expect("reads")
+            .what
+            .contains("over rdata"));
+        assert!(read("rdata:", NOW).is_err());
     }
 
     #[test]

@@ -73,6 +73,17 @@ impl Sessions {
     }
 }
 
+impl super::UiState {
+    /// The CSRF token of a server without keys (no sessions): made once, at first use.
+    fn anonymous_token(&self) -> Result<String, ApiError> {
+        if let Some(token) = self.anonymous.get() {
+            return Ok(token.clone());
+        }
+        let token = random_hex()?;
+        Ok(self.anonymous.get_or_init(|| token).clone())
+    }
+}
+
 fn random_hex() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
@@ -109,7 +120,11 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Viewer, UiError> {
         if state.config.keys.is_none() {
-            return Ok(Viewer::default());
+            // No sessions without keys: forms that write carry the server's own token.
+            return Ok(Viewer {
+                csrf: Some(state.ui.anonymous_token()?),
+                ..Viewer::default()
+            });
         }
         let now = jiff::Timestamp::now().as_second();
         let token = cookie(&parts.headers, SESSION_COOKIE);
@@ -188,7 +203,7 @@ fn login_page(
 }
 
 /// Reads an `application/x-www-form-urlencoded` body.
-fn form(body: &[u8]) -> Result<HashMap<String, String>, UiError> {
+pub(super) fn form(body: &[u8]) -> Result<HashMap<String, String>, UiError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::BadRequest("the form is not UTF-8".into()))?;
     let mut out = HashMap::new();
@@ -199,7 +214,8 @@ fn form(body: &[u8]) -> Result<HashMap<String, String>, UiError> {
     Ok(out)
 }
 
-fn same(a: &str, b: &str) -> bool {
+/// True when `a` is a non-empty token equal to `b` (compared in constant time).
+pub(super) fn same(a: &str, b: &str) -> bool {
     !a.is_empty() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 

@@ -600,3 +600,291 @@ async fn large_graphs_are_clustered() {
     );
     assert_eq!(doc["nodes"].as_array().unwrap().len(), 100);
 }
+
+/// The value of the first `name="csrf"` field after `from` in `body`.
+fn csrf_after(body: &str, from: &str) -> String {
+    let start = body.find(from).unwrap();
+    let at = body[start..].find("name=\"csrf\" value=\"").unwrap() + start + 19;
+    body[at..at + 64].to_string()
+}
+
+#[tokio::test]
+async fn alerts_are_listed_filtered_and_acknowledged() {
+    let server = start(config()).await;
+    let addr = server.addr;
+    let cookie = login(addr).await;
+    // The one alert of support.rs: rule decoy, high, vpn.example.com., seen 1700000000
+    // (2023-11-14 22:13:20), a CLIENT_QUERY from 192.0.2.7.
+    let list = page(addr, &cookie, "/ui/alerts").await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("1 of 1 alerts match, 1 of them new."),
+        "{}",
+        list.body
+    );
+    assert!(list
+        .body
+        .contains(r#"<a href="/ui/name/vpn.example.com.">vpn.example.com.</a>"#));
+    for (filter, matched) in [
+        ("severity=critical", 0),
+        ("severity=medium", 1),
+        ("rule=decoy&state=new&subject=VPN.example", 1),
+        ("rule=other", 0),
+        ("state=acknowledged", 0),
+        ("since=2023-11-14&until=2023-11-15", 1),
+        ("since=2023-11-15", 0),
+        ("until=2023-11-14", 0),
+    ] {
+        let reply = page(addr, &cookie, &format!("/ui/alerts?{filter}")).await;
+        assert_eq!(reply.status, 200, "{filter}");
+        assert!(
+            reply.body.contains(&format!("{matched} of 1 alerts match")),
+            "{filter}: {}",
+            reply.body
+        );
+    }
+    for bad in ["severity=urgent", "state=done", "since=yesterday"] {
+        let reply = page(addr, &cookie, &format!("/ui/alerts?{bad}")).await;
+        assert_eq!(reply.status, 400, "{bad}");
+    }
+    let at = list.body.find("data-id=\"").unwrap() + 9;
+    let id = list.body[at..].split('"').next().unwrap().to_string();
+    // The detail: the evidence with its name linked, the client and the dnstap message.
+    let detail = page(addr, &cookie, &format!("/ui/alerts/{id}")).await;
+    assert_eq!(detail.status, 200);
+    let evidence = &detail.body[detail.body.find("id=\"evidence\"").unwrap()..];
+    assert!(evidence.contains(r#"<a href="/ui/name/vpn.example.com.">vpn.example.com.</a>"#));
+    assert!(evidence.contains("192.0.2.7") && evidence.contains("CLIENT_QUERY"));
+    assert_eq!(
+        page(addr, &cookie, "/ui/alerts/0123456789abcdef")
+            .await
+            .status,
+        404
+    );
+    // Acknowledging needs the session's token, and a request from this origin.
+    let csrf = csrf_after(&detail.body, "class=\"state-actions\"");
+    let target = format!("/ui/alerts/{id}/ack");
+    let form = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let refused = post(addr, &target, &form, "csrf=00").await;
+    assert_eq!(refused.status, 403);
+    let foreign = [form[0], form[1], ("Origin", "http://evil.example")];
+    let refused = post(addr, &target, &foreign, &format!("csrf={csrf}")).await;
+    assert_eq!(refused.status, 403);
+    let origin = format!("http://{addr}");
+    let own = [form[0], form[1], ("Origin", origin.as_str())];
+    let done = post(addr, &target, &own, &format!("csrf={csrf}")).await;
+    assert_eq!(done.status, 303);
+    let back = format!("/ui/alerts/{id}");
+    assert_eq!(done.header("location"), Some(back.as_str()));
+    // The same state change the API sees.
+    let api = crate::support::dnsdb(addr, &format!("/api/v1/alerts/{id}")).await;
+    let doc: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(doc["state"], "acknowledged");
+    assert_eq!(doc["state_changed"][1], "ui:analyst");
+    // Resolving goes back to the list it came from; a foreign `next` is ignored.
+    let next = "/ui/alerts?state=resolved";
+    let done = post(
+        addr,
+        &format!("/ui/alerts/{id}/resolve"),
+        &own,
+        &format!("csrf={csrf}&next=%2Fui%2Falerts%3Fstate%3Dresolved"),
+    )
+    .await;
+    assert_eq!(done.header("location"), Some(next));
+    let resolved = page(addr, &cookie, next).await;
+    assert!(resolved
+        .body
+        .contains("1 of 1 alerts match, 0 of them new."));
+    let elsewhere = post(
+        addr,
+        &format!("/ui/alerts/{id}/resolve"),
+        &own,
+        &format!("csrf={csrf}&next=https%3A%2F%2Fevil.example%2F"),
+    )
+    .await;
+    assert_eq!(elsewhere.header("location"), Some(back.as_str()));
+    assert_eq!(
+        post(
+            addr,
+            &format!("/ui/alerts/{id}/delete"),
+            &own,
+            &format!("csrf={csrf}")
+        )
+        .await
+        .status,
+        404
+    );
+    // No rule file given to this server: the watch page says how to give one.
+    let watch = page(addr, &cookie, "/ui/watch").await;
+    assert!(watch.body.contains("No rule file is loaded"));
+}
+
+#[tokio::test]
+async fn without_keys_state_changes_carry_the_servers_token() {
+    let mut config = config();
+    config.keys = None;
+    let server = start(config).await;
+    let addr = server.addr;
+    let list = get(addr, "/ui/alerts", &[]).await;
+    let at = list.body.find("data-id=\"").unwrap() + 9;
+    let id = list.body[at..].split('"').next().unwrap().to_string();
+    let csrf = csrf_after(&list.body, "id=\"alerts\"");
+    let target = format!("/ui/alerts/{id}/ack");
+    assert_eq!(post(addr, &target, &[], "csrf=").await.status, 403);
+    assert_eq!(post(addr, &target, &[], "").await.status, 403);
+    let done = post(addr, &target, &[], &format!("csrf={csrf}")).await;
+    assert_eq!(done.status, 303);
+    let again = get(addr, "/ui/alerts?state=acknowledged", &[]).await;
+    assert!(again.body.contains("1 of 1 alerts match"));
+}
+
+#[tokio::test]
+async fn flex_over_rdata_and_the_reading_of_the_box() {
+    let server = start(config()).await;
+    let cookie = login(server.addr).await;
+    let search = page(
+        server.addr,
+        &cookie,
+        "/ui/search?q=rdata%3A%2Fcloudfront%2F",
+    )
+    .await;
+    assert_eq!(
+        search.header("location"),
+        Some("/ui/flex/regex/cloudfront?in=rdata")
+    );
+    // One rdata of the sample matches: api.example.com.'s CNAME d111.cloudfront.net. (2).
+    let reply = page(server.addr, &cookie, "/ui/flex/regex/cloudfront?in=rdata").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body.matches("<tr><td class=\"rdata\">").count(), 1);
+    assert!(reply
+        .body
+        .contains(r#"<a href="/ui/name/d111.cloudfront.net.">d111.cloudfront.net.</a>"#));
+    // The box under the page says how it read the input.
+    assert!(
+        reply.body.contains(
+            "Read as <strong>a regex over rdata (DNSDB flex: scans every record)</strong>"
+        ),
+        "{}",
+        reply.body
+    );
+    // A glob over rdata: ns1.dnsprovider.example. under example.com. (30) and example.org. (3).
+    let glob = page(server.addr, &cookie, "/ui/flex/glob/ns1.*?in=rdata").await;
+    assert_eq!(glob.body.matches("<tr><td class=\"rdata\">").count(), 1);
+    assert!(
+        glob.body.contains("<td data-v=\"33\">33</td>"),
+        "{}",
+        glob.body
+    );
+    let bad = page(server.addr, &cookie, "/ui/flex/regex/x?in=everything").await;
+    assert_eq!(bad.status, 400);
+    let name = page(server.addr, &cookie, "/ui/name/www.example.com").await;
+    assert!(name.body.contains("Read as <strong>a name</strong>"));
+}
+
+#[tokio::test]
+async fn the_pivot_names_cdns_and_hosts() {
+    // 203.0.113.50: two CloudFront owner names; 203.0.113.60: a PTR into Akamai's
+    // deploy.static.akamaitechnologies.com; 203.0.113.70: one plain name.
+    let rows = r#"{"rrname":"d111.cloudfront.net.","rrtype":"A","rdata":"203.0.113.50","time_first":1700000000,"time_last":1700000000,"count":1}
+{"rrname":"d222.cloudfront.net.","rrtype":"A","rdata":"203.0.113.50","time_first":1700000000,"time_last":1700000000,"count":1}
+{"rrname":"www.shop.example.","rrtype":"A","rdata":"203.0.113.60","time_first":1700000000,"time_last":1700000000,"count":1}
+{"rrname":"60.113.0.203.in-addr.arpa.","rrtype":"PTR","rdata":"a203-0-113-60.deploy.static.akamaitechnologies.com.","time_first":1700000000,"time_last":1700000000,"count":1}
+{"rrname":"www.plain.example.","rrtype":"A","rdata":"203.0.113.70","time_first":1700000000,"time_last":1700000000,"count":1}
+"#;
+    let server = start_with_rows(config(), rows).await;
+    let cookie = login(server.addr).await;
+    let reply = page(server.addr, &cookie, "/ui/ip/203.0.113.0%2F24").await;
+    assert_eq!(reply.status, 200);
+    let row = |address: &str| -> String {
+        let table = &reply.body[reply.body.find("id=\"addresses\"").unwrap()..];
+        let at = table
+            .find(&format!("<a href=\"/ui/ip/{address}\">"))
+            .unwrap();
+        table[at..at + table[at..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(
+        row("203.0.113.50").contains("CDN: Amazon CloudFront"),
+        "{}",
+        row("203.0.113.50")
+    );
+    assert!(
+        row("203.0.113.60").contains("CDN: Akamai (PTR names)"),
+        "{}",
+        row("203.0.113.60")
+    );
+    assert!(
+        row("203.0.113.70").contains("dedicated"),
+        "{}",
+        row("203.0.113.70")
+    );
+    // cloudfront.net is a public suffix (the PSL's private section): each distribution is a
+    // registrable domain of its own, and its row names the CDN too.
+    assert!(reply.body.contains(
+        r#"<a href="/ui/name/d111.cloudfront.net.">d111.cloudfront.net.</a> <span class="cdn">CDN: Amazon CloudFront</span>"#
+    ), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_timeline_of_many_records_pages() {
+    // 1,200 A records of big.example.net., each seen one day: 10.0.{i/250}.{i%250}.
+    let mut rows = String::new();
+    for i in 0..1200i64 {
+        let first = 1_700_000_000 + i * 3600;
+        rows.push_str(&format!(
+            "{{\"rrname\":\"big.example.net.\",\"rrtype\":\"A\",\"rdata\":\"10.0.{}.{}\",\"time_first\":{first},\"time_last\":{},\"count\":2}}\n",
+            i / 250,
+            i % 250,
+            first + 86_400
+        ));
+    }
+    let server = start_with_rows(config(), &rows).await;
+    let cookie = login(server.addr).await;
+    let first = page(server.addr, &cookie, "/ui/timeline/big.example.net").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body.matches("<rect class=\"bar\"").count(), 400);
+    assert!(
+        first.body.contains("Records 1–400 of 1200"),
+        "{}",
+        first.body
+    );
+    // Every page has the axis of all 1,200: 1700000000 (2023-11-14) to 1704402800 (2024-01-04).
+    assert!(first
+        .body
+        .contains("data-from=\"1700000000\" data-to=\"1704402800\""));
+    assert!(first
+        .body
+        .contains("href=\"/ui/timeline/big.example.net?offset=400\""));
+    let last = page(
+        server.addr,
+        &cookie,
+        "/ui/timeline/big.example.net?offset=1000",
+    )
+    .await;
+    assert_eq!(last.body.matches("<rect class=\"bar\"").count(), 200);
+    assert!(last.body.contains("Records 1001–1200 of 1200"));
+    assert!(last
+        .body
+        .contains("data-from=\"1700000000\" data-to=\"1704402800\""));
+    assert!(last
+        .body
+        .contains("rel=\"prev\" href=\"/ui/timeline/big.example.net?offset=600\""));
+    // Zoomed to the first 100 hours: the fences leave rows 0–100 (first seen by then); the
+    // paging links keep the zoom.
+    let zoomed = page(
+        server.addr,
+        &cookie,
+        "/ui/timeline/big.example.net?from=1700000000&to=1700360000&time_first_before=1700360000&limit=40",
+    )
+    .await;
+    assert!(
+        zoomed.body.contains("Records 1–40 of 101"),
+        "{}",
+        zoomed.body
+    );
+    assert!(zoomed.body.contains(
+        "href=\"/ui/timeline/big.example.net?offset=40&amp;from=1700000000&amp;to=1700360000&amp;time_first_before=1700360000&amp;limit=40\""
+    ), "{}", zoomed.body);
+}
