@@ -16,52 +16,107 @@
 use crate::aggregate::{Bailiwick, Observations, SectionSet};
 use crate::bailiwick::{BailiwickConfig, BailiwickMode, ZoneTable};
 use crate::capture::{CaptureError, CaptureReader, Packet};
-use crate::extract::{DnsExtractor, DnsMessage, ExtractConfig};
+use crate::extract::{DnsExtractor, ExtractConfig};
+use crate::extraction::{Extracted, Extraction};
 use crate::gzip::ExpansionLimit;
 use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
 use hark_dns::ResponseParser;
 use std::path::Path;
 
-/// Packets to parsed responses in a chunk: the decoding every capture source shares.
-pub struct PacketDecoder {
-    options: u64,
+/// The fingerprint of the options that decide a capture's units and rows.
+fn fingerprint(extract: &ExtractConfig, sections: SectionSet, bailiwick: BailiwickMode) -> u64 {
+    let mut ports: Vec<u8> = Vec::new();
+    for port in &extract.server_ports {
+        ports.extend_from_slice(&port.to_be_bytes());
+    }
+    // Unpaired and without bailiwick, the fingerprint is what it was before either
+    // existed: the units and rows are the same.
+    let bits = [sections.bits()];
+    let mut parts: Vec<&[u8]> = vec![b"capture", &ports, &bits];
+    if extract.pair_responses {
+        parts.push(b"paired");
+    }
+    if bailiwick == BailiwickMode::Reconstruct {
+        parts.push(b"bailiwick-reconstruct");
+    }
+    source::fingerprint(&parts)
+}
+
+/// DNS messages into parsed responses in a chunk, with the zone table when bailiwick is
+/// reconstructed: the half of decoding that comes after extraction.
+struct MessageParser {
     sections: SectionSet,
-    extractor: DnsExtractor,
     parser: ResponseParser,
     zones: Option<ZoneTable>,
-    packets: u64,
     skips: Skips,
+}
+
+impl MessageParser {
+    fn new(sections: SectionSet, bailiwick: BailiwickMode) -> Self {
+        MessageParser {
+            sections,
+            parser: ResponseParser::new(),
+            zones: (bailiwick == BailiwickMode::Reconstruct)
+                .then(|| ZoneTable::new(BailiwickConfig::default())),
+            skips: Skips::default(),
+        }
+    }
+
+    /// Parses one DNS message from `server` into the chunk, or counts why not.
+    fn push(&mut self, ts_sec: i64, server: &[u8; 16], payload: &[u8], chunk: &mut Observations) {
+        match self.parser.parse(payload) {
+            Ok(response) if response.opcode == 0 => match &mut self.zones {
+                None => chunk.push(&response, ts_sec, self.sections),
+                Some(zones) => {
+                    zones.learn(server, &response, ts_sec);
+                    let table = &*zones;
+                    let zone_of = |owner: &[u8]| table.closest(server, owner);
+                    let dropped = chunk.push_in(
+                        &response,
+                        ts_sec,
+                        self.sections,
+                        Bailiwick::Served(&zone_of),
+                    );
+                    self.skips
+                        .add_n("out_of_bailiwick", dropped.out_of_bailiwick);
+                    if dropped.negative_out_of_bailiwick {
+                        self.skips.add("negative_out_of_bailiwick");
+                    }
+                }
+            },
+            Ok(_) => self.skips.add("opcode_not_query"),
+            Err(err) => self.skips.add(err.reason()),
+        }
+    }
+
+    /// Its skips and the zone table's evictions, added to `skips`.
+    fn add_skips_to(&self, skips: &mut Skips) {
+        skips.merge(&self.skips);
+        if let Some(zones) = &self.zones {
+            skips.add_n("bailiwick_evicted", zones.evicted());
+        }
+    }
+}
+
+/// Packets to parsed responses in a chunk, on one thread: the decoding live capture uses
+/// (capture files split it over two threads, [`crate::extraction`]).
+pub struct PacketDecoder {
+    options: u64,
+    extractor: DnsExtractor,
+    messages: MessageParser,
+    packets: u64,
 }
 
 impl PacketDecoder {
     /// A decoder extracting with `extract`, keeping `sections`, with rows' bailiwick as
     /// `bailiwick` says.
     pub fn new(extract: ExtractConfig, sections: SectionSet, bailiwick: BailiwickMode) -> Self {
-        let mut ports: Vec<u8> = Vec::new();
-        for port in &extract.server_ports {
-            ports.extend_from_slice(&port.to_be_bytes());
-        }
-        // Unpaired and without bailiwick, the fingerprint is what it was before either
-        // existed: the units and rows are the same.
-        let bits = [sections.bits()];
-        let mut parts: Vec<&[u8]> = vec![b"capture", &ports, &bits];
-        if extract.pair_responses {
-            parts.push(b"paired");
-        }
-        if bailiwick == BailiwickMode::Reconstruct {
-            parts.push(b"bailiwick-reconstruct");
-        }
-        let options = source::fingerprint(&parts);
         PacketDecoder {
-            options,
-            sections,
+            options: fingerprint(&extract, sections, bailiwick),
             extractor: DnsExtractor::new(extract),
-            parser: ResponseParser::new(),
-            zones: (bailiwick == BailiwickMode::Reconstruct)
-                .then(|| ZoneTable::new(BailiwickConfig::default())),
+            messages: MessageParser::new(sections, bailiwick),
             packets: 0,
-            skips: Skips::default(),
         }
     }
 
@@ -72,37 +127,30 @@ impl PacketDecoder {
 
     /// The zone table, when bailiwick is reconstructed (to add servers of a stub zone).
     pub fn zones_mut(&mut self) -> Option<&mut ZoneTable> {
-        self.zones.as_mut()
+        self.messages.zones.as_mut()
     }
 
     /// Takes one packet; every response it completes goes into `chunk`.
     pub fn push(&mut self, packet: &Packet<'_>, chunk: &mut Observations) {
         self.packets += 1;
-        self.extract(chunk, |extractor, emit| extractor.push(packet, emit));
+        let Self {
+            extractor,
+            messages,
+            ..
+        } = self;
+        extractor.push(packet, &mut |m| {
+            messages.push(m.ts_sec, &m.server, m.payload, chunk)
+        });
     }
 
     /// End of input: what the reassembly buffers can still complete goes into `chunk`.
     pub fn finish(&mut self, chunk: &mut Observations) {
-        self.extract(chunk, |extractor, emit| extractor.finish(emit));
-    }
-
-    /// Runs `step` on the extractor, parsing every message it emits into `chunk`.
-    fn extract(
-        &mut self,
-        chunk: &mut Observations,
-        step: impl FnOnce(&mut DnsExtractor, &mut dyn FnMut(DnsMessage<'_>)),
-    ) {
         let Self {
-            sections,
             extractor,
-            parser,
-            zones,
-            skips,
+            messages,
             ..
         } = self;
-        step(extractor, &mut |m| {
-            push_message(parser, zones, skips, *sections, chunk, m)
-        });
+        extractor.finish(&mut |m| messages.push(m.ts_sec, &m.server, m.payload, chunk));
     }
 
     /// Bytes held by TCP streams and partial IP datagrams now.
@@ -112,17 +160,14 @@ impl PacketDecoder {
 
     /// Counts a skip of the source's own (a capture error, a drop counter).
     pub fn skip(&mut self, reason: &'static str, n: u64) {
-        self.skips.add_n(reason, n);
+        self.messages.skips.add_n(reason, n);
     }
 
     /// The reading side's counters (bytes and stop reason left for the source to fill in).
     pub fn report(&self) -> SourceReport {
         let extract = self.extractor.stats();
         let mut skips = extract.skips.clone();
-        skips.merge(&self.skips);
-        if let Some(zones) = &self.zones {
-            skips.add_n("bailiwick_evicted", zones.evicted());
-        }
+        self.messages.add_skips_to(&mut skips);
         SourceReport {
             packets: self.packets,
             messages: extract.udp_messages + extract.tcp_messages,
@@ -134,13 +179,30 @@ impl PacketDecoder {
     }
 }
 
-/// A capture file (pcap, pcapng, gzip) read as a source.
+/// A capture file (pcap, pcapng, gzip) read as a source: packets are turned into DNS
+/// messages on a thread of their own ([`crate::extraction`]), and the messages into
+/// observations on the thread that calls [`Source::fill`].
 pub struct CaptureSource {
     file: FileInput,
-    reader: CaptureReader,
-    decoder: PacketDecoder,
+    options: u64,
+    reading: Reading,
+    messages: MessageParser,
+    /// The batch being parsed, and the index of its next message.
+    current: Option<(Extracted, usize)>,
     ended: Option<bool>,
-    stopped: Option<String>,
+    /// The extracting side's report, once it ended.
+    extracted: Option<SourceReport>,
+    bytes_read: u64,
+}
+
+/// Where extraction stands.
+enum Reading {
+    /// Not started: the reader and extractor wait for the first [`Source::fill`].
+    Waiting(Box<(CaptureReader, DnsExtractor)>),
+    /// Running on its thread.
+    Running(Extraction),
+    /// Ended (or could not start).
+    Done,
 }
 
 impl CaptureSource {
@@ -183,66 +245,57 @@ impl CaptureSource {
     ) -> CaptureSource {
         CaptureSource {
             file: FileInput::unnamed(label),
-            reader,
-            decoder: PacketDecoder::new(extract, sections, BailiwickMode::None),
+            options: fingerprint(&extract, sections, BailiwickMode::None),
+            reading: Reading::Waiting(Box::new((reader, DnsExtractor::new(extract)))),
+            messages: MessageParser::new(sections, BailiwickMode::None),
+            current: None,
             ended: None,
-            stopped: None,
+            extracted: None,
+            bytes_read: 0,
         }
     }
 
     /// The same source with rows' bailiwick as `mode` says (part of its options).
     pub fn with_bailiwick(mut self, mode: BailiwickMode) -> CaptureSource {
-        let sections = self.decoder.sections;
-        let extract = self.decoder.extractor.config().clone();
-        self.decoder = PacketDecoder::new(extract, sections, mode);
+        let sections = self.messages.sections;
+        if let Reading::Waiting(waiting) = &self.reading {
+            self.options = fingerprint(waiting.1.config(), sections, mode);
+        }
+        self.messages = MessageParser::new(sections, mode);
         self
     }
 
-    /// The decoder (to add servers to its zone table).
-    pub fn decoder_mut(&mut self) -> &mut PacketDecoder {
-        &mut self.decoder
+    /// The zone table, when bailiwick is reconstructed (to add servers of a stub zone).
+    pub fn zones_mut(&mut self) -> Option<&mut ZoneTable> {
+        self.messages.zones.as_mut()
     }
-}
 
-/// Parses one DNS message into the chunk, or counts why not.
-fn push_message(
-    parser: &mut ResponseParser,
-    zones: &mut Option<ZoneTable>,
-    skips: &mut Skips,
-    sections: SectionSet,
-    chunk: &mut Observations,
-    message: DnsMessage<'_>,
-) {
-    match parser.parse(message.payload) {
-        Ok(response) if response.opcode == 0 => match zones {
-            None => chunk.push(&response, message.ts_sec, sections),
-            Some(zones) => {
-                zones.learn(&message.server, &response, message.ts_sec);
-                let table = &*zones;
-                let zone_of = |owner: &[u8]| table.closest(&message.server, owner);
-                let dropped = chunk.push_in(
-                    &response,
-                    message.ts_sec,
-                    sections,
-                    Bailiwick::Served(&zone_of),
-                );
-                skips.add_n("out_of_bailiwick", dropped.out_of_bailiwick);
-                if dropped.negative_out_of_bailiwick {
-                    skips.add("negative_out_of_bailiwick");
+    /// The next batch of messages, starting extraction on the first call; `None` once the
+    /// last batch was taken.
+    fn next_batch(&mut self) -> Option<Extracted> {
+        if let Reading::Waiting(_) = self.reading {
+            let Reading::Waiting(waiting) = std::mem::replace(&mut self.reading, Reading::Done)
+            else {
+                return None;
+            };
+            let (reader, extractor) = *waiting;
+            match Extraction::start(reader, extractor) {
+                Ok(extraction) => self.reading = Reading::Running(extraction),
+                Err(err) => {
+                    self.messages.skips.add("capture_thread_not_started");
+                    self.extracted = Some(SourceReport {
+                        stopped: Some(format!("cannot start a thread: {err}")),
+                        ..SourceReport::default()
+                    });
+                    self.ended = Some(false);
+                    return None;
                 }
             }
-        },
-        Ok(_) => skips.add("opcode_not_query"),
-        Err(err) => skips.add(err.reason()),
-    }
-}
-
-/// The skip-counter name of a capture error met part-way through a file.
-fn capture_error_reason(err: &CaptureError) -> &'static str {
-    match err {
-        CaptureError::Truncated { .. } => "capture_cut_mid_record",
-        CaptureError::GzipExpansion { .. } => "gzip_expansion_limit",
-        _ => "capture_unreadable_after_start",
+        }
+        match &self.reading {
+            Reading::Running(extraction) => extraction.next(),
+            _ => None,
+        }
     }
 }
 
@@ -252,46 +305,71 @@ impl Source for CaptureSource {
     }
 
     fn options(&self) -> u64 {
-        self.decoder.options()
+        self.options
     }
 
     fn fill(&mut self, chunk: &mut Observations, limits: &ChunkLimits) -> Fill {
-        if let Some(complete) = self.ended {
-            return Fill::End { complete };
-        }
         let fill = loop {
-            match self.reader.next_packet() {
-                Ok(Some(packet)) => self.decoder.push(&packet, chunk),
-                Ok(None) => {
-                    self.decoder.finish(chunk);
-                    break Fill::End { complete: true };
-                }
-                Err(err) => {
-                    self.decoder.skip(capture_error_reason(&err), 1);
-                    self.stopped = Some(err.to_string());
-                    tracing::warn!(error = %err, "capture ends early; keeping what was read, the file stays unfinished");
-                    let pending = self.decoder.buffered_bytes();
-                    self.decoder
-                        .skip("reassembly_bytes_pending_at_cut", pending as u64);
-                    break Fill::End { complete: false };
+            if let Some(complete) = self.ended {
+                break Fill::End { complete };
+            }
+            let (batch, next) = match self.current.take() {
+                Some(current) => current,
+                None => match self.next_batch() {
+                    Some(batch) => (batch, 0),
+                    None => {
+                        // The extracting thread died (a bug): the file stays unfinished.
+                        self.ended = Some(false);
+                        continue;
+                    }
+                },
+            };
+            self.bytes_read = batch.bytes_read;
+            let mut at = next;
+            let mut reached = false;
+            while let Some(message) = batch.messages.get(at) {
+                at += 1;
+                self.messages.push(
+                    message.ts_sec,
+                    &message.server,
+                    batch.payload(message),
+                    chunk,
+                );
+                if limits.reached(chunk) {
+                    reached = true;
+                    break;
                 }
             }
-            if limits.reached(chunk) {
+            if at < batch.messages.len() {
+                self.current = Some((batch, at));
+                break Fill::More;
+            }
+            let mut batch = batch;
+            if let Some(end) = batch.end.take() {
+                self.ended = Some(end.complete);
+                self.extracted = Some(end.report);
+                self.reading = Reading::Done;
+                break Fill::End {
+                    complete: end.complete,
+                };
+            }
+            if let Reading::Running(extraction) = &self.reading {
+                extraction.recycle(batch);
+            }
+            if reached {
                 break Fill::More;
             }
         };
-        chunk.bytes_read = self.reader.bytes_read();
-        if let Fill::End { complete } = fill {
-            self.ended = Some(complete);
-        }
+        chunk.bytes_read = self.bytes_read;
         fill
     }
 
     fn report(&self) -> SourceReport {
-        SourceReport {
-            bytes: self.reader.bytes_read(),
-            stopped: self.stopped.clone(),
-            ..self.decoder.report()
+        let mut report = self.extracted.clone().unwrap_or_default();
+        self.messages.add_skips_to(&mut report.skips);
+        if report.bytes == 0 {
+            report.bytes = self.bytes_read;
         }
+        report
     }
 }

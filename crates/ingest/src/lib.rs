@@ -56,6 +56,7 @@ pub mod dnscollector;
 pub mod dnstap;
 pub mod eve;
 pub mod extract;
+mod extraction;
 pub mod fstrm;
 pub mod gzip;
 pub mod link;

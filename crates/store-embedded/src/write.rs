@@ -555,9 +555,8 @@ impl EmbeddedStore {
                 negative_values.push_with(|out| layout::encode_tally(tally, out));
             }
             let negative_order = negative_keys.sorted_order();
-            let names = indexes
-                .join()
-                .map_err(|_| StoreError::Engine("the index writing thread panicked".into()))??;
+            // The keyspaces are independent: the primaries are written while the index
+            // thread still works, and the join comes last.
             ingest_sorted(
                 &self.rrset,
                 order.iter().map(|&i| (primaries.get(i), values.get(i))),
@@ -568,7 +567,9 @@ impl EmbeddedStore {
                     .iter()
                     .map(|&i| (negative_keys.get(i), negative_values.get(i))),
             )?;
-            Ok(names)
+            indexes
+                .join()
+                .map_err(|_| StoreError::Engine("the index writing thread panicked".into()))?
         })?;
         counters.rows += batch.rows.len() as u64;
         counters.negatives += batch.negatives.len() as u64;
