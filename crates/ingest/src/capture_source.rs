@@ -32,6 +32,7 @@ pub struct PacketDecoder {
     zones: Option<ZoneTable>,
     packets: u64,
     skips: Skips,
+    transfer_tap: Option<crate::dnstap::QueryTap>,
 }
 
 impl PacketDecoder {
@@ -62,7 +63,15 @@ impl PacketDecoder {
                 .then(|| ZoneTable::new(BailiwickConfig::default())),
             packets: 0,
             skips: Skips::default(),
+            transfer_tap: None,
         }
+    }
+
+    /// Hands every zone-transfer answer (AXFR, IXFR) it parses to `tap`, as an
+    /// `AUTH_RESPONSE` with the answering server (the client is not known here); its records
+    /// still become rows.
+    pub fn set_transfer_tap(&mut self, tap: Option<crate::dnstap::QueryTap>) {
+        self.transfer_tap = tap;
     }
 
     /// The fingerprint of the options that decide the units and rows ([`Source::options`]).
@@ -98,10 +107,19 @@ impl PacketDecoder {
             parser,
             zones,
             skips,
+            transfer_tap,
             ..
         } = self;
         step(extractor, &mut |m| {
-            push_message(parser, zones, skips, *sections, chunk, m)
+            push_message(
+                parser,
+                zones,
+                skips,
+                *sections,
+                chunk,
+                transfer_tap.as_ref(),
+                m,
+            )
         });
     }
 
@@ -202,6 +220,12 @@ impl CaptureSource {
     pub fn decoder_mut(&mut self) -> &mut PacketDecoder {
         &mut self.decoder
     }
+
+    /// The same source handing zone-transfer answers to `tap` ([`PacketDecoder::set_transfer_tap`]).
+    pub fn with_transfer_tap(mut self, tap: Option<crate::dnstap::QueryTap>) -> CaptureSource {
+        self.decoder.set_transfer_tap(tap);
+        self
+    }
 }
 
 /// Parses one DNS message into the chunk, or counts why not.
@@ -211,29 +235,66 @@ fn push_message(
     skips: &mut Skips,
     sections: SectionSet,
     chunk: &mut Observations,
+    transfer_tap: Option<&crate::dnstap::QueryTap>,
     message: DnsMessage<'_>,
 ) {
     match parser.parse(message.payload) {
-        Ok(response) if response.opcode == 0 => match zones {
-            None => chunk.push(&response, message.ts_sec, sections),
-            Some(zones) => {
-                zones.learn(&message.server, &response, message.ts_sec);
-                let table = &*zones;
-                let zone_of = |owner: &[u8]| table.closest(&message.server, owner);
-                let dropped = chunk.push_in(
-                    &response,
-                    message.ts_sec,
-                    sections,
-                    Bailiwick::Served(&zone_of),
-                );
-                skips.add_n("out_of_bailiwick", dropped.out_of_bailiwick);
-                if dropped.negative_out_of_bailiwick {
-                    skips.add("negative_out_of_bailiwick");
+        Ok(response) if response.opcode == 0 => {
+            if let (Some(tap), Some(question)) = (transfer_tap, &response.question) {
+                if crate::dnstap::is_transfer(question.qtype) {
+                    (tap.0)(&crate::dnstap::QueryEvent {
+                        kind: crate::dnstap::proto::MessageType::AuthResponse,
+                        qname: question.qname,
+                        qtype: question.qtype,
+                        client: None,
+                        server: Some(server_address(&message.server)),
+                        time: message.ts_sec,
+                    });
                 }
             }
-        },
+            push_response(zones, skips, sections, chunk, &response, &message)
+        }
         Ok(_) => skips.add("opcode_not_query"),
         Err(err) => skips.add(err.reason()),
+    }
+}
+
+/// An extractor's server address: IPv4 in the first 4 bytes and zeros after, else IPv6 (an
+/// IPv6 address whose last 12 bytes are zero reads as IPv4; no server has one).
+fn server_address(bytes: &[u8; 16]) -> std::net::IpAddr {
+    match bytes.split_first_chunk::<4>() {
+        Some((v4, rest)) if rest.iter().all(|&b| b == 0) => std::net::IpAddr::from(*v4),
+        _ => std::net::IpAddr::from(*bytes),
+    }
+}
+
+/// Adds a parsed response's rows to the chunk, under the server's zones when bailiwick is
+/// reconstructed.
+fn push_response(
+    zones: &mut Option<ZoneTable>,
+    skips: &mut Skips,
+    sections: SectionSet,
+    chunk: &mut Observations,
+    response: &hark_dns::Response<'_>,
+    message: &DnsMessage<'_>,
+) {
+    match zones {
+        None => chunk.push(response, message.ts_sec, sections),
+        Some(zones) => {
+            zones.learn(&message.server, response, message.ts_sec);
+            let table = &*zones;
+            let zone_of = |owner: &[u8]| table.closest(&message.server, owner);
+            let dropped = chunk.push_in(
+                response,
+                message.ts_sec,
+                sections,
+                Bailiwick::Served(&zone_of),
+            );
+            skips.add_n("out_of_bailiwick", dropped.out_of_bailiwick);
+            if dropped.negative_out_of_bailiwick {
+                skips.add("negative_out_of_bailiwick");
+            }
+        }
     }
 }
 

@@ -10,6 +10,13 @@
 //!   (`*.` before it is allowed and changes nothing: every name matches below itself);
 //!   `#` starts a comment.
 //!
+//! - **Suricata datasets** ([`load_dataset`]; their type is declared where they are named,
+//!   as in `suricata.yaml`): one value a line, optionally followed by `,` and a reputation
+//!   (datarep files). `string` values are base64 (the standard alphabet, padded), here names
+//!   such as a `dns.query` set holds; `ipv4` and `ip` values are addresses (`ip` also IPv6);
+//!   `md5` and `sha256` sets hold hashes of buffers, which no DNS name can be matched
+//!   against: their lines are counted and ignored.
+//!
 //! A line that is none of these is skipped and counted: feeds carry junk, and one bad line
 //! must not disable a list.
 
@@ -154,6 +161,107 @@ pub fn read(
     Ok(report)
 }
 
+/// The type of a Suricata dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatasetType {
+    /// Base64-encoded strings (names, for hark).
+    String,
+    /// IPv4 addresses.
+    Ipv4,
+    /// IPv4 or IPv6 addresses.
+    Ip,
+    /// MD5 hashes (ignored).
+    Md5,
+    /// SHA-256 hashes (ignored).
+    Sha256,
+}
+
+impl DatasetType {
+    /// Parses `string`, `ipv4`, `ip`, `md5` or `sha256`.
+    pub fn parse(text: &str) -> Option<DatasetType> {
+        Some(match text.trim() {
+            "string" => DatasetType::String,
+            "ipv4" => DatasetType::Ipv4,
+            "ip" => DatasetType::Ip,
+            "md5" => DatasetType::Md5,
+            "sha256" => DatasetType::Sha256,
+            _ => return None,
+        })
+    }
+}
+
+/// Reads the Suricata dataset at `path`, of type `kind`, into `names` and `networks`, the
+/// file name as the source of its entries.
+pub fn load_dataset(
+    path: &Path,
+    kind: DatasetType,
+    names: &mut NameSet,
+    networks: &mut CidrSet,
+) -> Result<ListReport, ListError> {
+    let label = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| ListError::Io {
+        path: label.clone(),
+        source,
+    })?;
+    let source = path
+        .file_name()
+        .map_or_else(|| label.clone(), |n| n.to_string_lossy().into_owned());
+    read_dataset(
+        std::io::BufReader::new(file),
+        kind,
+        &label,
+        &source,
+        names,
+        networks,
+    )
+}
+
+/// [`load_dataset`] over any reader; `label` names it in errors.
+pub fn read_dataset(
+    reader: impl BufRead,
+    kind: DatasetType,
+    label: &str,
+    source: &str,
+    names: &mut NameSet,
+    networks: &mut CidrSet,
+) -> Result<ListReport, ListError> {
+    use data_encoding::BASE64;
+    let mut report = ListReport::default();
+    for (number, line) in reader.split(b'\n').enumerate() {
+        let number = number + 1;
+        let line = line.map_err(|source| ListError::Io {
+            path: label.to_string(),
+            source,
+        })?;
+        let Ok(line) = std::str::from_utf8(&line) else {
+            report.skip(number, "not_utf8");
+            continue;
+        };
+        // A datarep line carries `,REPUTATION` after the value.
+        let value = line.split(',').next().unwrap_or("").trim();
+        if value.is_empty() {
+            continue;
+        }
+        match kind {
+            DatasetType::String => match BASE64.decode(value.as_bytes()) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => add_name(&text, source, number, names, &mut report),
+                    Err(_) => report.skip(number, "not_utf8"),
+                },
+                Err(_) => report.skip(number, "bad_base64"),
+            },
+            DatasetType::Ipv4 if value.parse::<std::net::Ipv4Addr>().is_err() => {
+                report.skip(number, "bad_network")
+            }
+            DatasetType::Ipv4 | DatasetType::Ip => {
+                add_network(value, source, number, networks, &mut report)
+            }
+            DatasetType::Md5 | DatasetType::Sha256 => report.skip(number, "hash_not_matchable"),
+        }
+    }
+    Ok(report)
+}
+
 fn add_name(text: &str, source: &str, line: usize, names: &mut NameSet, report: &mut ListReport) {
     let text = text.strip_prefix("*.").unwrap_or(text);
     match crate::rules::parse_name(text) {
@@ -209,5 +317,72 @@ mod tests {
         let report = read(plain.as_bytes(), "p", "p.txt", &mut names, &mut networks).expect("read");
         assert_eq!((report.names, report.networks, report.skipped), (2, 2, 1));
         assert_eq!(report.first_skips, vec![(6, "bad_name")]);
+    }
+
+    #[test]
+    fn reads_suricata_datasets() {
+        // base64 of "evil.example", "c2.bad.example" (the latter with a datarep reputation),
+        // as Python's base64.b64encode writes them; then junk.
+        let strings = "ZXZpbC5leGFtcGxl\nYzIuYmFkLmV4YW1wbGU=,30\n\n!!!\n";
+        let mut names = NameSet::new();
+        let mut networks = CidrSet::new();
+        let report = read_dataset(
+            strings.as_bytes(),
+            DatasetType::String,
+            "s",
+            "dns-bl.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.names, report.networks, report.skipped), (2, 0, 1));
+        assert_eq!(report.first_skips, vec![(4, "bad_base64")]);
+        let wire = hark_dns::name::from_presentation("x.c2.bad.example.").expect("name");
+        assert_eq!(names.find(&wire).map(|(_, s)| s), Some("dns-bl.lst"));
+
+        let v4 = "192.0.2.1\n2001:db8::1\n198.51.100.7,5\n";
+        let report = read_dataset(
+            v4.as_bytes(),
+            DatasetType::Ipv4,
+            "v",
+            "v4.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.networks, report.skipped), (2, 1));
+        let ip = "2001:db8::1\n203.0.113.5\n";
+        let report = read_dataset(
+            ip.as_bytes(),
+            DatasetType::Ip,
+            "i",
+            "ip.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.networks, report.skipped), (2, 0));
+        networks.build();
+        assert_eq!(
+            networks.find("198.51.100.7".parse().expect("ip")),
+            Some("v4.lst")
+        );
+        assert_eq!(
+            networks.find("2001:db8::1".parse().expect("ip")),
+            Some("ip.lst")
+        );
+        assert_eq!(networks.find("2001:db8::2".parse().expect("ip")), None);
+
+        let hashes = "27c6e2d4a1b0f3e8d2c1b0a9f8e7d6c5\n";
+        let report = read_dataset(
+            hashes.as_bytes(),
+            DatasetType::Md5,
+            "m",
+            "m.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.names, report.networks, report.skipped), (0, 0, 1));
     }
 }

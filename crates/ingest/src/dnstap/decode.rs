@@ -13,7 +13,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 /// A query a dnstap emitter logged (CLIENT_QUERY, RESOLVER_QUERY, AUTH_QUERY...): never a
-/// row, but watch rules (canaries, intel) see it, with the address of the client that asked.
+/// row, but watch rules (canaries, intel, zone transfers) see it, with the address of the
+/// client that asked. Answers to zone transfers (AXFR, IXFR) come this way too, with the
+/// server that answered: watch rules see who transferred a zone from whom.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueryEvent<'a> {
     /// The message type (`CLIENT_QUERY`, `RESOLVER_QUERY`...).
@@ -24,6 +26,9 @@ pub struct QueryEvent<'a> {
     pub qtype: hark_dns::RrType,
     /// Who sent the query, when the emitter says (`query_address`).
     pub client: Option<IpAddr>,
+    /// The server asked, when the source says (dnstap `response_address`; a capture's
+    /// answering address).
+    pub server: Option<IpAddr>,
     /// The query time (epoch seconds), else the response time.
     pub time: i64,
 }
@@ -168,6 +173,23 @@ impl DnstapDecoder {
             Ok(_) => return self.skips.add("opcode_not_query"),
             Err(err) => return self.skips.add(err.reason()),
         };
+        if let (Some((tap, _)), Some(question), Some(logged)) =
+            (&self.tap, &response.question, &dnstap.message)
+        {
+            if is_transfer(question.qtype) {
+                if let Some(kind) = logged.kind() {
+                    let (client, server) = addresses(logged);
+                    (tap.0)(&QueryEvent {
+                        kind,
+                        qname: question.qname,
+                        qtype: question.qtype,
+                        client,
+                        server,
+                        time,
+                    });
+                }
+            }
+        }
         let bailiwick = match select::bailiwick(rule, &response, &mut self.zone) {
             Ok(bailiwick) => bailiwick,
             Err(reason) => return self.skips.add(reason),
@@ -203,19 +225,33 @@ fn tap_query(dnstap: &Dnstap, tap: &QueryTap, parser: &mut ResponseParser) {
     let Some(question) = query.question else {
         return;
     };
-    let client = message
-        .query_address
-        .as_deref()
-        .and_then(|bytes| match bytes.len() {
-            4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
-            16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
-            _ => None,
-        });
+    let (client, server) = addresses(message);
     (tap.0)(&QueryEvent {
         kind,
         qname: question.qname,
         qtype: question.qtype,
         client,
+        server,
         time,
     });
+}
+
+/// True for the zone-transfer question types, AXFR and IXFR.
+pub fn is_transfer(qtype: hark_dns::RrType) -> bool {
+    qtype == hark_dns::RrType::AXFR || qtype == hark_dns::RrType::IXFR
+}
+
+/// The (query, response) addresses of a dnstap message, when it gives them.
+fn addresses(message: &super::proto::Message) -> (Option<IpAddr>, Option<IpAddr>) {
+    let address = |bytes: Option<&[u8]>| {
+        bytes.and_then(|bytes| match bytes.len() {
+            4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
+            16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
+            _ => None,
+        })
+    };
+    (
+        address(message.query_address.as_deref()),
+        address(message.response_address.as_deref()),
+    )
 }
