@@ -128,7 +128,10 @@ fn mistakes_in_the_newer_kinds_name_their_line() {
     let err = error(
         "[[rule]]\nid = \"a\"\nkind = \"takeover-risk\"\nzones = [\"corp.example\"]\nallow = [\"10.0.0.0/8\"]\n",
     );
-    assert!(err.starts_with("line 2:") && err.contains("`allow`"), "{err}");
+    assert!(
+        err.starts_with("line 2:") && err.contains("`allow`"),
+        "{err}"
+    );
     // A dataset of an unknown type, a missing dataset file.
     let err = error("[[rule]]\nid = \"a\"\nkind = \"intel\"\ndatasets = [\"domain:x.lst\"]\n");
     assert!(
@@ -136,7 +139,10 @@ fn mistakes_in_the_newer_kinds_name_their_line() {
         "{err}"
     );
     let err = error("[[rule]]\nid = \"a\"\nkind = \"intel\"\n\ndatasets = [\"string:gone.lst\"]\n");
-    assert!(err.starts_with("line 5:") && err.contains("gone.lst"), "{err}");
+    assert!(
+        err.starts_with("line 5:") && err.contains("gone.lst"),
+        "{err}"
+    );
     // An AS number without an AS database; an AS database that is not there.
     let err = error(
         "[[rule]]\nid = \"a\"\nkind = \"record-change\"\nnames = [\"x.example\"]\nexpect = [\"AS64500\"]\n",
