@@ -356,3 +356,84 @@ impl Source for CaptureSource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnstap::{QueryEvent, QueryTap};
+    use std::sync::{Arc, Mutex};
+
+    /// A raw IPv4/UDP packet (LINKTYPE_RAW) from `src:sport` to `dst:dport` carrying `dns`;
+    /// checksums zero (UDP allows it over IPv4; the IP header's is not checked).
+    fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, dns: &[u8]) -> Vec<u8> {
+        let total = (20 + 8 + dns.len()) as u16;
+        let mut out = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0];
+        out[2..4].copy_from_slice(&total.to_be_bytes());
+        out.extend_from_slice(&src);
+        out.extend_from_slice(&dst);
+        out.extend_from_slice(&sport.to_be_bytes());
+        out.extend_from_slice(&dport.to_be_bytes());
+        out.extend_from_slice(&(8 + dns.len() as u16).to_be_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(dns);
+        out
+    }
+
+    /// A DNS message (query or response, no records) for corp.example. of type `qtype`.
+    fn message(response: bool, qtype: u16) -> Vec<u8> {
+        let flags: [u8; 2] = if response { [0x84, 0x00] } else { [0x00, 0x00] };
+        let mut out = vec![0x12, 0x34, flags[0], flags[1], 0, 1, 0, 0, 0, 0, 0, 0];
+        out.extend_from_slice(b"\x04corp\x07example\x00");
+        out.extend_from_slice(&qtype.to_be_bytes());
+        out.extend_from_slice(&[0, 1]);
+        out
+    }
+
+    #[test]
+    fn zone_transfer_answers_reach_the_tap_with_their_server() {
+        let seen: Arc<Mutex<Vec<(String, u16, Option<std::net::IpAddr>, Option<std::net::IpAddr>)>>> =
+            Arc::default();
+        let got = seen.clone();
+        let tap = QueryTap(Arc::new(move |event: &QueryEvent<'_>| {
+            got.lock().expect("lock").push((
+                event.kind.name().to_string(),
+                event.qtype.0,
+                event.client,
+                event.server,
+            ));
+        }));
+        let mut decoder =
+            PacketDecoder::new(ExtractConfig::default(), SectionSet::DEFAULT, BailiwickMode::None);
+        decoder.set_transfer_tap(Some(tap));
+        let mut chunk = Observations::default();
+        let (client, server) = ([198, 51, 100, 7], [192, 0, 2, 53]);
+        // An IXFR over UDP (RFC 1995 allows it) and an A lookup, each query then answer.
+        for qtype in [251u16, 1] {
+            for (src, sport, dst, dport, response) in [
+                (client, 40000, server, 53, false),
+                (server, 53, client, 40000, true),
+            ] {
+                let data = udp(src, sport, dst, dport, &message(response, qtype));
+                decoder.push(
+                    &Packet {
+                        ts_sec: 1_767_225_600,
+                        ts_nanos: 0,
+                        link_type: crate::link::LinkType::RAW.0,
+                        data: &data,
+                    },
+                    &mut chunk,
+                );
+            }
+        }
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(
+            seen,
+            vec![(
+                "AUTH_RESPONSE".to_string(),
+                251,
+                None,
+                Some("192.0.2.53".parse().expect("address"))
+            )]
+        );
+    }
+}
