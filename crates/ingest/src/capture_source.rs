@@ -391,8 +391,16 @@ mod tests {
 
     #[test]
     fn zone_transfer_answers_reach_the_tap_with_their_server() {
-        let seen: Arc<Mutex<Vec<(String, u16, Option<std::net::IpAddr>, Option<std::net::IpAddr>)>>> =
-            Arc::default();
+        let seen: Arc<
+            Mutex<
+                Vec<(
+                    String,
+                    u16,
+                    Option<std::net::IpAddr>,
+                    Option<std::net::IpAddr>,
+                )>,
+            >,
+        > = Arc::default();
         let got = seen.clone();
         let tap = QueryTap(Arc::new(move |event: &QueryEvent<'_>| {
             got.lock().expect("lock").push((
@@ -402,8 +410,11 @@ mod tests {
                 event.server,
             ));
         }));
-        let mut decoder =
-            PacketDecoder::new(ExtractConfig::default(), SectionSet::DEFAULT, BailiwickMode::None);
+        let mut decoder = PacketDecoder::new(
+            ExtractConfig::default(),
+            SectionSet::DEFAULT,
+            BailiwickMode::None,
+        );
         decoder.set_transfer_tap(Some(tap));
         let mut chunk = Observations::default();
         let (client, server) = ([198, 51, 100, 7], [192, 0, 2, 53]);

@@ -72,22 +72,21 @@ pub fn load(
     names: &mut NameSet,
     networks: &mut CidrSet,
 ) -> Result<ListReport, ListError> {
+    let (file, label, source) = open(path)?;
+    read(file, &label, &source, names, networks)
+}
+
+/// Opens a list: a buffered reader, its path for errors, its file name as the source.
+fn open(path: &Path) -> Result<(std::io::BufReader<std::fs::File>, String, String), ListError> {
     let label = path.display().to_string();
-    let io = |source| ListError::Io {
+    let file = std::fs::File::open(path).map_err(|source| ListError::Io {
         path: label.clone(),
         source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
+    })?;
     let source = path
         .file_name()
         .map_or_else(|| label.clone(), |n| n.to_string_lossy().into_owned());
-    read(
-        std::io::BufReader::new(file),
-        &label,
-        &source,
-        names,
-        networks,
-    )
+    Ok((std::io::BufReader::new(file), label, source))
 }
 
 /// [`load`] over any reader; `label` names it in errors.
@@ -198,22 +197,8 @@ pub fn load_dataset(
     names: &mut NameSet,
     networks: &mut CidrSet,
 ) -> Result<ListReport, ListError> {
-    let label = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| ListError::Io {
-        path: label.clone(),
-        source,
-    })?;
-    let source = path
-        .file_name()
-        .map_or_else(|| label.clone(), |n| n.to_string_lossy().into_owned());
-    read_dataset(
-        std::io::BufReader::new(file),
-        kind,
-        &label,
-        &source,
-        names,
-        networks,
-    )
+    let (file, label, source) = open(path)?;
+    read_dataset(file, kind, &label, &source, names, networks)
 }
 
 /// [`load_dataset`] over any reader; `label` names it in errors.

@@ -319,25 +319,7 @@ fn a_canary_resolved_through_unbound_reaches_a_webhook_with_the_client() {
     let harness_dir = tempfile::tempdir().unwrap();
     let sockets = harness_dir.path().join("run");
     std::fs::create_dir_all(&sockets).unwrap();
-    let config = format!(
-        r#"[store]
-path = "{root}/db"
-flush_seconds = 0.5
-[api]
-listen = "127.0.0.1:0"
-no_auth = true
-[watch]
-rules = "{root}/rules.toml"
-[[dnstap]]
-name = "unbound"
-listen = "unix:{sockets}/dnstap.sock"
-[[dnstap]]
-name = "nsd"
-listen = "unix:{sockets}/dnstap-nsd.sock"
-"#,
-        root = root.display(),
-        sockets = sockets.display()
-    );
+    let config = dnstap_config(&root, &sockets);
     let service = Service::start(&root, &config);
     let Some(harness) = start_in(harness_dir, true) else {
         return;
@@ -455,9 +437,9 @@ fn dig_at(port: &str, source: &str, rrtype: &str, name: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `hark run`'s configuration for the zone-change test: dnstap from the harness's Unbound
-/// and NSD through sockets in `sockets`.
-fn zone_change_config(root: &Path, sockets: &Path) -> String {
+/// `hark run`'s configuration for the harness tests: the store and rules in `root`, dnstap
+/// from the harness's Unbound and NSD through sockets in `sockets`.
+fn dnstap_config(root: &Path, sockets: &Path) -> String {
     format!(
         r#"[store]
 path = "{root}/db"
@@ -579,7 +561,7 @@ fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
     let harness_dir = tempfile::tempdir().unwrap();
     let sockets = harness_dir.path().join("run");
     std::fs::create_dir_all(&sockets).unwrap();
-    let service = Service::start(&root, &zone_change_config(&root, &sockets));
+    let service = Service::start(&root, &dnstap_config(&root, &sockets));
     let Some(harness) = start_in(harness_dir, true) else {
         return;
     };
@@ -654,7 +636,7 @@ fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
     let harness_dir = tempfile::tempdir().unwrap();
     let sockets = harness_dir.path().join("run");
     std::fs::create_dir_all(&sockets).unwrap();
-    let service = Service::start(&root, &zone_change_config(&root, &sockets));
+    let service = Service::start(&root, &dnstap_config(&root, &sockets));
     let Some(harness) = start_in(harness_dir, true) else {
         return;
     };

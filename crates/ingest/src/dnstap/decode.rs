@@ -177,17 +177,7 @@ impl DnstapDecoder {
             (&self.tap, &response.question, &dnstap.message)
         {
             if is_transfer(question.qtype) {
-                if let Some(kind) = logged.kind() {
-                    let (client, server) = addresses(logged);
-                    (tap.0)(&QueryEvent {
-                        kind,
-                        qname: question.qname,
-                        qtype: question.qtype,
-                        client,
-                        server,
-                        time,
-                    });
-                }
+                hand_on(tap, logged, question.qname, question.qtype, time);
             }
         }
         let bailiwick = match select::bailiwick(rule, &response, &mut self.zone) {
@@ -209,9 +199,6 @@ fn tap_query(dnstap: &Dnstap, tap: &QueryTap, parser: &mut ResponseParser) {
     let Some(message) = &dnstap.message else {
         return;
     };
-    let Some(kind) = message.kind() else {
-        return;
-    };
     let time = message
         .query_time_sec
         .or(message.response_time_sec)
@@ -225,11 +212,25 @@ fn tap_query(dnstap: &Dnstap, tap: &QueryTap, parser: &mut ResponseParser) {
     let Some(question) = query.question else {
         return;
     };
+    hand_on(tap, message, question.qname, question.qtype, time);
+}
+
+/// Hands `tap` the event of `message` (its type, addresses) for this question and time.
+fn hand_on(
+    tap: &QueryTap,
+    message: &super::proto::Message,
+    qname: &[u8],
+    qtype: hark_dns::RrType,
+    time: i64,
+) {
+    let Some(kind) = message.kind() else {
+        return;
+    };
     let (client, server) = addresses(message);
     (tap.0)(&QueryEvent {
         kind,
-        qname: question.qname,
-        qtype: question.qtype,
+        qname,
+        qtype,
         client,
         server,
         time,
