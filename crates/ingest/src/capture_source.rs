@@ -363,6 +363,14 @@ mod tests {
     use crate::dnstap::{QueryEvent, QueryTap};
     use std::sync::{Arc, Mutex};
 
+    /// What the tap was handed: (message type, qtype, client, server).
+    type Tapped = (
+        String,
+        u16,
+        Option<std::net::IpAddr>,
+        Option<std::net::IpAddr>,
+    );
+
     /// A raw IPv4/UDP packet (LINKTYPE_RAW) from `src:sport` to `dst:dport` carrying `dns`;
     /// checksums zero (UDP allows it over IPv4; the IP header's is not checked).
     fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, dns: &[u8]) -> Vec<u8> {
@@ -391,16 +399,7 @@ mod tests {
 
     #[test]
     fn zone_transfer_answers_reach_the_tap_with_their_server() {
-        let seen: Arc<
-            Mutex<
-                Vec<(
-                    String,
-                    u16,
-                    Option<std::net::IpAddr>,
-                    Option<std::net::IpAddr>,
-                )>,
-            >,
-        > = Arc::default();
+        let seen: Arc<Mutex<Vec<Tapped>>> = Arc::default();
         let got = seen.clone();
         let tap = QueryTap(Arc::new(move |event: &QueryEvent<'_>| {
             got.lock().expect("lock").push((
