@@ -4,7 +4,7 @@
 //! `hark run`, the alert reaching a webhook receiver with the client named, and nothing raised
 //! again after a restart.
 
-use crate::run_service::{command_exists, http, Service};
+use crate::run_service::{capture_lo, command_exists, http, Service};
 use crate::support::{generate, shared, TempStore};
 use crate::verify::start_in;
 use serde_json::Value;
@@ -600,7 +600,11 @@ fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
         dig_at("5301", "127.0.0.1", rrtype, name);
     }
     assert!(dig_at("5301", "127.0.0.1", "MX", "example.test").contains("mx.elsewhere.test."));
+    // The transfer is captured too (tcpdump on lo), for the capture side below.
+    let pcap = root.join("axfr.pcap");
+    let capture = capture_lo(&pcap, "tcp port 5300");
     dig_at("5300", "127.0.0.9", "AXFR", "example.test");
+    capture.finish();
     settle(&service, &root);
     let raised: Vec<Value> = alerts_in(&root)
         .into_iter()
@@ -626,6 +630,34 @@ fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
     let axfr = raised.iter().find(|a| a["rule"] == "axfr").unwrap();
     assert_eq!(axfr["evidence"][0]["client"], "127.0.0.9");
     assert_eq!(axfr["evidence"][0]["message"], "AUTH_QUERY");
+    // The capture of the transfer, ingested with a rule allowing no one: NSD's answer (over
+    // TCP, reassembled) names the server it came from; a capture keeps no client.
+    std::fs::write(
+        root.join("capture-rules.toml"),
+        "[[rule]]\nid = \"axfr\"\nkind = \"zone-transfer\"\nzones = [\"example.test\"]\n",
+    )
+    .unwrap();
+    let replay = TempStore::new();
+    replay.ok(&[
+        "ingest",
+        "--ports",
+        "5300",
+        "--rules",
+        root.join("capture-rules.toml").to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    let from_capture = alerts(&replay, &[]);
+    assert_eq!(
+        pairs(&from_capture),
+        BTreeSet::from([(
+            "axfr".to_string(),
+            "example.test. AXFR 127.0.0.1".to_string()
+        )])
+    );
+    let evidence = &from_capture[0]["evidence"][0];
+    assert_eq!(evidence["server"], "127.0.0.1");
+    assert_eq!(evidence["message"], "AUTH_RESPONSE");
+    assert!(evidence.get("client").is_none());
     drop(harness);
     let log = service.stop();
     assert!(log.contains("hark: stopped"), "{log}");
