@@ -97,19 +97,8 @@ pub fn read(
     names: &mut NameSet,
     networks: &mut CidrSet,
 ) -> Result<ListReport, ListError> {
-    let mut report = ListReport::default();
     let mut zeek: Option<(usize, usize, Option<usize>)> = None;
-    for (number, line) in reader.split(b'\n').enumerate() {
-        let number = number + 1;
-        let line = line.map_err(|source| ListError::Io {
-            path: label.to_string(),
-            source,
-        })?;
-        let Ok(line) = std::str::from_utf8(&line) else {
-            report.skip(number, "not_utf8");
-            continue;
-        };
-        let line = line.trim_end_matches('\r');
+    each_line(reader, label, |number, line, report| {
         if let Some(fields) = line.strip_prefix("#fields\t") {
             let columns: Vec<&str> = fields.split('\t').collect();
             let find = |name: &str| columns.iter().position(|c| *c == name);
@@ -119,17 +108,17 @@ pub fn read(
                 });
             };
             zeek = Some((indicator, kind, find("meta.source")));
-            continue;
+            return Ok(());
         }
         if line.starts_with('#') || line.trim().is_empty() {
-            continue;
+            return Ok(());
         }
         match zeek {
             Some((indicator, kind, meta)) => {
                 let columns: Vec<&str> = line.split('\t').collect();
                 let (Some(value), Some(kind)) = (columns.get(indicator), columns.get(kind)) else {
                     report.skip(number, "missing_column");
-                    continue;
+                    return Ok(());
                 };
                 let source = meta
                     .and_then(|m| columns.get(m))
@@ -137,9 +126,9 @@ pub fn read(
                     .copied()
                     .unwrap_or(source);
                 match *kind {
-                    "Intel::DOMAIN" => add_name(value, source, number, names, &mut report),
+                    "Intel::DOMAIN" => add_name(value, source, number, names, report),
                     "Intel::ADDR" | "Intel::SUBNET" => {
-                        add_network(value, source, number, networks, &mut report)
+                        add_network(value, source, number, networks, report)
                     }
                     _ => report.skip(number, "indicator_type_not_dns"),
                 }
@@ -150,11 +139,33 @@ pub fn read(
                     || entry.contains('/')
                     || entry.parse::<std::net::Ipv4Addr>().is_ok()
                 {
-                    add_network(entry, source, number, networks, &mut report);
+                    add_network(entry, source, number, networks, report);
                 } else {
-                    add_name(entry, source, number, names, &mut report);
+                    add_name(entry, source, number, names, report);
                 }
             }
+        }
+        Ok(())
+    })
+}
+
+/// Calls `each` with every UTF-8 line of `reader` (its 1-based number, the text without a
+/// final `\r`) and the report to count in; a line that is not UTF-8 is a counted skip.
+fn each_line(
+    reader: impl BufRead,
+    label: &str,
+    mut each: impl FnMut(usize, &str, &mut ListReport) -> Result<(), ListError>,
+) -> Result<ListReport, ListError> {
+    let mut report = ListReport::default();
+    for (number, line) in reader.split(b'\n').enumerate() {
+        let number = number + 1;
+        let line = line.map_err(|source| ListError::Io {
+            path: label.to_string(),
+            source,
+        })?;
+        match std::str::from_utf8(&line) {
+            Ok(line) => each(number, line.trim_end_matches('\r'), &mut report)?,
+            Err(_) => report.skip(number, "not_utf8"),
         }
     }
     Ok(report)
@@ -211,26 +222,16 @@ pub fn read_dataset(
     networks: &mut CidrSet,
 ) -> Result<ListReport, ListError> {
     use data_encoding::BASE64;
-    let mut report = ListReport::default();
-    for (number, line) in reader.split(b'\n').enumerate() {
-        let number = number + 1;
-        let line = line.map_err(|source| ListError::Io {
-            path: label.to_string(),
-            source,
-        })?;
-        let Ok(line) = std::str::from_utf8(&line) else {
-            report.skip(number, "not_utf8");
-            continue;
-        };
+    each_line(reader, label, |number, line, report| {
         // A datarep line carries `,REPUTATION` after the value.
         let value = line.split(',').next().unwrap_or("").trim();
         if value.is_empty() {
-            continue;
+            return Ok(());
         }
         match kind {
             DatasetType::String => match BASE64.decode(value.as_bytes()) {
                 Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => add_name(&text, source, number, names, &mut report),
+                    Ok(text) => add_name(&text, source, number, names, report),
                     Err(_) => report.skip(number, "not_utf8"),
                 },
                 Err(_) => report.skip(number, "bad_base64"),
@@ -239,12 +240,12 @@ pub fn read_dataset(
                 report.skip(number, "bad_network")
             }
             DatasetType::Ipv4 | DatasetType::Ip => {
-                add_network(value, source, number, networks, &mut report)
+                add_network(value, source, number, networks, report)
             }
             DatasetType::Md5 | DatasetType::Sha256 => report.skip(number, "hash_not_matchable"),
         }
-    }
-    Ok(report)
+        Ok(())
+    })
 }
 
 fn add_name(text: &str, source: &str, line: usize, names: &mut NameSet, report: &mut ListReport) {

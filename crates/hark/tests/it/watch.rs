@@ -540,6 +540,22 @@ fn alerts_in(root: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// What the zone-change test asks before the change: (type, name).
+const BEFORE_CHANGE: [(&str, &str); 4] = [
+    ("MX", "example.test"),
+    ("TXT", "example.test"),
+    ("TXT", "_dmarc.example.test"),
+    ("A", "www.example.test"),
+];
+
+/// What it asks after: the changed and the new names.
+const AFTER_CHANGE: [(&str, &str); 4] = [
+    ("MX", "example.test"),
+    ("TXT", "_dmarc.example.test"),
+    ("A", "newhost.example.test"),
+    ("A", "dead.example.test"),
+];
+
 #[test]
 fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
     if shared().is_none() || !command_exists("dig") {
@@ -570,12 +586,7 @@ fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
     // Before: the zone with a DMARC policy of reject, every name of the test resolved once.
     let reject = "_dmarc IN TXT \"v=DMARC1; p=reject\"\n";
     change_zone(harness.dir.path(), &original, "2024010102", reject);
-    for (rrtype, name) in [
-        ("MX", "example.test"),
-        ("TXT", "example.test"),
-        ("TXT", "_dmarc.example.test"),
-        ("A", "www.example.test"),
-    ] {
+    for (rrtype, name) in BEFORE_CHANGE {
         dig_at("5301", "127.0.0.1", rrtype, name);
     }
     settle(&service, &root);
@@ -591,12 +602,7 @@ fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
                    newhost IN A 192.0.2.99\n\
                    dead IN CNAME gone.example.test.\n";
     change_zone(harness.dir.path(), &original, "2024010103", changed);
-    for (rrtype, name) in [
-        ("MX", "example.test"),
-        ("TXT", "_dmarc.example.test"),
-        ("A", "newhost.example.test"),
-        ("A", "dead.example.test"),
-    ] {
+    for (rrtype, name) in AFTER_CHANGE {
         dig_at("5301", "127.0.0.1", rrtype, name);
     }
     assert!(dig_at("5301", "127.0.0.1", "MX", "example.test").contains("mx.elsewhere.test."));
@@ -673,14 +679,7 @@ fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
         return;
     };
     change_zone(harness.dir.path(), &original, "2024010103", changed);
-    for (rrtype, name) in [
-        ("MX", "example.test"),
-        ("TXT", "example.test"),
-        ("TXT", "_dmarc.example.test"),
-        ("A", "www.example.test"),
-        ("A", "newhost.example.test"),
-        ("A", "dead.example.test"),
-    ] {
+    for (rrtype, name) in BEFORE_CHANGE.iter().chain(&AFTER_CHANGE) {
         dig_at("5301", "127.0.0.1", rrtype, name);
     }
     settle(&service, &root);
