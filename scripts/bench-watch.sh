@@ -2,8 +2,15 @@
 # Watch rules' cost on ingest: the reference capture ingested with no rules and with a large
 # rule set (100,000 intel names, 10,000 watched zones, 1,000 canary names, 100 brands, plus
 # record-change, new-domain and posture rules), side by side in one hyperfine run.
+# Then the rules' cost per response (the `rule_cost` example: each response committed alone,
+# the time the rules take on it, median and p99), and the alert latency in `hark run` from
+# observation to sink hand-off (the `alert_latency` example: canary queries over dnstap amid
+# a flood of new rows, a webhook receiver timing each alert).
 # Usage: scripts/bench-watch.sh [RESPONSES] [RUNS]   (defaults: 1000000 responses, 5 runs)
 # CARGO_CMD overrides the cargo used to build (e.g. a wrapper that serialises builds).
+# PARTS picks the parts (default "ingest cost latency"); COST_RESPONSES (default 200000) how
+# many responses the cost part commits one by one; LATENCY_ARGS the alert_latency options
+# (default "--canaries 2000 --rate 100 --background 20000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 responses=${1:-1000000}
@@ -21,7 +28,9 @@ if [ ! -f "$truth" ]; then
   echo "== generating the reference input: gen_pcap.py --responses $responses --seed 1"
   python3 ../shared/bench/gen_pcap.py --responses "$responses" --seed 1 --out "$pcap" --truth "$truth"
 fi
-$cargo build --release -p hark
+parts=${PARTS:-ingest cost latency}
+want() { [[ " $parts " == *" $1 "* ]]; }
+$cargo build --release -p hark --bin hark --example rule_cost --example alert_latency
 hark=target/release/hark
 
 rules=$out/watch-rules
@@ -101,6 +110,7 @@ PY
 "$hark" watch check "$rules/rules.toml" | tail -1
 cat "$pcap" > /dev/null  # page cache: measure hark, not the disk
 
+if want ingest; then
 echo "== ingest of $responses responses, $runs runs each, alternating, fresh store each time"
 hyperfine --runs "$runs" --prepare "rm -rf $out/db-none $out/db-rules $rules/alerts.ndjson" \
   --export-json "$out/watch.json" \
@@ -120,3 +130,37 @@ PY
 import collections, json, sys
 alerts = [json.loads(l) for l in sys.stdin]
 print(f"{len(alerts)} alerts:", dict(collections.Counter(a["rule"] for a in alerts)))'
+fi
+
+if want cost; then
+  echo "== rules' cost per response: the first ${COST_RESPONSES:-200000} responses committed one by one"
+  target/release/examples/rule_cost "$pcap" "$rules/rules.toml" --responses "${COST_RESPONSES:-200000}"
+fi
+
+if want latency; then
+  echo "== alert latency in hark run: canary queries over dnstap amid new rows, to a webhook"
+  lat=$out/watch-latency
+  rm -rf "$lat" && mkdir -p "$lat"
+  cp "$rules"/intel.tsv "$lat"/
+  {
+    printf '[[sink]]\nid = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:17654/"\n\n'
+    printf '[[rule]]\nid = "latency"\nkind = "canary"\nnames = ["latency.bench.example"]\n\n'
+    sed -n '/^\[\[rule\]\]/,$p' "$rules/rules.toml"
+  } > "$lat/rules.toml"
+  cat > "$lat/hark.toml" <<EOF
+[store]
+path = "$lat/db"
+[watch]
+rules = "$lat/rules.toml"
+[[dnstap]]
+name = "bench"
+listen = "tcp:127.0.0.1:17653"
+EOF
+  "$hark" run --config "$lat/hark.toml" 2> "$lat/run.log" &
+  run_pid=$!
+  for _ in $(seq 100); do grep -q '"running": *true' "$lat/db/run-status.json" 2>/dev/null && break; sleep 0.2; done
+  # shellcheck disable=SC2086
+  target/release/examples/alert_latency tcp:127.0.0.1:17653 127.0.0.1:17654 latency.bench.example \
+    ${LATENCY_ARGS:---canaries 2000 --rate 100 --background 20000}
+  kill -TERM "$run_pid"; wait "$run_pid" || true
+fi

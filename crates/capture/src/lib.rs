@@ -186,6 +186,12 @@ impl LiveCapture {
         })
     }
 
+    /// Hands every zone-transfer answer (AXFR, IXFR) it reads to `tap`, for watch rules
+    /// (`hark_ingest::capture_source::PacketDecoder::set_transfer_tap`).
+    pub fn set_transfer_tap(&mut self, tap: Option<hark_ingest::dnstap::QueryTap>) {
+        self.decoder.set_transfer_tap(tap);
+    }
+
     /// Set it to end the capture: the next [`Source::fill`] completes what is buffered and
     /// returns [`Fill::End`].
     pub fn stop_handle(&self) -> Arc<AtomicBool> {

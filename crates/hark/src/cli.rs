@@ -253,9 +253,10 @@ pub enum Command {
 
     /// Check a watch rule file, or try rules on captures before deploying them.
     ///
-    /// Rules (canary, intel, new-name, record-change, new-domain, lookalike, posture) raise
-    /// alerts from the rows each commit makes new and from the queries dnstap logs; see
-    /// docs/watch.md. `hark ingest --rules FILE` and `[watch] rules` in `hark run` apply them.
+    /// Rules (canary, intel, new-name, record-change, new-domain, lookalike, posture,
+    /// takeover-risk, zone-transfer) raise alerts from the rows each commit makes new and
+    /// from the queries dnstap logs; see docs/watch.md. `hark ingest --rules FILE` and
+    /// `[watch] rules` in `hark run` apply them.
     #[command(verbatim_doc_comment)]
     Watch {
         /// What to do.

@@ -50,6 +50,7 @@ struct MessageParser {
     parser: ResponseParser,
     zones: Option<ZoneTable>,
     skips: Skips,
+    transfer_tap: Option<crate::dnstap::QueryTap>,
 }
 
 impl MessageParser {
@@ -60,33 +61,48 @@ impl MessageParser {
             zones: (bailiwick == BailiwickMode::Reconstruct)
                 .then(|| ZoneTable::new(BailiwickConfig::default())),
             skips: Skips::default(),
+            transfer_tap: None,
         }
     }
 
-    /// Parses one DNS message from `server` into the chunk, or counts why not.
+    /// Parses one DNS message from `server` into the chunk, or counts why not; a zone-transfer
+    /// answer also goes to the transfer tap.
     fn push(&mut self, ts_sec: i64, server: &[u8; 16], payload: &[u8], chunk: &mut Observations) {
-        match self.parser.parse(payload) {
-            Ok(response) if response.opcode == 0 => match &mut self.zones {
-                None => chunk.push(&response, ts_sec, self.sections),
-                Some(zones) => {
-                    zones.learn(server, &response, ts_sec);
-                    let table = &*zones;
-                    let zone_of = |owner: &[u8]| table.closest(server, owner);
-                    let dropped = chunk.push_in(
-                        &response,
-                        ts_sec,
-                        self.sections,
-                        Bailiwick::Served(&zone_of),
-                    );
-                    self.skips
-                        .add_n("out_of_bailiwick", dropped.out_of_bailiwick);
-                    if dropped.negative_out_of_bailiwick {
-                        self.skips.add("negative_out_of_bailiwick");
-                    }
+        let response = match self.parser.parse(payload) {
+            Ok(response) if response.opcode == 0 => response,
+            Ok(_) => return self.skips.add("opcode_not_query"),
+            Err(err) => return self.skips.add(err.reason()),
+        };
+        if let (Some(tap), Some(question)) = (&self.transfer_tap, &response.question) {
+            if crate::dnstap::is_transfer(question.qtype) {
+                (tap.0)(&crate::dnstap::QueryEvent {
+                    kind: crate::dnstap::proto::MessageType::AuthResponse,
+                    qname: question.qname,
+                    qtype: question.qtype,
+                    client: None,
+                    server: Some(server_address(server)),
+                    time: ts_sec,
+                });
+            }
+        }
+        match &mut self.zones {
+            None => chunk.push(&response, ts_sec, self.sections),
+            Some(zones) => {
+                zones.learn(server, &response, ts_sec);
+                let table = &*zones;
+                let zone_of = |owner: &[u8]| table.closest(server, owner);
+                let dropped = chunk.push_in(
+                    &response,
+                    ts_sec,
+                    self.sections,
+                    Bailiwick::Served(&zone_of),
+                );
+                self.skips
+                    .add_n("out_of_bailiwick", dropped.out_of_bailiwick);
+                if dropped.negative_out_of_bailiwick {
+                    self.skips.add("negative_out_of_bailiwick");
                 }
-            },
-            Ok(_) => self.skips.add("opcode_not_query"),
-            Err(err) => self.skips.add(err.reason()),
+            }
         }
     }
 
@@ -96,6 +112,15 @@ impl MessageParser {
         if let Some(zones) = &self.zones {
             skips.add_n("bailiwick_evicted", zones.evicted());
         }
+    }
+}
+
+/// An extractor's server address: IPv4 in the first 4 bytes and zeros after, else IPv6 (an
+/// IPv6 address whose last 12 bytes are zero reads as IPv4; no server has one).
+fn server_address(bytes: &[u8; 16]) -> std::net::IpAddr {
+    match bytes.split_first_chunk::<4>() {
+        Some((v4, rest)) if rest.iter().all(|&b| b == 0) => std::net::IpAddr::from(*v4),
+        _ => std::net::IpAddr::from(*bytes),
     }
 }
 
@@ -123,6 +148,13 @@ impl PacketDecoder {
     /// The fingerprint of the options that decide the units and rows ([`Source::options`]).
     pub fn options(&self) -> u64 {
         self.options
+    }
+
+    /// Hands every zone-transfer answer (AXFR, IXFR) it parses to `tap`, as an
+    /// `AUTH_RESPONSE` with the answering server (the client is not known here); its records
+    /// still become rows.
+    pub fn set_transfer_tap(&mut self, tap: Option<crate::dnstap::QueryTap>) {
+        self.messages.transfer_tap = tap;
     }
 
     /// The zone table, when bailiwick is reconstructed (to add servers of a stub zone).
@@ -261,13 +293,21 @@ impl CaptureSource {
         if let Reading::Waiting(waiting) = &self.reading {
             self.options = fingerprint(waiting.1.config(), sections, mode);
         }
+        let tap = self.messages.transfer_tap.take();
         self.messages = MessageParser::new(sections, mode);
+        self.messages.transfer_tap = tap;
         self
     }
 
     /// The zone table, when bailiwick is reconstructed (to add servers of a stub zone).
     pub fn zones_mut(&mut self) -> Option<&mut ZoneTable> {
         self.messages.zones.as_mut()
+    }
+
+    /// The same source handing zone-transfer answers to `tap` ([`PacketDecoder::set_transfer_tap`]).
+    pub fn with_transfer_tap(mut self, tap: Option<crate::dnstap::QueryTap>) -> CaptureSource {
+        self.messages.transfer_tap = tap;
+        self
     }
 
     /// The next batch of messages, starting extraction on the first call; `None` once the
@@ -371,5 +411,96 @@ impl Source for CaptureSource {
             report.bytes = self.bytes_read;
         }
         report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnstap::{QueryEvent, QueryTap};
+    use std::sync::{Arc, Mutex};
+
+    /// What the tap was handed: (message type, qtype, client, server).
+    type Tapped = (
+        String,
+        u16,
+        Option<std::net::IpAddr>,
+        Option<std::net::IpAddr>,
+    );
+
+    /// A raw IPv4/UDP packet (LINKTYPE_RAW) from `src:sport` to `dst:dport` carrying `dns`;
+    /// checksums zero (UDP allows it over IPv4; the IP header's is not checked).
+    fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, dns: &[u8]) -> Vec<u8> {
+        let total = (20 + 8 + dns.len()) as u16;
+        let mut out = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0];
+        out[2..4].copy_from_slice(&total.to_be_bytes());
+        out.extend_from_slice(&src);
+        out.extend_from_slice(&dst);
+        out.extend_from_slice(&sport.to_be_bytes());
+        out.extend_from_slice(&dport.to_be_bytes());
+        out.extend_from_slice(&(8 + dns.len() as u16).to_be_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(dns);
+        out
+    }
+
+    /// A DNS message (query or response, no records) for corp.example. of type `qtype`.
+    fn message(response: bool, qtype: u16) -> Vec<u8> {
+        let flags: [u8; 2] = if response { [0x84, 0x00] } else { [0x00, 0x00] };
+        let mut out = vec![0x12, 0x34, flags[0], flags[1], 0, 1, 0, 0, 0, 0, 0, 0];
+        out.extend_from_slice(b"\x04corp\x07example\x00");
+        out.extend_from_slice(&qtype.to_be_bytes());
+        out.extend_from_slice(&[0, 1]);
+        out
+    }
+
+    #[test]
+    fn zone_transfer_answers_reach_the_tap_with_their_server() {
+        let seen: Arc<Mutex<Vec<Tapped>>> = Arc::default();
+        let got = seen.clone();
+        let tap = QueryTap(Arc::new(move |event: &QueryEvent<'_>| {
+            got.lock().expect("lock").push((
+                event.kind.name().to_string(),
+                event.qtype.0,
+                event.client,
+                event.server,
+            ));
+        }));
+        let mut decoder = PacketDecoder::new(
+            ExtractConfig::default(),
+            SectionSet::DEFAULT,
+            BailiwickMode::None,
+        );
+        decoder.set_transfer_tap(Some(tap));
+        let mut chunk = Observations::default();
+        let (client, server) = ([198, 51, 100, 7], [192, 0, 2, 53]);
+        // An IXFR over UDP (RFC 1995 allows it) and an A lookup, each query then answer.
+        for qtype in [251u16, 1] {
+            for (src, sport, dst, dport, response) in [
+                (client, 40000, server, 53, false),
+                (server, 53, client, 40000, true),
+            ] {
+                let data = udp(src, sport, dst, dport, &message(response, qtype));
+                decoder.push(
+                    &Packet {
+                        ts_sec: 1_767_225_600,
+                        ts_nanos: 0,
+                        link_type: crate::link::LinkType::RAW.0,
+                        data: &data,
+                    },
+                    &mut chunk,
+                );
+            }
+        }
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(
+            seen,
+            vec![(
+                "AUTH_RESPONSE".to_string(),
+                251,
+                None,
+                Some("192.0.2.53".parse().expect("address"))
+            )]
+        );
     }
 }

@@ -97,6 +97,16 @@ pub struct Evidence {
     /// The dnstap message type (queries).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The server that answered (zone transfers, when the source says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// What a canary token's labels carried ([`crate::canarytoken`]), `convention` among them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<std::collections::BTreeMap<String, String>>,
+    /// The analysis behind the alert: for `takeover-risk`, the recon takeover candidate
+    /// (`hark-intel`'s `takeover::Candidate`, with its own evidence rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<serde_json::Value>,
     /// First seen, epoch seconds.
     pub time_first: i64,
     /// Last seen, epoch seconds.

@@ -60,6 +60,19 @@ type NameHits<'a> = (usize, Vec<(usize, &'a (RrKey, Tally))>);
 /// A registrable domain's text, its new rows in one commit, and the first of them.
 type DomainHits<'a> = (String, usize, &'a (RrKey, Tally));
 
+/// A takeover-risk candidate of one commit: (rule index, owner, CNAME or NS, target, the
+/// evidence that made it one).
+type Takeover<'a> = (
+    usize,
+    std::borrow::Cow<'a, [u8]>,
+    RrType,
+    std::borrow::Cow<'a, [u8]>,
+    Evidence,
+);
+
+/// Most owners pointing at one dead name that a takeover-risk rule checks per commit.
+const TAKEOVER_OWNERS_MAX: usize = 1000;
+
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Persisted {
     first_time: Option<i64>,
@@ -200,12 +213,84 @@ fn query_evidence(event: &QueryEvent<'_>) -> Evidence {
         rrname: present_name(event.qname),
         rrtype: event.qtype.to_string(),
         client: event.client.map(|c| c.to_string()),
+        server: event.server.map(|c| c.to_string()),
         message: Some(event.kind.name().to_string()),
         time_first: event.time,
         time_last: event.time,
         count: 1,
         ..Evidence::default()
     }
+}
+
+/// Decodes what a canary token's labels carry (the labels of `name` left of `decoy`) into
+/// `evidence`; the text to add to the summary.
+fn token_data(name: &[u8], decoy: &[u8], evidence: &mut Evidence) -> String {
+    let labels = crate::canarytoken::prefix_labels(name, decoy);
+    match crate::canarytoken::decode(&labels) {
+        Some(decoded) => {
+            let text = format!("; token data: {}", decoded.describe());
+            evidence.decoded = Some(decoded.into_map());
+            text
+        }
+        None => String::new(),
+    }
+}
+
+/// A zone-transfer finding for a query or answer, unless it is not a transfer, not of a
+/// watched zone, or between allowed parties. The party checked is the one outside the
+/// logging server: the client for what a server received or answered (AUTH_*, CLIENT_*),
+/// the server for what a resolver, forwarder, stub or tool sent or got back; a capture's
+/// answer names only its server.
+fn zone_transfer(
+    rule: &Rule,
+    zones: &crate::matchers::NameSet,
+    allow: &crate::matchers::CidrSet,
+    event: &QueryEvent<'_>,
+) -> Option<Finding> {
+    use hark_ingest::dnstap::proto::MessageType;
+    if !hark_ingest::dnstap::is_transfer(event.qtype) {
+        return None;
+    }
+    let (zone, _) = zones.find(event.qname)?;
+    let served_here = matches!(
+        event.kind,
+        MessageType::AuthQuery
+            | MessageType::AuthResponse
+            | MessageType::ClientQuery
+            | MessageType::ClientResponse
+    );
+    let (peer, role) = if served_here {
+        match (event.client, event.server) {
+            (Some(client), _) => (Some(client), "client"),
+            (None, server) => (server, "server"),
+        }
+    } else {
+        match (event.server, event.client) {
+            (Some(server), _) => (Some(server), "server"),
+            (None, client) => (client, "client"),
+        }
+    };
+    if peer.is_some_and(|p| allow.contains(p)) {
+        return None;
+    }
+    let evidence = query_evidence(event);
+    let who = peer.map_or_else(|| "unknown".to_string(), |p| p.to_string());
+    let answer = if event.kind.is_query() {
+        "asked"
+    } else {
+        "answered"
+    };
+    Some(finding(
+        rule,
+        format!("{} {} {who}", evidence.rrname, evidence.rrtype),
+        format!(
+            "zone transfer {} of {} {answer} ({role} {who} is not allowed; zone {})",
+            evidence.rrtype,
+            evidence.rrname,
+            present_name(zone)
+        ),
+        evidence,
+    ))
 }
 
 fn finding(rule: &Rule, subject: String, summary: String, evidence: Evidence) -> Finding {
@@ -392,7 +477,8 @@ impl Watcher {
             match &rule.kind {
                 Kind::Canary { names } => {
                     if let Some((decoy, _)) = names.find(event.qname) {
-                        let evidence = query_evidence(event);
+                        let mut evidence = query_evidence(event);
+                        let data = token_data(event.qname, decoy, &mut evidence);
                         let asker = evidence
                             .client
                             .clone()
@@ -401,13 +487,18 @@ impl Watcher {
                             rule,
                             evidence.rrname.clone(),
                             format!(
-                                "{asker} asked for {} {} (decoy {})",
+                                "{asker} asked for {} {} (decoy {}){data}",
                                 evidence.rrname,
                                 evidence.rrtype,
                                 present_name(decoy)
                             ),
                             evidence,
                         ));
+                    }
+                }
+                Kind::ZoneTransfer { zones, allow } => {
+                    if let Some(found) = zone_transfer(rule, zones, allow, event) {
+                        findings.push(found);
                     }
                 }
                 Kind::Intel { names, networks } => {
@@ -469,6 +560,9 @@ impl Watcher {
         // Names and domains whose newness needs the store: the new rows of each in this batch.
         let mut names: HashMap<&[u8], NameHits<'_>> = HashMap::new();
         let mut domains: HashMap<&[u8], DomainHits<'_>> = HashMap::new();
+        // Takeover-risk candidates: (rule index, owner, type, target, evidence).
+        let mut takeovers: Vec<Takeover<'_>> = Vec::new();
+        let takeover_rules = rules.has("takeover-risk");
         for row in changes.new_rows() {
             let (key, tally) = row;
             let parts = key.parts();
@@ -493,12 +587,17 @@ impl Watcher {
                             .find(parts.rrname)
                             .or_else(|| target.and_then(|t| decoys.find(t)));
                         if let Some((decoy, _)) = hit {
-                            let evidence = row_evidence(key, tally);
+                            let mut evidence = row_evidence(key, tally);
+                            let data = if decoys.find(parts.rrname).is_some() {
+                                token_data(parts.rrname, decoy, &mut evidence)
+                            } else {
+                                String::new()
+                            };
                             findings.push(finding(
                                 rule,
                                 evidence.rrname.clone(),
                                 format!(
-                                    "{} {} answered (decoy {})",
+                                    "{} {} answered (decoy {}){data}",
                                     evidence.rrname,
                                     evidence.rrtype,
                                     present_name(decoy)
@@ -556,18 +655,29 @@ impl Watcher {
                         types,
                         expect_names,
                         expect_networks,
+                        expect_asns,
                     } => {
                         let watched = exact.names_exactly(parts.rrname)
                             || below.find_below(parts.rrname).is_some();
                         if !watched || !(types.is_empty() || types.contains(&parts.rrtype)) {
                             continue;
                         }
+                        let in_expected_as = |a: std::net::IpAddr| {
+                            !expect_asns.is_empty()
+                                && rules
+                                    .asn
+                                    .as_ref()
+                                    .and_then(|db| db.lookup(a))
+                                    .is_some_and(|info| expect_asns.contains(&info.asn))
+                        };
                         let expected = match (target, address) {
                             (Some(t), _) => expect_names.contains(t),
-                            (None, Some(a)) => expect_networks.contains(a),
+                            (None, Some(a)) => expect_networks.contains(a) || in_expected_as(a),
                             (None, None) => false,
                         };
-                        let has_expect = !expect_names.is_empty() || !expect_networks.is_empty();
+                        let has_expect = !expect_names.is_empty()
+                            || !expect_networks.is_empty()
+                            || !expect_asns.is_empty();
                         if has_expect && expected {
                             continue;
                         }
@@ -595,11 +705,30 @@ impl Watcher {
                             self.posture(rule, zones, key, tally, &mut findings);
                         }
                     }
-                    Kind::NewDomain { .. } | Kind::Lookalike { .. } => {}
+                    Kind::TakeoverRisk { zones } => {
+                        if (parts.rrtype == RrType::CNAME || parts.rrtype == RrType::NS)
+                            && zones.contains(parts.rrname)
+                        {
+                            if let Some(t) = target {
+                                takeovers.push((
+                                    index,
+                                    std::borrow::Cow::Borrowed(parts.rrname),
+                                    parts.rrtype,
+                                    std::borrow::Cow::Borrowed(t),
+                                    row_evidence(key, tally),
+                                ));
+                            }
+                        }
+                    }
+                    Kind::NewDomain { .. } | Kind::Lookalike { .. } | Kind::ZoneTransfer { .. } => {
+                    }
                 }
             }
         }
         for (key, tally) in changes.new_negatives() {
+            if takeover_rules && key.rcode == hark_record::rcode::NXDOMAIN {
+                self.pointing_at(&rules, key, tally, &mut takeovers);
+            }
             for rule in &rules.rules {
                 if rule.except.contains(&key.qname) {
                     continue;
@@ -620,7 +749,13 @@ impl Watcher {
                     _ => (None, ""),
                 };
                 if let Some((matched, source)) = hit {
-                    let evidence = negative_evidence(key, tally);
+                    let mut evidence = negative_evidence(key, tally);
+                    let mut data = String::new();
+                    if let (Kind::Canary { names }, true) = (&rule.kind, what == "decoy") {
+                        if let Some((decoy, _)) = names.find(&key.qname) {
+                            data = token_data(&key.qname, decoy, &mut evidence);
+                        }
+                    }
                     let subject = if what == "decoy" {
                         evidence.rrname.clone()
                     } else {
@@ -635,7 +770,7 @@ impl Watcher {
                         rule,
                         subject,
                         format!(
-                            "{} {} answered {} ({what}{by}: {matched})",
+                            "{} {} answered {} ({what}{by}: {matched}){data}",
                             evidence.rrname,
                             evidence.rrtype,
                             evidence.rcode.as_deref().unwrap_or("")
@@ -670,7 +805,122 @@ impl Watcher {
         if domain_rules {
             self.new_domains(&rules, domains, first_commit, first_time, &mut findings);
         }
+        if !takeovers.is_empty() {
+            self.takeover_risks(&rules, takeovers, &mut findings);
+        }
         self.raise(findings);
+    }
+
+    /// The CNAME rows naming `key`'s name as their target, and the NS rows naming it or a
+    /// name below it, whose owners a takeover-risk rule watches: candidates to check.
+    fn pointing_at<'c>(
+        &self,
+        rules: &RuleSet,
+        key: &NegativeKey,
+        tally: &Tally,
+        takeovers: &mut Vec<Takeover<'c>>,
+    ) {
+        use hark_store::{RdataMatch, RdataQuery};
+        let lookups = [
+            (NamePattern::Exact(key.qname.to_vec()), RrType::CNAME),
+            (NamePattern::Exact(key.qname.to_vec()), RrType::NS),
+            (NamePattern::Subdomains(key.qname.to_vec()), RrType::NS),
+        ];
+        for (pattern, rrtype) in lookups {
+            self.figures.lookups.fetch_add(1, Ordering::Relaxed);
+            let query = RdataQuery {
+                rdata: RdataMatch::Name(pattern),
+                rrtype: Some(rrtype),
+                fence: TimeFence::default(),
+            };
+            let mut owners: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let result = self.store.rdata(&query, &mut |row| {
+                let parts = row.key.parts();
+                if let Some(target) = hark_dns::rdata::target_name(parts.rrtype, parts.rdata) {
+                    owners.push((parts.rrname.to_vec(), target.to_vec()));
+                }
+                if owners.len() >= TAKEOVER_OWNERS_MAX {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            if let Err(err) = result {
+                tracing::warn!(error = %err, "watch: a takeover lookup failed");
+                continue;
+            }
+            for (owner, target) in owners {
+                for (index, rule) in rules.rules.iter().enumerate() {
+                    if let Kind::TakeoverRisk { zones } = &rule.kind {
+                        if zones.contains(&owner) && !rule.except.contains(&owner) {
+                            takeovers.push((
+                                index,
+                                std::borrow::Cow::Owned(owner.clone()),
+                                rrtype,
+                                std::borrow::Cow::Owned(target.clone()),
+                                negative_evidence(key, tally),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Asks the recon takeover analysis (`hark-intel`) about each candidate (once per
+    /// owner, type and target in a commit) and raises those whose target answers NXDOMAIN.
+    fn takeover_risks(
+        &self,
+        rules: &RuleSet,
+        takeovers: Vec<Takeover<'_>>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let mut asked: HashSet<(usize, Vec<u8>, RrType, Vec<u8>)> = HashSet::new();
+        for (index, owner, rrtype, target, evidence) in takeovers {
+            let Some(rule) = rules.rules.get(index) else {
+                continue;
+            };
+            if !asked.insert((index, owner.to_vec(), rrtype, target.to_vec())) {
+                continue;
+            }
+            self.figures.lookups.fetch_add(1, Ordering::Relaxed);
+            let owner_text = present_name(&owner);
+            let target_text = present_name(&target);
+            let analysis = match hark_intel::takeover::analyse(&*self.store, &owner_text) {
+                Ok(analysis) => analysis,
+                Err(err) => {
+                    tracing::warn!(error = %err, name = %owner_text, "watch: the takeover analysis failed");
+                    continue;
+                }
+            };
+            let kind = rrtype.to_string().to_ascii_lowercase();
+            let Some(candidate) = analysis.candidates.into_iter().find(|c| {
+                c.kind == kind
+                    && c.name == owner_text
+                    && c.target == target_text
+                    && c.evidence.iter().any(|e| e.row.ends_with(" NXDOMAIN"))
+            }) else {
+                continue;
+            };
+            let service = candidate
+                .service
+                .as_deref()
+                .map(|s| format!(", {s}"))
+                .unwrap_or_default();
+            let summary = format!(
+                "{owner_text} {rrtype} {target_text}: the target answers NXDOMAIN \
+                 (takeover risk {}{service})",
+                candidate.severity
+            );
+            let mut evidence = evidence;
+            evidence.finding = serde_json::to_value(&candidate).ok();
+            findings.push(finding(
+                rule,
+                format!("{owner_text} {rrtype}"),
+                summary,
+                evidence,
+            ));
+        }
     }
 
     fn count_rows(&self, pattern: NamePattern, rrtype: Option<RrType>, most: usize) -> usize {

@@ -2,7 +2,8 @@
 //! arrive.
 //!
 //! - [`rules`]: the rule file (TOML, checked, errors with line numbers) compiled into a
-//!   [`RuleSet`]: canary, intel, new-name, record-change, new-domain, lookalike, posture;
+//!   [`RuleSet`]: canary, intel, new-name, record-change, new-domain, lookalike, posture,
+//!   takeover-risk, zone-transfer;
 //! - [`engine`]: the [`Watcher`], which applies the rules to every new row of the store's
 //!   change feed and to the queries dnstap logs (with the client that asked);
 //! - [`alerts`]: [`Alert`]s with their evidence and state (new → acknowledged → resolved),
@@ -11,7 +12,8 @@
 //!   exec hooks, each delivering from the log as a durable outbox;
 //! - [`export`]: alerts as a MISP event or a STIX 2.1 bundle;
 //! - [`matchers`], [`lists`], [`lookalike`]: name and network sets for 100,000+ indicators,
-//!   Zeek intel and plain lists, typosquat families.
+//!   Zeek intel, Suricata datasets and plain lists, typosquat families;
+//! - [`canarytoken`]: the data Canarytokens-style tokens carry in their labels.
 //!
 //! It is not: a storage engine (it sees the [`hark_store::Store`] trait and the change feed),
 //! nor an HTTP face (the server lists and acknowledges alerts through [`AlertLog`]).
@@ -30,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod alerts;
+pub mod canarytoken;
 pub mod engine;
 pub mod export;
 pub mod lists;

@@ -10,6 +10,13 @@
 //!   (`*.` before it is allowed and changes nothing: every name matches below itself);
 //!   `#` starts a comment.
 //!
+//! - **Suricata datasets** ([`load_dataset`]; their type is declared where they are named,
+//!   as in `suricata.yaml`): one value a line, optionally followed by `,` and a reputation
+//!   (datarep files). `string` values are base64 (the standard alphabet, padded), here names
+//!   such as a `dns.query` set holds; `ipv4` and `ip` values are addresses (`ip` also IPv6);
+//!   `md5` and `sha256` sets hold hashes of buffers, which no DNS name can be matched
+//!   against: their lines are counted and ignored.
+//!
 //! A line that is none of these is skipped and counted: feeds carry junk, and one bad line
 //! must not disable a list.
 
@@ -65,22 +72,21 @@ pub fn load(
     names: &mut NameSet,
     networks: &mut CidrSet,
 ) -> Result<ListReport, ListError> {
+    let (file, label, source) = open(path)?;
+    read(file, &label, &source, names, networks)
+}
+
+/// Opens a list: a buffered reader, its path for errors, its file name as the source.
+fn open(path: &Path) -> Result<(std::io::BufReader<std::fs::File>, String, String), ListError> {
     let label = path.display().to_string();
-    let io = |source| ListError::Io {
+    let file = std::fs::File::open(path).map_err(|source| ListError::Io {
         path: label.clone(),
         source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
+    })?;
     let source = path
         .file_name()
         .map_or_else(|| label.clone(), |n| n.to_string_lossy().into_owned());
-    read(
-        std::io::BufReader::new(file),
-        &label,
-        &source,
-        names,
-        networks,
-    )
+    Ok((std::io::BufReader::new(file), label, source))
 }
 
 /// [`load`] over any reader; `label` names it in errors.
@@ -91,19 +97,8 @@ pub fn read(
     names: &mut NameSet,
     networks: &mut CidrSet,
 ) -> Result<ListReport, ListError> {
-    let mut report = ListReport::default();
     let mut zeek: Option<(usize, usize, Option<usize>)> = None;
-    for (number, line) in reader.split(b'\n').enumerate() {
-        let number = number + 1;
-        let line = line.map_err(|source| ListError::Io {
-            path: label.to_string(),
-            source,
-        })?;
-        let Ok(line) = std::str::from_utf8(&line) else {
-            report.skip(number, "not_utf8");
-            continue;
-        };
-        let line = line.trim_end_matches('\r');
+    each_line(reader, label, |number, line, report| {
         if let Some(fields) = line.strip_prefix("#fields\t") {
             let columns: Vec<&str> = fields.split('\t').collect();
             let find = |name: &str| columns.iter().position(|c| *c == name);
@@ -113,17 +108,17 @@ pub fn read(
                 });
             };
             zeek = Some((indicator, kind, find("meta.source")));
-            continue;
+            return Ok(());
         }
         if line.starts_with('#') || line.trim().is_empty() {
-            continue;
+            return Ok(());
         }
         match zeek {
             Some((indicator, kind, meta)) => {
                 let columns: Vec<&str> = line.split('\t').collect();
                 let (Some(value), Some(kind)) = (columns.get(indicator), columns.get(kind)) else {
                     report.skip(number, "missing_column");
-                    continue;
+                    return Ok(());
                 };
                 let source = meta
                     .and_then(|m| columns.get(m))
@@ -131,9 +126,9 @@ pub fn read(
                     .copied()
                     .unwrap_or(source);
                 match *kind {
-                    "Intel::DOMAIN" => add_name(value, source, number, names, &mut report),
+                    "Intel::DOMAIN" => add_name(value, source, number, names, report),
                     "Intel::ADDR" | "Intel::SUBNET" => {
-                        add_network(value, source, number, networks, &mut report)
+                        add_network(value, source, number, networks, report)
                     }
                     _ => report.skip(number, "indicator_type_not_dns"),
                 }
@@ -144,14 +139,113 @@ pub fn read(
                     || entry.contains('/')
                     || entry.parse::<std::net::Ipv4Addr>().is_ok()
                 {
-                    add_network(entry, source, number, networks, &mut report);
+                    add_network(entry, source, number, networks, report);
                 } else {
-                    add_name(entry, source, number, names, &mut report);
+                    add_name(entry, source, number, names, report);
                 }
             }
         }
+        Ok(())
+    })
+}
+
+/// Calls `each` with every UTF-8 line of `reader` (its 1-based number, the text without a
+/// final `\r`) and the report to count in; a line that is not UTF-8 is a counted skip.
+fn each_line(
+    reader: impl BufRead,
+    label: &str,
+    mut each: impl FnMut(usize, &str, &mut ListReport) -> Result<(), ListError>,
+) -> Result<ListReport, ListError> {
+    let mut report = ListReport::default();
+    for (number, line) in reader.split(b'\n').enumerate() {
+        let number = number + 1;
+        let line = line.map_err(|source| ListError::Io {
+            path: label.to_string(),
+            source,
+        })?;
+        match std::str::from_utf8(&line) {
+            Ok(line) => each(number, line.trim_end_matches('\r'), &mut report)?,
+            Err(_) => report.skip(number, "not_utf8"),
+        }
     }
     Ok(report)
+}
+
+/// The type of a Suricata dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatasetType {
+    /// Base64-encoded strings (names, for hark).
+    String,
+    /// IPv4 addresses.
+    Ipv4,
+    /// IPv4 or IPv6 addresses.
+    Ip,
+    /// MD5 hashes (ignored).
+    Md5,
+    /// SHA-256 hashes (ignored).
+    Sha256,
+}
+
+impl DatasetType {
+    /// Parses `string`, `ipv4`, `ip`, `md5` or `sha256`.
+    pub fn parse(text: &str) -> Option<DatasetType> {
+        Some(match text.trim() {
+            "string" => DatasetType::String,
+            "ipv4" => DatasetType::Ipv4,
+            "ip" => DatasetType::Ip,
+            "md5" => DatasetType::Md5,
+            "sha256" => DatasetType::Sha256,
+            _ => return None,
+        })
+    }
+}
+
+/// Reads the Suricata dataset at `path`, of type `kind`, into `names` and `networks`, the
+/// file name as the source of its entries.
+pub fn load_dataset(
+    path: &Path,
+    kind: DatasetType,
+    names: &mut NameSet,
+    networks: &mut CidrSet,
+) -> Result<ListReport, ListError> {
+    let (file, label, source) = open(path)?;
+    read_dataset(file, kind, &label, &source, names, networks)
+}
+
+/// [`load_dataset`] over any reader; `label` names it in errors.
+pub fn read_dataset(
+    reader: impl BufRead,
+    kind: DatasetType,
+    label: &str,
+    source: &str,
+    names: &mut NameSet,
+    networks: &mut CidrSet,
+) -> Result<ListReport, ListError> {
+    use data_encoding::BASE64;
+    each_line(reader, label, |number, line, report| {
+        // A datarep line carries `,REPUTATION` after the value.
+        let value = line.split(',').next().unwrap_or("").trim();
+        if value.is_empty() {
+            return Ok(());
+        }
+        match kind {
+            DatasetType::String => match BASE64.decode(value.as_bytes()) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => add_name(&text, source, number, names, report),
+                    Err(_) => report.skip(number, "not_utf8"),
+                },
+                Err(_) => report.skip(number, "bad_base64"),
+            },
+            DatasetType::Ipv4 if value.parse::<std::net::Ipv4Addr>().is_err() => {
+                report.skip(number, "bad_network")
+            }
+            DatasetType::Ipv4 | DatasetType::Ip => {
+                add_network(value, source, number, networks, report)
+            }
+            DatasetType::Md5 | DatasetType::Sha256 => report.skip(number, "hash_not_matchable"),
+        }
+        Ok(())
+    })
 }
 
 fn add_name(text: &str, source: &str, line: usize, names: &mut NameSet, report: &mut ListReport) {
@@ -209,5 +303,72 @@ mod tests {
         let report = read(plain.as_bytes(), "p", "p.txt", &mut names, &mut networks).expect("read");
         assert_eq!((report.names, report.networks, report.skipped), (2, 2, 1));
         assert_eq!(report.first_skips, vec![(6, "bad_name")]);
+    }
+
+    #[test]
+    fn reads_suricata_datasets() {
+        // base64 of "evil.example", "c2.bad.example" (the latter with a datarep reputation),
+        // as Python's base64.b64encode writes them; then junk.
+        let strings = "ZXZpbC5leGFtcGxl\nYzIuYmFkLmV4YW1wbGU=,30\n\n!!!\n";
+        let mut names = NameSet::new();
+        let mut networks = CidrSet::new();
+        let report = read_dataset(
+            strings.as_bytes(),
+            DatasetType::String,
+            "s",
+            "dns-bl.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.names, report.networks, report.skipped), (2, 0, 1));
+        assert_eq!(report.first_skips, vec![(4, "bad_base64")]);
+        let wire = hark_dns::name::from_presentation("x.c2.bad.example.").expect("name");
+        assert_eq!(names.find(&wire).map(|(_, s)| s), Some("dns-bl.lst"));
+
+        let v4 = "192.0.2.1\n2001:db8::1\n198.51.100.7,5\n";
+        let report = read_dataset(
+            v4.as_bytes(),
+            DatasetType::Ipv4,
+            "v",
+            "v4.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.networks, report.skipped), (2, 1));
+        let ip = "2001:db8::1\n203.0.113.5\n";
+        let report = read_dataset(
+            ip.as_bytes(),
+            DatasetType::Ip,
+            "i",
+            "ip.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.networks, report.skipped), (2, 0));
+        networks.build();
+        assert_eq!(
+            networks.find("198.51.100.7".parse().expect("ip")),
+            Some("v4.lst")
+        );
+        assert_eq!(
+            networks.find("2001:db8::1".parse().expect("ip")),
+            Some("ip.lst")
+        );
+        assert_eq!(networks.find("2001:db8::2".parse().expect("ip")), None);
+
+        let hashes = "27c6e2d4a1b0f3e8d2c1b0a9f8e7d6c5\n";
+        let report = read_dataset(
+            hashes.as_bytes(),
+            DatasetType::Md5,
+            "m",
+            "m.lst",
+            &mut names,
+            &mut networks,
+        )
+        .expect("read");
+        assert_eq!((report.names, report.networks, report.skipped), (0, 0, 1));
     }
 }

@@ -25,6 +25,12 @@
 //! | `new-domain` | `warmup`, `zones` | a registrable domain never seen, once `warmup` of observations has passed; `zones` limits it to domains under those suffixes |
 //! | `lookalike` | `brands`, `except_ns` | a new registrable domain that is a typo, bit-flip, homoglyph, hyphenation, added word or TLD swap of a brand |
 //! | `posture` | `zones` | SPF loosened (`-all` to `~all`, `?all`, `+all`) or its includes changed; DMARC weakened |
+//! | `takeover-risk` | `zones` | a CNAME or NS target of a name at or below a zone starts answering NXDOMAIN (the recon takeover finding) |
+//! | `zone-transfer` | `zones`, `allow` | an AXFR/IXFR query or answer for a zone, from a client or by a server outside `allow` |
+//!
+//! Intel rules also read Suricata dataset files (`datasets = ["string:dns-bl.lst"]`), and
+//! record-change's `expect` takes AS numbers (`AS64500`) when the file names an AS database
+//! (`asn_db = "ip2asn-combined.tsv"` at its top).
 //!
 //! Every rule also takes `except` (names at or below which nothing alerts), `window` and
 //! `sinks`.
@@ -114,6 +120,9 @@ impl Severity {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
+    /// An AS database (iptoasn TSV or MaxMind DB, relative to the rule file), so that
+    /// record-change's `expect` may name AS numbers.
+    pub asn_db: Option<Spanned<PathBuf>>,
     /// Where alerts go.
     #[serde(default)]
     pub sink: Vec<SinkSection>,
@@ -173,6 +182,12 @@ pub struct RuleSection {
     pub networks: Option<Vec<Spanned<String>>>,
     /// List files (intel), relative to the rule file.
     pub lists: Option<Vec<Spanned<PathBuf>>>,
+    /// Suricata dataset files (intel): `TYPE:PATH`, TYPE one of `string`, `ipv4`, `ip`,
+    /// `md5`, `sha256` (hashes are read and ignored).
+    pub datasets: Option<Vec<Spanned<String>>>,
+    /// Networks allowed to transfer zones (zone-transfer): clients that may ask, servers that
+    /// may answer.
+    pub allow: Option<Vec<Spanned<String>>>,
     /// Brands (lookalike): registrable domains.
     pub brands: Option<Vec<Spanned<String>>>,
     /// Names at or below which nothing alerts.
@@ -215,6 +230,8 @@ pub enum Kind {
         expect_names: NameSet,
         /// Allowed addresses.
         expect_networks: CidrSet,
+        /// Allowed autonomous systems (addresses looked up in the rule file's AS database).
+        expect_asns: Vec<u32>,
     },
     /// Newly observed registrable domains.
     NewDomain {
@@ -235,6 +252,18 @@ pub enum Kind {
         /// The zones.
         zones: NameSet,
     },
+    /// CNAME and NS targets of names in zones that start answering NXDOMAIN.
+    TakeoverRisk {
+        /// At or below these.
+        zones: NameSet,
+    },
+    /// Zone transfers (AXFR, IXFR) of zones by clients or servers outside an allowlist.
+    ZoneTransfer {
+        /// At or below these.
+        zones: NameSet,
+        /// The clients and servers allowed.
+        allow: CidrSet,
+    },
 }
 
 impl Kind {
@@ -248,6 +277,8 @@ impl Kind {
             Kind::NewDomain { .. } => "new-domain",
             Kind::Lookalike { .. } => "lookalike",
             Kind::Posture { .. } => "posture",
+            Kind::TakeoverRisk { .. } => "takeover-risk",
+            Kind::ZoneTransfer { .. } => "zone-transfer",
         }
     }
 }
@@ -316,6 +347,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// The sinks, in file order.
     pub sinks: Vec<SinkSpec>,
+    /// The AS database named by `asn_db`, for AS numbers in record-change's `expect`.
+    pub asn: Option<std::sync::Arc<hark_intel::asn::AsnDb>>,
 }
 
 /// Parses a name as rules write it (with or without the final dot, any case, IDN allowed)
@@ -449,8 +482,13 @@ impl RuleSet {
                 min_severity,
             });
         }
+        if let Some(path) = &file.asn_db {
+            let db = hark_intel::asn::AsnDb::open(&base.join(path.get_ref()))
+                .map_err(|err| at(path.span(), format!("asn_db: {err}")))?;
+            set.asn = Some(std::sync::Arc::new(db));
+        }
         for section in &file.rule {
-            let rule = compile(section, &set.sinks, base, &at)?;
+            let rule = compile(section, &set.sinks, set.asn.is_some(), base, &at)?;
             if set.rules.iter().any(|r| r.id == rule.id) {
                 return Err(at(
                     section.id.span(),
@@ -473,6 +511,7 @@ type At<'a> = dyn Fn(Range<usize>, String) -> RuleError + 'a;
 fn compile(
     section: &RuleSection,
     sinks: &[SinkSpec],
+    has_asn_db: bool,
     base: &Path,
     at: &At<'_>,
 ) -> Result<Rule, RuleError> {
@@ -491,18 +530,19 @@ fn compile(
     let kind_name = section.kind.get_ref().as_str();
     let allowed: &[&str] = match kind_name {
         "canary" => &["names"],
-        "intel" => &["names", "networks", "lists"],
+        "intel" => &["names", "networks", "lists", "datasets"],
         "new-name" => &["zones"],
         "record-change" => &["names", "types", "expect"],
         "new-domain" => &["warmup", "zones"],
         "lookalike" => &["brands", "except_ns"],
-        "posture" => &["zones"],
+        "posture" | "takeover-risk" => &["zones"],
+        "zone-transfer" => &["zones", "allow"],
         other => {
             return Err(at(
                 section.kind.span(),
                 format!(
                     "unknown rule kind {other:?}: canary, intel, new-name, record-change, \
-                     new-domain, lookalike or posture"
+                     new-domain, lookalike, posture, takeover-risk or zone-transfer"
                 ),
             ))
         }
@@ -514,6 +554,8 @@ fn compile(
         ("expect", section.expect.is_some()),
         ("networks", section.networks.is_some()),
         ("lists", section.lists.is_some()),
+        ("datasets", section.datasets.is_some()),
+        ("allow", section.allow.is_some()),
         ("brands", section.brands.is_some()),
         ("except_ns", section.except_ns.is_some()),
         ("warmup", section.warmup.is_some()),
@@ -585,10 +627,36 @@ fn compile(
                     tracing::warn!(list = %path.display(), skipped = report.skipped, first = ?report.first_skips, "lines of an intel list skipped");
                 }
             }
+            for dataset in section.datasets.iter().flatten() {
+                let (kind, file) = dataset
+                    .get_ref()
+                    .split_once(':')
+                    .and_then(|(kind, file)| {
+                        crate::lists::DatasetType::parse(kind).map(|kind| (kind, file))
+                    })
+                    .ok_or_else(|| {
+                        at(
+                            dataset.span(),
+                            format!(
+                                "datasets: {:?}: write TYPE:PATH, TYPE one of string, ipv4, ip, md5, sha256",
+                                dataset.get_ref()
+                            ),
+                        )
+                    })?;
+                let path = base.join(file);
+                let report = crate::lists::load_dataset(&path, kind, &mut names, &mut networks)
+                    .map_err(|source| RuleError::List {
+                        line: line_of_span(dataset.span(), at),
+                        source,
+                    })?;
+                if report.skipped > 0 {
+                    tracing::warn!(dataset = %path.display(), skipped = report.skipped, first = ?report.first_skips, "lines of a Suricata dataset skipped");
+                }
+            }
             networks.build();
             require(
                 !names.is_empty() || !networks.is_empty(),
-                "names, networks or lists",
+                "names, networks, lists or datasets",
             )?;
             Kind::Intel { names, networks }
         }
@@ -633,9 +701,21 @@ fn compile(
             }
             let mut expect_names = NameSet::new();
             let mut expect_networks = CidrSet::new();
+            let mut expect_asns = Vec::new();
             for item in section.expect.iter().flatten() {
                 let text = item.get_ref();
-                if crate::matchers::parse_cidr(text).is_ok() {
+                if let Some(asn) = parse_asn(text) {
+                    if !has_asn_db {
+                        return Err(at(
+                            item.span(),
+                            format!(
+                                "expect: {text:?} is an AS number, which needs an AS database: \
+                                 add `asn_db = \"FILE\"` (iptoasn TSV or MaxMind DB) at the top of the file"
+                            ),
+                        ));
+                    }
+                    expect_asns.push(asn);
+                } else if crate::matchers::parse_cidr(text).is_ok() {
                     expect_networks
                         .insert(text, &id)
                         .map_err(|err| at(item.span(), err.to_string()))?;
@@ -657,6 +737,7 @@ fn compile(
                 types,
                 expect_names,
                 expect_networks,
+                expect_asns,
             }
         }
         "new-domain" => {
@@ -695,6 +776,32 @@ fn compile(
             Kind::Lookalike {
                 brands,
                 except_ns: names_of(&section.except_ns, "except_ns")?,
+            }
+        }
+        "takeover-risk" => {
+            require(
+                section.zones.as_ref().is_some_and(|n| !n.is_empty()),
+                "zones",
+            )?;
+            Kind::TakeoverRisk {
+                zones: names_of(&section.zones, "zones")?,
+            }
+        }
+        "zone-transfer" => {
+            require(
+                section.zones.as_ref().is_some_and(|n| !n.is_empty()),
+                "zones",
+            )?;
+            let mut allow = CidrSet::new();
+            for item in section.allow.iter().flatten() {
+                allow
+                    .insert(item.get_ref(), &id)
+                    .map_err(|err| at(item.span(), format!("allow: {err}")))?;
+            }
+            allow.build();
+            Kind::ZoneTransfer {
+                zones: names_of(&section.zones, "zones")?,
+                allow,
             }
         }
         _ => {
@@ -756,6 +863,18 @@ fn compile(
     })
 }
 
+/// Parses an AS number as `expect` writes it: `AS64500` (any case) or `ASN64500`.
+pub fn parse_asn(text: &str) -> Option<u32> {
+    let upper = text.trim().to_ascii_uppercase();
+    let digits = upper
+        .strip_prefix("ASN")
+        .or_else(|| upper.strip_prefix("AS"))?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 fn line_of_span(span: Range<usize>, at: &At<'_>) -> usize {
     match at(span, String::new()) {
         RuleError::At { line, .. } => line,
@@ -775,6 +894,17 @@ mod tests {
         assert_eq!(parse_duration("2d"), Some(172_800));
         assert_eq!(parse_duration("1h 30m"), Some(5400));
         assert_eq!(parse_duration("soon"), None);
+    }
+
+    #[test]
+    fn as_numbers() {
+        assert_eq!(parse_asn("AS64500"), Some(64500));
+        assert_eq!(parse_asn("as13335"), Some(13335));
+        assert_eq!(parse_asn("ASN15169"), Some(15169));
+        assert_eq!(parse_asn("AS"), None);
+        assert_eq!(parse_asn("ASX1"), None);
+        assert_eq!(parse_asn("asia.example"), None);
+        assert_eq!(parse_asn("AS99999999999"), None);
     }
 
     #[test]

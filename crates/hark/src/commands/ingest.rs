@@ -66,7 +66,7 @@ pub fn run(store: Arc<dyn Store>, store_dir: &Path, args: &IngestArgs) -> anyhow
 }
 
 /// Opens `path` as the source its first bytes say it is: dnstap (Frame Streams) or a capture;
-/// the queries a dnstap file logs go to `query_tap`.
+/// the queries a dnstap file logs, and the zone-transfer answers of either, go to `query_tap`.
 pub fn open(
     path: &Path,
     extract: &ExtractConfig,
@@ -89,7 +89,11 @@ pub fn open(
         Detected::Other => {
             match CaptureSource::open_with_limit(path, extract.clone(), sections, gzip_limit) {
                 Ok(source) => Ok((
-                    Box::new(source.with_bailiwick(bailiwick)),
+                    Box::new(
+                        source
+                            .with_bailiwick(bailiwick)
+                            .with_transfer_tap(query_tap),
+                    ),
                     super::InputKind::Capture,
                 )),
                 Err(err @ CaptureError::NotACapture { .. }) if dnstap::named_like_dnstap(path) => {

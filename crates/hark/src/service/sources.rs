@@ -187,6 +187,7 @@ pub fn start<'scope, 'env>(
                 ..LiveCaptureOptions::new(&section.interface)
             })
             .with_context(|| format!("capture source {name:?}"))?;
+            capture.set_transfer_tap(shared.query_tap.clone());
             let stop = capture.stop_handle();
             let entry = Arc::new(SourceEntry::new(
                 &name,

@@ -4,7 +4,7 @@
 //! `hark run`, the alert reaching a webhook receiver with the client named, and nothing raised
 //! again after a restart.
 
-use crate::run_service::{command_exists, http, Service};
+use crate::run_service::{capture_lo, command_exists, http, Service};
 use crate::support::{generate, shared, TempStore};
 use crate::verify::start_in;
 use serde_json::Value;
@@ -319,25 +319,7 @@ fn a_canary_resolved_through_unbound_reaches_a_webhook_with_the_client() {
     let harness_dir = tempfile::tempdir().unwrap();
     let sockets = harness_dir.path().join("run");
     std::fs::create_dir_all(&sockets).unwrap();
-    let config = format!(
-        r#"[store]
-path = "{root}/db"
-flush_seconds = 0.5
-[api]
-listen = "127.0.0.1:0"
-no_auth = true
-[watch]
-rules = "{root}/rules.toml"
-[[dnstap]]
-name = "unbound"
-listen = "unix:{sockets}/dnstap.sock"
-[[dnstap]]
-name = "nsd"
-listen = "unix:{sockets}/dnstap-nsd.sock"
-"#,
-        root = root.display(),
-        sockets = sockets.display()
-    );
+    let config = dnstap_config(&root, &sockets);
     let service = Service::start(&root, &config);
     let Some(harness) = start_in(harness_dir, true) else {
         return;
@@ -437,6 +419,285 @@ listen = "unix:{sockets}/dnstap-nsd.sock"
     let log = service.stop();
     assert!(log.contains("hark: stopped"), "{log}");
     assert_eq!(hook.bodies.lock().unwrap().len(), delivered);
+    assert_eq!(
+        std::fs::read_to_string(root.join("db/watch/alerts.ndjson")).unwrap(),
+        logged
+    );
+}
+
+/// `dig` at the harness's `port` (5301 Unbound, 5300 NSD), from `source`; TCP for transfers.
+fn dig_at(port: &str, source: &str, rrtype: &str, name: &str) -> String {
+    let out = Command::new("dig")
+        .args([
+            "-p",
+            port,
+            "@127.0.0.1",
+            "-b",
+            source,
+            "+tries=1",
+            "+time=5",
+            name,
+            rrtype,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() || rrtype == "AXFR",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `hark run`'s configuration for the harness tests: the store and rules in `root`, dnstap
+/// from the harness's Unbound and NSD through sockets in `sockets`.
+fn dnstap_config(root: &Path, sockets: &Path) -> String {
+    format!(
+        r#"[store]
+path = "{root}/db"
+flush_seconds = 0.5
+[api]
+listen = "127.0.0.1:0"
+no_auth = true
+[watch]
+rules = "{root}/rules.toml"
+[[dnstap]]
+name = "unbound"
+listen = "unix:{sockets}/dnstap.sock"
+[[dnstap]]
+name = "nsd"
+listen = "unix:{sockets}/dnstap-nsd.sock"
+"#,
+        root = root.display(),
+        sockets = sockets.display()
+    )
+}
+
+/// Rewrites the harness's zone: `extra` lines added, the SOA serial set to `serial`; NSD
+/// reloads it (SIGHUP) and the function returns once NSD logged the reading.
+fn change_zone(harness_dir: &Path, original: &str, serial: &str, extra: &str) {
+    let zone = harness_dir.join("zones/example.test.zone");
+    let log = harness_dir.join("run/nsd.log");
+    let loads = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("zone example.test read with success")
+            .count()
+    };
+    let before = loads();
+    std::fs::write(
+        &zone,
+        format!("{}{extra}", original.replace("2024010101", serial)),
+    )
+    .unwrap();
+    let pid = std::fs::read_to_string(harness_dir.join("run/nsd.pid")).unwrap();
+    assert!(Command::new("kill")
+        .args(["-HUP", pid.trim()])
+        .status()
+        .unwrap()
+        .success());
+    let give_up = Instant::now() + PATIENCE;
+    while loads() <= before {
+        assert!(Instant::now() < give_up, "NSD never reloaded the zone");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until the listeners received no more frames and the alert log stopped growing for
+/// three polls in a row, a second apart (Unbound flushes dnstap every second; hark commits
+/// every half second): everything sent so far is stored and matched.
+fn settle(service: &Service, root: &Path) {
+    let state = || {
+        let status: Value = std::fs::read_to_string(root.join("db/run-status.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null);
+        let frames: Vec<Value> = status["sources"]
+            .as_array()
+            .map(|s| s.iter().map(|s| s["frames"].clone()).collect())
+            .unwrap_or_default();
+        let log = std::fs::read(root.join("db/watch/alerts.ndjson")).unwrap_or_default();
+        (frames, log.len())
+    };
+    let give_up = Instant::now() + PATIENCE;
+    let mut last = state();
+    let mut same = 0;
+    while same < 3 {
+        assert!(
+            Instant::now() < give_up,
+            "never settled; log:\n{}",
+            service.log()
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        let now = state();
+        same = if now == last { same + 1 } else { 0 };
+        last = now;
+    }
+}
+
+/// Every alert in the store at `root/db`, read with `hark alerts --json`.
+fn alerts_in(root: &Path) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_hark"))
+        .arg("--db")
+        .arg(root.join("db"))
+        .args(["alerts", "--json"])
+        .env_remove("HARK_DB")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// What the zone-change test asks before the change: (type, name).
+const BEFORE_CHANGE: [(&str, &str); 4] = [
+    ("MX", "example.test"),
+    ("TXT", "example.test"),
+    ("TXT", "_dmarc.example.test"),
+    ("A", "www.example.test"),
+];
+
+/// What it asks after: the changed and the new names.
+const AFTER_CHANGE: [(&str, &str); 4] = [
+    ("MX", "example.test"),
+    ("TXT", "_dmarc.example.test"),
+    ("A", "newhost.example.test"),
+    ("A", "dead.example.test"),
+];
+
+#[test]
+fn a_zone_change_served_by_nsd_raises_exactly_the_matching_alerts() {
+    if shared().is_none() || !command_exists("dig") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    std::fs::write(
+        root.join("rules.toml"),
+        "[[rule]]\nid = \"mx\"\nkind = \"record-change\"\nnames = [\"example.test\"]\n\
+         types = [\"MX\"]\nexpect = [\"mail.example.test\"]\n\n\
+         [[rule]]\nid = \"mail\"\nkind = \"posture\"\nzones = [\"example.test\"]\n\n\
+         [[rule]]\nid = \"names\"\nkind = \"new-name\"\nzones = [\"example.test\"]\n\n\
+         [[rule]]\nid = \"takeover\"\nkind = \"takeover-risk\"\nzones = [\"example.test\"]\n\n\
+         [[rule]]\nid = \"axfr\"\nkind = \"zone-transfer\"\nzones = [\"example.test\"]\n\
+         allow = [\"127.0.0.1/32\"]\n",
+    )
+    .unwrap();
+    let harness_dir = tempfile::tempdir().unwrap();
+    let sockets = harness_dir.path().join("run");
+    std::fs::create_dir_all(&sockets).unwrap();
+    let service = Service::start(&root, &dnstap_config(&root, &sockets));
+    let Some(harness) = start_in(harness_dir, true) else {
+        return;
+    };
+    let original =
+        std::fs::read_to_string(harness.dir.path().join("zones/example.test.zone")).unwrap();
+    // Before: the zone with a DMARC policy of reject, every name of the test resolved once.
+    let reject = "_dmarc IN TXT \"v=DMARC1; p=reject\"\n";
+    change_zone(harness.dir.path(), &original, "2024010102", reject);
+    for (rrtype, name) in BEFORE_CHANGE {
+        dig_at("5301", "127.0.0.1", rrtype, name);
+    }
+    settle(&service, &root);
+    let before: BTreeSet<String> = alerts_in(&root)
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+
+    // The change: a new MX, a weaker DMARC, a new subdomain, a CNAME to a name that does
+    // not exist; and a transfer of the zone asked from 127.0.0.9 (only 127.0.0.1 may).
+    let changed = "_dmarc IN TXT \"v=DMARC1; p=none\"\n\
+                   @ IN MX 20 mx.elsewhere.test.\n\
+                   newhost IN A 192.0.2.99\n\
+                   dead IN CNAME gone.example.test.\n";
+    change_zone(harness.dir.path(), &original, "2024010103", changed);
+    for (rrtype, name) in AFTER_CHANGE {
+        dig_at("5301", "127.0.0.1", rrtype, name);
+    }
+    assert!(dig_at("5301", "127.0.0.1", "MX", "example.test").contains("mx.elsewhere.test."));
+    // The transfer is captured too (tcpdump on lo), for the capture side below.
+    let pcap = root.join("axfr.pcap");
+    let capture = capture_lo(&pcap, "tcp port 5300");
+    dig_at("5300", "127.0.0.9", "AXFR", "example.test");
+    capture.finish();
+    settle(&service, &root);
+    let raised: Vec<Value> = alerts_in(&root)
+        .into_iter()
+        .filter(|a| !before.contains(a["id"].as_str().unwrap()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("mx", "example.test. MX"),
+        ("mail", "_dmarc.example.test. DMARC"),
+        ("names", "newhost.example.test."),
+        ("names", "dead.example.test."),
+        ("takeover", "dead.example.test. CNAME"),
+        ("axfr", "example.test. AXFR 127.0.0.9"),
+    ]
+    .iter()
+    .map(|(r, s)| (r.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(pairs(&raised), expected, "{raised:#?}");
+    let takeover = raised.iter().find(|a| a["rule"] == "takeover").unwrap();
+    assert_eq!(
+        takeover["evidence"][0]["finding"]["target"],
+        "gone.example.test."
+    );
+    let axfr = raised.iter().find(|a| a["rule"] == "axfr").unwrap();
+    assert_eq!(axfr["evidence"][0]["client"], "127.0.0.9");
+    assert_eq!(axfr["evidence"][0]["message"], "AUTH_QUERY");
+    // The capture of the transfer, ingested with a rule allowing no one: NSD's answer (over
+    // TCP, reassembled) names the server it came from; a capture keeps no client.
+    std::fs::write(
+        root.join("capture-rules.toml"),
+        "[[rule]]\nid = \"axfr\"\nkind = \"zone-transfer\"\nzones = [\"example.test\"]\n",
+    )
+    .unwrap();
+    let replay = TempStore::new();
+    replay.ok(&[
+        "ingest",
+        "--ports",
+        "5300",
+        "--rules",
+        root.join("capture-rules.toml").to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    let from_capture = alerts(&replay, &[]);
+    assert_eq!(
+        pairs(&from_capture),
+        BTreeSet::from([(
+            "axfr".to_string(),
+            "example.test. AXFR 127.0.0.1".to_string()
+        )])
+    );
+    let evidence = &from_capture[0]["evidence"][0];
+    assert_eq!(evidence["server"], "127.0.0.1");
+    assert_eq!(evidence["message"], "AUTH_RESPONSE");
+    assert!(evidence.get("client").is_none());
+    drop(harness);
+    let log = service.stop();
+    assert!(log.contains("hark: stopped"), "{log}");
+    let logged = std::fs::read_to_string(root.join("db/watch/alerts.ndjson")).unwrap();
+
+    // Restarted, the changed zone served again and every name resolved again: nothing is
+    // new, nothing is raised.
+    let harness_dir = tempfile::tempdir().unwrap();
+    let sockets = harness_dir.path().join("run");
+    std::fs::create_dir_all(&sockets).unwrap();
+    let service = Service::start(&root, &dnstap_config(&root, &sockets));
+    let Some(harness) = start_in(harness_dir, true) else {
+        return;
+    };
+    change_zone(harness.dir.path(), &original, "2024010103", changed);
+    for (rrtype, name) in BEFORE_CHANGE.iter().chain(&AFTER_CHANGE) {
+        dig_at("5301", "127.0.0.1", rrtype, name);
+    }
+    settle(&service, &root);
+    drop(harness);
+    let log = service.stop();
+    assert!(log.contains("hark: stopped"), "{log}");
     assert_eq!(
         std::fs::read_to_string(root.join("db/watch/alerts.ndjson")).unwrap(),
         logged

@@ -13,7 +13,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 /// A query a dnstap emitter logged (CLIENT_QUERY, RESOLVER_QUERY, AUTH_QUERY...): never a
-/// row, but watch rules (canaries, intel) see it, with the address of the client that asked.
+/// row, but watch rules (canaries, intel, zone transfers) see it, with the address of the
+/// client that asked. Answers to zone transfers (AXFR, IXFR) come this way too, with the
+/// server that answered: watch rules see who transferred a zone from whom.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueryEvent<'a> {
     /// The message type (`CLIENT_QUERY`, `RESOLVER_QUERY`...).
@@ -24,6 +26,9 @@ pub struct QueryEvent<'a> {
     pub qtype: hark_dns::RrType,
     /// Who sent the query, when the emitter says (`query_address`).
     pub client: Option<IpAddr>,
+    /// The server asked, when the source says (dnstap `response_address`; a capture's
+    /// answering address).
+    pub server: Option<IpAddr>,
     /// The query time (epoch seconds), else the response time.
     pub time: i64,
 }
@@ -168,6 +173,13 @@ impl DnstapDecoder {
             Ok(_) => return self.skips.add("opcode_not_query"),
             Err(err) => return self.skips.add(err.reason()),
         };
+        if let (Some((tap, _)), Some(question), Some(logged)) =
+            (&self.tap, &response.question, &dnstap.message)
+        {
+            if is_transfer(question.qtype) {
+                hand_on(tap, logged, question.qname, question.qtype, time);
+            }
+        }
         let bailiwick = match select::bailiwick(rule, &response, &mut self.zone) {
             Ok(bailiwick) => bailiwick,
             Err(reason) => return self.skips.add(reason),
@@ -187,9 +199,6 @@ fn tap_query(dnstap: &Dnstap, tap: &QueryTap, parser: &mut ResponseParser) {
     let Some(message) = &dnstap.message else {
         return;
     };
-    let Some(kind) = message.kind() else {
-        return;
-    };
     let time = message
         .query_time_sec
         .or(message.response_time_sec)
@@ -203,19 +212,47 @@ fn tap_query(dnstap: &Dnstap, tap: &QueryTap, parser: &mut ResponseParser) {
     let Some(question) = query.question else {
         return;
     };
-    let client = message
-        .query_address
-        .as_deref()
-        .and_then(|bytes| match bytes.len() {
+    hand_on(tap, message, question.qname, question.qtype, time);
+}
+
+/// Hands `tap` the event of `message` (its type, addresses) for this question and time.
+fn hand_on(
+    tap: &QueryTap,
+    message: &super::proto::Message,
+    qname: &[u8],
+    qtype: hark_dns::RrType,
+    time: i64,
+) {
+    let Some(kind) = message.kind() else {
+        return;
+    };
+    let (client, server) = addresses(message);
+    (tap.0)(&QueryEvent {
+        kind,
+        qname,
+        qtype,
+        client,
+        server,
+        time,
+    });
+}
+
+/// True for the zone-transfer question types, AXFR and IXFR.
+pub fn is_transfer(qtype: hark_dns::RrType) -> bool {
+    qtype == hark_dns::RrType::AXFR || qtype == hark_dns::RrType::IXFR
+}
+
+/// The (query, response) addresses of a dnstap message, when it gives them.
+fn addresses(message: &super::proto::Message) -> (Option<IpAddr>, Option<IpAddr>) {
+    let address = |bytes: Option<&[u8]>| {
+        bytes.and_then(|bytes| match bytes.len() {
             4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
             16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
             _ => None,
-        });
-    (tap.0)(&QueryEvent {
-        kind,
-        qname: question.qname,
-        qtype: question.qtype,
-        client,
-        time,
-    });
+        })
+    };
+    (
+        address(message.query_address.as_deref()),
+        address(message.response_address.as_deref()),
+    )
 }

@@ -63,7 +63,7 @@ pub mod proto;
 pub mod select;
 mod source;
 
-pub use decode::{DnstapDecoder, QueryEvent, QueryTap};
+pub use decode::{is_transfer, DnstapDecoder, QueryEvent, QueryTap};
 pub use source::{DnstapError, DnstapSource};
 
 use crate::aggregate::SectionSet;

@@ -477,6 +477,7 @@ fn watched(kind: &Kind) -> Markup {
             types,
             expect_names,
             expect_networks,
+            expect_asns,
         } => html! {
             (names_markup("Record sets of", names, false))
             (names_markup("Record sets below", below, true))
@@ -484,6 +485,10 @@ fn watched(kind: &Kind) -> Markup {
             dd { @if types.is_empty() { "all" } @else { (types.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")) } }
             (names_markup("Expected targets", expect_names, false))
             (networks_markup("Expected networks", expect_networks))
+            @if !expect_asns.is_empty() {
+                dt { "Expected AS numbers" }
+                dd { (expect_asns.iter().map(|asn| format!("AS{asn}")).collect::<Vec<_>>().join(" ")) }
+            }
         },
         Kind::NewDomain { warmup, zones } => html! {
             dt { "Warm-up" } dd { (duration(*warmup)) }
@@ -496,6 +501,13 @@ fn watched(kind: &Kind) -> Markup {
             (names_markup("Not when served by", except_ns, false))
         },
         Kind::Posture { zones } => names_markup("SPF and DMARC of", zones, false),
+        Kind::TakeoverRisk { zones } => {
+            names_markup("CNAME and NS targets of names below", zones, true)
+        }
+        Kind::ZoneTransfer { zones, allow } => html! {
+            (names_markup("Transfers of", zones, false))
+            (networks_markup("Allowed clients and servers", allow))
+        },
     }
 }
 

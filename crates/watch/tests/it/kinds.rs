@@ -25,6 +25,7 @@ fn canary_answers_nxdomains_and_queries_with_the_client() {
         qname: &qname,
         qtype: "TXT".parse().unwrap(),
         client: Some("198.51.100.77".parse().unwrap()),
+        server: None,
         time: T0 + 5,
     });
     let other = wire("www.corp.example.");
@@ -33,6 +34,7 @@ fn canary_answers_nxdomains_and_queries_with_the_client() {
         qname: &other,
         qtype: "A".parse().unwrap(),
         client: Some("198.51.100.77".parse().unwrap()),
+        server: None,
         time: T0 + 6,
     });
     assert_eq!(
@@ -296,4 +298,325 @@ fn except_silences_names() {
         vec![],
     );
     assert_eq!(env.subjects(), pairs(&[("decoy", "hr.corp.example.")]));
+}
+
+/// A query event of `kind` for `qname`/`qtype` from `client` to `server`.
+fn event<'a>(
+    kind: MessageType,
+    qname: &'a [u8],
+    qtype: &str,
+    client: Option<&str>,
+    server: Option<&str>,
+) -> QueryEvent<'a> {
+    QueryEvent {
+        kind,
+        qname,
+        qtype: qtype.parse().unwrap(),
+        client: client.map(|c| c.parse().unwrap()),
+        server: server.map(|s| s.parse().unwrap()),
+        time: T0 + 30,
+    }
+}
+
+#[test]
+fn takeover_risk_when_a_target_starts_answering_nxdomain() {
+    let env = Env::new(
+        "[[rule]]\nid = \"takeover\"\nkind = \"takeover-risk\"\nseverity = \"high\"\nzones = [\"corp.example\"]\n",
+    );
+    env.commit(
+        vec![
+            row(
+                "shop.corp.example.",
+                "CNAME",
+                "corp-shop.herokuapp.com.",
+                T0,
+            ),
+            row("www.corp.example.", "CNAME", "live.cdn.example.", T0),
+            row("live.cdn.example.", "A", "192.0.2.1", T0),
+            row("sub.corp.example.", "NS", "ns1.deaddns.example.", T0),
+            row("blog.other.example.", "CNAME", "gone.cdn.example.", T0),
+            row("old.corp.example.", "CNAME", "gone.cdn.example.", T0),
+        ],
+        vec![],
+    );
+    assert!(
+        env.alerts().is_empty(),
+        "no target has answered NXDOMAIN yet"
+    );
+    // The targets die: the Heroku app, the CDN name behind old and blog (blog is not
+    // watched), and the name servers' domain.
+    env.commit(
+        vec![],
+        vec![
+            nxdomain("corp-shop.herokuapp.com.", "A", T0 + 100),
+            nxdomain("gone.cdn.example.", "A", T0 + 100),
+            nxdomain("deaddns.example.", "NS", T0 + 100),
+            nxdomain("nothing-points-here.example.", "A", T0 + 100),
+        ],
+    );
+    assert_eq!(
+        env.subjects(),
+        pairs(&[
+            ("takeover", "shop.corp.example. CNAME"),
+            ("takeover", "old.corp.example. CNAME"),
+            ("takeover", "sub.corp.example. NS"),
+        ])
+    );
+    let shop = env
+        .alerts()
+        .into_iter()
+        .find(|a| a.subject == "shop.corp.example. CNAME")
+        .unwrap();
+    // The recon finding: Heroku is a takeover-prone service in the public record, and the
+    // target answered NXDOMAIN: high.
+    let finding = shop.evidence[0].finding.clone().unwrap();
+    assert_eq!(finding["severity"], "high");
+    assert_eq!(finding["service"], "Heroku");
+    assert_eq!(finding["target"], "corp-shop.herokuapp.com.");
+    assert_eq!(
+        finding["evidence"][1]["row"],
+        "corp-shop.herokuapp.com. A NXDOMAIN"
+    );
+    assert_eq!(shop.evidence[0].rcode.as_deref(), Some("NXDOMAIN"));
+    let old = env
+        .alerts()
+        .into_iter()
+        .find(|a| a.subject == "old.corp.example. CNAME")
+        .unwrap();
+    assert_eq!(
+        old.evidence[0].finding.as_ref().unwrap()["severity"],
+        "medium"
+    );
+    // A new CNAME into the dead name, seen with its NXDOMAIN in one answer (the NXDOMAIN
+    // row is not new): the new row is the trigger.
+    env.commit(
+        vec![row(
+            "late.corp.example.",
+            "CNAME",
+            "gone.cdn.example.",
+            T0 + 200,
+        )],
+        vec![nxdomain("gone.cdn.example.", "A", T0 + 200)],
+    );
+    assert!(env.subjects().contains(&(
+        "takeover".to_string(),
+        "late.corp.example. CNAME".to_string()
+    )));
+    assert_eq!(env.alerts().len(), 4);
+}
+
+#[test]
+fn zone_transfers_outside_the_allowlist() {
+    let env = Env::new(
+        "[[rule]]\nid = \"axfr\"\nkind = \"zone-transfer\"\nzones = [\"corp.example\"]\n\
+         allow = [\"192.0.2.0/28\", \"2001:db8::53\"]\n",
+    );
+    let zone = wire("corp.example.");
+    let other = wire("other.example.");
+    let w = &env.watcher;
+    // Asked of this server by an outsider, and by a secondary on the list.
+    w.on_query(&event(
+        MessageType::AuthQuery,
+        &zone,
+        "AXFR",
+        Some("203.0.113.5"),
+        Some("192.0.2.1"),
+    ));
+    w.on_query(&event(
+        MessageType::AuthQuery,
+        &zone,
+        "AXFR",
+        Some("192.0.2.2"),
+        Some("192.0.2.1"),
+    ));
+    w.on_query(&event(
+        MessageType::AuthQuery,
+        &zone,
+        "IXFR",
+        Some("2001:db8::53"),
+        None,
+    ));
+    // Answered to the outsider: folds into its alert.
+    w.on_query(&event(
+        MessageType::AuthResponse,
+        &zone,
+        "AXFR",
+        Some("203.0.113.5"),
+        Some("192.0.2.1"),
+    ));
+    // Not a transfer; not a watched zone.
+    w.on_query(&event(
+        MessageType::ClientQuery,
+        &zone,
+        "SOA",
+        Some("203.0.113.5"),
+        None,
+    ));
+    w.on_query(&event(
+        MessageType::AuthQuery,
+        &other,
+        "AXFR",
+        Some("203.0.113.5"),
+        None,
+    ));
+    // A tool here pulling the zone from a server not on the list; a capture's answer from
+    // an allowed server (no client known).
+    w.on_query(&event(
+        MessageType::ToolQuery,
+        &zone,
+        "IXFR",
+        Some("192.0.2.2"),
+        Some("198.51.100.53"),
+    ));
+    w.on_query(&event(
+        MessageType::AuthResponse,
+        &zone,
+        "AXFR",
+        None,
+        Some("192.0.2.3"),
+    ));
+    assert_eq!(
+        env.subjects(),
+        pairs(&[
+            ("axfr", "corp.example. AXFR 203.0.113.5"),
+            ("axfr", "corp.example. IXFR 198.51.100.53"),
+        ])
+    );
+    let outsider = env
+        .alerts()
+        .into_iter()
+        .find(|a| a.subject == "corp.example. AXFR 203.0.113.5")
+        .unwrap();
+    assert_eq!(outsider.count, 2);
+    assert_eq!(outsider.evidence[0].client.as_deref(), Some("203.0.113.5"));
+    assert_eq!(outsider.evidence[0].server.as_deref(), Some("192.0.2.1"));
+    assert_eq!(
+        outsider.evidence[1].message.as_deref(),
+        Some("AUTH_RESPONSE")
+    );
+}
+
+#[test]
+fn canary_tokens_carry_their_data_into_the_alert() {
+    let env = Env::new(
+        "[[rule]]\nid = \"tokens\"\nkind = \"canary\"\nnames = [\"k3x9q2.tokens.corp.example\"]\n",
+    );
+    // Python: base64.b32encode(b"svc-backup@fs01") = ON3GGLLCMFRWW5LQIBTHGMBR, the '='-free
+    // form split in two labels, lowercased as names are stored.
+    let generic = wire("on3ggllcmfrww.5lqibthgmbr.g17.k3x9q2.tokens.corp.example.");
+    env.watcher.on_query(&event(
+        MessageType::ClientQuery,
+        &generic,
+        "A",
+        Some("10.1.2.3"),
+        None,
+    ));
+    env.commit(
+        vec![],
+        vec![nxdomain(
+            "cfs01.un.uadmin.cmd.k3x9q2.tokens.corp.example.",
+            "A",
+            T0,
+        )],
+    );
+    let alerts = env.alerts();
+    assert_eq!(alerts.len(), 2);
+    let query = alerts
+        .iter()
+        .find(|a| a.evidence[0].source == "query")
+        .unwrap();
+    let decoded = query.evidence[0].decoded.clone().unwrap();
+    assert_eq!(decoded["convention"], "generic");
+    assert_eq!(decoded["generic_data"], "svc-backup@fs01");
+    assert!(
+        query.summary.contains("svc-backup@fs01"),
+        "{}",
+        query.summary
+    );
+    let negative = alerts
+        .iter()
+        .find(|a| a.evidence[0].source == "negative")
+        .unwrap();
+    let decoded = negative.evidence[0].decoded.clone().unwrap();
+    assert_eq!(decoded["convention"], "cmd");
+    assert_eq!(decoded["computer_name"], "fs01");
+    assert_eq!(decoded["user_name"], "admin");
+}
+
+#[test]
+fn suricata_datasets_as_intel_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    // Python: base64.b64encode(b"c2.evil.example"), b64encode(b"dropper.example") with a
+    // datarep reputation after it.
+    std::fs::write(
+        dir.path().join("dns-bl.lst"),
+        "YzIuZXZpbC5leGFtcGxl\nZHJvcHBlci5leGFtcGxl,90\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("bad-ips.lst"), "203.0.113.66\n").unwrap();
+    let env = Env::in_dir(
+        dir,
+        "[[rule]]\nid = \"suri\"\nkind = \"intel\"\n\
+         datasets = [\"string:dns-bl.lst\", \"ipv4:bad-ips.lst\"]\n",
+    );
+    env.commit(
+        vec![
+            row("x.c2.evil.example.", "A", "192.0.2.1", T0),
+            row("cdn.victim.example.", "CNAME", "dropper.example.", T0),
+            row("ok.example.", "A", "203.0.113.66", T0),
+            row("evil.example.", "A", "192.0.2.2", T0),
+        ],
+        vec![],
+    );
+    assert_eq!(
+        env.subjects(),
+        pairs(&[
+            ("suri", "c2.evil.example."),
+            ("suri", "dropper.example."),
+            ("suri", "203.0.113.66"),
+        ])
+    );
+    let c2 = env
+        .alerts()
+        .into_iter()
+        .find(|a| a.subject == "c2.evil.example.")
+        .unwrap();
+    assert!(c2.summary.contains("dns-bl.lst"), "{}", c2.summary);
+}
+
+#[test]
+fn record_change_expects_as_numbers_from_an_asn_database() {
+    let dir = tempfile::tempdir().unwrap();
+    // iptoasn.com's TSV: range start, range end, AS, country, description.
+    std::fs::write(
+        dir.path().join("ip2asn.tsv"),
+        "192.0.2.0\t192.0.2.255\t64500\tZZ\tCORP-HOSTING\n\
+         198.51.100.0\t198.51.100.255\t64511\tZZ\tSOMEONE-ELSE\n",
+    )
+    .unwrap();
+    let env = Env::in_dir(
+        dir,
+        "asn_db = \"ip2asn.tsv\"\n\n[[rule]]\nid = \"web\"\nkind = \"record-change\"\n\
+         names = [\"www.corp.example\"]\ntypes = [\"A\"]\nexpect = [\"AS64500\", \"203.0.113.0/24\"]\n",
+    );
+    env.commit(
+        vec![
+            row("www.corp.example.", "A", "192.0.2.80", T0),
+            row("www.corp.example.", "A", "203.0.113.80", T0),
+        ],
+        vec![],
+    );
+    assert!(
+        env.alerts().is_empty(),
+        "AS64500 and the network are expected"
+    );
+    env.commit(
+        vec![row("www.corp.example.", "A", "198.51.100.80", T0 + 60)],
+        vec![],
+    );
+    assert_eq!(env.subjects(), pairs(&[("web", "www.corp.example. A")]));
+    assert_eq!(
+        env.alerts()[0].evidence[0].rdata.as_deref(),
+        Some("198.51.100.80")
+    );
 }

@@ -112,3 +112,48 @@ warmup = "2d"
     assert_eq!(rules.rules[2].window, 3600);
     assert_eq!(rules.rules[1].sinks, vec!["soc".to_string()]);
 }
+
+#[test]
+fn mistakes_in_the_newer_kinds_name_their_line() {
+    // zone-transfer: zones needed, a bad allowed network on its line.
+    assert!(error("[[rule]]\nid = \"a\"\nkind = \"zone-transfer\"\n").contains("needs `zones`"));
+    let err = error(
+        "[[rule]]\nid = \"a\"\nkind = \"zone-transfer\"\nzones = [\"corp.example\"]\nallow = [\n  \"10.0.0.0/33\",\n]\n",
+    );
+    assert!(
+        err.starts_with("line 6:") && err.contains("10.0.0.0/33"),
+        "{err}"
+    );
+    // takeover-risk takes zones only.
+    let err = error(
+        "[[rule]]\nid = \"a\"\nkind = \"takeover-risk\"\nzones = [\"corp.example\"]\nallow = [\"10.0.0.0/8\"]\n",
+    );
+    assert!(
+        err.starts_with("line 2:") && err.contains("`allow`"),
+        "{err}"
+    );
+    // A dataset of an unknown type, a missing dataset file.
+    let err = error("[[rule]]\nid = \"a\"\nkind = \"intel\"\ndatasets = [\"domain:x.lst\"]\n");
+    assert!(
+        err.starts_with("line 4:") && err.contains("TYPE:PATH"),
+        "{err}"
+    );
+    let err = error("[[rule]]\nid = \"a\"\nkind = \"intel\"\n\ndatasets = [\"string:gone.lst\"]\n");
+    assert!(
+        err.starts_with("line 5:") && err.contains("gone.lst"),
+        "{err}"
+    );
+    // An AS number without an AS database; an AS database that is not there.
+    let err = error(
+        "[[rule]]\nid = \"a\"\nkind = \"record-change\"\nnames = [\"x.example\"]\nexpect = [\"AS64500\"]\n",
+    );
+    assert!(
+        err.starts_with("line 5:") && err.contains("asn_db"),
+        "{err}"
+    );
+    let err = error("asn_db = \"nothing.tsv\"\n");
+    assert!(
+        err.starts_with("line 1:") && err.contains("nothing.tsv"),
+        "{err}"
+    );
+}
