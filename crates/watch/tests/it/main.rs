@@ -92,6 +92,7 @@ impl Env {
                 rows,
                 negatives,
                 checkpoints: Vec::new(),
+                certs: Vec::new(),
             },
         )
         .unwrap();
