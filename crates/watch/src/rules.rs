@@ -25,6 +25,7 @@
 //! | `new-domain` | `warmup`, `zones` | a registrable domain never seen, once `warmup` of observations has passed; `zones` limits it to domains under those suffixes |
 //! | `lookalike` | `brands`, `except_ns` | a new registrable domain that is a typo, bit-flip, homoglyph, hyphenation, added word or TLD swap of a brand |
 //! | `posture` | `zones` | SPF loosened (`-all` to `~all`, `?all`, `+all`) or its includes changed; DMARC weakened |
+//! | `cert` | `zones`, `issuers` | a name newly seen in a certificate (CT import) at or below a watched zone that DNS never showed, or from an issuer none of `issuers` names |
 //!
 //! Every rule also takes `except` (names at or below which nothing alerts), `window` and
 //! `sinks`.
@@ -181,6 +182,9 @@ pub struct RuleSection {
     pub except_ns: Option<Vec<Spanned<String>>>,
     /// new-domain: observation time before anything is called new.
     pub warmup: Option<Spanned<String>>,
+    /// cert: the allowed certificate issuers (each matched as a case-insensitive part of
+    /// the issuer's name, e.g. `Let's Encrypt`).
+    pub issuers: Option<Vec<Spanned<String>>>,
 }
 
 /// What a rule watches, compiled.
@@ -235,6 +239,13 @@ pub enum Kind {
         /// The zones.
         zones: NameSet,
     },
+    /// Names in certificates.
+    Cert {
+        /// At or below these.
+        zones: NameSet,
+        /// Allowed issuers, lowercased (empty: any issuer).
+        issuers: Vec<String>,
+    },
 }
 
 impl Kind {
@@ -248,6 +259,7 @@ impl Kind {
             Kind::NewDomain { .. } => "new-domain",
             Kind::Lookalike { .. } => "lookalike",
             Kind::Posture { .. } => "posture",
+            Kind::Cert { .. } => "cert",
         }
     }
 }
@@ -497,12 +509,13 @@ fn compile(
         "new-domain" => &["warmup", "zones"],
         "lookalike" => &["brands", "except_ns"],
         "posture" => &["zones"],
+        "cert" => &["zones", "issuers"],
         other => {
             return Err(at(
                 section.kind.span(),
                 format!(
                     "unknown rule kind {other:?}: canary, intel, new-name, record-change, \
-                     new-domain, lookalike or posture"
+                     new-domain, lookalike, posture or cert"
                 ),
             ))
         }
@@ -517,6 +530,7 @@ fn compile(
         ("brands", section.brands.is_some()),
         ("except_ns", section.except_ns.is_some()),
         ("warmup", section.warmup.is_some()),
+        ("issuers", section.issuers.is_some()),
     ];
     for (key, present) in given {
         if present && !allowed.contains(&key) {
@@ -695,6 +709,27 @@ fn compile(
             Kind::Lookalike {
                 brands,
                 except_ns: names_of(&section.except_ns, "except_ns")?,
+            }
+        }
+        "cert" => {
+            require(
+                section.zones.as_ref().is_some_and(|n| !n.is_empty()),
+                "zones",
+            )?;
+            let mut issuers = Vec::new();
+            for item in section.issuers.iter().flatten() {
+                let issuer = item.get_ref().trim().to_lowercase();
+                if issuer.is_empty() {
+                    return Err(at(
+                        item.span(),
+                        "issuers: an empty issuer matches every one".into(),
+                    ));
+                }
+                issuers.push(issuer);
+            }
+            Kind::Cert {
+                zones: names_of(&section.zones, "zones")?,
+                issuers,
             }
         }
         _ => {

@@ -98,6 +98,30 @@ impl Env {
         .unwrap();
     }
 
+    /// Commits certificate-name rows ((name, issuer, time)) through a writer the watcher
+    /// listens to.
+    pub fn commit_certs(&self, certs: &[(&str, &str, i64)]) {
+        let writer = Writer::new(&*self.store);
+        writer.feed().subscribe(self.watcher.subscriber());
+        let certs = certs
+            .iter()
+            .map(|(name, issuer, time)| {
+                (
+                    hark_record::CertKey::new(&wire(name), issuer),
+                    Tally::seen_at(*time),
+                )
+            })
+            .collect();
+        hark_record::Sink::commit(
+            &writer,
+            Batch {
+                certs,
+                ..Batch::default()
+            },
+        )
+        .unwrap();
+    }
+
     /// Every alert.
     pub fn alerts(&self) -> Vec<Alert> {
         self.watcher.flush();
