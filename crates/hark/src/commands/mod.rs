@@ -82,6 +82,10 @@ pub fn run_source(
             a.rrs,
             a.negatives
         ),
+        InputKind::Import if a.certs > 0 => format!(
+            "{} entries, {} certificate names ({} certificate-name rows written)",
+            report.source.messages, a.certs, committed.certs
+        ),
         InputKind::Import => format!("{} lines, {} rows", report.source.messages, a.rrs),
     };
     eprintln!(

@@ -16,6 +16,7 @@ pub fn run(store: &dyn Store, location: &str, json: bool) -> anyhow::Result<()> 
     writeln!(out, "rows:       {}", stats.rows)?;
     writeln!(out, "names:      {}", stats.names)?;
     writeln!(out, "negatives:  {}", stats.negatives)?;
+    writeln!(out, "cert names: {}", stats.certs)?;
     writeln!(out, "files:      {}", stats.files)?;
     let journal_bytes = stats
         .engine

@@ -62,6 +62,13 @@ impl Store for GatedStore {
     ) -> Result<(), StoreError> {
         self.inner.negatives(query, visit)
     }
+    fn certs(
+        &self,
+        query: &hark_store::CertQuery,
+        visit: &mut dyn FnMut(hark_store::CertRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.inner.certs(query, visit)
+    }
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {
         self.inner.scan(visit)
     }
