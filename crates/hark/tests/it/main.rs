@@ -9,6 +9,7 @@ mod cli;
 mod clickhouse;
 mod clients;
 mod crash;
+mod ct;
 mod dnstap;
 mod fixtures;
 mod generated;
