@@ -176,6 +176,42 @@ pub enum Command {
         format: ReportFormat,
     },
 
+    /// Ask upstream passive DNS providers (DNSDB, CIRCL, SecurityTrails, VirusTotal) about
+    /// names or addresses, and merge their answers into the store.
+    ///
+    /// Providers are the `[[upstream]]` sections of the config file (keys from key_file or
+    /// key_env, never the command line). Each answer is committed with a checkpoint naming
+    /// its source (upstream:ID:TARGET, listed by `hark status`); a target asked of a provider
+    /// within its `fresh` window (default 1d) is not asked again; a later answer adds only
+    /// what the provider's counts grew by. See docs/fetch.md.
+    ///
+    /// Example config:
+    ///   [[upstream]]
+    ///   id = "dnsdb"
+    ///   kind = "dnsdb"              # dnsdb | circl | securitytrails | virustotal
+    ///   url = "https://api.dnsdb.info"
+    ///   key_file = "/etc/hark/dnsdb.key"
+    ///   fresh = "1d"
+    ///
+    /// Examples:
+    ///   hark fetch --config hark.toml www.example.com 192.0.2.1
+    ///   hark fetch --config hark.toml --provider dnsdb --force example.com
+    #[command(verbatim_doc_comment)]
+    Fetch {
+        /// The config file holding the [[upstream]] sections.
+        #[arg(long, env = "HARK_CONFIG", value_name = "FILE")]
+        config: PathBuf,
+        /// Ask only these providers (their ids); default: every one.
+        #[arg(long, value_name = "ID")]
+        provider: Vec<String>,
+        /// Ask even when the last answer is still fresh.
+        #[arg(long)]
+        force: bool,
+        /// Names or addresses.
+        #[arg(value_name = "TARGET", required = true)]
+        targets: Vec<String>,
+    },
+
     /// Show what the store holds: rows, names, rows per type, negative rows, disk size.
     Stats {
         /// Print JSON instead of text.

@@ -2,6 +2,7 @@
 
 pub mod capture;
 pub mod export;
+pub mod fetch;
 pub mod import;
 pub mod ingest;
 pub mod lookup;
