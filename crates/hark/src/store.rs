@@ -127,6 +127,10 @@ impl Store for Opened {
         self.inner().unfinished()
     }
 
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.inner().checkpoints()
+    }
+
     fn rrset_after(
         &self,
         query: &RrsetQuery,

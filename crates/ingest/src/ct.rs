@@ -196,41 +196,87 @@ fn crtsh(entry: &[u8]) -> Result<Certificate, ()> {
 /// The distinguished-name parts CertStream gives, in the order crt.sh writes them.
 const DN_ORDER: [&str; 6] = ["C", "ST", "L", "O", "OU", "CN"];
 
+/// A CertStream message, as far as hark reads it: typed and borrowed, so the fields it does
+/// not read (extensions, the chain, DER blobs) are skipped without being built.
+#[derive(serde::Deserialize)]
+struct Message<'a> {
+    #[serde(borrow, default)]
+    message_type: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data: Option<MessageData<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct MessageData<'a> {
+    #[serde(borrow, default)]
+    leaf_cert: Option<LeafCert<'a>>,
+    #[serde(default)]
+    seen: Option<serde_json::Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct LeafCert<'a> {
+    #[serde(borrow, default)]
+    all_domains: Option<Vec<std::borrow::Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    issuer: Option<IssuerField<'a>>,
+    #[serde(default)]
+    not_before: Option<serde_json::Value>,
+    #[serde(default)]
+    not_after: Option<serde_json::Value>,
+}
+
+/// CertStream's issuer: its distinguished-name parts (each a string or null), or a string.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum IssuerField<'a> {
+    Text(String),
+    Parts(#[serde(borrow)] std::collections::HashMap<std::borrow::Cow<'a, str>, Option<String>>),
+}
+
+/// A time field read as a value: none or null is none, another non-time is an error.
+fn time_value(value: Option<&serde_json::Value>) -> Result<Option<i64>, ()> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value) => time(value).map(Some).ok_or(()),
+    }
+}
+
 /// A CertStream message: `Ok(None)` for a message that is not a certificate update.
 fn certstream(line: &[u8]) -> Result<Option<Certificate>, ()> {
-    let message = object(line)?;
-    if string_field(&message, "message_type")? != Some("certificate_update") {
+    let message: Message<'_> = serde_json::from_slice(line).map_err(|_| ())?;
+    if message.message_type.as_deref() != Some("certificate_update") {
         return Ok(None);
     }
-    let Some(serde_json::Value::Object(data)) = message.get("data") else {
-        return Err(());
-    };
-    let Some(serde_json::Value::Object(leaf)) = data.get("leaf_cert") else {
-        return Err(());
-    };
-    let issuer = match leaf.get("issuer") {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(text)) => text.clone(),
-        Some(serde_json::Value::Object(parts)) => {
+    let data = message.data.ok_or(())?;
+    let leaf = data.leaf_cert.ok_or(())?;
+    let issuer = match leaf.issuer {
+        None => String::new(),
+        Some(IssuerField::Text(text)) => text,
+        Some(IssuerField::Parts(parts)) => {
             let mut written = Vec::new();
             for key in DN_ORDER {
-                if let Some(value) = string_field(parts, key)? {
+                if let Some(Some(value)) = parts.get(key) {
                     written.push(format!("{key}={value}"));
                 }
             }
-            match (written.is_empty(), string_field(parts, "aggregated")?) {
-                (true, Some(aggregated)) => aggregated.to_string(),
+            match (written.is_empty(), parts.get("aggregated")) {
+                (true, Some(Some(aggregated))) => aggregated.clone(),
                 _ => written.join(", "),
             }
         }
-        Some(_) => return Err(()),
     };
     Ok(Some(Certificate {
-        names: strings_field(leaf, "all_domains")?,
+        names: leaf
+            .all_domains
+            .unwrap_or_default()
+            .into_iter()
+            .map(std::borrow::Cow::into_owned)
+            .collect(),
         issuer,
-        not_before: time_field(leaf, "not_before")?,
-        not_after: time_field(leaf, "not_after")?,
-        seen: time_field(data, "seen")?,
+        not_before: time_value(leaf.not_before.as_ref())?,
+        not_after: time_value(leaf.not_after.as_ref())?,
+        seen: time_value(data.seen.as_ref())?,
     }))
 }
 

@@ -326,6 +326,10 @@ impl Store for ClickHouseStore {
         Ok(self.read_checkpoints(Some(source))?.into_iter().next())
     }
 
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.read_checkpoints(None)
+    }
+
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
         Ok(self
             .read_checkpoints(None)?

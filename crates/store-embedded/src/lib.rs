@@ -282,6 +282,15 @@ impl Store for EmbeddedStore {
             .transpose()
     }
 
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.meta.prefix(meta::SOURCE_PREFIX) {
+            let (key, value) = entry.into_inner().map_err(engine)?;
+            found.push(meta::decode_checkpoint(meta::source_of_key(&key), &value)?);
+        }
+        Ok(found)
+    }
+
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let mut found = Vec::new();
         for entry in self.meta.prefix(meta::SOURCE_PREFIX) {

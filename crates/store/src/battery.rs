@@ -1066,6 +1066,17 @@ pub fn check_certs(store: &dyn Store) {
             &format!("www.example.com. {LE} 50 200 4"),
         ])
     );
+    let sources: Vec<Vec<u8>> = store
+        .checkpoints()
+        .expect("checkpoints")
+        .into_iter()
+        .map(|c| c.source.0)
+        .collect();
+    assert_eq!(
+        sources,
+        [b"cert-source".to_vec()],
+        "every checkpoint is listed"
+    );
     let stats = store.stats().expect("stats");
     assert_eq!(stats.certs, 5);
     assert_eq!(stats.rows, 0, "cert rows are not DNS rows");

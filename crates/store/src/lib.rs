@@ -267,6 +267,10 @@ pub trait Store: Send + Sync {
     /// Checkpoints of sources that were not read to their end.
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError>;
 
+    /// Every source's checkpoint (finished or not), in no promised order: where the rows came
+    /// from (files, imports, upstream providers).
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+
     /// Streams the rows an rrset lookup matches.
     ///
     /// Order: by owner name in canonical DNS order (RFC 4034 §6.1: labels compared from the

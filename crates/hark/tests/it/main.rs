@@ -11,6 +11,7 @@ mod clients;
 mod crash;
 mod ct;
 mod dnstap;
+mod fetch;
 mod fixtures;
 mod generated;
 mod gzip_bomb;

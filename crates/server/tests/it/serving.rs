@@ -38,6 +38,9 @@ impl Store for GatedStore {
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
         self.inner.unfinished()
     }
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.inner.checkpoints()
+    }
     fn rrset_after(
         &self,
         query: &RrsetQuery,
