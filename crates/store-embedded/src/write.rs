@@ -488,20 +488,27 @@ impl EmbeddedStore {
     }
 
     /// Merges a batch's certificate-name rows into the write batch (read-modify-write, like
-    /// the rows through the journal); returns the positions of the new ones.
+    /// the rows through the journal), in key order (reads stay in the same blocks, and the
+    /// memtable takes sorted inserts far faster); returns the positions of the new ones,
+    /// ascending.
     fn write_certs(
         &self,
         batch: &Batch,
         write: &mut fjall::OwnedWriteBatch,
         counters: &mut Counters,
     ) -> Result<Vec<u32>, StoreError> {
+        let mut keys = KeyArena::with_capacity(batch.certs.len());
+        for (cert, _) in &batch.certs {
+            keys.push_with(|out| layout::cert_key(cert, out));
+        }
         let mut new = Vec::new();
-        let mut key = Vec::new();
         let mut value = Vec::new();
-        for (index, (cert, tally)) in batch.certs.iter().enumerate() {
-            key.clear();
-            layout::cert_key(cert, &mut key);
-            let merged = match self.cert.get(&key).map_err(engine)? {
+        for index in keys.sorted_order() {
+            let Some((_, tally)) = batch.certs.get(index) else {
+                continue;
+            };
+            let key = keys.get(index);
+            let merged = match self.cert.get(key).map_err(engine)? {
                 Some(old) => layout::decode_tally(&old, "cert")?.merged(tally),
                 None => {
                     new.push(position(index));
@@ -511,8 +518,9 @@ impl EmbeddedStore {
             };
             value.clear();
             layout::encode_tally(&merged, &mut value);
-            write.insert(&self.cert, key.as_slice(), value.as_slice());
+            write.insert(&self.cert, key, value.as_slice());
         }
+        new.sort_unstable();
         Ok(new)
     }
 
