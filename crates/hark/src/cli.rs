@@ -181,24 +181,24 @@ pub enum Command {
     ///
     /// Providers are the `[[upstream]]` sections of the config file (keys from key_file or
     /// key_env, never the command line). Each answer is committed with a checkpoint naming
-    /// its source (upstream:ID:TARGET, listed by `hark status`); a target asked of a provider
-    /// within its `fresh` window (default 1d) is not asked again; a later answer adds only
-    /// what the provider's counts grew by. See docs/fetch.md.
+    /// its source (upstream:ID:TARGET; `hark stats` lists the providers); a target asked of a
+    /// provider within its `fresh` window (default 1d) is not asked again; a later answer
+    /// adds only what the provider's counts grew by. See docs/fetch.md.
     ///
     /// Example config:
-    ///   [[upstream]]
-    ///   id = "dnsdb"
-    ///   kind = "dnsdb"              # dnsdb | circl | securitytrails | virustotal
-    ///   url = "https://api.dnsdb.info"
-    ///   key_file = "/etc/hark/dnsdb.key"
-    ///   fresh = "1d"
+    ///   `[[upstream]]`
+    ///   `id = "dnsdb"`
+    ///   `kind = "dnsdb"              # dnsdb | circl | securitytrails | virustotal`
+    ///   `url = "https://api.dnsdb.info"`
+    ///   `key_file = "/etc/hark/dnsdb.key"`
+    ///   `fresh = "1d"`
     ///
     /// Examples:
     ///   hark fetch --config hark.toml www.example.com 192.0.2.1
     ///   hark fetch --config hark.toml --provider dnsdb --force example.com
     #[command(verbatim_doc_comment)]
     Fetch {
-        /// The config file holding the [[upstream]] sections.
+        /// The config file holding the `[[upstream]]` sections.
         #[arg(long, env = "HARK_CONFIG", value_name = "FILE")]
         config: PathBuf,
         /// Ask only these providers (their ids); default: every one.
@@ -710,13 +710,13 @@ pub enum ImportCommand {
         #[command(flatten)]
         common: ImportArgs,
     },
-    /// crt.sh JSON: the array https://crt.sh/?q=%25.example.com&output=json returns (or
+    /// crt.sh JSON: the array `crt.sh/?q=%25.example.com&output=json` returns (or
     /// one entry a line). Every name of `name_value` (and `common_name`) becomes a
     /// certificate-name row (name, issuer_name, first/last seen, count), not a DNS row;
     /// wildcards (*.example.com) are kept as such. Seen from not_before to not_after.
     ///
     /// Examples:
-    ///   curl -s 'https://crt.sh/?q=%25.example.com&output=json' > example.json
+    ///   `curl -s 'https://crt.sh/?q=%25.example.com&output=json' > example.json`
     ///   hark import crtsh example.json
     #[command(verbatim_doc_comment)]
     Crtsh {
@@ -736,7 +736,7 @@ pub enum ImportCommand {
     /// not_before to not_after.
     ///
     /// Example:
-    ///   curl -s 'https://api.certspotter.com/v1/issuances?domain=example.com&include_subdomains=true&expand=dns_names&expand=issuer' > issuances.json
+    ///   `curl -s 'https://api.certspotter.com/v1/issuances?domain=example.com&include_subdomains=true&expand=dns_names&expand=issuer' > issuances.json`
     ///   hark import certspotter issuances.json
     #[command(verbatim_doc_comment)]
     Certspotter {
@@ -816,7 +816,7 @@ pub enum LookupCommand {
     },
     /// Names seen in certificates (`hark import crtsh|certstream|certspotter`), with their
     /// issuers: NAME exactly, *.DOMAIN for every name below it (wildcard certificate names
-    /// included), or LEADING.* ; a stored wildcard name alone is \\*.DOMAIN.
+    /// included), or LEADING.* ; a stored wildcard name alone is `\*.DOMAIN` (quoted).
     Cert {
         /// The name or pattern.
         #[arg(value_name = "NAME")]

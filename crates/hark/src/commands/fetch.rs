@@ -3,7 +3,7 @@
 use anyhow::Context;
 use hark_store::{Store, Writer};
 use hark_upstream::{fetch_into, read_config, FetchOptions, Provider, Target};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Asks every chosen provider about every target; prints a line per answer to stderr. The
 /// previous answers are kept under `DIR/upstream` (the store's directory, or the data
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub fn run(
     store: &dyn Store,
     dir: &Path,
-    config: &PathBuf,
+    config: &Path,
     only: &[String],
     force: bool,
     targets: &[String],
