@@ -2,17 +2,17 @@
 //! observations (name, issuer, first/last seen, count), not DNS rows.
 //!
 //! Three formats, one unit per certificate entry:
-//! - **crt.sh** JSON ([`CrtSh`]): the array `https://crt.sh/?q=...&output=json` returns, or the
+//! - **crt.sh** JSON ([`Ct::CrtSh`]): the array `https://crt.sh/?q=...&output=json` returns, or the
 //!   same objects one a line. `name_value` holds the names separated by newlines (with
 //!   `common_name` also read); `issuer_name` the issuer's distinguished name;
 //!   `not_before`/`not_after` (UTC without a zone) the validity, `entry_timestamp` when the log
 //!   took it.
-//! - **CertStream** messages ([`CertStream`]): one JSON message a line;
+//! - **CertStream** messages ([`Ct::CertStream`]): one JSON message a line;
 //!   `message_type: certificate_update` with `data.leaf_cert.all_domains`,
 //!   `data.leaf_cert.issuer` (its parts, `C`, `O`, `CN`...), `data.leaf_cert.not_before`/
 //!   `not_after` (epoch seconds) and `data.seen`. Other messages (heartbeats) are counted as
 //!   `certstream_not_an_update` and left.
-//! - **Cert Spotter** JSON ([`CertSpotter`]): the array of issuances SSLMate's API v1 returns
+//! - **Cert Spotter** JSON ([`Ct::CertSpotter`]): the array of issuances SSLMate's API v1 returns
 //!   (`/v1/issuances`), or one issuance a line: `dns_names`, `issuer` (an object whose `name` is
 //!   the distinguished name, or `friendly_name`; or a string), `not_before`/`not_after`
 //!   (RFC 3339).
@@ -304,24 +304,35 @@ fn certspotter(entry: &[u8]) -> Result<Certificate, ()> {
     })
 }
 
-/// crt.sh JSON, as a [`LineFormat`] over the entries of its array.
-#[derive(Debug, Default)]
-pub struct CrtSh;
-
-/// CertStream messages, one a line.
-#[derive(Debug, Default)]
-pub struct CertStream;
-
-/// Cert Spotter issuances, as a [`LineFormat`] over the entries of its array.
-#[derive(Debug, Default)]
-pub struct CertSpotter;
+/// A CT format, as a [`LineFormat`]: over the lines of a CertStream file, or over the entries
+/// of a crt.sh or Cert Spotter array ([`JsonEntrySource`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ct {
+    /// crt.sh JSON entries.
+    CrtSh,
+    /// CertStream messages, one a line.
+    CertStream,
+    /// Cert Spotter issuances.
+    CertSpotter,
+}
 
 /// A CertStream file as a [`Source`].
-pub type CertStreamSource = LineSource<CertStream>;
+pub type CertStreamSource = LineSource<Ct>;
 
-impl LineFormat for CrtSh {
+impl Ct {
+    /// The format's name (as `hark import` spells it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Ct::CrtSh => "crtsh",
+            Ct::CertStream => "certstream",
+            Ct::CertSpotter => "certspotter",
+        }
+    }
+}
+
+impl LineFormat for Ct {
     fn options(&self) -> u64 {
-        source::fingerprint(&[b"crtsh"])
+        source::fingerprint(&[self.name().as_bytes()])
     }
 
     fn too_long(&self) -> &'static str {
@@ -336,58 +347,15 @@ impl LineFormat for CrtSh {
         log: &mut SkipLog,
         chunk: &mut Observations,
     ) {
-        match crtsh(entry) {
-            Ok(certificate) => certificate.push(label, number, log, chunk),
-            Err(()) => log.skip("crtsh_bad_entry", label, number, &shown(entry)),
-        }
-    }
-}
-
-impl LineFormat for CertStream {
-    fn options(&self) -> u64 {
-        source::fingerprint(&[b"certstream"])
-    }
-
-    fn too_long(&self) -> &'static str {
-        "ct_entry_too_long"
-    }
-
-    fn line(
-        &mut self,
-        line: &[u8],
-        label: &str,
-        number: u64,
-        log: &mut SkipLog,
-        chunk: &mut Observations,
-    ) {
-        match certstream(line) {
+        let (read, bad) = match self {
+            Ct::CrtSh => (crtsh(entry).map(Some), "crtsh_bad_entry"),
+            Ct::CertStream => (certstream(entry), "certstream_bad_message"),
+            Ct::CertSpotter => (certspotter(entry).map(Some), "certspotter_bad_entry"),
+        };
+        match read {
             Ok(Some(certificate)) => certificate.push(label, number, log, chunk),
             Ok(None) => log.add_n("certstream_not_an_update", 1),
-            Err(()) => log.skip("certstream_bad_message", label, number, &shown(line)),
-        }
-    }
-}
-
-impl LineFormat for CertSpotter {
-    fn options(&self) -> u64 {
-        source::fingerprint(&[b"certspotter"])
-    }
-
-    fn too_long(&self) -> &'static str {
-        "ct_entry_too_long"
-    }
-
-    fn line(
-        &mut self,
-        entry: &[u8],
-        label: &str,
-        number: u64,
-        log: &mut SkipLog,
-        chunk: &mut Observations,
-    ) {
-        match certspotter(entry) {
-            Ok(certificate) => certificate.push(label, number, log, chunk),
-            Err(()) => log.skip("certspotter_bad_entry", label, number, &shown(entry)),
+            Err(()) => log.skip(bad, label, number, &shown(entry)),
         }
     }
 }

@@ -87,9 +87,9 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
             ImportCommand::Eve { .. } => lines(path, common, Eve)?,
             ImportCommand::Dnscollector { .. } => lines(path, common, DnsCollector)?,
             ImportCommand::Sonar { .. } => lines(path, common, Sonar)?,
-            ImportCommand::Certstream { .. } => lines(path, common, ct::CertStream)?,
-            ImportCommand::Crtsh { .. } => entries(path, common, ct::CrtSh)?,
-            ImportCommand::Certspotter { .. } => entries(path, common, ct::CertSpotter)?,
+            ImportCommand::Certstream { .. } => lines(path, common, ct::Ct::CertStream)?,
+            ImportCommand::Crtsh { .. } => entries(path, common, ct::Ct::CrtSh)?,
+            ImportCommand::Certspotter { .. } => entries(path, common, ct::Ct::CertSpotter)?,
             ImportCommand::Passivedns {
                 delimiter, fields, ..
             } => {

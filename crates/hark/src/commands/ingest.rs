@@ -125,11 +125,11 @@ fn open_text(path: &Path) -> anyhow::Result<(Box<dyn Source>, super::InputKind)>
             false,
         )?),
         TextFormat::Sonar => Box::new(LineSource::open_with(path, sonar::Sonar, false)?),
-        TextFormat::CertStream => Box::new(LineSource::open_with(path, ct::CertStream, false)?),
-        TextFormat::CrtSh => Box::new(ct::JsonEntrySource::open_with(path, ct::CrtSh, false)?),
+        TextFormat::CertStream => Box::new(LineSource::open_with(path, ct::Ct::CertStream, false)?),
+        TextFormat::CrtSh => Box::new(ct::JsonEntrySource::open_with(path, ct::Ct::CrtSh, false)?),
         TextFormat::CertSpotter => Box::new(ct::JsonEntrySource::open_with(
             path,
-            ct::CertSpotter,
+            ct::Ct::CertSpotter,
             false,
         )?),
         TextFormat::PassiveDns => Box::new(LineSource::open_with(
