@@ -40,4 +40,4 @@ pub mod read;
 pub mod write;
 
 pub use read::{parse_line, CofError, CofRow};
-pub use write::{name_text, negative_object, object, time_value, Style};
+pub use write::{cert_object, name_text, negative_object, object, time_value, Style};

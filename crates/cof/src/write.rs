@@ -153,6 +153,21 @@ pub fn negative_object(row: &hark_store::NegativeRow, humantime: bool) -> Map<St
     obj
 }
 
+/// The object of one certificate-name row (not COF: hark's own shape, for `hark lookup cert`
+/// and the native API): name, issuer, wildcard, times, count.
+pub fn cert_object(row: &hark_store::CertRow, humantime: bool) -> Map<String, Value> {
+    let mut obj = Map::new();
+    obj.insert("name".into(), name_text(&row.key.name).into());
+    obj.insert("issuer".into(), row.key.issuer.to_string().into());
+    obj.insert("wildcard".into(), row.key.is_wildcard().into());
+    if let Some(seen) = row.tally.seen {
+        obj.insert("time_first".into(), time_value(seen.first, humantime));
+        obj.insert("time_last".into(), time_value(seen.last, humantime));
+    }
+    obj.insert("count".into(), row.tally.count.into());
+    obj
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

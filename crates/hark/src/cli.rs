@@ -176,6 +176,42 @@ pub enum Command {
         format: ReportFormat,
     },
 
+    /// Ask upstream passive DNS providers (DNSDB, CIRCL, SecurityTrails, VirusTotal) about
+    /// names or addresses, and merge their answers into the store.
+    ///
+    /// Providers are the `[[upstream]]` sections of the config file (keys from key_file or
+    /// key_env, never the command line). Each answer is committed with a checkpoint naming
+    /// its source (upstream:ID:TARGET; `hark stats` lists the providers); a target asked of a
+    /// provider within its `fresh` window (default 1d) is not asked again; a later answer
+    /// adds only what the provider's counts grew by. See docs/fetch.md.
+    ///
+    /// Example config:
+    ///   `[[upstream]]`
+    ///   `id = "dnsdb"`
+    ///   `kind = "dnsdb"              # dnsdb | circl | securitytrails | virustotal`
+    ///   `url = "https://api.dnsdb.info"`
+    ///   `key_file = "/etc/hark/dnsdb.key"`
+    ///   `fresh = "1d"`
+    ///
+    /// Examples:
+    ///   hark fetch --config hark.toml www.example.com 192.0.2.1
+    ///   hark fetch --config hark.toml --provider dnsdb --force example.com
+    #[command(verbatim_doc_comment)]
+    Fetch {
+        /// The config file holding the `[[upstream]]` sections.
+        #[arg(long, env = "HARK_CONFIG", value_name = "FILE")]
+        config: PathBuf,
+        /// Ask only these providers (their ids); default: every one.
+        #[arg(long, value_name = "ID")]
+        provider: Vec<String>,
+        /// Ask even when the last answer is still fresh.
+        #[arg(long)]
+        force: bool,
+        /// Names or addresses.
+        #[arg(value_name = "TARGET", required = true)]
+        targets: Vec<String>,
+    },
+
     /// Show what the store holds: rows, names, rows per type, negative rows, disk size.
     Stats {
         /// Print JSON instead of text.
@@ -682,6 +718,39 @@ pub enum ImportCommand {
         #[command(flatten)]
         common: ImportArgs,
     },
+    /// crt.sh JSON: the array `crt.sh/?q=%25.example.com&output=json` returns (or
+    /// one entry a line). Every name of `name_value` (and `common_name`) becomes a
+    /// certificate-name row (name, issuer_name, first/last seen, count), not a DNS row;
+    /// wildcards (*.example.com) are kept as such. Seen from not_before to not_after.
+    ///
+    /// Examples:
+    ///   `curl -s 'https://crt.sh/?q=%25.example.com&output=json' > example.json`
+    ///   hark import crtsh example.json
+    #[command(verbatim_doc_comment)]
+    Crtsh {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// CertStream messages, one JSON message a line (certstream-server's full stream):
+    /// certificate_update messages give data.leaf_cert.all_domains with the issuer, seen
+    /// from not_before to not_after (else at data.seen); heartbeats are counted and left.
+    #[command(verbatim_doc_comment)]
+    Certstream {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
+    /// Cert Spotter (SSLMate API v1) issuances: the JSON array /v1/issuances returns (or
+    /// one issuance a line), dns_names with the issuer's name (expand=issuer), seen from
+    /// not_before to not_after.
+    ///
+    /// Example:
+    ///   `curl -s 'https://api.certspotter.com/v1/issuances?domain=example.com&include_subdomains=true&expand=dns_names&expand=issuer' > issuances.json`
+    ///   hark import certspotter issuances.json
+    #[command(verbatim_doc_comment)]
+    Certspotter {
+        #[command(flatten)]
+        common: ImportArgs,
+    },
     /// A zone transfer (AXFR over TCP) from a server that allows it: the records become rows
     /// exactly as `hark import zone` makes them from the zone's file, at the transfer's time.
     ///
@@ -749,6 +818,16 @@ pub enum LookupCommand {
     Negative {
         /// NAME[/TYPE]; NAME may carry a wildcard as in rrset lookups.
         #[arg(value_name = "NAME[/TYPE]")]
+        query: String,
+        #[command(flatten)]
+        common: LookupArgs,
+    },
+    /// Names seen in certificates (`hark import crtsh|certstream|certspotter`), with their
+    /// issuers: NAME exactly, *.DOMAIN for every name below it (wildcard certificate names
+    /// included), or LEADING.* ; a stored wildcard name alone is `\*.DOMAIN` (quoted).
+    Cert {
+        /// The name or pattern.
+        #[arg(value_name = "NAME")]
         query: String,
         #[command(flatten)]
         common: LookupArgs,

@@ -102,6 +102,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lookup { what } => commands::lookup::run(&store, what, &mut stdout.lock()),
         Command::Serve(args) => commands::serve::run(std::sync::Arc::new(store), &dir, args),
         Command::Stats { json } => commands::stats::run(&store, &choice.describe(), *json),
+        Command::Fetch {
+            config,
+            provider,
+            force,
+            targets,
+        } => commands::fetch::run(&store, &dir, config, provider, *force, targets),
         Command::Recon(args) => commands::recon::run_recon(&store, args, &mut stdout.lock()),
         Command::Intel { question, format } => {
             commands::recon::run_intel(&store, question, *format, &mut stdout.lock())

@@ -112,6 +112,45 @@ impl<W: Write> RowWriter<W> {
         }
     }
 
+    /// Writes one certificate-name row.
+    pub fn cert(&mut self, row: &hark_store::CertRow) -> std::io::Result<()> {
+        let obj = hark_cof::cert_object(row, false);
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer(&mut self.out, &obj)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Csv => self.csv_record(
+                &[
+                    "name",
+                    "issuer",
+                    "wildcard",
+                    "time_first",
+                    "time_last",
+                    "count",
+                ],
+                &obj,
+            ),
+            Format::Text => {
+                if let Some(seen) = row.tally.seen {
+                    writeln!(
+                        self.out,
+                        ";; certificate times: {} .. {}",
+                        format_time(seen.first),
+                        format_time(seen.last)
+                    )?;
+                }
+                writeln!(self.out, ";; certificates: {}", row.tally.count)?;
+                writeln!(
+                    self.out,
+                    "{}  issuer: {}\n",
+                    name_text(&row.key.name),
+                    row.key.issuer
+                )
+            }
+        }
+    }
+
     /// The `;; record times` / `;; zone times` header lines of a text block.
     fn text_times(&mut self, tally: &hark_record::Tally) -> std::io::Result<()> {
         if let Some(seen) = tally.seen {
@@ -168,6 +207,7 @@ pub fn stats_json(stats: &hark_store::StoreStats) -> Value {
         "rows": stats.rows,
         "names": stats.names,
         "negatives": stats.negatives,
+        "certs": stats.certs,
         "files": stats.files,
         "disk_bytes": stats.disk_bytes,
         "rows_per_type": per_type,

@@ -127,6 +127,10 @@ impl Store for Opened {
         self.inner().unfinished()
     }
 
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.inner().checkpoints()
+    }
+
     fn rrset_after(
         &self,
         query: &RrsetQuery,
@@ -151,6 +155,14 @@ impl Store for Opened {
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         self.inner().negatives(query, visit)
+    }
+
+    fn certs(
+        &self,
+        query: &hark_store::CertQuery,
+        visit: &mut dyn FnMut(hark_store::CertRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.inner().certs(query, visit)
     }
 
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {

@@ -20,7 +20,7 @@
 
 use hark_dns::name::is_at_or_below;
 use hark_dns::{Response, RrType, Section};
-use hark_record::{rcode, Batch, NegativeKey, RrKey, RrKeyParts, Tally};
+use hark_record::{rcode, Batch, CertKey, NegativeKey, RrKey, RrKeyParts, Tally};
 use hashbrown::HashMap;
 
 /// Which message sections contribute RR rows.
@@ -155,6 +155,8 @@ pub struct AggregateStats {
     pub non_in_class: u64,
     /// Negative (NXDOMAIN/NODATA) observations added.
     pub negatives: u64,
+    /// Certificate-name observations added (after the per-certificate de-duplication).
+    pub certs: u64,
 }
 
 impl AggregateStats {
@@ -164,6 +166,7 @@ impl AggregateStats {
         self.rrs += other.rrs;
         self.non_in_class += other.non_in_class;
         self.negatives += other.negatives;
+        self.certs += other.certs;
     }
 }
 
@@ -184,6 +187,8 @@ struct ResponseEntry {
     keys_end: usize,
     /// Its negative observation: the packed `NegativeKey` name span, type and rcode.
     negative: Option<(usize, usize, RrType, u16)>,
+    /// End (exclusive) of its certificate names in `Observations::certs`.
+    certs_end: usize,
 }
 
 /// Observations extracted from parsed responses, ready to fold into an [`Aggregator`].
@@ -196,6 +201,8 @@ struct ResponseEntry {
 pub struct Observations {
     arena: Vec<u8>,
     keys: Vec<(usize, usize)>,
+    /// Certificate names: (name start, name end = issuer start, issuer end) in the arena.
+    certs: Vec<(usize, usize, usize)>,
     responses: Vec<ResponseEntry>,
     stats: AggregateStats,
     /// Input bytes consumed when this chunk was completed (for progress).
@@ -207,6 +214,7 @@ impl Observations {
     pub fn clear(&mut self) {
         self.arena.clear();
         self.keys.clear();
+        self.certs.clear();
         self.responses.clear();
         self.stats = AggregateStats::default();
         self.bytes_read = 0;
@@ -221,6 +229,7 @@ impl Observations {
     pub fn estimated_bytes(&self) -> usize {
         self.arena.len()
             + self.keys.len() * std::mem::size_of::<(usize, usize)>()
+            + self.certs.len() * std::mem::size_of::<(usize, usize, usize)>()
             + self.responses.len() * std::mem::size_of::<ResponseEntry>()
     }
 
@@ -250,8 +259,60 @@ impl Observations {
             tally: Some(tally),
             keys_end: self.keys.len(),
             negative: None,
+            certs_end: self.certs.len(),
         });
         kept
+    }
+
+    /// Adds one unit that says a certificate named these names (canonical wire), signed by
+    /// `issuer`, with its tally: a Certificate Transparency entry. A name repeated inside the
+    /// certificate counts once. Returns how many names were kept.
+    pub fn push_certs<'n>(
+        &mut self,
+        names: impl IntoIterator<Item = &'n [u8]>,
+        issuer: &str,
+        tally: Tally,
+    ) -> usize {
+        self.stats.responses += 1;
+        let first = self.certs.len();
+        let issuer = CertKey::new(b"", issuer).issuer;
+        for name in names {
+            let start = self.arena.len();
+            self.arena.extend_from_slice(name);
+            let middle = self.arena.len();
+            self.arena.extend_from_slice(issuer.as_bytes());
+            self.certs.push((start, middle, self.arena.len()));
+        }
+        if let Some(own) = self.certs.get_mut(first..) {
+            let arena = &self.arena;
+            own.sort_unstable_by(|a, b| span(arena, (a.0, a.1)).cmp(span(arena, (b.0, b.1))));
+        }
+        let arena = &self.arena;
+        let mut kept = first;
+        for i in first..self.certs.len() {
+            let current = self.certs.get(i).copied().unwrap_or_default();
+            let repeat = kept
+                .checked_sub(1)
+                .filter(|&k| k >= first)
+                .and_then(|k| self.certs.get(k))
+                .is_some_and(|p| span(arena, (p.0, p.1)) == span(arena, (current.0, current.1)));
+            if !repeat {
+                if let Some(slot) = self.certs.get_mut(kept) {
+                    *slot = current;
+                }
+                kept += 1;
+            }
+        }
+        self.certs.truncate(kept);
+        self.stats.certs += (kept - first) as u64;
+        self.responses.push(ResponseEntry {
+            time: tally.seen.map_or(0, |s| s.last),
+            tally: Some(tally),
+            keys_end: self.keys.len(),
+            negative: None,
+            certs_end: self.certs.len(),
+        });
+        kept - first
     }
 
     /// Adds one unit that says a question got a negative answer (`rcode` 3 for NXDOMAIN, 0
@@ -266,6 +327,7 @@ impl Observations {
             tally: Some(tally),
             keys_end: self.keys.len(),
             negative: Some((start, self.arena.len(), qtype, rcode)),
+            certs_end: self.certs.len(),
         });
     }
 
@@ -315,6 +377,7 @@ impl Observations {
             tally: None,
             keys_end: self.keys.len(),
             negative: None,
+            certs_end: self.certs.len(),
         });
     }
 
@@ -396,6 +459,7 @@ impl Observations {
             tally: None,
             keys_end: self.keys.len(),
             negative,
+            certs_end: self.certs.len(),
         });
         dropped
     }
@@ -407,6 +471,7 @@ pub struct Aggregator {
     bytes: usize,
     rows: HashMap<RrKey, Tally>,
     negatives: HashMap<NegativeKey, Tally>,
+    certs: HashMap<CertKey, Tally>,
     stats: AggregateStats,
 }
 
@@ -418,6 +483,7 @@ impl Aggregator {
             bytes: 0,
             rows: HashMap::new(),
             negatives: HashMap::new(),
+            certs: HashMap::new(),
             stats: AggregateStats::default(),
         }
     }
@@ -439,7 +505,7 @@ impl Aggregator {
 
     /// Rows (RR and negative) currently cached.
     pub fn len(&self) -> usize {
-        self.rows.len() + self.negatives.len()
+        self.rows.len() + self.negatives.len() + self.certs.len()
     }
 
     /// True when nothing is cached.
@@ -454,12 +520,12 @@ impl Aggregator {
             self.stats.add(&observations.stats);
         }
         let arena = &observations.arena;
-        let mut first_key = match from.checked_sub(1) {
+        let (mut first_key, mut first_cert) = match from.checked_sub(1) {
             Some(previous) => observations
                 .responses
                 .get(previous)
-                .map_or(0, |r| r.keys_end),
-            None => 0,
+                .map_or((0, 0), |r| (r.keys_end, r.certs_end)),
+            None => (0, 0),
         };
         for (index, entry) in observations.responses.iter().enumerate().skip(from) {
             let observation = entry.tally.unwrap_or_else(|| Tally::seen_at(entry.time));
@@ -477,6 +543,28 @@ impl Aggregator {
                 }
             }
             first_key = entry.keys_end;
+            for &(start, middle, end) in observations
+                .certs
+                .get(first_cert..entry.certs_end)
+                .unwrap_or_default()
+            {
+                let name = span(arena, (start, middle));
+                let issuer = std::str::from_utf8(span(arena, (middle, end))).unwrap_or_default();
+                let lookup = CertKeyRef { name, issuer };
+                if let Some(tally) = self.certs.get_mut(&lookup) {
+                    tally.merge(&observation);
+                } else {
+                    self.bytes += end - start + ROW_OVERHEAD;
+                    self.certs.insert(
+                        CertKey {
+                            name: name.into(),
+                            issuer: issuer.into(),
+                        },
+                        observation,
+                    );
+                }
+            }
+            first_cert = entry.certs_end;
             if let Some((start, end, qtype, rcode)) = entry.negative {
                 let qname = span(arena, (start, end));
                 let lookup = NegativeKeyRef {
@@ -509,6 +597,7 @@ impl Aggregator {
         Batch {
             rows: self.rows.drain().collect(),
             negatives: self.negatives.drain().collect(),
+            certs: self.certs.drain().collect(),
             checkpoints: Vec::new(),
         }
     }
@@ -526,6 +615,19 @@ struct NegativeKeyRef<'a> {
 impl hashbrown::Equivalent<NegativeKey> for NegativeKeyRef<'_> {
     fn equivalent(&self, key: &NegativeKey) -> bool {
         *self.qname == *key.qname && self.qtype == key.qtype && self.rcode == key.rcode
+    }
+}
+
+/// A [`CertKey`] borrowed from a chunk; hashes as the owned key does.
+#[derive(Hash)]
+struct CertKeyRef<'a> {
+    name: &'a [u8],
+    issuer: &'a str,
+}
+
+impl hashbrown::Equivalent<CertKey> for CertKeyRef<'_> {
+    fn equivalent(&self, key: &CertKey) -> bool {
+        *self.name == *key.name && *self.issuer == *key.issuer
     }
 }
 

@@ -21,7 +21,9 @@
 //!   other tools' files (`docs/imports.md`): [`zone::ZoneSource`] (zone files, zone times),
 //!   [`axfr::AxfrSource`] (zone transfers), and, over one [`text::LineSource`],
 //!   [`zeek::ZeekSource`], [`eve::EveSource`], [`passivedns::PassiveDnsSource`],
-//!   [`dnscollector::DnsCollectorSource`] and [`sonar::SonarSource`].
+//!   [`dnscollector::DnsCollectorSource`] and [`sonar::SonarSource`]; [`ct`] for Certificate
+//!   Transparency (crt.sh, CertStream, Cert Spotter): names seen in certificates, a kind of
+//!   observation of their own.
 //! - [`fstrm`]: the Frame Streams codec dnstap travels in — a sans-I/O decoder for files and
 //!   sockets alike, a file reader, and a writer.
 //! - [`pipeline::run`] carries any source into a [`hark_record::Sink`] (the store's writer)
@@ -51,6 +53,7 @@ pub mod bailiwick;
 pub mod capture;
 pub mod capture_source;
 pub mod cof;
+pub mod ct;
 pub mod defrag;
 pub mod dnscollector;
 pub mod dnstap;

@@ -363,6 +363,7 @@ impl Sink for VecSink {
             negatives: batch.negatives.len() as u64,
             new_rows: None,
             new_negatives: None,
+            certs: batch.certs.len() as u64,
         };
         self.batches
             .lock()

@@ -361,11 +361,40 @@ pub enum TextFormat {
     DnsCollector,
     /// Rapid7 Sonar FDNS/RDNS JSON.
     Sonar,
+    /// crt.sh JSON (an array of certificate entries, or one a line).
+    CrtSh,
+    /// CertStream messages, one a line.
+    CertStream,
+    /// Cert Spotter issuances (an array, or one a line).
+    CertSpotter,
 }
 
 /// Recognises a text import from its first non-blank line (read through gzip when the file is
 /// compressed): `None` when it looks like none of them.
 pub fn detect(path: &Path) -> std::io::Result<Option<TextFormat>> {
+    // A JSON array (crt.sh, Cert Spotter) may be one line of many megabytes: its first
+    // entry tells.
+    let mut text = open_text(path)?;
+    let starts_array = loop {
+        let available = text.fill_buf()?;
+        match available.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(at) => break available.get(at) == Some(&b'['),
+            None if available.is_empty() => return Ok(None),
+            None => {
+                let used = available.len();
+                text.consume(used);
+            }
+        }
+    };
+    if starts_array {
+        let mut entries = crate::ct::EntryInput::new(text, crate::ct::MAX_ENTRY);
+        if entries.next_entry()? != crate::ct::EntryRead::Entry {
+            return Ok(None);
+        }
+        return Ok(serde_json::from_slice(entries.entry())
+            .ok()
+            .and_then(|value| crate::ct::detect_value(&value)));
+    }
     let mut lines = LineInput::new(open_text(path)?, 64 * 1024);
     for _ in 0..64 {
         match lines.next_line()? {
@@ -395,6 +424,9 @@ fn detect_line(line: &str) -> Option<TextFormat> {
     if line.starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(line).ok()?;
         let has = |key: &str| value.get(key).is_some();
+        if let Some(format) = crate::ct::detect_value(&value) {
+            return Some(format);
+        }
         return if has("event_type") {
             Some(TextFormat::Eve)
         } else if value

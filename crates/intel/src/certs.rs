@@ -4,9 +4,13 @@
 //! `not_before`, `not_after`, `issuer_name`). Names certificates reveal are often names DNS
 //! traffic never showed: staging hosts, VPN portals, internal tools.
 //!
-//! The store holds DNS only; certificates are read at analysis time, like the AS database.
+//! Names certificates covered come from the store (`hark import crtsh|certstream|certspotter`
+//! keeps them as rows of their own, read with [`CertNames::from_store`]) and, as before the
+//! store kept them, from an export given at analysis time ([`CertNames::open`]); the two are
+//! merged ([`CertNames::merge`]).
 
 use crate::IntelError;
+use hark_store::{CertQuery, NamePattern, Store, TimeFence};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -98,32 +102,7 @@ impl CertNames {
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
             for name in names {
-                let (bare, wildcard) = match name.strip_prefix("*.") {
-                    Some(rest) => (rest.to_string(), true),
-                    None => (name.clone(), false),
-                };
-                if bare.contains('*') || bare.contains('@') || bare.is_empty() {
-                    continue;
-                }
-                let key = format!("{}.", bare.trim_end_matches('.'));
-                let seen = out.names.entry(key).or_insert(CertSeen {
-                    first: 0,
-                    last: 0,
-                    certificates: 0,
-                    wildcard_only: true,
-                    issuers: Vec::new(),
-                });
-                if first != 0 && (seen.first == 0 || first < seen.first) {
-                    seen.first = first;
-                }
-                seen.last = seen.last.max(last);
-                seen.certificates += 1;
-                seen.wildcard_only &= wildcard;
-                if let Some(issuer) = &issuer {
-                    if !seen.issuers.contains(issuer) {
-                        seen.issuers.push(issuer.clone());
-                    }
-                }
+                out.add(&name, first, last, 1, issuer.as_deref());
             }
         }
         if named == 0 && !entries.is_empty() {
@@ -133,6 +112,77 @@ impl CertNames {
             );
         }
         Ok(out)
+    }
+
+    /// Counts `certificates` certificates naming `name` (presentation, lowercase; a leading
+    /// `*.` covers the name below it), valid from `first` to `last` (0: unknown), from
+    /// `issuer`.
+    fn add(&mut self, name: &str, first: i64, last: i64, certificates: u64, issuer: Option<&str>) {
+        let (bare, wildcard) = match name.strip_prefix("*.") {
+            Some(rest) => (rest, true),
+            None => (name, false),
+        };
+        if bare.contains('*') || bare.contains('@') || bare.is_empty() || bare == "." {
+            return;
+        }
+        let key = format!("{}.", bare.trim_end_matches('.'));
+        let seen = self.names.entry(key).or_insert(CertSeen {
+            first: 0,
+            last: 0,
+            certificates: 0,
+            wildcard_only: true,
+            issuers: Vec::new(),
+        });
+        if first != 0 && (seen.first == 0 || first < seen.first) {
+            seen.first = first;
+        }
+        seen.last = seen.last.max(last);
+        seen.certificates += certificates;
+        seen.wildcard_only &= wildcard;
+        if let Some(issuer) = issuer.filter(|i| !i.is_empty()) {
+            if !seen.issuers.iter().any(|known| known == issuer) {
+                seen.issuers.push(issuer.to_string());
+            }
+        }
+    }
+
+    /// The certificate names the store holds at or below `domain` (canonical wire).
+    pub fn from_store(store: &dyn Store, domain: &[u8]) -> Result<CertNames, IntelError> {
+        let mut out = CertNames::default();
+        for pattern in [
+            NamePattern::Exact(domain.to_vec()),
+            NamePattern::Subdomains(domain.to_vec()),
+        ] {
+            let query = CertQuery {
+                name: pattern,
+                fence: TimeFence::default(),
+            };
+            store.certs(&query, &mut |row| {
+                let name = crate::names::text(&row.key.name);
+                let (first, last) = row.tally.seen.map_or((0, 0), |s| (s.first, s.last));
+                out.add(&name, first, last, row.tally.count, Some(&row.key.issuer));
+                std::ops::ControlFlow::Continue(())
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// Adds what `other` says to these names.
+    pub fn merge(&mut self, other: &CertNames) {
+        for (name, seen) in &other.names {
+            let first = seen.first;
+            let wildcard_name;
+            let name = if seen.wildcard_only {
+                wildcard_name = format!("*.{name}");
+                &wildcard_name
+            } else {
+                name
+            };
+            self.add(name, first, seen.last, seen.certificates, None);
+            for issuer in &seen.issuers {
+                self.add(name, first, seen.last, 0, Some(issuer));
+            }
+        }
     }
 
     /// The names at or below `domain`, with what the certificates say.

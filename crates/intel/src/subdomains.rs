@@ -1,7 +1,8 @@
 //! Subdomain enumeration: every name at or below a domain that the store has seen, with
 //! first and last seen, the types seen, what it pointed to, and whether it is live, stale
 //! or gone (answered NXDOMAIN after it was last seen). Names come from DNS answers, from
-//! NXDOMAIN answers, and from certificates when a CT export is given ([`CertNames`]).
+//! NXDOMAIN answers, and from certificates: the names the store keeps from CT imports, and
+//! those of a CT export given at analysis time ([`CertNames`]).
 
 use crate::certs::{CertNames, CertSeen};
 use crate::{domain_rows, names, negative_rows, newest, IntelError, Seen};
@@ -54,7 +55,8 @@ pub fn analyse(store: &dyn Store, domain: &str) -> Result<Subdomains, IntelError
     analyse_with(store, domain, None)
 }
 
-/// Enumerates the names at or below `domain`, adding the names `certs` covered.
+/// Enumerates the names at or below `domain`, adding the certificate names the store holds
+/// and those `certs` covered.
 pub fn analyse_with(
     store: &dyn Store,
     domain: &str,
@@ -109,7 +111,11 @@ pub fn analyse_with(
         }
     }
     let domain_text = names::text(&wire);
-    for (name, cert) in certs.into_iter().flat_map(|c| c.under(&domain_text)) {
+    let mut known_certs = CertNames::from_store(store, &wire)?;
+    if let Some(given) = certs {
+        known_certs.merge(given);
+    }
+    for (name, cert) in known_certs.under(&domain_text) {
         by_name
             .entry(name.clone())
             .or_insert_with(blank)

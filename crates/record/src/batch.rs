@@ -1,6 +1,6 @@
 //! The unit of work between the aggregation cache and a store: merged rows ready to fold in.
 
-use crate::{Checkpoint, NegativeKey, RrKey, Tally};
+use crate::{CertKey, Checkpoint, NegativeKey, RrKey, Tally};
 
 /// Rows (and negative rows) whose tallies are to be merged into a store.
 ///
@@ -12,6 +12,8 @@ pub struct Batch {
     pub rows: Vec<(RrKey, Tally)>,
     /// NXDOMAIN and NODATA rows.
     pub negatives: Vec<(NegativeKey, Tally)>,
+    /// Certificate-name rows (Certificate Transparency imports).
+    pub certs: Vec<(CertKey, Tally)>,
     /// Where each source whose observations the batch holds stands once the batch is in. A
     /// store records them in the same atomic write as the rows: after a crash a source
     /// resumes exactly where its last stored batch ended, so nothing is counted twice.
@@ -21,11 +23,14 @@ pub struct Batch {
 impl Batch {
     /// True when the batch holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.negatives.is_empty() && self.checkpoints.is_empty()
+        self.rows.is_empty()
+            && self.negatives.is_empty()
+            && self.certs.is_empty()
+            && self.checkpoints.is_empty()
     }
 
-    /// How many rows (RR and negative) the batch holds.
+    /// How many rows (RR, negative and certificate-name) the batch holds.
     pub fn len(&self) -> usize {
-        self.rows.len() + self.negatives.len()
+        self.rows.len() + self.negatives.len() + self.certs.len()
     }
 }

@@ -2,6 +2,8 @@
 //!
 //! - [`RrKey`]: the identity of an RR row, (rrname, rrtype, rdata, bailiwick), packed in one byte
 //!   string; [`NegativeKey`]: the identity of an NXDOMAIN/NODATA row, (qname, qtype, rcode).
+//! - [`CertKey`]: the identity of a certificate-name row (name, issuer), from Certificate
+//!   Transparency: its own kind of observation, merged by the same rule.
 //! - [`Tally`]: first/last seen and count, with [`Tally::merge`], the associative and
 //!   commutative merge every part of hark uses (sensor cache, import, store).
 //! - [`Batch`]: merged rows on their way from the aggregation cache into a store, with the
@@ -31,12 +33,14 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod cert;
 mod checkpoint;
 pub mod key;
 pub mod sink;
 mod tally;
 
 pub use batch::Batch;
+pub use cert::{CertKey, MAX_ISSUER_BYTES};
 pub use checkpoint::{Checkpoint, CheckpointDecodeError, SourceId};
 pub use key::{rcode, KeyError, NegativeKey, RrKey, RrKeyParts};
 pub use sink::{Committed, Sink, SinkError};

@@ -20,6 +20,8 @@ pub struct Committed {
     pub new_rows: Option<u64>,
     /// Of `negatives`, those that did not exist before, when the engine knows.
     pub new_negatives: Option<u64>,
+    /// Certificate-name rows written (new or merged into).
+    pub certs: u64,
 }
 
 impl Committed {
@@ -27,6 +29,7 @@ impl Committed {
     pub fn add(&mut self, other: &Committed) {
         self.rows += other.rows;
         self.negatives += other.negatives;
+        self.certs += other.certs;
         let sum = |a: Option<u64>, b: Option<u64>| Some(a? + b?);
         self.new_rows = sum(self.new_rows, other.new_rows);
         self.new_negatives = sum(self.new_negatives, other.new_negatives);

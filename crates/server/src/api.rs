@@ -8,6 +8,7 @@
 //! | `lookup/rrset/name/{owner}[/{rrtype}[/{bailiwick}]]`, `lookup/rrset/raw/{hex}[/{rrtype}]` | rows by owner name |
 //! | `lookup/rdata/name/{name}[/{rrtype}]`, `lookup/rdata/ip/{ip, net,pfx or lo-hi}`, `lookup/rdata/raw/{hex}[/{rrtype}]` | rows by rdata |
 //! | `negative/{name}[/{qtype}]` | NXDOMAIN and NODATA answers by question name |
+//! | `certs/{name}` | names seen in certificates (CT imports), with their issuers |
 //! | `stats` | what the store holds |
 //! | `recon/{domain}` | the whole recon report of `hark-intel` |
 //! | `intel/{history,pivot,ns,mx,txt,subdomains,takeover,changes,profile,graph}/{target}` | one recon question (`history?subdomains=true`, `changes?since=&until=`, `graph?budget=N`: any subject, at most N nodes) |
@@ -125,6 +126,27 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Result<R
                     limit,
                     |visit| hark_store::run_negatives(store, &query, filter, visit),
                     |row| Value::Object(cof::negative_object(row, humantime)),
+                )?;
+                Ok(page_document(page, offset))
+            })
+        }
+        "certs" => {
+            let name = match segments.as_slice() {
+                [_, name] => name,
+                _ => return Err(ApiError::NotFound),
+            };
+            let query = hark_store::CertQuery {
+                name: hark_store::NamePattern::parse(name)
+                    .map_err(|err| ApiError::BadRequest(err.to_string()))?,
+                fence: params.fence,
+            };
+            let humantime = params.humantime;
+            Box::new(move |store| {
+                let page = collect(
+                    offset,
+                    limit,
+                    |visit| store.certs(&query, visit),
+                    |row| Value::Object(cof::cert_object(row, humantime)),
                 )?;
                 Ok(page_document(page, offset))
             })
@@ -272,6 +294,7 @@ fn stats(store: &dyn hark_store::Store) -> Result<Value, hark_store::StoreError>
         "rows": stats.rows,
         "names": stats.names,
         "negatives": stats.negatives,
+        "certs": stats.certs,
         "rows_per_type": per_type,
         "files": stats.files,
         "disk_bytes": stats.disk_bytes,
@@ -291,6 +314,7 @@ mod tests {
             "/api/v1/lookup/rrset/name/{owner}",
             "/api/v1/lookup/rdata/ip/{range}",
             "/api/v1/negative/{name}",
+            "/api/v1/certs/{name}",
             "/api/v1/stats",
             "/v1/history/{domain}/dns/{type}",
             "/v1/domains/list",

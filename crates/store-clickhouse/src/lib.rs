@@ -41,8 +41,8 @@ mod write;
 
 use hark_record::{Checkpoint, RrKey, SourceId};
 use hark_store::{
-    Batch, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row, RrsetQuery, Store,
-    StoreError, StoreStats,
+    Batch, CertQuery, CertRow, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row,
+    RrsetQuery, Store, StoreError, StoreStats,
 };
 use http::{CallError, Endpoint, Http};
 use std::ops::ControlFlow;
@@ -326,6 +326,10 @@ impl Store for ClickHouseStore {
         Ok(self.read_checkpoints(Some(source))?.into_iter().next())
     }
 
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.read_checkpoints(None)
+    }
+
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
         Ok(self
             .read_checkpoints(None)?
@@ -358,6 +362,14 @@ impl Store for ClickHouseStore {
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         self.lookup_negatives(query, visit)
+    }
+
+    fn certs(
+        &self,
+        query: &CertQuery,
+        visit: &mut dyn FnMut(CertRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.lookup_certs(query, visit)
     }
 
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {

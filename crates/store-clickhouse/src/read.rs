@@ -11,8 +11,8 @@ use hark_dns::{name, RrType};
 use hark_record::{Checkpoint, RrKey, SourceId, Tally, TimeSpan};
 use hark_store::keys::{self, leading_prefix, prefix_end, subdomain_prefix};
 use hark_store::{
-    NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrsetQuery, StoreError,
-    StoreStats,
+    CertQuery, CertRow, NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row,
+    RrsetQuery, StoreError, StoreStats,
 };
 use std::ops::ControlFlow;
 
@@ -397,6 +397,30 @@ impl ClickHouseStore {
         Ok(())
     }
 
+    pub(crate) fn lookup_certs(
+        &self,
+        query: &CertQuery,
+        visit: &mut dyn FnMut(CertRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let (prefix, skip_apex) = hark_store::keys::owner_prefix(&query.name, None);
+        let len = prefix.len();
+        let range = KeyRange {
+            end: prefix_end(&prefix).filter(|_| len > 0),
+            start: prefix,
+        };
+        let _ = self.scan_range("cert", &range, None, &mut |k, tally| {
+            if skip_apex && k.get(len) == Some(&0) {
+                return Ok(ControlFlow::Continue(()));
+            }
+            let key = keys::decode_cert_key(k)?;
+            if !query.name.matches(&key.name) || !query.fence.admits(&tally) {
+                return Ok(ControlFlow::Continue(()));
+            }
+            Ok(visit(CertRow { key, tally }))
+        })?;
+        Ok(())
+    }
+
     pub(crate) fn scan_rows(
         &self,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
@@ -488,6 +512,10 @@ impl ClickHouseStore {
         stats.negatives = number(text(format!(
             "SELECT uniqExact(k) FROM {} WHERE batch = 0",
             self.read_table("negative")
+        ))?);
+        stats.certs = number(text(format!(
+            "SELECT uniqExact(k) FROM {} WHERE batch = 0",
+            self.read_table("cert")
         ))?);
         stats.files = self
             .read_checkpoints(None)?

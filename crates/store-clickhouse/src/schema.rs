@@ -6,6 +6,7 @@
 //! | `forward` | AggregatingMergeTree, `(k, batch)` | the same rows by `keys::forward_rrset_key`, for `www.example.*` |
 //! | `rdata` | AggregatingMergeTree, `(k, batch)` | the same rows by `keys::rdata_key`, for addresses and targets |
 //! | `negative` | AggregatingMergeTree, `(k, batch)` | negative rows by `keys::negative_key` |
+//! | `cert` | AggregatingMergeTree, `(k, batch)` | certificate-name rows by `keys::cert_key` (version 2) |
 //! | `stage` | MergeTree, partition per batch, `(kind, seq)` | a commit's rows before they are applied |
 //! | `ledger` | MergeTree, `(kind, source, version)` | commit records, checkpoints, applied marks (used on the first shard) |
 //! | `migrations` | TinyLog | the schema versions applied |
@@ -23,7 +24,7 @@ use crate::http::{code, CallError, Endpoint, Http};
 use hark_store::StoreError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const STATES: &str = "seen AggregateFunction(max, UInt8),
     first AggregateFunction(minIf, Int64, UInt8),
@@ -60,9 +61,10 @@ fn migrations() -> Vec<Migration> {
             ),
         )
     };
-    vec![Migration {
-        version: 1,
-        statements: vec![
+    vec![
+        Migration {
+            version: 1,
+            statements: vec![
             row_table(
                 "rrset",
                 "owner String, rrtype UInt16, k String",
@@ -93,7 +95,16 @@ fn migrations() -> Vec<Migration> {
             distributed("rdata"),
             distributed("negative"),
         ],
-    }]
+        },
+        // Certificate-transparency names, a kind of observation of their own.
+        Migration {
+            version: 2,
+            statements: vec![
+                row_table("cert", "k String", "k, batch"),
+                distributed("cert"),
+            ],
+        },
+    ]
 }
 
 fn call(err: CallError) -> StoreError {

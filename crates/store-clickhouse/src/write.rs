@@ -39,6 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Stage row kinds.
 const KIND_ROW: u8 = 0;
 const KIND_NEGATIVE: u8 = 1;
+const KIND_CERT: u8 = 2;
 const KIND_MARKER: u8 = 255;
 
 /// Ledger row kinds.
@@ -73,6 +74,14 @@ struct Share {
     data: Encoder,
     rows: u32,
     negatives: u32,
+    certs: u32,
+}
+
+impl Share {
+    /// Stage rows before the marker.
+    fn len(&self) -> u32 {
+        self.rows + self.negatives + self.certs
+    }
 }
 
 /// The shard of an owner name: the first 8 bytes of its BLAKE3 hash, modulo the shards.
@@ -128,11 +137,12 @@ fn each<T: Send>(
 }
 
 /// The row tables and the stage kind each is applied from.
-const TABLES: [(&str, u8); 4] = [
+const TABLES: [(&str, u8); 5] = [
     ("rrset", KIND_ROW),
     ("forward", KIND_ROW),
     ("rdata", KIND_ROW),
     ("negative", KIND_NEGATIVE),
+    ("cert", KIND_CERT),
 ];
 
 impl ClickHouseStore {
@@ -165,7 +175,7 @@ impl ClickHouseStore {
         let staged: Vec<(usize, &Share)> = shares
             .iter()
             .enumerate()
-            .filter(|(_, share)| share.rows + share.negatives > 0)
+            .filter(|(_, share)| share.len() > 0)
             .collect();
         each(staged.clone(), &|(shard, share)| {
             self.stage(shard, id, share)
@@ -177,10 +187,10 @@ impl ClickHouseStore {
             .iter()
             .flat_map(|&(shard, share)| {
                 TABLES.iter().filter_map(move |&(table, kind)| {
-                    let present = if kind == KIND_ROW {
-                        share.rows > 0
-                    } else {
-                        share.negatives > 0
+                    let present = match kind {
+                        KIND_ROW => share.rows > 0,
+                        KIND_NEGATIVE => share.negatives > 0,
+                        _ => share.certs > 0,
                     };
                     present.then_some((shard, table))
                 })
@@ -210,6 +220,7 @@ impl ClickHouseStore {
                 negatives: batch.negatives.len() as u64,
                 new_rows,
                 new_negatives,
+                certs: batch.certs.len() as u64,
             },
             changes,
         })
@@ -235,7 +246,7 @@ impl ClickHouseStore {
             keys::forward_rrset_key(&parts, &mut fk);
             keys::rdata_key(&parts, &mut rk);
             name::reversed_key(parts.rrname, &mut owner);
-            let seq = share.rows + share.negatives;
+            let seq = share.len();
             stage_row(
                 &mut share.data,
                 id,
@@ -255,7 +266,7 @@ impl ClickHouseStore {
             };
             k.clear();
             keys::negative_key(key, &mut k);
-            let seq = share.rows + share.negatives;
+            let seq = share.len();
             stage_row(
                 &mut share.data,
                 id,
@@ -268,8 +279,28 @@ impl ClickHouseStore {
             );
             share.negatives += 1;
         }
+        for (key, tally) in &batch.certs {
+            let index = shard_of(&key.name, shares.len());
+            let Some(share) = shares.get_mut(index) else {
+                continue;
+            };
+            k.clear();
+            keys::cert_key(key, &mut k);
+            let seq = share.len();
+            stage_row(
+                &mut share.data,
+                id,
+                &self.writer,
+                KIND_CERT,
+                seq,
+                [&k, &[], &[], &[]],
+                0,
+                tally,
+            );
+            share.certs += 1;
+        }
         for share in &mut shares {
-            let seq = share.rows + share.negatives;
+            let seq = share.len();
             stage_row(
                 &mut share.data,
                 id,
@@ -287,7 +318,7 @@ impl ClickHouseStore {
     /// Step 1: the shard's rows into `stage`, checked after any failed call.
     fn stage(&self, shard: usize, id: u64, share: &Share) -> Result<(), StoreError> {
         let endpoint = self.shard(shard)?;
-        let expected = u64::from(share.rows + share.negatives) + 1;
+        let expected = u64::from(share.len()) + 1;
         let sql = format!("INSERT INTO {}.stage FORMAT RowBinary", self.db);
         let count_sql = format!(
             "SELECT uniqExact(kind, seq) FROM {}.stage WHERE batch = {id} FORMAT TabSeparated",
@@ -352,6 +383,7 @@ impl ClickHouseStore {
             ),
             "forward" => ("fk", KIND_ROW, "", ""),
             "rdata" => ("rk", KIND_ROW, "", ""),
+            "cert" => ("k", KIND_CERT, "", ""),
             _ => ("k", KIND_NEGATIVE, "", ""),
         };
         let marker_owner = if table == "rrset" {
@@ -534,7 +566,7 @@ impl ClickHouseStore {
             }
         }
         set.new_rows = Picked::These(new_rows);
-        let mut negative_keys: Vec<Vec<u8>> = batch
+        let negative_keys: Vec<Vec<u8>> = batch
             .negatives
             .iter()
             .map(|(key, _)| {
@@ -543,9 +575,27 @@ impl ClickHouseStore {
                 k
             })
             .collect();
-        let mut existing_negatives = HashSet::new();
-        let table = self.read_table("negative");
-        let mut sorted = negative_keys.clone();
+        set.new_negatives = Picked::These(self.absent_keys("negative", &negative_keys)?);
+        let cert_keys: Vec<Vec<u8>> = batch
+            .certs
+            .iter()
+            .map(|(key, _)| {
+                let mut k = Vec::new();
+                keys::cert_key(key, &mut k);
+                k
+            })
+            .collect();
+        set.new_certs = Picked::These(self.absent_keys("cert", &cert_keys)?);
+        Ok(set)
+    }
+
+    /// The positions in `wanted` of the keys `table` does not hold (read before a commit).
+    fn absent_keys(&self, table: &str, wanted: &[Vec<u8>]) -> Result<Vec<u32>, StoreError> {
+        const CHUNK: usize = 2000;
+        let settings = [("max_query_size", "100000000".to_string())];
+        let mut existing = HashSet::new();
+        let table = self.read_table(table);
+        let mut sorted = wanted.to_vec();
         sorted.sort();
         sorted.dedup();
         for chunk in sorted.chunks(CHUNK) {
@@ -556,20 +606,17 @@ impl ClickHouseStore {
             );
             self.http
                 .rows(self.entry(), &sql, &settings, &mut |row, first| {
-                    existing_negatives.insert(row.bytes(Some(first))?);
+                    existing.insert(row.bytes(Some(first))?);
                     Ok(true)
                 })
                 .map_err(call)?;
         }
-        set.new_negatives = Picked::These(
-            negative_keys
-                .drain(..)
-                .enumerate()
-                .filter(|(_, k)| !existing_negatives.contains(k))
-                .map(|(i, _)| i as u32)
-                .collect(),
-        );
-        Ok(set)
+        Ok(wanted
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| !existing.contains(*k))
+            .map(|(i, _)| i as u32)
+            .collect())
     }
 
     pub(crate) fn shard(&self, index: usize) -> Result<&Endpoint, StoreError> {

@@ -1,6 +1,6 @@
 //! The on-disk key and value layout of the embedded store.
 //!
-//! Learned from Farsight's dnstable. Five keyspaces (LSM trees) in one data directory; the key
+//! Learned from Farsight's dnstable. Six keyspaces (LSM trees) in one data directory; the key
 //! encodings are `hark_store::keys` (shared with the ClickHouse engine), re-exported here:
 //!
 //! | keyspace   | key                                                              | value |
@@ -12,6 +12,7 @@
 //! |            | `'N' · R(target) · R(rrname) · rrtype · B(bailiwick) · rdata`     | empty |
 //! |            | `'W' · rrtype · u16 len · rdata · R(rrname) · B(bailiwick)`       | empty |
 //! | `negative` | `R(qname) · qtype(u16 BE) · rcode(u16 BE)`                         | tally |
+//! | `cert`     | `R(name) · issuer`: certificate names (Certificate Transparency)   | tally |
 //! | `meta`     | `file/` · content hash → a note on the ingested file; `format` → version | text |
 //!
 //! `R(name)` is the reversed-label key of `hark_dns::name::reversed_key` (`com\0example\0www\0\0`),
@@ -29,9 +30,9 @@
 
 use hark_record::{Tally, TimeSpan};
 pub use hark_store::keys::{
-    decode_negative_key, decode_rdata_key, decode_rrset_key, negative_key, prefix_end, rdata_key,
-    reversed_key_len, rrset_key, rrset_key_rrtype, target_name, KIND_IPV4, KIND_IPV6, KIND_NAME,
-    KIND_WHOLE,
+    cert_key, decode_cert_key, decode_negative_key, decode_rdata_key, decode_rrset_key,
+    negative_key, prefix_end, rdata_key, reversed_key_len, rrset_key, rrset_key_rrtype,
+    target_name, KIND_IPV4, KIND_IPV6, KIND_NAME, KIND_WHOLE,
 };
 use hark_store::StoreError;
 

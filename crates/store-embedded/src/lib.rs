@@ -1,6 +1,6 @@
 //! hark-store-embedded: the default store, an LSM tree (fjall) in one data directory.
 //!
-//! [`EmbeddedStore`] implements [`hark_store::Store`] over five fjall keyspaces whose key layout
+//! [`EmbeddedStore`] implements [`hark_store::Store`] over six fjall keyspaces whose key layout
 //! is documented in [`layout`]:
 //! - `write`: commits — atomic with their checkpoints and durable on return, through the
 //!   journal or, for the first large load into an empty store, as sorted tables bracketed by
@@ -44,8 +44,8 @@ use fjall::config::{BlockSizePolicy, CompressionPolicy, PartitioningPolicy};
 use fjall::{CompressionType, Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 use hark_record::{Checkpoint, RrKey, SourceId};
 use hark_store::{
-    Batch, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row, RrsetQuery, Store,
-    StoreError, StoreStats,
+    Batch, CertQuery, CertRow, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row,
+    RrsetQuery, Store, StoreError, StoreStats,
 };
 use meta::Counters;
 use std::ops::ControlFlow;
@@ -68,6 +68,7 @@ pub struct EmbeddedStore {
     names: Keyspace,
     rdata: Keyspace,
     negative: Keyspace,
+    cert: Keyspace,
     meta: Keyspace,
     bulk_threshold: usize,
     /// Where a large commit's redo log goes ([`redo`]).
@@ -121,6 +122,7 @@ impl EmbeddedStore {
             names: keyspace("names")?,
             rdata: keyspace("rdata")?,
             negative: keyspace("negative")?,
+            cert: keyspace("cert")?,
             meta,
             db,
             bulk_threshold: DEFAULT_BULK_THRESHOLD,
@@ -149,10 +151,13 @@ impl EmbeddedStore {
                 store.db.persist(PersistMode::SyncAll).map_err(engine)?;
             }
         }
-        let counters = match store.meta.get(meta::COUNTERS).map_err(engine)? {
+        let mut counters = match store.meta.get(meta::COUNTERS).map_err(engine)? {
             Some(bytes) => Counters::decode(&bytes)?,
             None => Counters::default(),
         };
+        if let Some(bytes) = store.meta.get(meta::CERT_COUNTER).map_err(engine)? {
+            counters.certs = meta::decode_cert_counter(&bytes)?;
+        }
         store.publish(&counters);
         *store
             .counters
@@ -187,12 +192,13 @@ impl EmbeddedStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = counters.clone();
     }
 
-    fn keyspaces(&self) -> [&Keyspace; 5] {
+    fn keyspaces(&self) -> [&Keyspace; 6] {
         [
             &self.rrset,
             &self.names,
             &self.rdata,
             &self.negative,
+            &self.cert,
             &self.meta,
         ]
     }
@@ -277,6 +283,15 @@ impl Store for EmbeddedStore {
             .transpose()
     }
 
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.meta.prefix(meta::SOURCE_PREFIX) {
+            let (key, value) = entry.into_inner().map_err(engine)?;
+            found.push(meta::decode_checkpoint(meta::source_of_key(&key), &value)?);
+        }
+        Ok(found)
+    }
+
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let mut found = Vec::new();
         for entry in self.meta.prefix(meta::SOURCE_PREFIX) {
@@ -313,6 +328,14 @@ impl Store for EmbeddedStore {
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         self.lookup_negatives(query, visit)
+    }
+
+    fn certs(
+        &self,
+        query: &CertQuery,
+        visit: &mut dyn FnMut(CertRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.lookup_certs(query, visit)
     }
 
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@
 //! - `format` → the format version string;
 //! - `source/` + source id → a [`Checkpoint`] value;
 //! - `counters` → [`Counters`]: rows, names, negatives, finished sources, rows per type;
+//! - `cert-counter` → certificate-name rows (u64 BE);
 //! - `bulk-pending` → present while a bulk load into an empty store runs (see
 //!   [`crate::write`]); finding it on open means the load died part-way and is rolled back.
 //! - `file/` + digest → a finished file as format 1 recorded it (read once, when migrating).
@@ -20,6 +21,9 @@ pub(crate) const FORMAT: &[u8] = b"format";
 pub(crate) const SOURCE_PREFIX: &[u8] = b"source/";
 /// The counters key.
 pub(crate) const COUNTERS: &[u8] = b"counters";
+/// The count of certificate-name rows (kept apart from [`COUNTERS`], whose layout predates
+/// them).
+pub(crate) const CERT_COUNTER: &[u8] = b"cert-counter";
 /// The bulk-load-in-progress marker.
 pub(crate) const BULK_PENDING: &[u8] = b"bulk-pending";
 /// Prefix of format-1 file marks.
@@ -51,6 +55,8 @@ pub(crate) struct Counters {
     pub negatives: u64,
     pub finished_sources: u64,
     pub rows_per_type: BTreeMap<RrType, u64>,
+    /// Certificate-name rows (stored under [`CERT_COUNTER`]).
+    pub certs: u64,
 }
 
 impl Counters {
@@ -90,6 +96,7 @@ impl Counters {
             negatives: number(16),
             finished_sources: number(24),
             rows_per_type: BTreeMap::new(),
+            certs: 0,
         };
         for entry in bytes.get(32..).unwrap_or_default().chunks_exact(10) {
             let (rrtype, count) = entry.split_at(2);
@@ -108,9 +115,21 @@ impl Counters {
             negatives: self.negatives,
             rows_per_type: self.rows_per_type.clone(),
             files: self.finished_sources,
+            certs: self.certs,
             ..StoreStats::default()
         }
     }
+}
+
+/// Decodes the [`CERT_COUNTER`] value.
+pub(crate) fn decode_cert_counter(bytes: &[u8]) -> Result<u64, StoreError> {
+    bytes
+        .try_into()
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt {
+            table: "meta",
+            reason: format!("cert counter of {} bytes", bytes.len()),
+        })
 }
 
 #[cfg(test)]
@@ -125,6 +144,7 @@ mod tests {
             negatives: 2,
             finished_sources: 1,
             rows_per_type: [(RrType::A, 4), (RrType::MX, 1)].into_iter().collect(),
+            certs: 0,
         };
         let mut bytes = Vec::new();
         counters.encode(&mut bytes);

@@ -7,8 +7,8 @@ use crate::{engine, layout, EmbeddedStore};
 use hark_dns::{name, RrType};
 use hark_store::keys::{leading_prefix, prefix_end, subdomain_prefix};
 use hark_store::{
-    NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row, RrKey, RrsetQuery,
-    StoreError,
+    CertQuery, CertRow, NamePattern, NegativeQuery, NegativeRow, RdataMatch, RdataQuery, Row,
+    RrKey, RrsetQuery, StoreError,
 };
 use std::ops::ControlFlow;
 
@@ -309,6 +309,37 @@ impl EmbeddedStore {
             }
             if visit(NegativeRow {
                 key: negative_key,
+                tally,
+            })
+            .is_break()
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn lookup_certs(
+        &self,
+        query: &CertQuery,
+        visit: &mut dyn FnMut(CertRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        let (prefix, skip_apex) = hark_store::keys::owner_prefix(&query.name, None);
+        for entry in self.cert.prefix(&prefix) {
+            let (key, value) = entry.into_inner().map_err(engine)?;
+            if skip_apex && key.get(prefix.len()) == Some(&0) {
+                continue;
+            }
+            let cert_key = layout::decode_cert_key(&key)?;
+            if !query.name.matches(&cert_key.name) {
+                continue;
+            }
+            let tally = layout::decode_tally(&value, "cert")?;
+            if !query.fence.admits(&tally) {
+                continue;
+            }
+            if visit(CertRow {
+                key: cert_key,
                 tally,
             })
             .is_break()

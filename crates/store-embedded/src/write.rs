@@ -93,7 +93,9 @@ impl EmbeddedStore {
             StoreError::Engine("a commit panicked earlier; reopen the store".into())
         })?;
         let mut next = counters.clone();
-        let large = batch.len() >= self.bulk_threshold.max(1);
+        // Certificate names go through the journal only (a CT import commits nothing else):
+        // the sorted-table paths write the DNS keyspaces.
+        let large = batch.certs.is_empty() && batch.len() >= self.bulk_threshold.max(1);
         let report = if large && counters.is_empty() {
             self.write_bulk_into_empty(batch, detail, &mut next)?
         } else if large {
@@ -130,6 +132,10 @@ impl EmbeddedStore {
         let mut value = Vec::new();
         counters.encode(&mut value);
         entries.push((meta::COUNTERS.to_vec(), value));
+        entries.push((
+            meta::CERT_COUNTER.to_vec(),
+            counters.certs.to_be_bytes().to_vec(),
+        ));
         Ok(entries)
     }
 
@@ -281,6 +287,7 @@ impl EmbeddedStore {
             new_rows: Picked::These(new_rows),
             new_negatives: Picked::These(new_negatives),
             grown_rrsets,
+            new_certs: Picked::default(),
         });
         (committed, changes)
     }
@@ -301,6 +308,13 @@ impl EmbeddedStore {
             want_changes,
             &mut |space, key, value| write.insert(self.keyspace_of(space), key, value),
         );
+        let mut changes = changes;
+        let mut committed = committed;
+        let new_certs = self.write_certs(batch, &mut write, counters)?;
+        committed.certs = batch.certs.len() as u64;
+        if let Some(set) = changes.as_mut() {
+            set.new_certs = Picked::These(new_certs);
+        }
         self.add_checkpoints(&mut write, batch, counters)?;
         write.commit().map_err(engine)?;
         self.db.persist(PersistMode::SyncAll).map_err(engine)?;
@@ -516,6 +530,43 @@ impl EmbeddedStore {
         Ok(reads)
     }
 
+    /// Merges a batch's certificate-name rows into the write batch (read-modify-write, like
+    /// the rows through the journal), in key order (reads stay in the same blocks, and the
+    /// memtable takes sorted inserts far faster); returns the positions of the new ones,
+    /// ascending.
+    fn write_certs(
+        &self,
+        batch: &Batch,
+        write: &mut fjall::OwnedWriteBatch,
+        counters: &mut Counters,
+    ) -> Result<Vec<u32>, StoreError> {
+        let mut keys = KeyArena::with_capacity(batch.certs.len());
+        for (cert, _) in &batch.certs {
+            keys.push_with(|out| layout::cert_key(cert, out));
+        }
+        let mut new = Vec::new();
+        let mut value = Vec::new();
+        for index in keys.sorted_order() {
+            let Some((_, tally)) = batch.certs.get(index) else {
+                continue;
+            };
+            let key = keys.get(index);
+            let merged = match self.cert.get(key).map_err(engine)? {
+                Some(old) => layout::decode_tally(&old, "cert")?.merged(tally),
+                None => {
+                    new.push(position(index));
+                    counters.certs += 1;
+                    *tally
+                }
+            };
+            value.clear();
+            layout::encode_tally(&merged, &mut value);
+            write.insert(&self.cert, key, value.as_slice());
+        }
+        new.sort_unstable();
+        Ok(new)
+    }
+
     /// True when the store already holds a row of this owner and type (read before the
     /// current commit's writes, which are not visible yet).
     fn rrset_existed(&self, parts: &hark_record::RrKeyParts<'_>) -> Result<bool, StoreError> {
@@ -589,6 +640,7 @@ impl EmbeddedStore {
             new_rows: Picked::All,
             new_negatives: Picked::All,
             grown_rrsets: Vec::new(),
+            new_certs: Picked::default(),
         });
         Ok(CommitReport {
             committed: Committed {
@@ -596,6 +648,7 @@ impl EmbeddedStore {
                 negatives: batch.negatives.len() as u64,
                 new_rows: Some(batch.rows.len() as u64),
                 new_negatives: Some(batch.negatives.len() as u64),
+                certs: 0,
             },
             changes,
         })

@@ -5,8 +5,8 @@
 //! hand from the data each check loads, never taken from an engine.
 
 use crate::{
-    Batch, Checkpoint, Detail, IpRange, NamePattern, NegativeKey, NegativeQuery, RdataMatch,
-    RdataQuery, Row, RrsetQuery, SourceId, Store, Tally, TimeFence,
+    Batch, CertKey, CertQuery, Checkpoint, Detail, IpRange, NamePattern, NegativeKey,
+    NegativeQuery, RdataMatch, RdataQuery, Row, RrsetQuery, SourceId, Store, Tally, TimeFence,
 };
 use hark_dns::{name, RrType};
 use hark_record::{RrKey, RrKeyParts, TimeSpan};
@@ -166,6 +166,7 @@ fn load(store: &dyn Store) {
                 span(5, 6, 2),
             )],
             checkpoints: vec![checkpoint(&[1, 2, 3], 40, true)],
+            certs: Vec::new(),
         },
     );
 }
@@ -597,6 +598,7 @@ pub fn check_change_sets(store: &dyn Store) {
             ),
         ],
         checkpoints: Vec::new(),
+        certs: Vec::new(),
     };
     let report = store
         .commit(&batch, Detail::Changes)
@@ -951,6 +953,135 @@ pub fn check_concurrent_commits(store: &dyn Store) {
     assert_eq!(tally, Some(span(0, 349, 200)));
 }
 
+/// The certificate-name rows of `query` as `name issuer first last count` lines, in the
+/// store's order.
+fn cert_lines(store: &dyn Store, pattern: &str, fence: TimeFence) -> Vec<String> {
+    let mut out = Vec::new();
+    store
+        .certs(
+            &CertQuery {
+                name: NamePattern::parse(pattern).expect("test patterns parse"),
+                fence,
+            },
+            &mut |row| {
+                let mut text = String::new();
+                name::to_presentation(&row.key.name, &mut text).expect("stored names print");
+                let span = row.tally.seen.expect("cert rows carry times");
+                out.push(format!(
+                    "{text} {} {} {} {}",
+                    row.key.issuer, span.first, span.last, row.tally.count
+                ));
+                ControlFlow::Continue(())
+            },
+        )
+        .expect("cert lookup succeeds");
+    out
+}
+
+/// Certificate-name rows: merged with the one rule (in two commits, the second with a
+/// checkpoint), looked up by exact name, by subdomain (wildcard names included) and with a
+/// time fence, counted by `stats`, and reported as new by a commit's change set.
+pub fn check_certs(store: &dyn Store) {
+    let cert = |text: &str, issuer: &str| CertKey::new(&wire(text), issuer);
+    const LE: &str = "C=US, O=Let's Encrypt, CN=R3";
+    const DC: &str = "C=US, O=DigiCert Inc, CN=DigiCert TLS RSA SHA256 2020 CA1";
+    let first = Batch {
+        certs: vec![
+            (cert("www.example.com.", LE), span(100, 200, 1)),
+            (cert("*.example.com.", LE), span(150, 150, 2)),
+            (cert("example.com.", DC), span(10, 20, 1)),
+            (cert("vpn.example.net.", LE), span(5, 5, 1)),
+        ],
+        ..Batch::default()
+    };
+    let report = store.commit(&first, Detail::Changes).expect("commit");
+    assert_eq!(report.committed.certs, 4);
+    assert_eq!(
+        report
+            .changes
+            .expect("changes asked for")
+            .new_certs
+            .count(4),
+        4,
+        "every cert row of the first commit is new"
+    );
+    let second = Batch {
+        certs: vec![
+            (cert("www.example.com.", LE), span(50, 120, 3)),
+            (cert("www.example.com.", DC), span(300, 300, 1)),
+        ],
+        checkpoints: vec![checkpoint(b"cert-source", 2, true)],
+        ..Batch::default()
+    };
+    let report = store.commit(&second, Detail::Changes).expect("commit");
+    let changes = report.changes.expect("changes asked for");
+    let new: Vec<&CertKey> = changes
+        .new_certs
+        .of(&second.certs)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        new,
+        [&cert("www.example.com.", DC)],
+        "only the DigiCert row is new"
+    );
+    assert_eq!(
+        store
+            .checkpoint(&SourceId(b"cert-source".to_vec()))
+            .expect("checkpoint")
+            .map(|c| c.position),
+        Some(2)
+    );
+    assert_eq!(
+        cert_lines(store, "*.example.com", TimeFence::default()),
+        lines(&[
+            &format!("*.example.com. {LE} 150 150 2"),
+            &format!("www.example.com. {DC} 300 300 1"),
+            &format!("www.example.com. {LE} 50 200 4"),
+        ])
+    );
+    assert_eq!(
+        cert_lines(store, "example.com", TimeFence::default()),
+        lines(&[&format!("example.com. {DC} 10 20 1")])
+    );
+    assert_eq!(
+        cert_lines(store, "\\*.example.com", TimeFence::default()),
+        lines(&[&format!("*.example.com. {LE} 150 150 2")])
+    );
+    assert_eq!(
+        cert_lines(store, "www.example.*", TimeFence::default()),
+        lines(&[
+            &format!("www.example.com. {DC} 300 300 1"),
+            &format!("www.example.com. {LE} 50 200 4"),
+        ])
+    );
+    let fence = TimeFence {
+        last_after: Some(160),
+        ..TimeFence::default()
+    };
+    assert_eq!(
+        cert_lines(store, "*.example.com", fence),
+        lines(&[
+            &format!("www.example.com. {DC} 300 300 1"),
+            &format!("www.example.com. {LE} 50 200 4"),
+        ])
+    );
+    let sources: Vec<Vec<u8>> = store
+        .checkpoints()
+        .expect("checkpoints")
+        .into_iter()
+        .map(|c| c.source.0)
+        .collect();
+    assert_eq!(
+        sources,
+        [b"cert-source".to_vec()],
+        "every checkpoint is listed"
+    );
+    let stats = store.stats().expect("stats");
+    assert_eq!(stats.certs, 5);
+    assert_eq!(stats.rows, 0, "cert rows are not DNS rows");
+}
+
 /// Runs every check, each on a fresh store from `fresh`.
 pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     check_rrset_lookups(fresh().as_ref());
@@ -965,6 +1096,7 @@ pub fn run_all(fresh: &mut dyn FnMut() -> Box<dyn Store>) {
     check_orders(fresh().as_ref());
     check_resumed_walks(fresh().as_ref());
     check_concurrent_commits(fresh().as_ref());
+    check_certs(fresh().as_ref());
     for seed in [1, 2, 3] {
         check_against_model(fresh().as_ref(), seed);
     }

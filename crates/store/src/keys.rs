@@ -11,6 +11,7 @@
 //! |  | `'N' · R(target) · R(rrname) · rrtype · B(bailiwick) · rdata` | |
 //! |  | `'W' · rrtype · u16 len · rdata · R(rrname) · B(bailiwick)` | |
 //! | negative | `R(qname) · qtype(u16 BE) · rcode(u16 BE)` | [`Store::negatives`] |
+//! | cert | `R(name) · issuer (UTF-8)` | [`Store::certs`] |
 //!
 //! `R(name)` is the reversed-label key of `hark_dns::name::reversed_key` (`com\0example\0www\0\0`),
 //! so `*.example.com` is one prefix scan and keys sort in DNSSEC canonical name order.
@@ -26,10 +27,11 @@
 //! [`Store::scan`]: crate::Store::scan
 //! [`Store::rdata`]: crate::Store::rdata
 //! [`Store::negatives`]: crate::Store::negatives
+//! [`Store::certs`]: crate::Store::certs
 
 use crate::StoreError;
 use hark_dns::{name, RrType};
-use hark_record::{NegativeKey, RrKey, RrKeyParts};
+use hark_record::{CertKey, NegativeKey, RrKey, RrKeyParts};
 
 /// Index kind byte for A rows.
 pub const KIND_IPV4: u8 = 0x04;
@@ -275,6 +277,25 @@ pub fn decode_negative_key(key: &[u8]) -> Result<NegativeKey, StoreError> {
     })
 }
 
+/// Appends the `cert` key of a certificate-name row: `R(name) · issuer`.
+pub fn cert_key(key: &CertKey, out: &mut Vec<u8>) {
+    name::reversed_key(&key.name, out);
+    out.extend_from_slice(key.issuer.as_bytes());
+}
+
+/// Reads a `cert` key back.
+pub fn decode_cert_key(key: &[u8]) -> Result<CertKey, StoreError> {
+    const T: &str = "cert";
+    let (cert_name, used) =
+        name::from_reversed_key(key).map_err(|err| corrupt(T, format!("bad name: {err}")))?;
+    let issuer = std::str::from_utf8(key.get(used..).unwrap_or_default())
+        .map_err(|_| corrupt(T, "issuer is not UTF-8"))?;
+    Ok(CertKey {
+        name: cert_name.into_boxed_slice(),
+        issuer: issuer.into(),
+    })
+}
+
 /// The reversed key of `base` without its end marker: the prefix shared by its subdomains
 /// (and by `base` itself, whose key has a 0x00 right after the prefix).
 pub fn subdomain_prefix(base: &[u8]) -> Vec<u8> {
@@ -491,6 +512,20 @@ mod tests {
         let mut bytes = Vec::new();
         negative_key(&key, &mut bytes);
         assert_eq!(decode_negative_key(&bytes).expect("decodes"), key);
+    }
+
+    #[test]
+    fn cert_keys_round_trip_and_sort_under_their_zone() {
+        let key = CertKey::new(&wire("*.example.com."), "C=US, O=Let's Encrypt, CN=R3");
+        let mut bytes = Vec::new();
+        cert_key(&key, &mut bytes);
+        assert_eq!(decode_cert_key(&bytes).expect("decodes"), key);
+        assert!(bytes.starts_with(&subdomain_prefix(&wire("example.com."))));
+        let bare = CertKey::new(&wire("example.com."), "");
+        bytes.clear();
+        cert_key(&bare, &mut bytes);
+        assert_eq!(decode_cert_key(&bytes).expect("decodes"), bare);
+        assert!(decode_cert_key(b"com\0").is_err());
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!   (`www.example.*`) wildcard, optional type and bailiwick;
 //! - [`RdataQuery`]: rows by what they point at: an address, CIDR or range; a name (who points
 //!   at `ns1.example.net`, who points into `*.cloudfront.net`); raw rdata bytes;
-//! - [`NegativeQuery`]: NXDOMAIN and NODATA answers by question name.
+//! - [`NegativeQuery`]: NXDOMAIN and NODATA answers by question name;
+//! - [`CertQuery`]: names seen in certificates (Certificate Transparency), by name, with
+//!   their issuers: a kind of observation of its own, kept beside the DNS rows.
 //!
 //! Every lookup takes a [`TimeFence`] and streams rows to a visitor, which can stop the scan
 //! early (a limit reached, a client gone).
@@ -43,7 +45,7 @@ pub use hark_query::{
     IpRange, Lookup, NamePattern, NegativeQuery, PatternError, QueryError, RangeError, RdataMatch,
     RdataQuery, RrsetQuery, TimeFence, TypeFilter,
 };
-pub use hark_record::{Batch, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
+pub use hark_record::{Batch, CertKey, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
 pub use lookup::{run_lookup, run_negatives};
 pub use writer::{ChangeFeed, Subscriber, Writer};
 
@@ -67,6 +69,26 @@ pub struct NegativeRow {
     pub key: NegativeKey,
     /// First/last seen and count.
     pub tally: Tally,
+}
+
+/// One stored certificate-name row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertRow {
+    /// (name, issuer).
+    pub key: CertKey,
+    /// First/last seen (as the source dates it) and how many certificates named it.
+    pub tally: Tally,
+}
+
+/// A lookup of certificate names.
+#[derive(Clone, Debug)]
+pub struct CertQuery {
+    /// The names: exact (`www.example.com`, or a stored wildcard name `*.example.com` given
+    /// as `\*.example.com`), or the names below a domain (`*.example.com`: wildcard names
+    /// included), or leading labels (`www.example.*`, a scan of every name).
+    pub name: NamePattern,
+    /// Only rows whose tally the fence admits.
+    pub fence: TimeFence,
 }
 
 /// How much a commit must tell about what it changed.
@@ -130,6 +152,8 @@ pub struct ChangeSet {
     pub new_negatives: Picked,
     /// (owner name, type) of RRsets that existed before and gained a member in this commit.
     pub grown_rrsets: Vec<(Vec<u8>, RrType)>,
+    /// Certificate-name rows that did not exist before.
+    pub new_certs: Picked,
 }
 
 /// A commit's changes with the batch they point into: what subscribers of the feed receive.
@@ -162,6 +186,11 @@ impl<'a> Changes<'a> {
         self.set.new_negatives.count(self.batch.negatives.len())
     }
 
+    /// The new certificate-name rows with their tallies.
+    pub fn new_certs(&self) -> impl Iterator<Item = &'a (CertKey, Tally)> + 'a {
+        self.set.new_certs.of(&self.batch.certs)
+    }
+
     /// RRsets that existed before and gained a member.
     pub fn grown_rrsets(&self) -> &'a [(Vec<u8>, RrType)] {
         &self.set.grown_rrsets
@@ -186,6 +215,8 @@ pub struct StoreStats {
     pub names: u64,
     /// Negative rows.
     pub negatives: u64,
+    /// Certificate-name rows (name, issuer).
+    pub certs: u64,
     /// RR rows per type.
     pub rows_per_type: BTreeMap<RrType, u64>,
     /// Sources read to their end (files by content hash, finished imports).
@@ -235,6 +266,10 @@ pub trait Store: Send + Sync {
 
     /// Checkpoints of sources that were not read to their end.
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError>;
+
+    /// Every source's checkpoint (finished or not), in no promised order: where the rows came
+    /// from (files, imports, upstream providers).
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
 
     /// Streams the rows an rrset lookup matches.
     ///
@@ -291,6 +326,15 @@ pub trait Store: Send + Sync {
         &self,
         query: &NegativeQuery,
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError>;
+
+    /// Streams the certificate-name rows a lookup matches, ordered by name in canonical DNS
+    /// order (RFC 4034 §6.1; `*.example.com` sorts as a name whose first label is `*`), then
+    /// by issuer bytes.
+    fn certs(
+        &self,
+        query: &CertQuery,
+        visit: &mut dyn FnMut(CertRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError>;
 
     /// Streams every RR row, in the order of [`Store::rrset`].

@@ -76,7 +76,7 @@ impl State {
 /// One observation behind an alert: a stored row, a negative answer, or a logged query.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `row`, `negative` or `query`.
+    /// `row`, `negative`, `query` or `certificate`.
     pub source: String,
     /// The owner or question name (presentation, final dot).
     pub rrname: String,
@@ -107,6 +107,9 @@ pub struct Evidence {
     /// (`hark-intel`'s `takeover::Candidate`, with its own evidence rows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding: Option<serde_json::Value>,
+    /// The issuer (certificates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
     /// First seen, epoch seconds.
     pub time_first: i64,
     /// Last seen, epoch seconds.

@@ -21,7 +21,7 @@ use crate::matchers::rdata_address;
 use crate::rules::{Kind, Rule, RuleSet};
 use hark_dns::RrType;
 use hark_ingest::dnstap::{QueryEvent, QueryTap};
-use hark_record::{NegativeKey, RrKey, Tally};
+use hark_record::{CertKey, NegativeKey, RrKey, Tally};
 use hark_store::{Changes, NamePattern, Picked, RrsetQuery, Store, Subscriber, TimeFence};
 use hashbrown::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -200,6 +200,20 @@ fn negative_evidence(key: &NegativeKey, tally: &Tally) -> Evidence {
         rrname: present_name(&key.qname),
         rrtype: key.qtype.to_string(),
         rcode: Some(hark_record::rcode::negative_kind(key.rcode)),
+        time_first,
+        time_last,
+        count: tally.count,
+        ..Evidence::default()
+    }
+}
+
+fn cert_evidence(key: &CertKey, tally: &Tally) -> Evidence {
+    let (time_first, time_last) = span(tally);
+    Evidence {
+        source: "certificate".into(),
+        rrname: present_name(&key.name),
+        rrtype: String::new(),
+        issuer: Some(key.issuer.to_string()),
         time_first,
         time_last,
         count: tally.count,
@@ -537,7 +551,9 @@ impl Watcher {
         if rules.rules.is_empty() {
             return;
         }
-        let rows = changes.new_row_count() + changes.new_negative_count();
+        let rows = changes.new_row_count()
+            + changes.new_negative_count()
+            + changes.set.new_certs.count(changes.batch.certs.len());
         self.figures.rows.fetch_add(rows as u64, Ordering::Relaxed);
         let first_commit = matches!(changes.set.new_rows, Picked::All);
         let mut findings = Vec::new();
@@ -720,8 +736,10 @@ impl Watcher {
                             }
                         }
                     }
-                    Kind::NewDomain { .. } | Kind::Lookalike { .. } | Kind::ZoneTransfer { .. } => {
-                    }
+                    Kind::NewDomain { .. }
+                    | Kind::Lookalike { .. }
+                    | Kind::ZoneTransfer { .. }
+                    | Kind::Cert { .. } => {}
                 }
             }
         }
@@ -807,6 +825,9 @@ impl Watcher {
         }
         if !takeovers.is_empty() {
             self.takeover_risks(&rules, takeovers, &mut findings);
+        }
+        if rules.has("cert") {
+            self.certs(&rules, changes, &mut findings);
         }
         self.raise(findings);
     }
@@ -920,6 +941,54 @@ impl Watcher {
                 summary,
                 evidence,
             ));
+        }
+    }
+
+    /// The `cert` rules over the certificate names a commit found new: a name DNS never
+    /// showed (no row at it, nor below the base of a wildcard), or an issuer not allowed.
+    fn certs(&self, rules: &RuleSet, changes: &Changes<'_>, findings: &mut Vec<Finding>) {
+        for (key, tally) in changes.new_certs() {
+            // `*.x.example` is covered by DNS rows at or below `x.example`.
+            let base = match key.name.get(..2) {
+                Some([1, b'*']) => key.name.get(2..).unwrap_or_default(),
+                _ => &key.name[..],
+            };
+            let mut dns_showed: Option<bool> = None;
+            for rule in &rules.rules {
+                let Kind::Cert { zones, issuers } = &rule.kind else {
+                    continue;
+                };
+                if rule.except.contains(base) || zones.find(base).is_none() {
+                    continue;
+                }
+                let issuer = key.issuer.to_lowercase();
+                let foreign =
+                    !issuers.is_empty() && !issuers.iter().any(|i| issuer.contains(i.as_str()));
+                let showed = *dns_showed.get_or_insert_with(|| {
+                    self.count_rows(NamePattern::Exact(base.to_vec()), None, 1) > 0
+                        || self.count_rows(NamePattern::Subdomains(base.to_vec()), None, 1) > 0
+                });
+                let unseen = !showed;
+                if !foreign && !unseen {
+                    continue;
+                }
+                let evidence = cert_evidence(key, tally);
+                let why = match (unseen, foreign) {
+                    (true, true) => "a name DNS never showed, from an issuer not allowed",
+                    (true, false) => "a name DNS never showed",
+                    _ => "an issuer not allowed",
+                };
+                let summary = format!(
+                    "certificate for {} by {} ({why})",
+                    evidence.rrname,
+                    if key.issuer.is_empty() {
+                        "an unnamed issuer"
+                    } else {
+                        &key.issuer
+                    }
+                );
+                findings.push(finding(rule, evidence.rrname.clone(), summary, evidence));
+            }
         }
     }
 

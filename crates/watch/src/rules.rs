@@ -27,6 +27,7 @@
 //! | `posture` | `zones` | SPF loosened (`-all` to `~all`, `?all`, `+all`) or its includes changed; DMARC weakened |
 //! | `takeover-risk` | `zones` | a CNAME or NS target of a name at or below a zone starts answering NXDOMAIN (the recon takeover finding) |
 //! | `zone-transfer` | `zones`, `allow` | an AXFR/IXFR query or answer for a zone, from a client or by a server outside `allow` |
+//! | `cert` | `zones`, `issuers` | a name newly seen in a certificate (CT import) at or below a watched zone that DNS never showed, or from an issuer none of `issuers` names |
 //!
 //! Intel rules also read Suricata dataset files (`datasets = ["string:dns-bl.lst"]`), and
 //! record-change's `expect` takes AS numbers (`AS64500`) when the file names an AS database
@@ -196,6 +197,9 @@ pub struct RuleSection {
     pub except_ns: Option<Vec<Spanned<String>>>,
     /// new-domain: observation time before anything is called new.
     pub warmup: Option<Spanned<String>>,
+    /// cert: the allowed certificate issuers (each matched as a case-insensitive part of
+    /// the issuer's name, e.g. `Let's Encrypt`).
+    pub issuers: Option<Vec<Spanned<String>>>,
 }
 
 /// What a rule watches, compiled.
@@ -264,6 +268,13 @@ pub enum Kind {
         /// The clients and servers allowed.
         allow: CidrSet,
     },
+    /// Names in certificates.
+    Cert {
+        /// At or below these.
+        zones: NameSet,
+        /// Allowed issuers, lowercased (empty: any issuer).
+        issuers: Vec<String>,
+    },
 }
 
 impl Kind {
@@ -279,6 +290,7 @@ impl Kind {
             Kind::Posture { .. } => "posture",
             Kind::TakeoverRisk { .. } => "takeover-risk",
             Kind::ZoneTransfer { .. } => "zone-transfer",
+            Kind::Cert { .. } => "cert",
         }
     }
 }
@@ -537,12 +549,14 @@ fn compile(
         "lookalike" => &["brands", "except_ns"],
         "posture" | "takeover-risk" => &["zones"],
         "zone-transfer" => &["zones", "allow"],
+        "cert" => &["zones", "issuers"],
         other => {
             return Err(at(
                 section.kind.span(),
                 format!(
                     "unknown rule kind {other:?}: canary, intel, new-name, record-change, \
-                     new-domain, lookalike, posture, takeover-risk or zone-transfer"
+                     new-domain, lookalike, posture, takeover-risk, zone-transfer \
+                     or cert"
                 ),
             ))
         }
@@ -559,6 +573,7 @@ fn compile(
         ("brands", section.brands.is_some()),
         ("except_ns", section.except_ns.is_some()),
         ("warmup", section.warmup.is_some()),
+        ("issuers", section.issuers.is_some()),
     ];
     for (key, present) in given {
         if present && !allowed.contains(&key) {
@@ -802,6 +817,27 @@ fn compile(
             Kind::ZoneTransfer {
                 zones: names_of(&section.zones, "zones")?,
                 allow,
+            }
+        }
+        "cert" => {
+            require(
+                section.zones.as_ref().is_some_and(|n| !n.is_empty()),
+                "zones",
+            )?;
+            let mut issuers = Vec::new();
+            for item in section.issuers.iter().flatten() {
+                let issuer = item.get_ref().trim().to_lowercase();
+                if issuer.is_empty() {
+                    return Err(at(
+                        item.span(),
+                        "issuers: an empty issuer matches every one".into(),
+                    ));
+                }
+                issuers.push(issuer);
+            }
+            Kind::Cert {
+                zones: names_of(&section.zones, "zones")?,
+                issuers,
             }
         }
         _ => {

@@ -4,6 +4,7 @@ use crate::cli::{ImportArgs, ImportCommand};
 use anyhow::{bail, Context};
 use hark_ingest::axfr::{AxfrOptions, AxfrSource};
 use hark_ingest::cof::CofSource;
+use hark_ingest::ct::{self, JsonEntrySource};
 use hark_ingest::dnscollector::DnsCollector;
 use hark_ingest::eve::Eve;
 use hark_ingest::passivedns::{PassiveDns, PassiveDnsOptions};
@@ -34,6 +35,9 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Cof { common }
         | ImportCommand::Dnscollector { common }
         | ImportCommand::Sonar { common }
+        | ImportCommand::Crtsh { common }
+        | ImportCommand::Certstream { common }
+        | ImportCommand::Certspotter { common }
         | ImportCommand::Eve { common }
         | ImportCommand::Passivedns { common, .. }
         | ImportCommand::Zeek { common }
@@ -83,6 +87,9 @@ pub fn run(store: &dyn Store, command: &ImportCommand) -> anyhow::Result<()> {
             ImportCommand::Eve { .. } => lines(path, common, Eve)?,
             ImportCommand::Dnscollector { .. } => lines(path, common, DnsCollector)?,
             ImportCommand::Sonar { .. } => lines(path, common, Sonar)?,
+            ImportCommand::Certstream { .. } => lines(path, common, ct::Ct::CertStream)?,
+            ImportCommand::Crtsh { .. } => entries(path, common, ct::Ct::CrtSh)?,
+            ImportCommand::Certspotter { .. } => entries(path, common, ct::Ct::CertSpotter)?,
             ImportCommand::Passivedns {
                 delimiter, fields, ..
             } => {
@@ -198,6 +205,21 @@ fn lines<F: LineFormat + 'static>(
         LineSource::with_reader(stdin(), "stdin", format, common.strict)
     } else {
         LineSource::open_with(path, format, common.strict)
+            .with_context(|| format!("cannot read {}", path.display()))?
+    };
+    Ok(Box::new(source))
+}
+
+/// A JSON-array import (crt.sh, Cert Spotter) of `path` (or stdin) in `format`.
+fn entries<F: LineFormat + 'static>(
+    path: &Path,
+    common: &ImportArgs,
+    format: F,
+) -> anyhow::Result<Box<dyn Source>> {
+    let source = if is_stdin(path) {
+        JsonEntrySource::with_reader(stdin(), "stdin", format, common.strict)
+    } else {
+        JsonEntrySource::open_with(path, format, common.strict)
             .with_context(|| format!("cannot read {}", path.display()))?
     };
     Ok(Box::new(source))

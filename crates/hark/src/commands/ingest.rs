@@ -117,7 +117,7 @@ pub fn open(
 /// Opens a text import recognised by its first line (COF, Zeek, EVE, passivedns, zone file)
 /// with the defaults of `hark import` (a zone file at its modification time).
 fn open_text(path: &Path) -> anyhow::Result<(Box<dyn Source>, super::InputKind)> {
-    use hark_ingest::{cof, dnscollector, eve, passivedns, sonar, zeek, zone};
+    use hark_ingest::{cof, ct, dnscollector, eve, passivedns, sonar, zeek, zone};
     let format = text::detect(path)?.context("not a format hark recognises")?;
     let source: Box<dyn Source> = match format {
         TextFormat::Cof => Box::new(cof::CofSource::open(path)?),
@@ -129,6 +129,13 @@ fn open_text(path: &Path) -> anyhow::Result<(Box<dyn Source>, super::InputKind)>
             false,
         )?),
         TextFormat::Sonar => Box::new(LineSource::open_with(path, sonar::Sonar, false)?),
+        TextFormat::CertStream => Box::new(LineSource::open_with(path, ct::Ct::CertStream, false)?),
+        TextFormat::CrtSh => Box::new(ct::JsonEntrySource::open_with(path, ct::Ct::CrtSh, false)?),
+        TextFormat::CertSpotter => Box::new(ct::JsonEntrySource::open_with(
+            path,
+            ct::Ct::CertSpotter,
+            false,
+        )?),
         TextFormat::PassiveDns => Box::new(LineSource::open_with(
             path,
             passivedns::PassiveDns::new(passivedns::PassiveDnsOptions::default()),

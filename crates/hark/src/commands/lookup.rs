@@ -1,4 +1,4 @@
-//! `hark lookup`: rrset, rdata (ip, name) and negative lookups.
+//! `hark lookup`: rrset, rdata (ip, name), negative and certificate-name lookups.
 
 use crate::cli::{LookupArgs, LookupCommand, RdataCommand};
 use crate::output::RowWriter;
@@ -28,6 +28,19 @@ pub fn run(store: &dyn Store, what: &LookupCommand, out: &mut dyn Write) -> anyh
                 out,
                 |visit| hark_store::run_negatives(store, &query, filter, visit),
                 |writer, row| writer.negative(row),
+            );
+        }
+        LookupCommand::Cert { query, common } => {
+            let query = hark_store::CertQuery {
+                name: hark_store::NamePattern::parse(query)
+                    .with_context(|| format!("{query:?} is not a name or name pattern"))?,
+                fence: crate::times::fence(common, now)?,
+            };
+            return print_limited(
+                common,
+                out,
+                |visit| store.certs(&query, visit),
+                |writer, row| writer.cert(row),
             );
         }
     };

@@ -2,6 +2,7 @@
 
 pub mod capture;
 pub mod export;
+pub mod fetch;
 pub mod import;
 pub mod ingest;
 pub mod lookup;
@@ -81,6 +82,10 @@ pub fn run_source(
             a.truncated,
             a.rrs,
             a.negatives
+        ),
+        InputKind::Import if a.certs > 0 => format!(
+            "{} entries, {} certificate names ({} certificate-name rows written)",
+            report.source.messages, a.certs, committed.certs
         ),
         InputKind::Import => format!("{} lines, {} rows", report.source.messages, a.rrs),
     };

@@ -196,6 +196,8 @@ impl Sink for Spool {
             negatives: batch.negatives.len() as u64,
             new_rows: None,
             new_negatives: None,
+            // Sensors ship DNS observations only; certificate names come from imports.
+            certs: 0,
         })
     }
 

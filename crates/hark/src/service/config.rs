@@ -52,6 +52,10 @@ pub struct RunConfig {
     pub intake: Option<IntakeSection>,
     /// This is a remote sensor's file: where it ships its rows.
     pub sensor: Option<SensorSection>,
+    /// Upstream passive DNS providers `hark fetch` asks (`hark run` does not fetch on a
+    /// schedule yet).
+    #[serde(default)]
+    pub upstream: Vec<hark_upstream::UpstreamSection>,
 }
 
 /// `[intake]`: the HTTP endpoint of `hark run` that remote sensors (`hark sensor`) ship

@@ -508,6 +508,11 @@ fn watched(kind: &Kind) -> Markup {
             (names_markup("Transfers of", zones, false))
             (networks_markup("Allowed clients and servers", allow))
         },
+        Kind::Cert { zones, issuers } => html! {
+            (names_markup("Certificate names below", zones, true))
+            dt { "Allowed issuers" }
+            dd { @if issuers.is_empty() { "any" } @else { (issuers.join(", ")) } }
+        },
     }
 }
 

@@ -38,6 +38,9 @@ impl Store for GatedStore {
     fn unfinished(&self) -> Result<Vec<Checkpoint>, StoreError> {
         self.inner.unfinished()
     }
+    fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.inner.checkpoints()
+    }
     fn rrset_after(
         &self,
         query: &RrsetQuery,
@@ -61,6 +64,13 @@ impl Store for GatedStore {
         visit: &mut dyn FnMut(NegativeRow) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         self.inner.negatives(query, visit)
+    }
+    fn certs(
+        &self,
+        query: &hark_store::CertQuery,
+        visit: &mut dyn FnMut(hark_store::CertRow) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.inner.certs(query, visit)
     }
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {
         self.inner.scan(visit)

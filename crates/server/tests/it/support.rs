@@ -125,6 +125,21 @@ async fn start_full(
             count: 2,
         },
     ));
+    // One certificate name, for /api/v1/certs.
+    batch.certs.push((
+        hark_record::CertKey::new(
+            b"\x03www\x07example\x03com\x00",
+            "C=US, O=Let's Encrypt, CN=R3",
+        ),
+        hark_record::Tally {
+            seen: Some(hark_record::TimeSpan {
+                first: 1_700_000_000,
+                last: 1_707_775_999,
+            }),
+            zone_seen: None,
+            count: 1,
+        },
+    ));
     store.commit(&batch, hark_store::Detail::Figures).unwrap();
     let mut state = AppState::new(wrap(store), config);
     // One alert, for /api/v1/alerts.

@@ -119,6 +119,7 @@ fn inserts_retried_after_killed_connections_count_once() {
                 rows: first.clone(),
                 negatives: Vec::new(),
                 checkpoints: vec![checkpoint(1)],
+                certs: Vec::new(),
             },
             Detail::Figures,
         )
@@ -132,6 +133,7 @@ fn inserts_retried_after_killed_connections_count_once() {
                 rows: second.clone(),
                 negatives: Vec::new(),
                 checkpoints: vec![checkpoint(2)],
+                certs: Vec::new(),
             },
             Detail::Figures,
         )
@@ -188,6 +190,7 @@ fn a_writer_restarted_mid_commit_finishes_the_commit_once() {
         rows: rows(0),
         negatives: Vec::new(),
         checkpoints: vec![checkpoint(7)],
+        certs: Vec::new(),
     };
     assert!(store.commit(&batch, Detail::Figures).is_err());
     drop(store);

@@ -53,6 +53,7 @@ fn commit_rows(store: &EmbeddedStore, rows: Vec<(RrKey, Tally)>, checkpoints: Ve
                 rows,
                 negatives: Vec::new(),
                 checkpoints,
+                certs: Vec::new(),
             },
             Detail::Figures,
         )

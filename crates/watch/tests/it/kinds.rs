@@ -139,6 +139,65 @@ fn new_names_under_watched_zones() {
     );
 }
 
+/// The `cert` rule: certificate names under a watched zone that DNS never showed, or from an
+/// issuer not allowed; each certificate-name row alerts once (the second commit of the same
+/// rows is not new).
+#[test]
+fn certificate_names_dns_never_showed_or_from_foreign_issuers() {
+    let env = Env::new(
+        "[[rule]]\nid = \"ct\"\nkind = \"cert\"\nzones = [\"corp.example\"]\n\
+         issuers = [\"Let's Encrypt\"]\nexcept = [\"lab.corp.example\"]\n",
+    );
+    env.commit(
+        vec![
+            row("www.corp.example.", "A", "192.0.2.1", T0),
+            row("a.shop.corp.example.", "A", "192.0.2.2", T0),
+        ],
+        vec![],
+    );
+    const LE: &str = "C=US, O=Let's Encrypt, CN=R3";
+    const EVIL: &str = "C=XX, O=Unknown CA, CN=Unknown CA R1";
+    let certs = [
+        // Shown by DNS, allowed issuer: nothing.
+        ("www.corp.example.", LE, T0),
+        // A wildcard whose base has rows below it: shown.
+        ("*.shop.corp.example.", LE, T0),
+        // Never in DNS.
+        ("vpn.corp.example.", LE, T0),
+        // In DNS, but from an issuer not allowed.
+        ("www.corp.example.", EVIL, T0),
+        // Not under the zone; under the exception.
+        ("www.other.example.", EVIL, T0),
+        ("x.lab.corp.example.", EVIL, T0),
+    ];
+    env.commit_certs(&certs);
+    env.commit_certs(&certs);
+    assert_eq!(
+        env.subjects(),
+        pairs(&[("ct", "vpn.corp.example."), ("ct", "www.corp.example.")])
+    );
+    let alerts = env.alerts();
+    let foreign = alerts
+        .iter()
+        .find(|a| a.subject == "www.corp.example.")
+        .unwrap();
+    assert!(
+        foreign.summary.contains("an issuer not allowed"),
+        "{}",
+        foreign.summary
+    );
+    assert_eq!(foreign.evidence[0].issuer.as_deref(), Some(EVIL));
+    let unseen = alerts
+        .iter()
+        .find(|a| a.subject == "vpn.corp.example.")
+        .unwrap();
+    assert!(
+        unseen.summary.contains("DNS never showed"),
+        "{}",
+        unseen.summary
+    );
+}
+
 #[test]
 fn record_changes_outside_the_expected_members() {
     let env = Env::new(

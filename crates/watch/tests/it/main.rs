@@ -92,6 +92,31 @@ impl Env {
                 rows,
                 negatives,
                 checkpoints: Vec::new(),
+                certs: Vec::new(),
+            },
+        )
+        .unwrap();
+    }
+
+    /// Commits certificate-name rows ((name, issuer, time)) through a writer the watcher
+    /// listens to.
+    pub fn commit_certs(&self, certs: &[(&str, &str, i64)]) {
+        let writer = Writer::new(&*self.store);
+        writer.feed().subscribe(self.watcher.subscriber());
+        let certs = certs
+            .iter()
+            .map(|(name, issuer, time)| {
+                (
+                    hark_record::CertKey::new(&wire(name), issuer),
+                    Tally::seen_at(*time),
+                )
+            })
+            .collect();
+        hark_record::Sink::commit(
+            &writer,
+            Batch {
+                certs,
+                ..Batch::default()
             },
         )
         .unwrap();

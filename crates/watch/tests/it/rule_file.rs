@@ -60,6 +60,18 @@ fn mistakes_name_their_line() {
     assert!(err.starts_with("line 3:") && err.contains("url"), "{err}");
     let err = error("[[rule]]\nid = \"a\"\nkind = \"lookalike\"\nbrands = [\"www.paypal.com\"]\n");
     assert!(err.starts_with("line 4:"), "{err}");
+    // cert rules: zones required, issuers only there, no empty issuer.
+    assert!(
+        error("[[rule]]\nid = \"a\"\nkind = \"cert\"\nissuers = [\"DigiCert\"]\n")
+            .contains("needs `zones`")
+    );
+    let err = error("[[rule]]\nid = \"a\"\nkind = \"new-name\"\nzones = [\"x.example\"]\nissuers = [\"DigiCert\"]\n");
+    assert!(err.contains("`issuers`"), "{err}");
+    let err = error("[[rule]]\nid = \"a\"\nkind = \"cert\"\nzones = [\"x.example\"]\nissuers = [\"DigiCert\", \" \"]\n");
+    assert!(
+        err.starts_with("line 5:") && err.contains("empty issuer"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -104,9 +116,16 @@ window = "1h"
 id = "fresh"
 kind = "new-domain"
 warmup = "2d"
+
+[[rule]]
+id = "ct"
+kind = "cert"
+zones = ["corp.example"]
+issuers = ["Let's Encrypt", "DigiCert"]
 "#;
     let rules = RuleSet::parse(text, dir.path()).unwrap();
-    assert_eq!(rules.rules.len(), 4);
+    assert_eq!(rules.rules.len(), 5);
+    assert_eq!(rules.rules[4].kind.name(), "cert");
     assert_eq!(rules.sinks.len(), 2);
     assert_eq!(rules.rules[0].window, 0, "canaries fold nothing by default");
     assert_eq!(rules.rules[2].window, 3600);
