@@ -17,7 +17,7 @@ const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 /// Handshakes finished and waiting for the server to take them.
 const WAITING: usize = 64;
 
-/// TCP connections turned into TLS streams, for [`axum::serve`].
+/// TCP connections turned into TLS streams, for [`axum::serve()`].
 pub struct TlsListener {
     ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
     local: SocketAddr,
