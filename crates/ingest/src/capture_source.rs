@@ -125,7 +125,7 @@ fn server_address(bytes: &[u8; 16]) -> std::net::IpAddr {
 }
 
 /// Packets to parsed responses in a chunk, on one thread: the decoding live capture uses
-/// (capture files split it over two threads, [`crate::extraction`]).
+/// (capture files split it over two threads: `extraction`).
 pub struct PacketDecoder {
     options: u64,
     extractor: DnsExtractor,
@@ -212,7 +212,7 @@ impl PacketDecoder {
 }
 
 /// A capture file (pcap, pcapng, gzip) read as a source: packets are turned into DNS
-/// messages on a thread of their own ([`crate::extraction`]), and the messages into
+/// messages on a thread of their own (module `extraction`), and the messages into
 /// observations on the thread that calls [`Source::fill`].
 pub struct CaptureSource {
     file: FileInput,
