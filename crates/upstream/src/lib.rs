@@ -225,8 +225,8 @@ pub struct Provider {
     agent: ureq::Agent,
 }
 
-/// Reads `30m`, `12h`, `1d`, `45s` as seconds.
-fn parse_duration(text: &str) -> Option<i64> {
+/// Reads `30m`, `12h`, `1d`, `45s` as seconds (also `hark run`'s `[[fetch]] every`).
+pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
     let number: i64 = number.parse().ok()?;

@@ -52,10 +52,44 @@ pub struct RunConfig {
     pub intake: Option<IntakeSection>,
     /// This is a remote sensor's file: where it ships its rows.
     pub sensor: Option<SensorSection>,
-    /// Upstream passive DNS providers `hark fetch` asks (`hark run` does not fetch on a
-    /// schedule yet).
+    /// Upstream passive DNS providers `hark fetch` asks, and `[[fetch]]` sources on a
+    /// schedule.
     #[serde(default)]
     pub upstream: Vec<hark_upstream::UpstreamSection>,
+    /// Targets `hark run` fetches from the `[[upstream]]` providers on a schedule.
+    #[serde(default)]
+    pub fetch: Vec<FetchSection>,
+}
+
+/// `[[fetch]]`: names and addresses asked of the upstream providers again and again, so the
+/// store keeps the providers' view of them fresh beside what the sensors see.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FetchSection {
+    /// A name; unique among sources.
+    pub name: Spanned<String>,
+    /// Names and addresses to ask about.
+    pub targets: Spanned<Vec<String>>,
+    /// The `[[upstream]]` ids to ask (default: every one).
+    #[serde(default)]
+    pub providers: Vec<String>,
+    /// How often to go round the targets: `30m`, `6h`, `1d`. An answer still fresh (the
+    /// provider's `fresh`) is not asked again, so a short round costs no queries.
+    #[serde(default = "default_fetch_every")]
+    pub every: String,
+}
+
+fn default_fetch_every() -> String {
+    "1d".into()
+}
+
+impl FetchSection {
+    /// Seconds between rounds.
+    pub fn every_seconds(&self) -> u64 {
+        hark_upstream::parse_duration(&self.every)
+            .and_then(|s| u64::try_from(s).ok())
+            .unwrap_or(86_400)
+    }
 }
 
 /// `[intake]`: the HTTP endpoint of `hark run` that remote sensors (`hark sensor`) ship
@@ -429,7 +463,8 @@ impl RunConfig {
             .iter()
             .map(|d| &d.name)
             .chain(self.capture.iter().map(|c| &c.name))
-            .chain(self.directory.iter().map(|d| &d.name));
+            .chain(self.directory.iter().map(|d| &d.name))
+            .chain(self.fetch.iter().map(|f| &f.name));
         for name in all_names {
             if name.get_ref().trim().is_empty() {
                 bail!("line {}: a source needs a name", line_of(text, name.span()));
@@ -501,6 +536,34 @@ impl RunConfig {
                 bail!("[sensor] tls_ca, tls_certificate and tls_key are for an https:// centre");
             }
         }
+        for fetch in &self.fetch {
+            let line = line_of(text, fetch.name.span());
+            if self.sensor.is_some() {
+                bail!("line {line}: [[fetch]] belongs to the centre, not to a [sensor] file");
+            }
+            if self.upstream.is_empty() {
+                bail!("line {line}: [[fetch]] needs [[upstream]] providers to ask");
+            }
+            if hark_upstream::parse_duration(&fetch.every).is_none_or(|s| s < 1) {
+                bail!(
+                    "line {line}: every = {:?}: write a duration such as \"30m\", \"6h\" or \"1d\"",
+                    fetch.every
+                );
+            }
+            let targets_line = line_of(text, fetch.targets.span());
+            if fetch.targets.get_ref().is_empty() {
+                bail!("line {targets_line}: targets: name at least one domain or address");
+            }
+            for target in fetch.targets.get_ref() {
+                hark_upstream::Target::parse(target)
+                    .map_err(|err| anyhow::anyhow!("line {targets_line}: targets: {err}"))?;
+            }
+            for id in &fetch.providers {
+                if !self.upstream.iter().any(|u| &u.id == id) {
+                    bail!("line {line}: providers: no [[upstream]] has id {id:?}");
+                }
+            }
+        }
         if let Some(intake) = &self.intake {
             if intake.max_batch_mb == 0 {
                 bail!("[intake] max_batch_mb must be at least 1");
@@ -522,6 +585,7 @@ impl RunConfig {
             .map(|d| d.name.get_ref().clone())
             .chain(self.capture.iter().map(|c| c.name.get_ref().clone()))
             .chain(self.directory.iter().map(|d| d.name.get_ref().clone()))
+            .chain(self.fetch.iter().map(|f| f.name.get_ref().clone()))
             .collect()
     }
 }
@@ -660,6 +724,20 @@ sections = "answer,authority"
 # [watch]
 # rules = "/etc/hark/rules.toml"
 
+# Upstream passive DNS providers (docs/fetch.md), asked by `hark fetch` and by [[fetch]]
+# sources on a schedule; keys from a file or the environment, never in this file.
+# [[upstream]]
+# id = "dnsdb"
+# kind = "dnsdb"
+# url = "https://api.dnsdb.info"
+# key_file = "/etc/hark/dnsdb.key"
+# fresh = "1d"
+#
+# [[fetch]]
+# name = "providers"
+# targets = ["corp.example", "203.0.113.10"]
+# every = "6h"
+
 # Remote sensors (`hark sensor`) ship their batches here, each with its key from this file
 # (NAME:KEY lines, NAME being the sensor's [sensor] name). HTTPS with tls_certificate and
 # tls_key; with tls_client_ca, sensors must also hold a certificate that CA signed.
@@ -773,6 +851,30 @@ mod tests {
         let api = "[api]\nlisten = \"0.0.0.0:8080\"\nno_auth = true\n";
         let err = format!("{:#}", RunConfig::parse(api).unwrap_err());
         assert!(err.contains("loopback"), "{err}");
+    }
+
+    #[test]
+    fn fetch_sources_name_their_mistakes() {
+        let upstream = "[[upstream]]\nid = \"dnsdb\"\nkind = \"dnsdb\"\nurl = \"https://api.dnsdb.info\"\nkey_env = \"K\"\n";
+        let fetch = |body: &str| format!("{upstream}[[fetch]]\nname = \"f\"\n{body}\n");
+        let alone = "[[fetch]]\nname = \"f\"\ntargets = [\"example.com\"]\n";
+        let err = RunConfig::parse(alone).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("[[upstream]]"),
+            "{err}"
+        );
+        let every = fetch("targets = [\"example.com\"]\nevery = \"often\"");
+        let err = RunConfig::parse(&every).unwrap_err().to_string();
+        assert!(err.contains("every = \"often\""), "{err}");
+        let target = fetch("targets = [\".\"]");
+        let err = RunConfig::parse(&target).unwrap_err().to_string();
+        assert!(err.starts_with("line 8: targets:"), "{err}");
+        let provider = fetch("targets = [\"example.com\"]\nproviders = [\"vt\"]");
+        let err = RunConfig::parse(&provider).unwrap_err().to_string();
+        assert!(err.contains("no [[upstream]] has id \"vt\""), "{err}");
+        let good = fetch("targets = [\"example.com\", \"192.0.2.1\"]\nevery = \"6h\"");
+        let config = RunConfig::parse(&good).unwrap();
+        assert_eq!(config.fetch[0].every_seconds(), 6 * 3600);
     }
 
     #[test]

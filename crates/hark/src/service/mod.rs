@@ -16,6 +16,7 @@
 pub mod board;
 pub mod config;
 mod directory;
+mod fetching;
 pub mod intake;
 pub mod sources;
 mod tls_listener;
@@ -114,13 +115,14 @@ pub fn run(config_path: &Path, db: Option<PathBuf>, store: Option<&str>) -> anyh
     if let Some(watching) = &watching {
         watching.attach(&writer);
     }
-    let (shared, mut failures) = Shared::new(
+    let (mut shared, mut failures) = Shared::new(
         &writer,
         watching.as_ref().map(crate::commands::watch::Watching::tap),
         &runtime,
         board.clone(),
         &config,
     );
+    shared.data_dir = Some(dir.clone());
     let status_path = dir.join(board::STATUS_FILE);
     let mut signals = runtime.block_on(async { Signals::new() })?;
     let outcome = std::thread::scope(|scope| -> anyhow::Result<()> {

@@ -2,7 +2,9 @@
 //! its own into the one writer; a dnstap listener's connections run on the async runtime.
 
 use super::board::{Board, SourceEntry};
-use super::config::{CaptureSection, CheckedDnstap, DirectorySection, PrivacySection, RunConfig};
+use super::config::{
+    CaptureSection, CheckedDnstap, DirectorySection, FetchSection, PrivacySection, RunConfig,
+};
 use anyhow::Context as _;
 use hark_capture::{LiveCapture, LiveCaptureOptions};
 use hark_ingest::dnstap::{DnstapOptions, QueryTap};
@@ -24,6 +26,8 @@ pub enum SourceSpec {
     Capture(CaptureSection),
     /// A `[[directory]]`.
     Directory(DirectorySection),
+    /// A `[[fetch]]`, with the `[[upstream]]` providers it asks.
+    Fetch(FetchSection, Vec<hark_upstream::UpstreamSection>),
 }
 
 impl SourceSpec {
@@ -39,6 +43,15 @@ impl SourceSpec {
         for directory in &config.directory {
             specs.push(SourceSpec::Directory(directory.clone()));
         }
+        for fetch in &config.fetch {
+            let providers = config
+                .upstream
+                .iter()
+                .filter(|u| fetch.providers.is_empty() || fetch.providers.contains(&u.id))
+                .cloned()
+                .collect();
+            specs.push(SourceSpec::Fetch(fetch.clone(), providers));
+        }
         Ok(specs)
     }
 
@@ -48,6 +61,7 @@ impl SourceSpec {
             SourceSpec::Dnstap(d) => d.section.name.get_ref(),
             SourceSpec::Capture(c) => c.name.get_ref(),
             SourceSpec::Directory(d) => d.name.get_ref(),
+            SourceSpec::Fetch(f, _) => f.name.get_ref(),
         }
     }
 }
@@ -68,6 +82,9 @@ pub struct Shared<'env> {
     pub failed: tokio::sync::mpsc::UnboundedSender<String>,
     /// Where dnstap decoders hand the queries they read (watch rules), if anywhere.
     pub query_tap: Option<QueryTap>,
+    /// The data directory, where `[[fetch]]` keeps the providers' previous answers
+    /// (`DIR/upstream`, as `hark fetch` does); none for a sensor.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl<'env> Shared<'env> {
@@ -94,6 +111,7 @@ impl<'env> Shared<'env> {
             },
             privacy: config.privacy.clone(),
             failed,
+            data_dir: None,
         };
         (shared, failures)
     }
@@ -247,6 +265,63 @@ pub fn start<'scope, 'env>(
                         &shared.options,
                         &entry,
                         &flag,
+                    );
+                })
+                .context("cannot start a thread")?;
+            Ok(RunningSource {
+                spec,
+                stopper: Stopper::Flag(stop),
+                thread,
+            })
+        }
+        SourceSpec::Fetch(section, upstream) => {
+            let state_dir = shared
+                .data_dir
+                .as_ref()
+                .map(|dir| dir.join("upstream"))
+                .context("[[fetch]] needs a data directory")?;
+            let providers = upstream
+                .iter()
+                .map(hark_upstream::Provider::new)
+                .collect::<Result<Vec<_>, _>>()
+                .with_context(|| format!("fetch source {name:?}"))?;
+            let targets = section
+                .targets
+                .get_ref()
+                .iter()
+                .map(|t| hark_upstream::Target::parse(t))
+                .collect::<Result<Vec<_>, _>>()
+                .with_context(|| format!("fetch source {name:?}"))?;
+            let stop = Arc::new(AtomicBool::new(false));
+            let entry = Arc::new(SourceEntry::new(
+                &name,
+                "fetch",
+                format!(
+                    "{} targets from {} every {}",
+                    targets.len(),
+                    upstream
+                        .iter()
+                        .map(|u| u.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    section.every
+                ),
+                None,
+            ));
+            shared.board.add(entry.clone());
+            eprintln!(
+                "hark: {name}: asking {} upstream provider(s) about {} target(s) every {}",
+                providers.len(),
+                targets.len(),
+                section.every
+            );
+            let every = Duration::from_secs(section.every_seconds());
+            let flag = stop.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("hark-src-{name}"))
+                .spawn_scoped(scope, move || {
+                    super::fetching::rounds(
+                        &name, &providers, &targets, &state_dir, every, shared, &entry, &flag,
                     );
                 })
                 .context("cannot start a thread")?;

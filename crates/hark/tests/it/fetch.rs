@@ -328,3 +328,58 @@ fn a_429_is_waited_out() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows.values().next(), Some(&(1700000000, 1700000000, 3)));
 }
+
+/// `hark run` with a `[[fetch]]` source: the targets are fetched on start through the
+/// service's writer, giving exactly the served rows; a restart within the freshness window
+/// asks nothing and adds nothing.
+#[test]
+fn hark_run_fetches_its_targets_on_a_schedule() {
+    use crate::run_service::Service;
+    let served = provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("key");
+    std::fs::write(&key, format!("{KEY}\n")).expect("writes");
+    let config = format!(
+        "[store]\npath = \"{d}/db\"\nflush_seconds = 0.2\n\n\
+         [[upstream]]\nid = \"dnsdb\"\nkind = \"dnsdb\"\nurl = \"{url}\"\nkey_file = \"{k}\"\n\n\
+         [[upstream]]\nid = \"vt\"\nkind = \"virustotal\"\nurl = \"{url}\"\nkey_file = \"{k}\"\n\n\
+         [[fetch]]\nname = \"providers\"\ntargets = [\"www.example.com\", \"192.0.2.1\"]\n\
+         providers = [\"dnsdb\"]\nevery = \"1h\"\n",
+        d = dir.path().display(),
+        url = served.url(),
+        k = key.display()
+    );
+    let answered = |status: &Value| {
+        Service::source(status, "providers").is_some_and(|s| s["messages"].as_u64() >= Some(2))
+    };
+    let service = Service::start(dir.path(), &config);
+    let status = service.wait_for("both answers", answered);
+    let source = Service::source(&status, "providers").expect("source");
+    assert_eq!(source["kind"], "fetch", "{status}");
+    let log = service.stop();
+    assert!(log.contains("hark: stopped"), "{log}");
+    let expected: BTreeMap<_, _> = rows_of(ROWS.lines(), |v| {
+        v["rrname"] == "www.example.com." || (v["rrtype"] == "A" && v["rdata"] == "192.0.2.1")
+    })
+    .into_iter()
+    .map(|(key, (_, _, count))| (key, count))
+    .collect();
+    let counts = |rows: crate::run_service::Rows| -> BTreeMap<_, _> {
+        rows.into_iter()
+            .map(|(key, (count, _))| (key, count))
+            .collect()
+    };
+    let db = dir.path().join("db");
+    assert_eq!(counts(crate::run_service::exported(&db)), expected);
+
+    // Started again within the hour: both answers are fresh, nothing is asked or added.
+    let service = Service::start(dir.path(), &config);
+    let status = service.wait_for("a round of fresh answers", |s| {
+        Service::source(s, "providers")
+            .is_some_and(|s| s["skips"]["fresh_not_asked"].as_u64() >= Some(2))
+    });
+    let source = Service::source(&status, "providers").expect("source");
+    assert_eq!(source["messages"].as_u64(), Some(0), "{status}");
+    service.stop();
+    assert_eq!(counts(crate::run_service::exported(&db)), expected);
+}
