@@ -111,6 +111,26 @@ fn negatives(store: &Path) -> BTreeMap<(String, String, String), u64> {
         .collect()
 }
 
+/// A scratch directory and the traffic ([`traffic`]); none (the test is skipped) without the
+/// shared fixtures outside CI, or without `fstrm_replay`.
+fn prepared() -> Option<(tempfile::TempDir, Vec<PathBuf>)> {
+    let shared = shared()?;
+    if !command_exists("fstrm_replay") {
+        return None;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let inputs = traffic(&shared, root.path());
+    Some((root, inputs))
+}
+
+/// The centre's directory under `root`, with a keys file naming the sensor `edge-1`.
+fn centre(root: &Path) -> PathBuf {
+    let dir = root.join("centre");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sensors.keys"), format!("edge-1:{KEY}\n")).unwrap();
+    dir
+}
+
 /// The sensor's figure `name` in its status.
 fn figure(status: &Value, name: &str) -> u64 {
     status["sensor"][name].as_u64().unwrap_or(0)
@@ -118,19 +138,12 @@ fn figure(status: &Value, name: &str) -> u64 {
 
 #[test]
 fn a_sensor_ships_exactly_through_a_centre_away_and_crashes_on_both_ends() {
-    let Some(shared) = shared() else {
+    let Some((root, inputs)) = prepared() else {
         return;
     };
-    if !command_exists("fstrm_replay") {
-        return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let inputs = traffic(&shared, root.path());
-    let centre_dir = root.path().join("centre");
+    let centre_dir = centre(root.path());
     let sensor_dir = root.path().join("sensor");
-    std::fs::create_dir_all(&centre_dir).unwrap();
     std::fs::create_dir_all(&sensor_dir).unwrap();
-    std::fs::write(centre_dir.join("sensors.keys"), format!("edge-1:{KEY}\n")).unwrap();
     std::fs::write(sensor_dir.join("key"), format!("{KEY}\n")).unwrap();
     let port = free_port();
     let centre_config = format!(
@@ -286,20 +299,13 @@ listen = "unix:{s}/tap.sock"
 
 #[test]
 fn a_sensor_ships_over_mutual_tls_to_a_centre_with_a_private_ca() {
-    let Some(shared) = shared() else {
+    let Some((root, inputs)) = prepared() else {
         return;
     };
-    if !command_exists("fstrm_replay") {
-        return;
-    }
-    let root = tempfile::tempdir().unwrap();
-    let inputs = traffic(&shared, root.path());
     let pki = root.path().join("pki");
     std::fs::create_dir_all(&pki).unwrap();
     private_ca(&pki);
-    let centre_dir = root.path().join("centre");
-    std::fs::create_dir_all(&centre_dir).unwrap();
-    std::fs::write(centre_dir.join("sensors.keys"), format!("edge-1:{KEY}\n")).unwrap();
+    let centre_dir = centre(root.path());
     let port = free_port();
     let centre = Service::start(
         &centre_dir,
