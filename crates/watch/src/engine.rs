@@ -829,6 +829,9 @@ impl Watcher {
         if rules.has("cert") {
             self.certs(&rules, changes, &mut findings);
         }
+        if rules.has("new-name") {
+            self.new_certificate_names(&rules, changes, &mut findings);
+        }
         self.raise(findings);
     }
 
@@ -990,6 +993,76 @@ impl Watcher {
                 findings.push(finding(rule, evidence.rrname.clone(), summary, evidence));
             }
         }
+    }
+
+    /// The `new-name` rules over certificate names: a name under a watched zone seen first in
+    /// a certificate — no DNS row at it, and no certificate row of it before this commit. (A
+    /// name seen in a certificate and later in DNS is reported by both paths, under the same
+    /// subject: the rule's dedup window folds them into one alert.)
+    fn new_certificate_names(
+        &self,
+        rules: &RuleSet,
+        changes: &Changes<'_>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let mut in_batch: HashMap<&[u8], usize> = HashMap::new();
+        for (key, _) in changes.new_certs() {
+            *in_batch.entry(&key.name[..]).or_default() += 1;
+        }
+        let mut first_sighting: HashMap<&[u8], bool> = HashMap::new();
+        for (key, tally) in changes.new_certs() {
+            let name = &key.name[..];
+            for rule in &rules.rules {
+                let Kind::NewName { zones } = &rule.kind else {
+                    continue;
+                };
+                if rule.except.contains(name) || zones.find_below(name).is_none() {
+                    continue;
+                }
+                let new = *first_sighting.entry(name).or_insert_with(|| {
+                    let here = in_batch.get(name).copied().unwrap_or(1);
+                    self.count_rows(NamePattern::Exact(name.to_vec()), None, 0) == 0
+                        && self.count_certs(name, here) <= here
+                });
+                if !new {
+                    continue;
+                }
+                let evidence = cert_evidence(key, tally);
+                let summary = format!(
+                    "first sighting of {} (in a certificate by {})",
+                    evidence.rrname,
+                    if key.issuer.is_empty() {
+                        "an unnamed issuer"
+                    } else {
+                        &key.issuer
+                    }
+                );
+                findings.push(finding(rule, evidence.rrname.clone(), summary, evidence));
+            }
+        }
+    }
+
+    /// Certificate-name rows of exactly `name` (any issuer), counted up to `most + 1`.
+    fn count_certs(&self, name: &[u8], most: usize) -> usize {
+        self.figures.lookups.fetch_add(1, Ordering::Relaxed);
+        let query = hark_store::CertQuery {
+            name: NamePattern::Exact(name.to_vec()),
+            fence: TimeFence::default(),
+        };
+        let mut seen = 0usize;
+        let result = self.store.certs(&query, &mut |_| {
+            seen += 1;
+            if seen > most {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "watch: a certificate lookup failed; taking the name as known");
+            return usize::MAX;
+        }
+        seen
     }
 
     fn count_rows(&self, pattern: NamePattern, rrtype: Option<RrType>, most: usize) -> usize {

@@ -20,7 +20,7 @@
 //! |---|---|---|
 //! | `canary` | `names` | a query (dnstap), answer or NXDOMAIN at or below a decoy name; window 0 by default |
 //! | `intel` | `names`, `networks`, `lists` | a query, owner or rdata name at or below a listed name; an address or client in a listed network |
-//! | `new-name` | `zones` | the first row of a name below a watched zone |
+//! | `new-name` | `zones` | the first row of a name below a watched zone, from DNS or from a certificate (CT import) |
 //! | `record-change` | `names`, `types`, `expect` | a watched (name, type) gains a member; with `expect`, only members outside it (addresses in its networks, names at or below its names) |
 //! | `new-domain` | `warmup`, `zones` | a registrable domain never seen, once `warmup` of observations has passed; `zones` limits it to domains under those suffixes |
 //! | `lookalike` | `brands`, `except_ns` | a new registrable domain that is a typo, bit-flip, homoglyph, hyphenation, added word or TLD swap of a brand |

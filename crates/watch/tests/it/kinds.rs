@@ -198,6 +198,40 @@ fn certificate_names_dns_never_showed_or_from_foreign_issuers() {
     );
 }
 
+/// new-name hears of names first seen in certificates: a name neither DNS nor an earlier
+/// certificate showed; not a name DNS showed, nor one an earlier certificate named.
+#[test]
+fn new_names_from_certificates() {
+    let env =
+        Env::new("[[rule]]\nid = \"fresh\"\nkind = \"new-name\"\nzones = [\"corp.example\"]\n");
+    env.commit(vec![row("www.corp.example.", "A", "192.0.2.1", T0)], vec![]);
+    let before = env.subjects();
+    const LE: &str = "C=US, O=Let's Encrypt, CN=R3";
+    const OTHER: &str = "C=US, O=DigiCert Inc, CN=DigiCert TLS RSA SHA256 2020 CA1";
+    env.commit_certs(&[
+        ("www.corp.example.", LE, T0),
+        ("vpn.corp.example.", LE, T0),
+        ("vpn.corp.example.", OTHER, T0),
+        ("www.elsewhere.example.", LE, T0),
+    ]);
+    // A second issuer for a name a certificate named before: not new.
+    env.commit_certs(&[("vpn.corp.example.", "C=XX, O=Third CA", T0 + 10)]);
+    let mut expected = before.clone();
+    expected.extend(pairs(&[("fresh", "vpn.corp.example.")]));
+    expected.sort();
+    assert_eq!(env.subjects(), expected);
+    let alert = env
+        .alerts()
+        .into_iter()
+        .find(|a| a.subject == "vpn.corp.example.")
+        .unwrap();
+    assert!(
+        alert.summary.contains("in a certificate"),
+        "{}",
+        alert.summary
+    );
+}
+
 #[test]
 fn record_changes_outside_the_expected_members() {
     let env = Env::new(
