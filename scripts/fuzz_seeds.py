@@ -112,3 +112,12 @@ if path:
     middle = text[len(text) // 2 :]
     middle = middle[middle.find(b"\n") + 1 :]
     put("zone", b"\x00$ORIGIN .\n" + lines_upto(middle, 32 * 1024))
+
+# Certificate Transparency: the project's hand-written test files, each behind the byte that
+# makes import_ct read it in its format (0 CertStream lines, 1 crt.sh, 2 Cert Spotter).
+ct_tests = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "crates", "hark", "tests", "imports", "ct")
+for choice, name in ((0, "certstream.ndjson"), (1, "crtsh.json"), (2, "certspotter.json")):
+    path = os.path.join(ct_tests, name)
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            put("import_ct", bytes([choice]) + f.read(MAX))

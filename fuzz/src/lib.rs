@@ -62,6 +62,15 @@ pub fn check_observations(chunk: &Observations) -> Batch {
         check_name(&key.qname);
         check_tally(tally);
     }
+    for (key, tally) in &batch.certs {
+        check_name(&key.name);
+        assert!(
+            key.issuer.len() <= hark_record::MAX_ISSUER_BYTES,
+            "an issuer of {} bytes kept",
+            key.issuer.len()
+        );
+        check_tally(tally);
+    }
     batch
 }
 
