@@ -62,6 +62,16 @@ async fn unix_socket_takes_both_handshakes() {
     let mut unidirectional = tokio::net::UnixStream::connect(&path).await.unwrap();
     assert!(emit(&mut unidirectional, &messages("uni", 200), false).await);
     drop(unidirectional);
+    // The unidirectional emitter hears nothing back: wait until its frames were read before
+    // stopping the listener (a stop closes connections, unread bytes and all).
+    let stats = running.listener.stats().clone();
+    tokio::time::timeout(TIMEOUT, async {
+        while ListenerStats::get(&stats.frames) < 500 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("every frame read");
     let (_, rows) = running.finish().await;
     let mut expected = expected_rows("bi", 300, 1);
     expected.extend(expected_rows("uni", 200, 1));
