@@ -1044,37 +1044,38 @@ impl Watcher {
 
     /// Certificate-name rows of exactly `name` (any issuer), counted up to `most + 1`.
     fn count_certs(&self, name: &[u8], most: usize) -> usize {
-        self.figures.lookups.fetch_add(1, Ordering::Relaxed);
         let query = hark_store::CertQuery {
             name: NamePattern::Exact(name.to_vec()),
             fence: TimeFence::default(),
         };
-        let mut seen = 0usize;
-        let result = self.store.certs(&query, &mut |_| {
-            seen += 1;
-            if seen > most {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        if let Err(err) = result {
-            tracing::warn!(error = %err, "watch: a certificate lookup failed; taking the name as known");
-            return usize::MAX;
-        }
-        seen
+        self.count_up_to(most, "certificate", |visit| {
+            self.store.certs(&query, &mut |_| visit())
+        })
     }
 
     fn count_rows(&self, pattern: NamePattern, rrtype: Option<RrType>, most: usize) -> usize {
-        self.figures.lookups.fetch_add(1, Ordering::Relaxed);
         let query = RrsetQuery {
             name: pattern,
             rrtype,
             bailiwick: None,
             fence: TimeFence::default(),
         };
+        self.count_up_to(most, "history", |visit| {
+            self.store.rrset(&query, &mut |_| visit())
+        })
+    }
+
+    /// Counts what `lookup` visits, stopping past `most`; a failed lookup counts as
+    /// `usize::MAX` (the name is taken as known: no alert from a store error).
+    fn count_up_to(
+        &self,
+        most: usize,
+        what: &str,
+        lookup: impl FnOnce(&mut dyn FnMut() -> ControlFlow<()>) -> Result<(), hark_store::StoreError>,
+    ) -> usize {
+        self.figures.lookups.fetch_add(1, Ordering::Relaxed);
         let mut seen = 0usize;
-        let result = self.store.rrset(&query, &mut |_| {
+        let result = lookup(&mut || {
             seen += 1;
             if seen > most {
                 ControlFlow::Break(())
@@ -1083,7 +1084,7 @@ impl Watcher {
             }
         });
         if let Err(err) = result {
-            tracing::warn!(error = %err, "watch: a history lookup failed; taking the name as known");
+            tracing::warn!(error = %err, "watch: a {what} lookup failed; taking the name as known");
             return usize::MAX;
         }
         seen
