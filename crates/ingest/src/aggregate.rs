@@ -18,6 +18,7 @@
 //! merging is associative and commutative, draining early only changes how many store writes
 //! happen, never the rows that result.
 
+use crate::row_table::{Merged, RowTable};
 use hark_dns::name::is_at_or_below;
 use hark_dns::{Response, RrType, Section};
 use hark_record::{rcode, Batch, CertKey, NegativeKey, RrKey, RrKeyParts, Tally};
@@ -138,8 +139,8 @@ pub struct Dropped {
     pub negative_out_of_bailiwick: bool,
 }
 
-/// Bytes of bookkeeping per cached row on top of its key: the map slot (key box and tally),
-/// the allocator's header and the map's spare capacity.
+/// Bytes of bookkeeping per cached negative or certificate row on top of its key: the map slot
+/// (key box and tally), the allocator's header and the map's spare capacity.
 const ROW_OVERHEAD: usize = 128;
 
 /// Counters of what the cache has seen.
@@ -469,7 +470,7 @@ impl Observations {
 pub struct Aggregator {
     max_bytes: usize,
     bytes: usize,
-    rows: HashMap<RrKey, Tally>,
+    rows: RowTable,
     negatives: HashMap<NegativeKey, Tally>,
     certs: HashMap<CertKey, Tally>,
     stats: AggregateStats,
@@ -481,7 +482,7 @@ impl Aggregator {
         Aggregator {
             max_bytes,
             bytes: 0,
-            rows: HashMap::new(),
+            rows: RowTable::default(),
             negatives: HashMap::new(),
             certs: HashMap::new(),
             stats: AggregateStats::default(),
@@ -534,12 +535,8 @@ impl Aggregator {
                 .get(first_key..entry.keys_end)
                 .unwrap_or_default()
             {
-                let key = span(arena, key_span);
-                if let Some(tally) = self.rows.get_mut(key) {
-                    tally.merge(&observation);
-                } else if let Ok(owned) = RrKey::from_packed(key.into()) {
-                    self.bytes += key.len() + ROW_OVERHEAD;
-                    self.rows.insert(owned, observation);
+                if let Merged::New(bytes) = self.rows.merge(span(arena, key_span), &observation) {
+                    self.bytes += bytes;
                 }
             }
             first_key = entry.keys_end;
@@ -595,7 +592,7 @@ impl Aggregator {
     pub fn take_batch(&mut self) -> Batch {
         self.bytes = 0;
         Batch {
-            rows: self.rows.drain().collect(),
+            rows: self.rows.drain(),
             negatives: self.negatives.drain().collect(),
             certs: self.certs.drain().collect(),
             checkpoints: Vec::new(),

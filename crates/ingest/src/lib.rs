@@ -66,6 +66,7 @@ pub mod link;
 pub mod pairing;
 pub mod passivedns;
 pub mod pipeline;
+mod row_table;
 pub mod sonar;
 pub mod source;
 pub mod stats;

@@ -88,6 +88,21 @@ fn question(message: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((message.get(12..end)?, message.get(end..end + 4)?))
 }
 
+/// The eight bytes of `word` with ASCII capitals lowered (each byte as
+/// `u8::to_ascii_lowercase` would), without a branch per byte.
+fn ascii_lowercase_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The low seven bits of each byte, plus an offset that sets the byte's high bit exactly
+    // when those bits are at least 'A' (resp. above 'Z'); no sum carries into the next byte.
+    let low = word & !HIGH;
+    let from_a = low + ONES * (0x80 - u64::from(b'A'));
+    let past_z = low + ONES * (0x80 - u64::from(b'Z') - 1);
+    // Capitals: at least 'A', not past 'Z', and ASCII (the byte's own high bit clear).
+    let capitals = from_a & !past_z & !word & HIGH;
+    word | (capitals >> 2)
+}
+
 impl Pairing {
     /// An empty table with the given limits.
     pub fn new(config: PairingConfig) -> Self {
@@ -120,15 +135,20 @@ impl Pairing {
         );
         match question(message) {
             Some((name, tail)) => {
-                if name.iter().any(u8::is_ascii_uppercase) {
-                    let mut lower = [0u8; 256];
-                    for (slot, byte) in lower.iter_mut().zip(name) {
-                        *slot = byte.to_ascii_lowercase();
-                    }
-                    hasher.write(lower.get(..name.len()).unwrap_or_default());
-                } else {
-                    hasher.write(name);
+                // Eight bytes at a time, lowercased in the word: this runs for every packet.
+                // Zero padding of the last word is unambiguous: a wire name ends at its first
+                // empty label, so no name is another's prefix.
+                let mut words = name.chunks_exact(8);
+                for word in &mut words {
+                    let mut bytes = [0u8; 8];
+                    bytes.copy_from_slice(word);
+                    hasher.write_u64(ascii_lowercase_word(u64::from_le_bytes(bytes)));
                 }
+                let mut last = [0u8; 8];
+                for (slot, byte) in last.iter_mut().zip(words.remainder()) {
+                    *slot = *byte;
+                }
+                hasher.write_u64(ascii_lowercase_word(u64::from_le_bytes(last)));
                 hasher.write(tail);
             }
             None => hasher.write_u8(0xff),
@@ -215,6 +235,23 @@ mod tests {
 
     const CLIENT: [u8; 16] = [10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     const SERVER: [u8; 16] = [10, 0, 0, 53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    /// Every byte value, in every position of the word, lowers as `to_ascii_lowercase` does,
+    /// whatever its neighbours are.
+    #[test]
+    fn word_lowercasing_matches_the_byte_rule() {
+        for byte in 0..=255u8 {
+            for position in 0..8 {
+                for fill in [0u8, b'Z', b'@', 0xff, b'a'] {
+                    let mut bytes = [fill; 8];
+                    bytes[position] = byte;
+                    let lowered = ascii_lowercase_word(u64::from_le_bytes(bytes)).to_le_bytes();
+                    let expected = bytes.map(|b| b.to_ascii_lowercase());
+                    assert_eq!(lowered, expected, "{bytes:?}");
+                }
+            }
+        }
+    }
 
     fn message(id: u16, qr: bool, name: &[u8]) -> Vec<u8> {
         let mut m = id.to_be_bytes().to_vec();

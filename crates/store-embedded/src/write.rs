@@ -351,26 +351,56 @@ impl EmbeddedStore {
         let spaces = [Space::Rrset, Space::Names, Space::Rdata, Space::Negative];
         let orders: Vec<Vec<usize>> = arenas.iter().map(KeyArena::sorted_order).collect();
         let io = |err: std::io::Error| StoreError::Engine(format!("redo log: {err}"));
-        let mut redo = RedoWriter::create(&self.redo_path).map_err(io)?;
-        for ((space, order), (keys, vals)) in
-            spaces.iter().zip(&orders).zip(arenas.iter().zip(&values))
-        {
-            for &i in order {
-                redo.entry(*space, keys.get(i), vals.get(i)).map_err(io)?;
-            }
-        }
-        for (key, value) in &meta_entries {
-            redo.entry(Space::Meta, key, value).map_err(io)?;
-        }
-        redo.finish().map_err(io)?;
-        for ((space, order), (keys, vals)) in
-            spaces.iter().zip(&orders).zip(arenas.iter().zip(&values))
-        {
-            ingest_sorted(
-                self.keyspace_of(*space),
-                order.iter().map(|&i| (keys.get(i), vals.get(i))),
-            )?;
-        }
+        let sorted = |space: Space| {
+            let slot = space as usize;
+            let (order, keys, vals) = (&orders[slot], &arenas[slot], &values[slot]);
+            order.iter().map(move |&i| (keys.get(i), vals.get(i)))
+        };
+        // Two threads: one writes the redo log and then the smaller keyspaces' tables; the
+        // other writes the rrset and negative tables meanwhile, and adds each to its keyspace
+        // only once the log is durable (a table written but not added is never read).
+        std::thread::scope(|scope| -> Result<(), StoreError> {
+            let (durable, logged) = std::sync::mpsc::channel::<()>();
+            let meta_entries = &meta_entries;
+            let logging = scope.spawn(move || -> Result<(), StoreError> {
+                let mut redo = RedoWriter::create(&self.redo_path).map_err(io)?;
+                for space in spaces {
+                    for (key, value) in sorted(space) {
+                        redo.entry(space, key, value).map_err(io)?;
+                    }
+                }
+                for (key, value) in meta_entries {
+                    redo.entry(Space::Meta, key, value).map_err(io)?;
+                }
+                redo.finish().map_err(io)?;
+                let _ = durable.send(());
+                for space in [Space::Names, Space::Rdata] {
+                    ingest_sorted(self.keyspace_of(space), sorted(space), || Ok(()))?;
+                }
+                Ok(())
+            });
+            let mut is_durable = false;
+            let mut wait_for_log = || -> Result<(), StoreError> {
+                if !is_durable {
+                    logged
+                        .recv()
+                        .map_err(|_| StoreError::Engine("the redo log was not written".into()))?;
+                    is_durable = true;
+                }
+                Ok(())
+            };
+            let tables = [Space::Rrset, Space::Negative]
+                .into_iter()
+                .try_for_each(|space| {
+                    ingest_sorted(self.keyspace_of(space), sorted(space), &mut wait_for_log)
+                })
+                .and_then(|()| wait_for_log());
+            // The log's own error first: it explains "not written" on this side.
+            logging
+                .join()
+                .map_err(|_| StoreError::Engine("the redo log thread panicked".into()))??;
+            tables
+        })?;
         let mut write = self.db.batch();
         for (key, value) in meta_entries {
             write.insert(&self.meta, key, value);
@@ -436,6 +466,8 @@ impl EmbeddedStore {
         // Rows come in key order, so the members of one RRset are adjacent: one look at the
         // store answers "did this RRset exist" for all of them.
         let mut last_rrset: Option<(&[u8], RrType, bool)> = None;
+        // Likewise the rows of one owner name: one look at the names index for all of them.
+        let mut last_name: Option<(&[u8], bool)> = None;
         let mut forward = Vec::with_capacity(256);
         for (slot, &index) in order.iter().enumerate() {
             let Some((row_key, tally)) = batch.rows.get(index) else {
@@ -446,9 +478,16 @@ impl EmbeddedStore {
                 Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
                 None => {
                     let parts = row_key.parts();
-                    forward.clear();
-                    name::forward_key(parts.rrname, &mut forward);
-                    let name_known = self.names.contains_key(&forward).map_err(engine)?;
+                    let name_known = match last_name {
+                        Some((name, known)) if name == parts.rrname => known,
+                        _ => {
+                            forward.clear();
+                            name::forward_key(parts.rrname, &mut forward);
+                            let known = self.names.contains_key(&forward).map_err(engine)?;
+                            last_name = Some((parts.rrname, known));
+                            known
+                        }
+                    };
                     let rrset_existed = match last_rrset {
                         Some((name, rrtype, existed))
                             if rrtype == parts.rrtype && name == parts.rrname =>
@@ -611,12 +650,14 @@ impl EmbeddedStore {
             ingest_sorted(
                 &self.rrset,
                 order.iter().map(|&i| (primaries.get(i), values.get(i))),
+                || Ok(()),
             )?;
             ingest_sorted(
                 &self.negative,
                 negative_order
                     .iter()
                     .map(|&i| (negative_keys.get(i), negative_values.get(i))),
+                || Ok(()),
             )?;
             indexes
                 .join()
@@ -668,12 +709,14 @@ impl EmbeddedStore {
         ingest_sorted(
             &self.rdata,
             order.iter().map(|&i| (index_keys.get(i), &[][..])),
+            || Ok(()),
         )?;
         let mut order = name_keys.sorted_order();
         order.dedup_by(|a, b| name_keys.get(*a) == name_keys.get(*b));
         ingest_sorted(
             &self.names,
             order.iter().map(|&i| (name_keys.get(i), &[][..])),
+            || Ok(()),
         )?;
         Ok(order.len() as u64)
     }
