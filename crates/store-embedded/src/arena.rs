@@ -43,6 +43,11 @@ impl KeyArena {
     /// prefixes (reversed names start with their TLD), and comparing whole keys from their
     /// start at every level of one sort was most of a large commit's time.
     pub(crate) fn sorted_order(&self) -> Vec<usize> {
+        // Often pushed in order already (a commit's primaries): one pass tells.
+        let ascending = (1..self.ends.len()).all(|i| self.get(i - 1) <= self.get(i));
+        if ascending {
+            return (0..self.ends.len()).collect();
+        }
         let mut keyed: Vec<Digit> = (0..self.ends.len()).map(|i| self.digit(i, 0)).collect();
         // Runs still to sort: (start, end, byte offset of their digit).
         let mut runs = vec![(0, keyed.len(), 0)];
@@ -191,5 +196,14 @@ mod tests {
         let mut expected: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
         expected.sort();
         assert_eq!(sorted, expected);
+        // Pushed in order, they keep their numbers.
+        let mut in_order = KeyArena::with_capacity(expected.len());
+        for key in &expected {
+            in_order.push_with(|out| out.extend_from_slice(key));
+        }
+        assert_eq!(
+            in_order.sorted_order(),
+            (0..expected.len()).collect::<Vec<_>>()
+        );
     }
 }
