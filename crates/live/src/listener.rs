@@ -253,8 +253,9 @@ impl Listener {
         &self.stats
     }
 
-    /// Stops accepting and closes every connection; the stream ends once what they sent is
-    /// decoded. Waits for the accepting task and the connections to finish.
+    /// Stops accepting; every connection (those waiting to be accepted too) is read until its
+    /// emitter pauses, so frames sent before the stop are kept, then closed. The stream ends
+    /// once what they sent is decoded. Waits for the accepting task and the connections to finish.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
@@ -332,7 +333,7 @@ impl Accept for TcpAccept {
 }
 
 /// Accepts connections until stopped, each served by `serve` on a task of its own, at most
-/// `slots` at once; then waits for every connection to end.
+/// `slots` at once; then serves those already waiting, and waits for every connection to end.
 async fn accept_loop<A, F, Fut>(
     listener: A,
     context: Arc<SessionContext>,
@@ -360,9 +361,26 @@ async fn accept_loop<A, F, Fut>(
                 }
                 Err(err) => accept_failed(&context, &err).await,
             },
-            _ = stopped.changed() => break,
+            _ = stopped.changed() => {
+                drop(slot);
+                break;
+            }
         }
         reap(&mut connections);
+    }
+    // Connections made before the stop and not yet accepted are served too (they drain what
+    // their emitters sent, then close); a zero timeout takes only those already waiting.
+    while let Ok(slot) = slots.clone().try_acquire_owned() {
+        match tokio::time::timeout(Duration::ZERO, listener.next()).await {
+            Ok(Ok((stream, peer))) => {
+                let served = serve(stream, peer, context.clone(), stopped.clone());
+                connections.spawn(async move {
+                    served.await;
+                    drop(slot);
+                });
+            }
+            Ok(Err(_)) | Err(_) => break,
+        }
     }
     drop(context);
     while connections.join_next().await.is_some() {}

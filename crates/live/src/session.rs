@@ -18,7 +18,9 @@
 //! handshake timeout, and a data frame claiming more than [`ABSURD_FRAME`] bytes (no dnstap
 //! message comes near it: the peer is not speaking Frame Streams). A frame over the frame
 //! limit but under that is skipped by its length and counted, and the stream goes on. A
-//! peer that leaves mid-frame loses that frame only.
+//! peer that leaves mid-frame loses that frame only. When the service stops, a streaming
+//! connection is first read until its emitter pauses ([`DRAIN_PAUSE`], at most
+//! [`DRAIN_LIMIT`]): frames already sent and waiting in the socket are kept, not discarded.
 
 use crate::queue::{FrameSender, Refused};
 use crate::stats::ListenerStats;
@@ -33,6 +35,13 @@ pub const ABSURD_FRAME: u32 = 256 * 1024 * 1024;
 
 /// Bytes read from a socket at a time.
 const READ_CHUNK: usize = 256 * 1024;
+
+/// When the service stops, a streaming connection is read on until its emitter pauses this
+/// long (what it had sent is in the socket already, so reading it takes microseconds)...
+const DRAIN_PAUSE: Duration = Duration::from_millis(50);
+
+/// ... or for this long at most, against an emitter that never pauses.
+const DRAIN_LIMIT: Duration = Duration::from_secs(1);
 
 /// What every connection of a listener shares.
 pub(crate) struct SessionContext {
@@ -110,6 +119,8 @@ where
     let mut buffer = BytesMut::with_capacity(READ_CHUNK);
     let mut phase = Phase::Opening;
     let handshake_deadline = tokio::time::Instant::now() + context.handshake_timeout;
+    // Set once the service stops: the end of the drain.
+    let mut draining: Option<tokio::time::Instant> = None;
     loop {
         let mut frames = Vec::new();
         let mut bytes = 0;
@@ -151,20 +162,40 @@ where
             Step::Stop => return Ended::Stopped,
             Step::Refuse(reason) => return Ended::Refused(reason),
         }
+        let streaming = matches!(phase, Phase::Streaming { .. });
+        // A connection served after the stop (accepted from the backlog) sees it here.
+        if draining.is_none() && *shutdown.borrow() {
+            draining = Some(tokio::time::Instant::now() + DRAIN_LIMIT);
+        }
         let read = stream.read_buf(&mut buffer);
-        let outcome = if matches!(phase, Phase::Streaming { .. }) {
-            tokio::select! {
-                read = read => Some(read),
-                _ = shutdown.changed() => None,
+        let outcome = match (draining, streaming) {
+            (Some(limit), _) => {
+                // Stopping: what the emitter already sent is read, until it pauses (or, in a
+                // handshake, until its deadline), within the limit.
+                let until = if streaming {
+                    tokio::time::Instant::now() + DRAIN_PAUSE
+                } else {
+                    handshake_deadline
+                };
+                tokio::time::timeout_at(until.min(limit), read).await.ok()
             }
-        } else {
-            tokio::select! {
+            (None, true) => tokio::select! {
+                read = read => Some(read),
+                _ = shutdown.changed() => {
+                    draining = Some(tokio::time::Instant::now() + DRAIN_LIMIT);
+                    continue;
+                }
+            },
+            (None, false) => tokio::select! {
                 read = tokio::time::timeout_at(handshake_deadline, read) => match read {
                     Ok(read) => Some(read),
                     Err(_) => return Ended::Refused("dnstap_handshake_timeout"),
                 },
-                _ = shutdown.changed() => None,
-            }
+                _ = shutdown.changed() => {
+                    draining = Some(tokio::time::Instant::now() + DRAIN_LIMIT);
+                    continue;
+                }
+            },
         };
         match outcome {
             None => return Ended::Shutdown,
