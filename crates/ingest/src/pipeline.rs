@@ -16,7 +16,7 @@
 //! `position` units skipped, so a run after a crash counts each unit exactly once.
 
 use crate::aggregate::{AggregateStats, Aggregator, Observations};
-use crate::source::{ChunkLimits, Fill, Source, SourceReport};
+use crate::source::{ChunkLimits, FileIdentity, FileInput, Fill, Source, SourceReport};
 use hark_record::{Batch, Checkpoint, Committed, Sink, SinkError, SourceId};
 use std::time::{Duration, Instant};
 
@@ -90,6 +90,15 @@ pub enum PipelineError {
     /// A thread of the pipeline died (a bug).
     #[error("a pipeline thread stopped unexpectedly")]
     Thread,
+    /// The file's content could not be hashed, so it could not be recognised: nothing of it
+    /// was committed.
+    #[error("{label}: could not identify the file ({why}); nothing of it was stored")]
+    Identity {
+        /// The file.
+        label: String,
+        /// Why.
+        why: String,
+    },
     /// The store has part of this source, read with other options: resuming would count
     /// another sequence of units.
     #[error("part of this input is stored already ({note}) but was read with other options; run again with the same options to finish it, or --force to count it all again")]
@@ -114,12 +123,30 @@ fn find_start(
         resume_at: 0,
         superseded: None,
     };
-    let Some(id) = source.id().cloned() else {
-        return Ok(Ok(fresh));
-    };
     if force {
         return Ok(Ok(fresh));
     }
+    // A file the store cannot know yet: reading starts while its hash runs.
+    if let Some(file) = source.file() {
+        if let (Some(identity), Some(size)) = (file.identity(), file.size) {
+            if identity.pending() && !sink.may_know_file_of(size).map_err(PipelineError::Sink)? {
+                return Ok(Ok(fresh));
+            }
+        }
+    }
+    if let Some(Err(why)) = source
+        .file()
+        .and_then(FileInput::identity)
+        .map(FileIdentity::get)
+    {
+        return Err(PipelineError::Identity {
+            label: source.label().to_string(),
+            why: why.to_string(),
+        });
+    }
+    let Some(id) = source.id().cloned() else {
+        return Ok(Ok(fresh));
+    };
     if let Some(checkpoint) = sink.checkpoint(&id).map_err(PipelineError::Sink)? {
         if checkpoint.done {
             return Ok(Err(checkpoint));
@@ -144,10 +171,19 @@ fn find_start(
     }))
 }
 
+/// A source's identity as the aggregating side knows it: known at the start, or a file's hash
+/// still running (resolved at the first commit).
+enum Identity {
+    Known(Option<SourceId>),
+    Hashing(FileIdentity),
+}
+
 /// What the aggregating side keeps between batches.
 struct Cutter<'a> {
     aggregator: Aggregator,
-    id: Option<SourceId>,
+    id: Identity,
+    /// Why the file could not be identified (no batch is committed then).
+    unidentified: Option<String>,
     options: u64,
     bytes: u64,
     note: String,
@@ -161,8 +197,17 @@ impl Cutter<'_> {
     /// it to the writer. False when the writer is gone (it failed).
     fn cut(&mut self, position: u64, done: bool) -> bool {
         self.pending_since = None;
+        if let Identity::Hashing(identity) = &self.id {
+            match identity.get() {
+                Ok(id) => self.id = Identity::Known(Some(id.clone())),
+                Err(why) => {
+                    self.unidentified = Some(why.to_string());
+                    return false;
+                }
+            }
+        }
         let mut batch = self.aggregator.take_batch();
-        if let Some(id) = &self.id {
+        if let Identity::Known(Some(id)) = &self.id {
             batch.checkpoints.push(Checkpoint {
                 source: id.clone(),
                 position,
@@ -217,7 +262,11 @@ pub fn run(
     }
     let (batch_tx, batch_rx) = crossbeam_channel::bounded::<Batch>(0);
     let limits = options.chunk;
-    let id = source.id().cloned();
+    let id = match source.file().and_then(FileInput::identity) {
+        Some(identity) if identity.pending() => Identity::Hashing(identity.clone()),
+        _ => Identity::Known(source.id().cloned()),
+    };
+    let label = source.label().to_string();
     let source_options = source.options();
     let bytes = source.total_bytes().unwrap_or(0);
     let note = crate::source::checkpoint_note(source.label());
@@ -254,7 +303,8 @@ pub fn run(
 
         let mut cutter = Cutter {
             aggregator: Aggregator::new(options.cache_bytes / 2),
-            id: id.clone(),
+            id,
+            unidentified: None,
             options: source_options,
             bytes,
             note,
@@ -318,6 +368,7 @@ pub fn run(
         if writer_alive {
             cutter.cut(units.max(start.resume_at), complete);
         }
+        let unidentified = cutter.unidentified.take();
         report.aggregate = *cutter.aggregator.stats();
         report.units = units;
         report.complete = complete && writer_alive;
@@ -331,7 +382,10 @@ pub fn run(
             .map_err(PipelineError::Sink)?;
         report.committed = committed;
         report.commits = commits;
-        Ok(())
+        match unidentified {
+            Some(why) => Err(PipelineError::Identity { label, why }),
+            None => Ok(()),
+        }
     });
     outcome?;
     progress(Progress {
@@ -386,6 +440,21 @@ impl Sink for VecSink {
 
     fn unfinished(&self) -> Result<Vec<Checkpoint>, SinkError> {
         Ok(Vec::new())
+    }
+
+    fn may_know_file_of(&self, bytes: u64) -> Result<bool, SinkError> {
+        let batches = self
+            .batches
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let checkpoints: Vec<Checkpoint> = batches
+            .iter()
+            .flat_map(|b| b.checkpoints.iter().cloned())
+            .collect();
+        Ok(hark_record::sink::checkpoints_may_know_file_of(
+            &checkpoints,
+            bytes,
+        ))
     }
 }
 

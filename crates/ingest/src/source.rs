@@ -17,6 +17,8 @@ use crate::stats::Skips;
 use hark_record::{Checkpoint, SourceId};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 /// How big a chunk may grow before it is handed on.
 #[derive(Clone, Copy, Debug)]
@@ -94,7 +96,7 @@ pub trait Source: Send {
     /// Its identity, stable across runs; `None` for an input that cannot be recognised again
     /// (standard input), which then gets no checkpoints and no resumption.
     fn id(&self) -> Option<&SourceId> {
-        self.file().and_then(|file| file.id.as_ref())
+        self.file().and_then(FileInput::id)
     }
 
     /// A fingerprint of the options that decide its units (ports, sections...).
@@ -124,27 +126,41 @@ pub trait Source: Send {
 /// What a file source knows of its input, the same for every format: its name, its identity
 /// and its size, and so which shorter copy of itself it continues. Standard input has a name
 /// only.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct FileInput {
     /// The name used in messages (the path as given).
     pub label: String,
     /// The file, none for standard input.
     pub path: Option<PathBuf>,
     /// `file:` and the hash of the content ([`file_id`]), none for standard input.
-    pub id: Option<SourceId>,
+    identity: Option<FileIdentity>,
     /// Bytes in the file.
     pub size: Option<u64>,
 }
 
 impl FileInput {
-    /// The file at `path`: hashes its content and reads its size.
+    /// The file at `path`: reads its size, and starts hashing its content on a thread of its
+    /// own ([`FileIdentity`]).
     pub fn open(path: &Path) -> std::io::Result<FileInput> {
         Ok(FileInput {
             label: path.display().to_string(),
             path: Some(path.to_path_buf()),
-            id: Some(file_id(path)?),
             size: Some(std::fs::metadata(path)?.len()),
+            identity: Some(FileIdentity::hash(path)?),
         })
+    }
+
+    /// The file's identity, waiting for its hash if need be; `None` for standard input, or
+    /// when hashing failed ([`FileInput::identity`] tells why).
+    pub fn id(&self) -> Option<&SourceId> {
+        self.identity
+            .as_ref()
+            .and_then(|identity| identity.get().ok())
+    }
+
+    /// The identity, while its hash may still be running (to wait for it elsewhere).
+    pub fn identity(&self) -> Option<&FileIdentity> {
+        self.identity.as_ref()
     }
 
     /// An input with a name and no identity (standard input): no checkpoints, no resumption.
@@ -163,9 +179,64 @@ impl FileInput {
     }
 }
 
+/// A file's identity ([`file_id`]), hashed on a thread of its own from the moment the file is
+/// opened. The hash of a large capture takes a tenth of a second or more; when the store cannot
+/// know the file yet (no checkpoint of a file of its size, see
+/// [`crate::pipeline::run`]), reading starts at once and the identity is first needed
+/// at the first commit. Clones share the one hash.
+#[derive(Clone, Debug, Default)]
+pub struct FileIdentity(Arc<IdentityState>);
+
+#[derive(Debug, Default)]
+struct IdentityState {
+    hashing: Mutex<Option<JoinHandle<std::io::Result<SourceId>>>>,
+    known: OnceLock<Result<SourceId, String>>,
+}
+
+impl FileIdentity {
+    /// Starts hashing the file at `path`.
+    fn hash(path: &Path) -> std::io::Result<FileIdentity> {
+        let path = path.to_path_buf();
+        let hashing = std::thread::Builder::new()
+            .name("hark-hash".into())
+            .spawn(move || file_id(&path))?;
+        Ok(FileIdentity(Arc::new(IdentityState {
+            hashing: Mutex::new(Some(hashing)),
+            known: OnceLock::new(),
+        })))
+    }
+
+    /// The identity, waiting for the hash if it is still running; why not, if hashing failed.
+    pub fn get(&self) -> Result<&SourceId, &str> {
+        self.0
+            .known
+            .get_or_init(|| {
+                let hashing = self
+                    .0
+                    .hashing
+                    .lock()
+                    .ok()
+                    .and_then(|mut hashing| hashing.take());
+                match hashing.map(JoinHandle::join) {
+                    Some(Ok(Ok(id))) => Ok(id),
+                    Some(Ok(Err(err))) => Err(format!("reading the file to hash it: {err}")),
+                    Some(Err(_)) => Err("the hashing thread panicked".into()),
+                    None => Err("the hash was lost".into()),
+                }
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// True until the identity has been asked for.
+    pub fn pending(&self) -> bool {
+        self.0.known.get().is_none()
+    }
+}
+
 /// The identity of a file: `file:` and the BLAKE3 hash of its content, so the same content is
-/// recognised under any name. Hashed on every core (the ingest has not started yet): a 600 MB
-/// capture is a tenth of a second of one core's work otherwise.
+/// recognised under any name. Hashed on every core: a 600 MB capture is a tenth of a second of
+/// one core's work otherwise.
 pub fn file_id(path: &Path) -> std::io::Result<SourceId> {
     let mut hasher = blake3::Hasher::new();
     hasher.update_mmap_rayon(path)?;

@@ -338,10 +338,11 @@ impl ZoneSource {
         let input = crate::text::open_text(path)?;
         let dir = path.parent().map(Path::to_path_buf);
         let mut zone = ZoneSource::from_reader(input, &file.label, options);
-        zone.id = file
-            .id
-            .as_ref()
-            .map(|id| snapshot_id(id, zone.options.time));
+        zone.id = match file.identity().map(crate::source::FileIdentity::get) {
+            Some(Ok(id)) => Some(snapshot_id(id, zone.options.time)),
+            Some(Err(why)) => return Err(std::io::Error::other(why.to_string())),
+            None => None,
+        };
         if let Some(frame) = zone.frames.first_mut() {
             frame.dir = dir;
         }

@@ -58,4 +58,51 @@ pub trait Sink: Send + Sync {
     /// The checkpoints of sources not read to their end (files cut short), so a longer copy
     /// of such a file can resume where the short one stopped.
     fn unfinished(&self) -> Result<Vec<Checkpoint>, SinkError>;
+
+    /// Whether a checkpoint here could be of a file of `bytes` bytes: one of that size (the
+    /// same content has the same size), or an unfinished one of a shorter file (which the file
+    /// may continue). When not, a file source can start reading before its content hash is
+    /// known. `true` is always a safe answer, and the default.
+    fn may_know_file_of(&self, bytes: u64) -> Result<bool, SinkError> {
+        let _ = bytes;
+        Ok(true)
+    }
+}
+
+/// [`Sink::may_know_file_of`] over a list of checkpoints.
+pub fn checkpoints_may_know_file_of(checkpoints: &[Checkpoint], bytes: u64) -> bool {
+    checkpoints
+        .iter()
+        .any(|c| c.bytes == bytes || (!c.done && c.bytes < bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checkpoint(bytes: u64, done: bool) -> Checkpoint {
+        Checkpoint {
+            source: SourceId(b"file:x".to_vec()),
+            position: 1,
+            done,
+            options: 0,
+            bytes,
+            note: String::new(),
+        }
+    }
+
+    /// A file may be known by a checkpoint of its size, or continue an unfinished shorter
+    /// one; a finished shorter file or any longer one says nothing about it.
+    #[test]
+    fn which_checkpoints_may_know_a_file() {
+        assert!(!checkpoints_may_know_file_of(&[], 100));
+        assert!(checkpoints_may_know_file_of(&[checkpoint(100, true)], 100));
+        assert!(checkpoints_may_know_file_of(&[checkpoint(100, false)], 100));
+        assert!(checkpoints_may_know_file_of(&[checkpoint(60, false)], 100));
+        assert!(!checkpoints_may_know_file_of(&[checkpoint(60, true)], 100));
+        assert!(!checkpoints_may_know_file_of(
+            &[checkpoint(160, false), checkpoint(160, true)],
+            100
+        ));
+    }
 }

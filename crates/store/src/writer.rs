@@ -97,4 +97,11 @@ impl Sink for Writer<'_> {
     fn unfinished(&self) -> Result<Vec<Checkpoint>, SinkError> {
         Ok(self.store.unfinished()?)
     }
+
+    fn may_know_file_of(&self, bytes: u64) -> Result<bool, SinkError> {
+        Ok(hark_record::sink::checkpoints_may_know_file_of(
+            &self.store.checkpoints()?,
+            bytes,
+        ))
+    }
 }
