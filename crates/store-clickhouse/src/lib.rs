@@ -11,6 +11,7 @@
 //! - `read`: every lookup as range scans of the keys of `hark_store::keys`, read through the
 //!   Distributed tables with `GROUP BY` of the full key and `-Merge`, so unmerged parts never
 //!   show (reads are exact while merges are pending);
+//! - `flex`: flex searches (regex/glob) pushed down as `match()` where re2 agrees with hark;
 //! - [`check`]: what `hark store check` reports (rows and parts per shard, pending merges).
 //!
 //! Many processes may write to one cluster at once (each with its own `writer` name) and
@@ -33,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+mod flex;
 mod http;
 mod read;
 mod rowbinary;
@@ -41,8 +43,8 @@ mod write;
 
 use hark_record::{Checkpoint, RrKey, SourceId};
 use hark_store::{
-    Batch, CertQuery, CertRow, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row,
-    RrsetQuery, Store, StoreError, StoreStats,
+    Batch, CertQuery, CertRow, CommitReport, Detail, FlexSearch, NegativeQuery, NegativeRow,
+    RdataQuery, Row, RrsetQuery, Store, StoreError, StoreStats,
 };
 use http::{CallError, Endpoint, Http};
 use std::ops::ControlFlow;
@@ -373,7 +375,15 @@ impl Store for ClickHouseStore {
     }
 
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {
-        self.scan_rows(visit)
+        self.scan_rows(None, visit)
+    }
+
+    fn flex(
+        &self,
+        search: &FlexSearch,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.scan_rows(flex::condition(search).as_deref(), visit)
     }
 
     fn stats(&self) -> Result<StoreStats, StoreError> {

@@ -66,7 +66,7 @@ impl ClickHouseStore {
         after: Option<&[u8]>,
         visit: &mut KeyVisitor<'_>,
     ) -> Result<ControlFlow<()>, StoreError> {
-        self.scan_range_on(None, table, range, after, visit)
+        self.scan_range_on(None, table, range, after, None, visit)
     }
 
     /// [`ClickHouseStore::scan_range`], on one shard's own table when `shard` is given (every
@@ -78,6 +78,7 @@ impl ClickHouseStore {
         table: &str,
         range: &KeyRange,
         after: Option<&[u8]>,
+        filter: Option<&str>,
         visit: &mut KeyVisitor<'_>,
     ) -> Result<ControlFlow<()>, StoreError> {
         let (endpoint, read_table) = match shard {
@@ -97,6 +98,9 @@ impl ClickHouseStore {
             Some(end) => format!(" AND k < {} AND {column} <= {}", hex(end), hex(end)),
             None => String::new(),
         };
+        let filter = filter
+            .map(|sql| format!(" AND ({sql})"))
+            .unwrap_or_default();
         let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
         let settings = self.read_settings();
         for page in PAGES
@@ -118,7 +122,7 @@ impl ClickHouseStore {
                 "SELECT k, maxMerge(seen), minIfMerge(first), maxIfMerge(last), \
                  maxMerge(zone_seen), minIfMerge(zone_first), maxIfMerge(zone_last), \
                  sumMerge(count) FROM {read_table} \
-                 WHERE batch = 0 AND {lower}{upper}{resume} \
+                 WHERE batch = 0 AND {lower}{upper}{resume}{filter} \
                  GROUP BY k ORDER BY k LIMIT {page} FORMAT RowBinary"
             );
             let mut rows: Vec<(Vec<u8>, Tally)> = Vec::new();
@@ -219,22 +223,29 @@ impl ClickHouseStore {
             }
             out
         });
-        let _ = self.scan_range_on(shard, table, &range, after.as_deref(), &mut |k, tally| {
-            // A 0x00 right after the prefix: the base name itself (or the leading labels
-            // alone), not a name below or after it.
-            if skip_after.is_some_and(|len| k.get(len) == Some(&0)) {
-                return Ok(ControlFlow::Continue(()));
-            }
-            let row = Row {
-                key: decode(k)?,
-                tally,
-            };
-            Ok(if admit(&row) {
-                visit(row)
-            } else {
-                ControlFlow::Continue(())
-            })
-        })?;
+        let _ = self.scan_range_on(
+            shard,
+            table,
+            &range,
+            after.as_deref(),
+            None,
+            &mut |k, tally| {
+                // A 0x00 right after the prefix: the base name itself (or the leading labels
+                // alone), not a name below or after it.
+                if skip_after.is_some_and(|len| k.get(len) == Some(&0)) {
+                    return Ok(ControlFlow::Continue(()));
+                }
+                let row = Row {
+                    key: decode(k)?,
+                    tally,
+                };
+                Ok(if admit(&row) {
+                    visit(row)
+                } else {
+                    ControlFlow::Continue(())
+                })
+            },
+        )?;
         Ok(())
     }
 
@@ -421,15 +432,17 @@ impl ClickHouseStore {
         Ok(())
     }
 
+    /// Every row of `rrset` in key order, only those passing the SQL condition `filter`.
     pub(crate) fn scan_rows(
         &self,
+        filter: Option<&str>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         let range = KeyRange {
             start: Vec::new(),
             end: None,
         };
-        let _ = self.scan_range("rrset", &range, None, &mut |k, tally| {
+        let _ = self.scan_range_on(None, "rrset", &range, None, filter, &mut |k, tally| {
             Ok(visit(Row {
                 key: keys::decode_rrset_key(k)?,
                 tally,
