@@ -7,7 +7,7 @@
 //! | `rdata` | AggregatingMergeTree, `(k, batch)` | the same rows by `keys::rdata_key`, for addresses and targets |
 //! | `negative` | AggregatingMergeTree, `(k, batch)` | negative rows by `keys::negative_key` |
 //! | `cert` | AggregatingMergeTree, `(k, batch)` | certificate-name rows by `keys::cert_key` (version 2) |
-//! | `stage` | MergeTree, partition per batch, `(kind, seq)` | a commit's rows before they are applied |
+//! | `stage_states` | MergeTree, partition per batch, `(kind, seq)` | a commit's rows before they are applied, tallies as aggregate states built by hark (version 3; replaces `stage`, which held plain tallies) |
 //! | `ledger` | MergeTree, `(kind, source, version)` | commit records, checkpoints, applied marks (used on the first shard) |
 //! | `migrations` | TinyLog | the schema versions applied |
 //! | `*_all` | Distributed over the cluster | what readers query |
@@ -24,7 +24,7 @@ use crate::http::{code, CallError, Endpoint, Http};
 use hark_store::StoreError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const STATES: &str = "seen AggregateFunction(max, UInt8),
     first AggregateFunction(minIf, Int64, UInt8),
@@ -102,6 +102,37 @@ fn migrations() -> Vec<Migration> {
             statements: vec![
                 row_table("cert", "k String", "k, batch"),
                 distributed("cert"),
+            ],
+        },
+        // The stage holds aggregate states built by hark, so applying a batch copies them
+        // instead of grouping and building them (`-State`) on the server. What an older hark
+        // left staged is carried over; repeating this after an interruption stages rows twice,
+        // which readers of the stage ignore (one row per sequence number).
+        Migration {
+            version: 3,
+            statements: vec![
+                (
+                    false,
+                    format!(
+                        "CREATE TABLE IF NOT EXISTS {{db}}.stage_states (batch UInt64, \
+                         writer String, kind UInt8, seq UInt32, k String, fk String, rk String, \
+                         owner String, rrtype UInt16, {STATES}) \
+                         ENGINE = MergeTree() PARTITION BY batch ORDER BY (kind, seq)"
+                    ),
+                ),
+                (
+                    false,
+                    "INSERT INTO {db}.stage_states SELECT batch, writer, kind, seq, k, fk, rk, \
+                     owner, rrtype, arrayReduce('maxState', [seen]), \
+                     arrayReduce('minIfState', [first], [seen]), \
+                     arrayReduce('maxIfState', [last], [seen]), \
+                     arrayReduce('maxState', [zone_seen]), \
+                     arrayReduce('minIfState', [zone_first], [zone_seen]), \
+                     arrayReduce('maxIfState', [zone_last], [zone_seen]), \
+                     arrayReduce('sumState', [count]) FROM {db}.stage"
+                        .into(),
+                ),
+                (false, "DROP TABLE IF EXISTS {db}.stage".into()),
             ],
         },
     ]
