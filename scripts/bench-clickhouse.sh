@@ -11,7 +11,8 @@
 #              embedded store, disk bytes per row, then the same lookups on both engines
 #   HARK_BIN   a prebuilt hark (else cargo build --release)
 #   PORT_BASE  the cluster's first HTTP port (default 18320; shard 2 = +10)
-#   LOOKUPS    seconds of lookups per engine (default 20; 0 skips them)
+#   LOOKUPS    seconds of lookups per kind (default 20; 0 skips them)
+#   CLIENTS    concurrent clients of each lookup run, space-separated (default 32; "1 32": both)
 # Both servers and hark share this machine's cores: the figures are for one box, not a cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,15 +44,17 @@ optimize() { # PORT1 PORT2 DB: every row table merged to one part
     done
   done
 }
-serve_lookups() { # NAME TRUTH STORE-ARGS...: 32 clients through `hark serve`, $lookups s per kind
-  local name=$1 truth=$2 port pid
+serve_lookups() { # NAME TRUTH STORE-ARGS...: $CLIENTS clients through `hark serve`, $lookups s per kind
+  local name=$1 truth=$2 port pid clients
   shift 2
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   "$hark" "$@" serve --listen "127.0.0.1:$port" --no-auth 2>/dev/null &
   pid=$!
   until curl -s "http://127.0.0.1:$port/dnsdb/v2/ping" >/dev/null; do sleep 0.1; done
-  echo "== $name: lookups, 32 clients, $lookups s per kind"
-  python3 bench/lookup_latency.py "http://127.0.0.1:$port" "$truth" 32 "$lookups"
+  for clients in ${CLIENTS:-32}; do
+    echo "== $name: lookups, $clients clients, $lookups s per kind"
+    python3 bench/lookup_latency.py "http://127.0.0.1:$port" "$truth" "$clients" "$lookups"
+  done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 seconds_since() { echo "$(date +%s.%N) - $1" | bc; }
