@@ -2,10 +2,12 @@
 """Writes synthetic passive DNS rows as COF NDJSON (what `hark import cof` reads), for lookup
 benchmarks at a size no capture here reaches (10 M rows by default).
 
-Usage: gen_cof.py ROWS OUT.ndjson TRUTH.tsv [SEED]
+Usage: gen_cof.py ROWS OUT.ndjson TRUTH.tsv [SEED] [hot]
   ROWS   how many rows to write (distinct keys)
   OUT    the NDJSON file
   TRUTH  every 1,000th row as `rrname TAB rrtype TAB rdata` (bench/lookup_latency.py reads it)
+  hot    addresses from a heavy-tailed pool instead: one /24 gets about 28 % of them (a CDN
+         network), the case where a range lookup must not read the whole range
 
 The shape follows what a resolver farm sees: registered domains under a few dozen TLDs, each
 with an apex (NS, MX, TXT, A), `www` and a handful of other hosts (A, some AAAA, CNAMEs into
@@ -32,6 +34,7 @@ SPAN = 2 * 365 * 86400
 def main():
     rows, out_path, truth_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
+    hot = len(sys.argv) > 5 and sys.argv[5] == "hot"
     nets = [f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}" for _ in range(300_000)]
     v6nets = [f"2001:db8:{rng.randrange(65536):x}:{rng.randrange(65536):x}" for _ in range(50_000)]
 
@@ -40,6 +43,9 @@ def main():
     def pick_net():
         # Hosting: 60 % of addresses fall in 3,000 busy networks (about 1,200 rows per /24
         # at 10 M rows), the rest anywhere in the pool.
+        if hot:
+            index = min(int(rng.paretovariate(0.9)) - 1, len(nets) - 1)
+            return nets[index] if rng.random() < 0.6 else rng.choice(nets)
         return rng.choice(hosting) if rng.random() < 0.6 else rng.choice(nets)
 
     def times():

@@ -12,6 +12,8 @@
 #   HARK_BIN   a prebuilt hark (else cargo build --release)
 #   PORT_BASE  the cluster's first HTTP port (default 18320; shard 2 = +10)
 #   LOOKUPS    seconds of lookups per kind (default 20; 0 skips them)
+#   HOT=1      (with ROWS) addresses from a heavy-tailed pool: one /24 holds about 28 % of the A rows
+#   CH_OPTIONS (with ROWS) options of the store URL for the lookups, e.g. "?scan_rows=1000000000"
 #   CLIENTS    concurrent clients of each lookup run, space-separated (default 32; "1 32": both)
 # Both servers and hark share this machine's cores: the figures are for one box, not a cluster.
 set -euo pipefail
@@ -60,11 +62,11 @@ serve_lookups() { # NAME TRUTH STORE-ARGS...: $CLIENTS clients through `hark ser
 seconds_since() { echo "$(date +%s.%N) - $1" | bc; }
 
 if [ -n "${ROWS:-}" ]; then
-  cof=target/bench/cof-$ROWS.ndjson
-  truth=target/bench/cof-$ROWS.truth.tsv
+  cof=target/bench/cof-$ROWS${HOT:+-hot}.ndjson
+  truth=target/bench/cof-$ROWS${HOT:+-hot}.truth.tsv
   trap '"$harness/stop.sh" "$work/cluster" >/dev/null 2>&1 || true; rm -rf "$work" "$cof"' EXIT
   # Made beforehand (outside a benchmark lock), or now.
-  [ -f "$cof" ] || python3 bench/gen_cof.py "$ROWS" "$cof" "$truth"
+  [ -f "$cof" ] || python3 bench/gen_cof.py "$ROWS" "$cof" "$truth" 1 ${HOT:+hot}
   set -- $("$harness/start.sh" "$work/cluster" --shards 2 --port-base "$base")
   url="clickhouse://127.0.0.1:$1,127.0.0.1:$2/scale"
   "$hark" --store "$url" store migrate >/dev/null
@@ -84,7 +86,7 @@ if [ -n "${ROWS:-}" ]; then
   embedded=$(du -sb "$work/embedded" | cut -f1)
   echo "== embedded: $embedded bytes ($((embedded / rows)) bytes/row)"
   if [ "$lookups" -gt 0 ]; then
-    serve_lookups clickhouse "$truth" --store "$url"
+    serve_lookups clickhouse "$truth" --store "$url${CH_OPTIONS:-}"
     serve_lookups embedded "$truth" --db "$work/embedded"
   fi
   exit 0

@@ -1,11 +1,14 @@
 //! Lookups: each is one or a few range scans over the key column of one row table, read in
 //! pages of `GROUP BY k ORDER BY k LIMIT n` with `-Merge` of the states, so the answer is
 //! the merged row whatever parts are still unmerged, and a page resumes after the last key
-//! of the one before (the order the `Store` methods promise is the key order). Filters the
+//! of the one before (the order the `Store` methods promise is the key order). A page that
+//! would read more than `scan_rows` stored rows (18.16 aggregates a whole range before its
+//! `LIMIT`) is bounded first: the key of the page-th stored row is read, and only keys up to
+//! it are grouped. Filters the
 //! keys cannot express (type, bailiwick, fences, the apex of a subdomain scan) are applied
 //! to the rows read.
 
-use crate::http::{hex, quote};
+use crate::http::{code, hex, quote};
 use crate::{call, ClickHouseStore};
 use hark_dns::{name, RrType};
 use hark_record::{Checkpoint, RrKey, SourceId, Tally, TimeSpan};
@@ -103,10 +106,12 @@ impl ClickHouseStore {
             .unwrap_or_default();
         let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
         let settings = self.read_settings();
-        for page in PAGES
+        let mut bounded = false;
+        let mut pages = PAGES
             .iter()
-            .chain(std::iter::repeat(&PAGES[PAGES.len() - 1]))
-        {
+            .chain(std::iter::repeat(&PAGES[PAGES.len() - 1]));
+        let mut page = pages.next().copied().unwrap_or(PAGES[0]);
+        loop {
             let resume = match &cursor {
                 Some(key) if key.as_slice() >= range.start.as_slice() => {
                     let owner = (column == "owner")
@@ -118,31 +123,85 @@ impl ClickHouseStore {
                 }
                 _ => String::new(),
             };
+            // A page of a range that holds many rows (a busy /24) is first bounded by key: 18.16
+            // aggregates the whole range before `LIMIT`, so the grouped query reads only up
+            // to the page-th stored row after the cursor.
+            let mut bound: Option<Vec<u8>> = None;
+            if bounded {
+                let sql = format!(
+                    "SELECT k FROM {read_table} WHERE batch = 0 AND {lower}{upper}{resume}{filter} \
+                     ORDER BY k LIMIT {}, 1 FORMAT RowBinary",
+                    page - 1
+                );
+                self.http
+                    .rows(endpoint, &sql, &settings, &mut |row, first| {
+                        bound = Some(row.bytes(Some(first))?);
+                        Ok(true)
+                    })
+                    .map_err(call)?;
+            }
+            let below = match &bound {
+                Some(key) => {
+                    let owner = (column == "owner")
+                        .then(|| keys::reversed_key_len(key).and_then(|len| key.get(..len)))
+                        .flatten()
+                        .map(|owner| format!(" AND owner <= {}", hex(owner)))
+                        .unwrap_or_default();
+                    format!(" AND k <= {}{owner}", hex(key))
+                }
+                None => String::new(),
+            };
             let sql = format!(
                 "SELECT k, maxMerge(seen), minIfMerge(first), maxIfMerge(last), \
                  maxMerge(zone_seen), minIfMerge(zone_first), maxIfMerge(zone_last), \
                  sumMerge(count) FROM {read_table} \
-                 WHERE batch = 0 AND {lower}{upper}{resume}{filter} \
+                 WHERE batch = 0 AND {lower}{upper}{resume}{below}{filter} \
                  GROUP BY k ORDER BY k LIMIT {page} FORMAT RowBinary"
             );
+            let mut capped = settings.clone();
+            if !bounded {
+                capped.push(("max_rows_to_read", self.scan_rows.to_string()));
+            }
             let mut rows: Vec<(Vec<u8>, Tally)> = Vec::new();
-            self.http
-                .rows(endpoint, &sql, &settings, &mut |row, first| {
-                    let k = row.bytes(Some(first))?;
-                    let t = tally(
-                        row.u8()?,
-                        row.i64()?,
-                        row.i64()?,
-                        row.u8()?,
-                        row.i64()?,
-                        row.i64()?,
-                        row.u64()?,
-                    );
-                    rows.push((k, t));
-                    Ok(true)
-                })
-                .map_err(call)?;
-            let full = rows.len() == *page;
+            let answer = self.http.rows(endpoint, &sql, &capped, &mut |row, first| {
+                let k = row.bytes(Some(first))?;
+                let t = tally(
+                    row.u8()?,
+                    row.i64()?,
+                    row.i64()?,
+                    row.u8()?,
+                    row.i64()?,
+                    row.i64()?,
+                    row.u64()?,
+                );
+                rows.push((k, t));
+                Ok(true)
+            });
+            match answer {
+                Ok(()) => {}
+                Err(err) if !bounded && err.code() == Some(code::TOO_MANY_ROWS) => {
+                    // Page this range by key bounds from here on; this page again.
+                    bounded = true;
+                    continue;
+                }
+                Err(err) => return Err(call(err)),
+            }
+            if bounded {
+                for (k, t) in &rows {
+                    if visit(k, *t)?.is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+                match bound {
+                    Some(key) => {
+                        cursor = Some(key);
+                        page = pages.next().copied().unwrap_or(page);
+                        continue;
+                    }
+                    None => return Ok(ControlFlow::Continue(())),
+                }
+            }
+            let full = rows.len() == page;
             for (k, t) in &rows {
                 if visit(k, *t)?.is_break() {
                     return Ok(ControlFlow::Break(()));
@@ -152,8 +211,8 @@ impl ClickHouseStore {
                 Some((last, _)) if full => cursor = Some(last),
                 _ => return Ok(ControlFlow::Continue(())),
             }
+            page = pages.next().copied().unwrap_or(page);
         }
-        Ok(ControlFlow::Continue(()))
     }
 
     pub(crate) fn lookup_rrset(

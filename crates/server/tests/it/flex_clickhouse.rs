@@ -133,7 +133,10 @@ async fn flex_searches_on_the_cluster_answer_as_the_embedded_store() {
     };
     let dir = tempfile::tempdir().unwrap();
     let embedded = hark_store_embedded::EmbeddedStore::open(dir.path()).unwrap();
-    let location: Location = cluster.url("flex", "?writer=flex").parse().unwrap();
+    let location: Location = cluster
+        .url("flex", "?writer=flex&scan_rows=1")
+        .parse()
+        .unwrap();
     let on_cluster = ClickHouseStore::open(&location).unwrap();
     let batch = batch();
     embedded.commit(&batch, Detail::Figures).unwrap();
