@@ -59,6 +59,17 @@ fn tally(
     }
 }
 
+/// ` AND owner OP R(owner of key)` when the table's primary key starts with the owner (so the
+/// index narrows the read); empty otherwise. Owner keys are prefix-free, so `k` bounded by a
+/// key is bounded by its owner the same way.
+fn owner_bound(column: &str, key: &[u8], op: &str) -> String {
+    (column == "owner")
+        .then(|| keys::reversed_key_len(key).and_then(|len| key.get(..len)))
+        .flatten()
+        .map(|owner| format!(" AND owner {op} {}", hex(owner)))
+        .unwrap_or_default()
+}
+
 impl ClickHouseStore {
     /// Streams (key, tally) of `table` in key order over `range`, after `after`, until
     /// `visit` breaks; returns whether it broke.
@@ -114,12 +125,7 @@ impl ClickHouseStore {
         loop {
             let resume = match &cursor {
                 Some(key) if key.as_slice() >= range.start.as_slice() => {
-                    let owner = (column == "owner")
-                        .then(|| keys::reversed_key_len(key).and_then(|len| key.get(..len)))
-                        .flatten()
-                        .map(|owner| format!(" AND owner >= {}", hex(owner)))
-                        .unwrap_or_default();
-                    format!(" AND k > {}{owner}", hex(key))
+                    format!(" AND k > {}{}", hex(key), owner_bound(column, key, ">="))
                 }
                 _ => String::new(),
             };
@@ -141,14 +147,7 @@ impl ClickHouseStore {
                     .map_err(call)?;
             }
             let below = match &bound {
-                Some(key) => {
-                    let owner = (column == "owner")
-                        .then(|| keys::reversed_key_len(key).and_then(|len| key.get(..len)))
-                        .flatten()
-                        .map(|owner| format!(" AND owner <= {}", hex(owner)))
-                        .unwrap_or_default();
-                    format!(" AND k <= {}{owner}", hex(key))
-                }
+                Some(key) => format!(" AND k <= {}{}", hex(key), owner_bound(column, key, "<=")),
                 None => String::new(),
             };
             let sql = format!(
