@@ -34,6 +34,9 @@ const STATES: &str = "seen AggregateFunction(max, UInt8),
     zone_last AggregateFunction(maxIf, Int64, UInt8),
     count AggregateFunction(sum, UInt64)";
 
+/// The start of version 3's statement that carries an older hark's staged rows over.
+const CARRY_STAGE: &str = "INSERT INTO {db}.stage_states";
+
 /// One migration: the statements that take a schema from `version - 1` to `version`.
 /// `{db}` and `{cluster}` are replaced; statements marked `distributed` run only on a cluster.
 struct Migration {
@@ -122,15 +125,16 @@ fn migrations() -> Vec<Migration> {
                 ),
                 (
                     false,
-                    "INSERT INTO {db}.stage_states SELECT batch, writer, kind, seq, k, fk, rk, \
+                    format!(
+                        "{CARRY_STAGE} SELECT batch, writer, kind, seq, k, fk, rk, \
                      owner, rrtype, arrayReduce('maxState', [seen]), \
                      arrayReduce('minIfState', [first], [seen]), \
                      arrayReduce('maxIfState', [last], [seen]), \
                      arrayReduce('maxState', [zone_seen]), \
                      arrayReduce('minIfState', [zone_first], [zone_seen]), \
                      arrayReduce('maxIfState', [zone_last], [zone_seen]), \
-                     arrayReduce('sumState', [count]) FROM {db}.stage"
-                        .into(),
+                     arrayReduce('sumState', [count]) FROM {{db}}.stage"
+                    ),
                 ),
                 (false, "DROP TABLE IF EXISTS {db}.stage".into()),
             ],
@@ -206,7 +210,15 @@ pub fn migrate(
             }
             let cluster = cluster.unwrap_or_default();
             let sql = statement.replace("{db}", db).replace("{cluster}", cluster);
-            http.execute(endpoint, &sql, &[]).map_err(call)?;
+            match http.execute(endpoint, &sql, &[]) {
+                Ok(()) => {}
+                // A run of this migration cut short after it carried the old stage over and
+                // dropped it: nothing is left to carry.
+                Err(err)
+                    if statement.starts_with(CARRY_STAGE)
+                        && err.code() == Some(code::UNKNOWN_TABLE) => {}
+                Err(err) => return Err(call(err)),
+            }
         }
         http.execute(
             endpoint,
