@@ -19,8 +19,10 @@
 //! whatever the pattern: a "catastrophic" pattern such as `(a+)+$` costs what `a+$` costs.
 //! Patterns are bounded in length ([`MAX_PATTERN_BYTES`]) and compiled size.
 //!
-//! There is no flex index: a search scans every row (owner-name order) and stops at the query
-//! time limit whether or not anything matched. rrnames results stream as they are found;
+//! There is no flex index: a search walks every row (owner-name order) through
+//! `Store::flex`, where an engine may push the pattern down (the ClickHouse engine evaluates it
+//! on its servers and sends back only candidate rows), and stops at the query time limit
+//! whether or not anything matched. The exact filter here runs on every candidate either way. rrnames results stream as they are found;
 //! rdata results are gathered first (the same rdata appears under many owners), at most
 //! `offset + limit` of them and never more than [`MAX_RDATA_RESULTS`].
 
@@ -32,7 +34,7 @@ use crate::{saf, ApiError};
 use bytes::Bytes;
 use hark_dns::{name, rdata, RrType};
 use hark_record::Tally;
-use hark_store::{Row, Store, StoreError, TimeFence, TypeFilter};
+use hark_store::{FlexField, FlexSearch, Row, Store, StoreError, TimeFence, TypeFilter};
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -117,6 +119,20 @@ impl FlexQuery {
         })
     }
 
+    /// The search as the store sees it: the store may push the pattern down to where the rows
+    /// are, and streams candidates this query still filters exactly.
+    fn search(&self) -> FlexSearch {
+        FlexSearch {
+            field: match self.searched {
+                Searched::Rrnames => FlexField::Rrnames,
+                Searched::Rdata => FlexField::Rdata,
+            },
+            pattern: self.pattern.as_str().to_string(),
+            exclude: self.exclude.as_ref().map(|ex| ex.as_str().to_string()),
+            filter: self.filter,
+        }
+    }
+
     /// True when `text` matches the pattern and not the exclusion.
     fn selects(&self, text: &str) -> bool {
         self.pattern.is_match(text) && !self.exclude.as_ref().is_some_and(|ex| ex.is_match(text))
@@ -156,7 +172,7 @@ impl FlexQuery {
         let mut current: Option<FlexHit> = None;
         let mut stopped = false;
         let mut rows = 0u32;
-        store.scan(&mut |row| {
+        store.flex(&self.search(), &mut |row| {
             if past(deadline, &mut rows) {
                 stopped = true;
                 return ControlFlow::Break(());
@@ -195,6 +211,8 @@ impl FlexQuery {
                 }
             }
         })?;
+        // An engine evaluating the pattern itself may return at the deadline with rows unseen.
+        let stopped = stopped || Instant::now() >= deadline;
         if let (false, Some(last)) = (stopped, current) {
             let _ = visit(last);
         }
@@ -215,7 +233,7 @@ impl FlexQuery {
         let mut text = String::new();
         let mut rows = 0u32;
         let mut timed_out = false;
-        store.scan(&mut |row| {
+        store.flex(&self.search(), &mut |row| {
             if past(deadline, &mut rows) {
                 timed_out = true;
                 return ControlFlow::Break(());
@@ -252,7 +270,7 @@ impl FlexQuery {
             }
             ControlFlow::Continue(())
         })?;
-        if timed_out {
+        if timed_out || Instant::now() >= deadline {
             return Ok(());
         }
         for hit in hits {

@@ -57,7 +57,7 @@ impl ClickHouseStore {
                 let fields: Vec<&str> = line.split('\t').collect();
                 if let [table, rows, parts, bytes] = fields[..] {
                     figures.disk_bytes += bytes.parse::<u64>().unwrap_or(0);
-                    if table != "stage" && table != "ledger" && table != "migrations" {
+                    if table != "stage_states" && table != "ledger" && table != "migrations" {
                         figures.tables.push((
                             table.to_string(),
                             rows.parse().unwrap_or(0),
@@ -73,10 +73,11 @@ impl ClickHouseStore {
             .trim()
             .parse()
             .unwrap_or(0);
-            figures.staged_batches = text(format!("SELECT uniqExact(batch) FROM {db}.stage"))?
-                .trim()
-                .parse()
-                .unwrap_or(0);
+            figures.staged_batches =
+                text(format!("SELECT uniqExact(batch) FROM {db}.stage_states"))?
+                    .trim()
+                    .parse()
+                    .unwrap_or(0);
             report.shards.push(figures);
         }
         report.unapplied_batches = self

@@ -60,6 +60,8 @@ pub mod code {
     pub const UNKNOWN_TABLE: u32 = 60;
     /// `UNKNOWN_DATABASE`.
     pub const UNKNOWN_DATABASE: u32 = 81;
+    /// `TOO_MANY_ROWS` (`max_rows_to_read` exceeded).
+    pub const TOO_MANY_ROWS: u32 = 158;
     /// `QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING`.
     pub const ALREADY_RUNNING: u32 = 216;
 }

@@ -11,6 +11,7 @@
 //! - `read`: every lookup as range scans of the keys of `hark_store::keys`, read through the
 //!   Distributed tables with `GROUP BY` of the full key and `-Merge`, so unmerged parts never
 //!   show (reads are exact while merges are pending);
+//! - `flex`: flex searches (regex/glob) pushed down as `match()` where re2 agrees with hark;
 //! - [`check`]: what `hark store check` reports (rows and parts per shard, pending merges).
 //!
 //! Many processes may write to one cluster at once (each with its own `writer` name) and
@@ -33,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+mod flex;
 mod http;
 mod read;
 mod rowbinary;
@@ -41,8 +43,8 @@ mod write;
 
 use hark_record::{Checkpoint, RrKey, SourceId};
 use hark_store::{
-    Batch, CertQuery, CertRow, CommitReport, Detail, NegativeQuery, NegativeRow, RdataQuery, Row,
-    RrsetQuery, Store, StoreError, StoreStats,
+    Batch, CertQuery, CertRow, CommitReport, Detail, FlexSearch, NegativeQuery, NegativeRow,
+    RdataQuery, Row, RrsetQuery, Store, StoreError, StoreStats,
 };
 use http::{CallError, Endpoint, Http};
 use std::ops::ControlFlow;
@@ -70,6 +72,9 @@ pub struct Location {
     pub user: Option<(String, String)>,
     /// How long one call may take.
     pub timeout: Duration,
+    /// Stored rows one lookup page may read before the range is paged by key bounds (two
+    /// queries a page, each reading only up to the page's last key).
+    pub scan_rows: u64,
 }
 
 /// Why a store URL could not be read.
@@ -88,7 +93,9 @@ pub enum LocationError {
     #[error("{0:?} is not host:port")]
     Host(String),
     /// An option hark does not know.
-    #[error("unknown option {0:?} (known: cluster, writer, partial, user, password, timeout)")]
+    #[error(
+        "unknown option {0:?} (known: cluster, writer, partial, user, password, timeout, scan_rows)"
+    )]
     Option(String),
 }
 
@@ -129,6 +136,7 @@ impl std::str::FromStr for Location {
             partial: false,
             user: None,
             timeout: Duration::from_secs(300),
+            scan_rows: 262_144,
         };
         let mut password = String::new();
         for pair in options.split('&').filter(|p| !p.is_empty()) {
@@ -141,6 +149,9 @@ impl std::str::FromStr for Location {
                 "password" => password = value.into(),
                 "timeout" if value.parse::<u64>().is_ok_and(|s| s > 0) => {
                     location.timeout = Duration::from_secs(value.parse().unwrap_or(300))
+                }
+                "scan_rows" if value.parse::<u64>().is_ok_and(|n| n > 0) => {
+                    location.scan_rows = value.parse().unwrap_or(262_144)
                 }
                 _ => return Err(LocationError::Option(pair.into())),
             }
@@ -172,6 +183,8 @@ pub struct ClickHouseStore {
     cluster: Option<String>,
     writer: String,
     partial: bool,
+    /// Stored rows one lookup page may read unbounded.
+    scan_rows: u64,
     /// The commit lock: holds the writer's state (recovered yet, last version).
     commits: Mutex<write::WriterState>,
     /// The last stats and when they were read; cleared by commits.
@@ -230,6 +243,7 @@ impl ClickHouseStore {
             cluster: location.cluster.clone(),
             writer: location.writer.clone(),
             partial: location.partial,
+            scan_rows: location.scan_rows,
             commits: Mutex::new(write::WriterState::default()),
             stats: Mutex::new(None),
         };
@@ -373,7 +387,15 @@ impl Store for ClickHouseStore {
     }
 
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError> {
-        self.scan_rows(visit)
+        self.scan_rows(None, visit)
+    }
+
+    fn flex(
+        &self,
+        search: &FlexSearch,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.scan_rows(flex::condition(search).as_deref(), visit)
     }
 
     fn stats(&self) -> Result<StoreStats, StoreError> {

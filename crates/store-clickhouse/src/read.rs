@@ -1,11 +1,14 @@
 //! Lookups: each is one or a few range scans over the key column of one row table, read in
 //! pages of `GROUP BY k ORDER BY k LIMIT n` with `-Merge` of the states, so the answer is
 //! the merged row whatever parts are still unmerged, and a page resumes after the last key
-//! of the one before (the order the `Store` methods promise is the key order). Filters the
+//! of the one before (the order the `Store` methods promise is the key order). A page that
+//! would read more than `scan_rows` stored rows (18.16 aggregates a whole range before its
+//! `LIMIT`) is bounded first: the key of the page-th stored row is read, and only keys up to
+//! it are grouped. Filters the
 //! keys cannot express (type, bailiwick, fences, the apex of a subdomain scan) are applied
 //! to the rows read.
 
-use crate::http::{hex, quote};
+use crate::http::{code, hex, quote};
 use crate::{call, ClickHouseStore};
 use hark_dns::{name, RrType};
 use hark_record::{Checkpoint, RrKey, SourceId, Tally, TimeSpan};
@@ -56,6 +59,17 @@ fn tally(
     }
 }
 
+/// ` AND owner OP R(owner of key)` when the table's primary key starts with the owner (so the
+/// index narrows the read); empty otherwise. Owner keys are prefix-free, so `k` bounded by a
+/// key is bounded by its owner the same way.
+fn owner_bound(column: &str, key: &[u8], op: &str) -> String {
+    (column == "owner")
+        .then(|| keys::reversed_key_len(key).and_then(|len| key.get(..len)))
+        .flatten()
+        .map(|owner| format!(" AND owner {op} {}", hex(owner)))
+        .unwrap_or_default()
+}
+
 impl ClickHouseStore {
     /// Streams (key, tally) of `table` in key order over `range`, after `after`, until
     /// `visit` breaks; returns whether it broke.
@@ -66,7 +80,7 @@ impl ClickHouseStore {
         after: Option<&[u8]>,
         visit: &mut KeyVisitor<'_>,
     ) -> Result<ControlFlow<()>, StoreError> {
-        self.scan_range_on(None, table, range, after, visit)
+        self.scan_range_on(None, table, range, after, None, visit)
     }
 
     /// [`ClickHouseStore::scan_range`], on one shard's own table when `shard` is given (every
@@ -78,6 +92,7 @@ impl ClickHouseStore {
         table: &str,
         range: &KeyRange,
         after: Option<&[u8]>,
+        filter: Option<&str>,
         visit: &mut KeyVisitor<'_>,
     ) -> Result<ControlFlow<()>, StoreError> {
         let (endpoint, read_table) = match shard {
@@ -97,48 +112,95 @@ impl ClickHouseStore {
             Some(end) => format!(" AND k < {} AND {column} <= {}", hex(end), hex(end)),
             None => String::new(),
         };
+        let filter = filter
+            .map(|sql| format!(" AND ({sql})"))
+            .unwrap_or_default();
         let mut cursor: Option<Vec<u8>> = after.map(<[u8]>::to_vec);
         let settings = self.read_settings();
-        for page in PAGES
+        let mut bounded = false;
+        let mut pages = PAGES
             .iter()
-            .chain(std::iter::repeat(&PAGES[PAGES.len() - 1]))
-        {
+            .chain(std::iter::repeat(&PAGES[PAGES.len() - 1]));
+        let mut page = pages.next().copied().unwrap_or(PAGES[0]);
+        loop {
             let resume = match &cursor {
                 Some(key) if key.as_slice() >= range.start.as_slice() => {
-                    let owner = (column == "owner")
-                        .then(|| keys::reversed_key_len(key).and_then(|len| key.get(..len)))
-                        .flatten()
-                        .map(|owner| format!(" AND owner >= {}", hex(owner)))
-                        .unwrap_or_default();
-                    format!(" AND k > {}{owner}", hex(key))
+                    format!(" AND k > {}{}", hex(key), owner_bound(column, key, ">="))
                 }
                 _ => String::new(),
+            };
+            // A page of a range that holds many rows (a busy /24) is first bounded by key: 18.16
+            // aggregates the whole range before `LIMIT`, so the grouped query reads only up
+            // to the page-th stored row after the cursor.
+            let mut bound: Option<Vec<u8>> = None;
+            if bounded {
+                let sql = format!(
+                    "SELECT k FROM {read_table} WHERE batch = 0 AND {lower}{upper}{resume}{filter} \
+                     ORDER BY k LIMIT {}, 1 FORMAT RowBinary",
+                    page - 1
+                );
+                self.http
+                    .rows(endpoint, &sql, &settings, &mut |row, first| {
+                        bound = Some(row.bytes(Some(first))?);
+                        Ok(true)
+                    })
+                    .map_err(call)?;
+            }
+            let below = match &bound {
+                Some(key) => format!(" AND k <= {}{}", hex(key), owner_bound(column, key, "<=")),
+                None => String::new(),
             };
             let sql = format!(
                 "SELECT k, maxMerge(seen), minIfMerge(first), maxIfMerge(last), \
                  maxMerge(zone_seen), minIfMerge(zone_first), maxIfMerge(zone_last), \
                  sumMerge(count) FROM {read_table} \
-                 WHERE batch = 0 AND {lower}{upper}{resume} \
+                 WHERE batch = 0 AND {lower}{upper}{resume}{below}{filter} \
                  GROUP BY k ORDER BY k LIMIT {page} FORMAT RowBinary"
             );
+            let mut capped = settings.clone();
+            if !bounded {
+                capped.push(("max_rows_to_read", self.scan_rows.to_string()));
+            }
             let mut rows: Vec<(Vec<u8>, Tally)> = Vec::new();
-            self.http
-                .rows(endpoint, &sql, &settings, &mut |row, first| {
-                    let k = row.bytes(Some(first))?;
-                    let t = tally(
-                        row.u8()?,
-                        row.i64()?,
-                        row.i64()?,
-                        row.u8()?,
-                        row.i64()?,
-                        row.i64()?,
-                        row.u64()?,
-                    );
-                    rows.push((k, t));
-                    Ok(true)
-                })
-                .map_err(call)?;
-            let full = rows.len() == *page;
+            let answer = self.http.rows(endpoint, &sql, &capped, &mut |row, first| {
+                let k = row.bytes(Some(first))?;
+                let t = tally(
+                    row.u8()?,
+                    row.i64()?,
+                    row.i64()?,
+                    row.u8()?,
+                    row.i64()?,
+                    row.i64()?,
+                    row.u64()?,
+                );
+                rows.push((k, t));
+                Ok(true)
+            });
+            match answer {
+                Ok(()) => {}
+                Err(err) if !bounded && err.code() == Some(code::TOO_MANY_ROWS) => {
+                    // Page this range by key bounds from here on; this page again.
+                    bounded = true;
+                    continue;
+                }
+                Err(err) => return Err(call(err)),
+            }
+            if bounded {
+                for (k, t) in &rows {
+                    if visit(k, *t)?.is_break() {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+                match bound {
+                    Some(key) => {
+                        cursor = Some(key);
+                        page = pages.next().copied().unwrap_or(page);
+                        continue;
+                    }
+                    None => return Ok(ControlFlow::Continue(())),
+                }
+            }
+            let full = rows.len() == page;
             for (k, t) in &rows {
                 if visit(k, *t)?.is_break() {
                     return Ok(ControlFlow::Break(()));
@@ -148,8 +210,8 @@ impl ClickHouseStore {
                 Some((last, _)) if full => cursor = Some(last),
                 _ => return Ok(ControlFlow::Continue(())),
             }
+            page = pages.next().copied().unwrap_or(page);
         }
-        Ok(ControlFlow::Continue(()))
     }
 
     pub(crate) fn lookup_rrset(
@@ -219,22 +281,29 @@ impl ClickHouseStore {
             }
             out
         });
-        let _ = self.scan_range_on(shard, table, &range, after.as_deref(), &mut |k, tally| {
-            // A 0x00 right after the prefix: the base name itself (or the leading labels
-            // alone), not a name below or after it.
-            if skip_after.is_some_and(|len| k.get(len) == Some(&0)) {
-                return Ok(ControlFlow::Continue(()));
-            }
-            let row = Row {
-                key: decode(k)?,
-                tally,
-            };
-            Ok(if admit(&row) {
-                visit(row)
-            } else {
-                ControlFlow::Continue(())
-            })
-        })?;
+        let _ = self.scan_range_on(
+            shard,
+            table,
+            &range,
+            after.as_deref(),
+            None,
+            &mut |k, tally| {
+                // A 0x00 right after the prefix: the base name itself (or the leading labels
+                // alone), not a name below or after it.
+                if skip_after.is_some_and(|len| k.get(len) == Some(&0)) {
+                    return Ok(ControlFlow::Continue(()));
+                }
+                let row = Row {
+                    key: decode(k)?,
+                    tally,
+                };
+                Ok(if admit(&row) {
+                    visit(row)
+                } else {
+                    ControlFlow::Continue(())
+                })
+            },
+        )?;
         Ok(())
     }
 
@@ -421,15 +490,17 @@ impl ClickHouseStore {
         Ok(())
     }
 
+    /// Every row of `rrset` in key order, only those passing the SQL condition `filter`.
     pub(crate) fn scan_rows(
         &self,
+        filter: Option<&str>,
         visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
         let range = KeyRange {
             start: Vec::new(),
             end: None,
         };
-        let _ = self.scan_range("rrset", &range, None, &mut |k, tally| {
+        let _ = self.scan_range_on(None, "rrset", &range, None, filter, &mut |k, tally| {
             Ok(visit(Row {
                 key: keys::decode_rrset_key(k)?,
                 tally,

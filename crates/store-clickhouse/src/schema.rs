@@ -7,7 +7,7 @@
 //! | `rdata` | AggregatingMergeTree, `(k, batch)` | the same rows by `keys::rdata_key`, for addresses and targets |
 //! | `negative` | AggregatingMergeTree, `(k, batch)` | negative rows by `keys::negative_key` |
 //! | `cert` | AggregatingMergeTree, `(k, batch)` | certificate-name rows by `keys::cert_key` (version 2) |
-//! | `stage` | MergeTree, partition per batch, `(kind, seq)` | a commit's rows before they are applied |
+//! | `stage_states` | MergeTree, partition per batch, `(kind, seq)` | a commit's rows before they are applied, tallies as aggregate states built by hark (version 3; replaces `stage`, which held plain tallies) |
 //! | `ledger` | MergeTree, `(kind, source, version)` | commit records, checkpoints, applied marks (used on the first shard) |
 //! | `migrations` | TinyLog | the schema versions applied |
 //! | `*_all` | Distributed over the cluster | what readers query |
@@ -24,7 +24,7 @@ use crate::http::{code, CallError, Endpoint, Http};
 use hark_store::StoreError;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const STATES: &str = "seen AggregateFunction(max, UInt8),
     first AggregateFunction(minIf, Int64, UInt8),
@@ -33,6 +33,9 @@ const STATES: &str = "seen AggregateFunction(max, UInt8),
     zone_first AggregateFunction(minIf, Int64, UInt8),
     zone_last AggregateFunction(maxIf, Int64, UInt8),
     count AggregateFunction(sum, UInt64)";
+
+/// The start of version 3's statement that carries an older hark's staged rows over.
+const CARRY_STAGE: &str = "INSERT INTO {db}.stage_states";
 
 /// One migration: the statements that take a schema from `version - 1` to `version`.
 /// `{db}` and `{cluster}` are replaced; statements marked `distributed` run only on a cluster.
@@ -102,6 +105,38 @@ fn migrations() -> Vec<Migration> {
             statements: vec![
                 row_table("cert", "k String", "k, batch"),
                 distributed("cert"),
+            ],
+        },
+        // The stage holds aggregate states built by hark, so applying a batch copies them
+        // instead of grouping and building them (`-State`) on the server. What an older hark
+        // left staged is carried over; repeating this after an interruption stages rows twice,
+        // which readers of the stage ignore (one row per sequence number).
+        Migration {
+            version: 3,
+            statements: vec![
+                (
+                    false,
+                    format!(
+                        "CREATE TABLE IF NOT EXISTS {{db}}.stage_states (batch UInt64, \
+                         writer String, kind UInt8, seq UInt32, k String, fk String, rk String, \
+                         owner String, rrtype UInt16, {STATES}) \
+                         ENGINE = MergeTree() PARTITION BY batch ORDER BY (kind, seq)"
+                    ),
+                ),
+                (
+                    false,
+                    format!(
+                        "{CARRY_STAGE} SELECT batch, writer, kind, seq, k, fk, rk, \
+                     owner, rrtype, arrayReduce('maxState', [seen]), \
+                     arrayReduce('minIfState', [first], [seen]), \
+                     arrayReduce('maxIfState', [last], [seen]), \
+                     arrayReduce('maxState', [zone_seen]), \
+                     arrayReduce('minIfState', [zone_first], [zone_seen]), \
+                     arrayReduce('maxIfState', [zone_last], [zone_seen]), \
+                     arrayReduce('sumState', [count]) FROM {{db}}.stage"
+                    ),
+                ),
+                (false, "DROP TABLE IF EXISTS {db}.stage".into()),
             ],
         },
     ]
@@ -175,7 +210,15 @@ pub fn migrate(
             }
             let cluster = cluster.unwrap_or_default();
             let sql = statement.replace("{db}", db).replace("{cluster}", cluster);
-            http.execute(endpoint, &sql, &[]).map_err(call)?;
+            match http.execute(endpoint, &sql, &[]) {
+                Ok(()) => {}
+                // A run of this migration cut short after it carried the old stage over and
+                // dropped it: nothing is left to carry.
+                Err(err)
+                    if statement.starts_with(CARRY_STAGE)
+                        && err.code() == Some(code::UNKNOWN_TABLE) => {}
+                Err(err) => return Err(call(err)),
+            }
         }
         http.execute(
             endpoint,

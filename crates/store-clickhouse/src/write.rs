@@ -5,8 +5,9 @@
 //! of batch `B` (a random 64-bit id) therefore goes in four steps:
 //!
 //! 1. **Stage.** Each shard gets its rows (routed by a hash of the owner name, so every key
-//!    lives on one shard) in one RowBinary insert into `stage`, partition `B`, each row with
-//!    a sequence number. A retried insert may leave duplicates or a cut-short copy: readers
+//!    lives on one shard) in one RowBinary insert into `stage_states`, partition `B`, each row
+//!    with a sequence number and its tally as the aggregate states the row tables hold (built
+//!    here, so the servers only copy them). A retried insert may leave duplicates or a cut-short copy: readers
 //!    of the stage take one row per sequence number, and after a failed call the writer
 //!    counts the distinct sequence numbers before it moves on.
 //! 2. **Record.** One insert into `ledger` on the first shard holds the batch's checkpoints
@@ -14,7 +15,7 @@
 //!    rows, so a commit row present means its checkpoints are too; checkpoints are read only
 //!    from committed batches. This is the commit point: before it the batch never happened
 //!    (a restarted writer drops its staged partitions), after it the batch will be applied.
-//! 3. **Apply.** Per shard and row table, one `INSERT INTO t SELECT ... FROM stage` that
+//! 3. **Apply.** Per shard and row table, one `INSERT INTO t SELECT ... FROM stage_states` that
 //!    also writes `B`'s marker row (empty keys, `batch = B`) in the same block, so the part
 //!    holds all of the batch's rows for that table or none. The statement runs only when
 //!    the table has no marker for `B` yet (a scalar subquery at its start) and under a fixed
@@ -315,13 +316,13 @@ impl ClickHouseStore {
         shares
     }
 
-    /// Step 1: the shard's rows into `stage`, checked after any failed call.
+    /// Step 1: the shard's rows into `stage_states`, checked after any failed call.
     fn stage(&self, shard: usize, id: u64, share: &Share) -> Result<(), StoreError> {
         let endpoint = self.shard(shard)?;
         let expected = u64::from(share.len()) + 1;
-        let sql = format!("INSERT INTO {}.stage FORMAT RowBinary", self.db);
+        let sql = format!("INSERT INTO {}.stage_states FORMAT RowBinary", self.db);
         let count_sql = format!(
-            "SELECT uniqExact(kind, seq) FROM {}.stage WHERE batch = {id} FORMAT TabSeparated",
+            "SELECT uniqExact(kind, seq) FROM {}.stage_states WHERE batch = {id} FORMAT TabSeparated",
             self.db
         );
         let query_id = format!("hark-stage-{id}");
@@ -391,18 +392,17 @@ impl ClickHouseStore {
         } else {
             ""
         };
+        // The staged states are copied as they are: one row per key of the batch (a key
+        // twice would still merge right, in reads and in merges), no grouping.
         let sql = format!(
             "INSERT INTO {db}.{table} \
-             SELECT {extra}k, mark, maxState(seen), minIfState(first, seen), maxIfState(last, seen), \
-                    maxState(zone_seen), minIfState(zone_first, zone_seen), \
-                    maxIfState(zone_last, zone_seen), sumState(count) \
+             SELECT {extra}k, mark, seen, first, last, zone_seen, zone_first, zone_last, count \
              FROM (SELECT {extra_inner}if(kind = 255, '', {key_column}) AS k, \
                           if(kind = 255, batch, toUInt64(0)) AS mark, \
                           seen, first, last, zone_seen, zone_first, zone_last, count \
-                   FROM {db}.stage WHERE batch = {id} AND kind IN ({stage_kind}, 255) \
+                   FROM {db}.stage_states WHERE batch = {id} AND kind IN ({stage_kind}, 255) \
                    LIMIT 1 BY kind, seq) \
-             WHERE (SELECT count() FROM {db}.{table} WHERE {marker_owner}k = '' AND batch = {id}) = 0 \
-             GROUP BY {extra}k, mark"
+             WHERE (SELECT count() FROM {db}.{table} WHERE {marker_owner}k = '' AND batch = {id}) = 0"
         );
         let mut settings = one_block();
         settings.push(("query_id", format!("hark-apply-{id}-{table}")));
@@ -421,7 +421,7 @@ impl ClickHouseStore {
         })?;
         for shard in shards {
             let endpoint = self.shard(shard)?;
-            let drop = format!("ALTER TABLE {}.stage DROP PARTITION {id}", self.db);
+            let drop = format!("ALTER TABLE {}.stage_states DROP PARTITION {id}", self.db);
             if let Err(err) = self.http.execute(endpoint, &drop, &[]) {
                 // Harmless: the next recovery of this writer drops it.
                 tracing::warn!(error = %err, "could not drop a staged batch");
@@ -463,7 +463,7 @@ impl ClickHouseStore {
                             reason: err.to_string(),
                         })?,
                         &format!(
-                            "SELECT DISTINCT kind FROM {db}.stage WHERE batch = {id} \
+                            "SELECT DISTINCT kind FROM {db}.stage_states WHERE batch = {id} \
                              FORMAT TabSeparated"
                         ),
                         &[],
@@ -488,7 +488,7 @@ impl ClickHouseStore {
                 self.http.text(
                     endpoint,
                     &format!(
-                        "SELECT DISTINCT batch FROM {db}.stage WHERE writer = {writer} \
+                        "SELECT DISTINCT batch FROM {db}.stage_states WHERE writer = {writer} \
                          FORMAT TabSeparated"
                     ),
                     &[],
@@ -499,7 +499,7 @@ impl ClickHouseStore {
                     batch = id,
                     "dropping a staged batch that was never recorded"
                 );
-                let drop = format!("ALTER TABLE {db}.stage DROP PARTITION {id}");
+                let drop = format!("ALTER TABLE {db}.stage_states DROP PARTITION {id}");
                 with_retries("dropping a staged batch", || {
                     self.http.execute(endpoint, &drop, &[])
                 })?;
@@ -656,10 +656,21 @@ fn stage_row(
     out.bytes(rk);
     out.bytes(owner);
     out.u16(rrtype);
+    // The states as ClickHouse serializes them: `max(UInt8)` a has-value byte (always 1: every
+    // row has its flag) and the flag; `minIf`/`maxIf(Int64, UInt8)` a has-value byte (the
+    // flag) and the time when there is one; `sum(UInt64)` the count.
     for span in [tally.seen, tally.zone_seen] {
+        out.u8(1);
         out.u8(u8::from(span.is_some()));
-        out.i64(span.map_or(0, |s| s.first));
-        out.i64(span.map_or(0, |s| s.last));
+        for time in [span.map(|s| s.first), span.map(|s| s.last)] {
+            match time {
+                Some(time) => {
+                    out.u8(1);
+                    out.i64(time);
+                }
+                None => out.u8(0),
+            }
+        }
     }
     out.u64(tally.count);
 }

@@ -43,7 +43,7 @@ mod writer;
 
 pub use hark_query::{
     IpRange, Lookup, NamePattern, NegativeQuery, PatternError, QueryError, RangeError, RdataMatch,
-    RdataQuery, RrsetQuery, TimeFence, TypeFilter,
+    RdataQuery, RrsetQuery, TimeFence, TypeFilter, DNSSEC_TYPES,
 };
 pub use hark_record::{Batch, CertKey, Checkpoint, Committed, NegativeKey, RrKey, SourceId, Tally};
 pub use lookup::{run_lookup, run_negatives};
@@ -89,6 +89,29 @@ pub struct CertQuery {
     pub name: NamePattern,
     /// Only rows whose tally the fence admits.
     pub fence: TimeFence,
+}
+
+/// What a flex search matches its pattern against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlexField {
+    /// Owner names, in presentation form with the trailing dot (`www.example.com.`).
+    Rrnames,
+    /// rdata in presentation form (`192.0.2.1`, `ns1.example.net.`, `"v=spf1 -all"`).
+    Rdata,
+}
+
+/// A flex search as a store sees it ([`Store::flex`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlexSearch {
+    /// What the pattern is matched against.
+    pub field: FlexField,
+    /// The pattern in the syntax of the `regex` crate, matched case-insensitively and
+    /// unanchored (a search) against the field's text.
+    pub pattern: String,
+    /// What must not match, in the same syntax.
+    pub exclude: Option<String>,
+    /// Which rrtypes.
+    pub filter: TypeFilter,
 }
 
 /// How much a commit must tell about what it changed.
@@ -339,6 +362,25 @@ pub trait Store: Send + Sync {
 
     /// Streams every RR row, in the order of [`Store::rrset`].
     fn scan(&self, visit: &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), StoreError>;
+
+    /// Streams, in the order of [`Store::scan`], the candidate rows of a flex search: at least
+    /// every row of an admitted type whose owner name (or rdata) in presentation form matches
+    /// the search's pattern and not its exclusion; rows that do not match may come too, so
+    /// callers keep their exact filter. An engine that can evaluate (part of) the pattern
+    /// where the rows are pushes it down; the default is [`Store::scan`] with the type filter.
+    fn flex(
+        &self,
+        search: &FlexSearch,
+        visit: &mut dyn FnMut(Row) -> ControlFlow<()>,
+    ) -> Result<(), StoreError> {
+        self.scan(&mut |row| {
+            if search.filter.admits(row.key.parts().rrtype) {
+                visit(row)
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+    }
 
     /// Figures about the contents; cheap (never a scan of the rows).
     fn stats(&self) -> Result<StoreStats, StoreError>;

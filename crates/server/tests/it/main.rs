@@ -9,6 +9,7 @@ mod compat;
 mod compat_clients;
 mod dnsdb;
 mod flex;
+mod flex_clickhouse;
 mod hostile;
 mod ratelimit;
 mod serving;
