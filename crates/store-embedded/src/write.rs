@@ -16,9 +16,9 @@
 //!   (checkpoints, counters) removes it. A store opened with the marker present was empty
 //!   before the load, so rolling back is clearing the row keyspaces ([`EmbeddedStore::open`]).
 //! - **Large commits into a store that holds rows** (a day's capture): the merged rows are
-//!   written as sorted tables too, after a redo log of every entry (final values, so replaying
-//!   it is exact) is made durable; a store opened with the log present writes it again
-//!   ([`crate::redo`]). The tables shadow the rows they update (they are newer) until
+//!   written as sorted tables too, beside a redo log of every entry (final values, so replaying
+//!   it is exact); a table joins its keyspace only once the log is durable, and a store opened
+//!   with the log present writes it again ([`crate::redo`]). The tables shadow the rows they update (they are newer) until
 //!   compaction folds them in.
 
 use crate::arena::{ingest_sorted, KeyArena};
