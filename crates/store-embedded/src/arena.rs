@@ -154,18 +154,22 @@ mod tests {
             b"\xff",
             b"com\0example\0www\0\0\x01",
         ];
+        let mut expected = keys.to_vec();
+        expected.sort();
+        assert_eq!(sorted_through_an_arena(&keys), expected);
+    }
+
+    /// `keys` pushed into an arena, read back in its sorted order.
+    fn sorted_through_an_arena(keys: &[&[u8]]) -> Vec<Vec<u8>> {
         let mut arena = KeyArena::with_capacity(keys.len());
         for key in keys {
             arena.push_with(|out| out.extend_from_slice(key));
         }
-        let sorted: Vec<&[u8]> = arena
+        arena
             .sorted_order()
             .into_iter()
-            .map(|i| arena.get(i))
-            .collect();
-        let mut expected = keys.to_vec();
-        expected.sort();
-        assert_eq!(sorted, expected);
+            .map(|i| arena.get(i).to_vec())
+            .collect()
     }
 
     /// Thousands of keys sharing prefixes of every length around the 16-byte digits, with
@@ -184,18 +188,11 @@ mod tests {
             key.extend((0..tail).map(|t| ((state >> (t * 8)) & 3) as u8));
             keys.push(key);
         }
-        let mut arena = KeyArena::with_capacity(keys.len());
-        for key in &keys {
-            arena.push_with(|out| out.extend_from_slice(key));
-        }
-        let sorted: Vec<&[u8]> = arena
-            .sorted_order()
-            .into_iter()
-            .map(|i| arena.get(i))
-            .collect();
         let mut expected: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
         expected.sort();
-        assert_eq!(sorted, expected);
+        assert_eq!(sorted_through_an_arena(&expected), expected);
+        let unsorted: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        assert_eq!(sorted_through_an_arena(&unsorted), expected);
         // Pushed in order, they keep their numbers.
         let mut in_order = KeyArena::with_capacity(expected.len());
         for key in &expected {
