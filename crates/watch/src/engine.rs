@@ -207,6 +207,15 @@ fn negative_evidence(key: &NegativeKey, tally: &Tally) -> Evidence {
     }
 }
 
+/// How an alert names a certificate's issuer.
+fn issuer_named(key: &CertKey) -> &str {
+    if key.issuer.is_empty() {
+        "an unnamed issuer"
+    } else {
+        &key.issuer
+    }
+}
+
 fn cert_evidence(key: &CertKey, tally: &Tally) -> Evidence {
     let (time_first, time_last) = span(tally);
     Evidence {
@@ -984,11 +993,7 @@ impl Watcher {
                 let summary = format!(
                     "certificate for {} by {} ({why})",
                     evidence.rrname,
-                    if key.issuer.is_empty() {
-                        "an unnamed issuer"
-                    } else {
-                        &key.issuer
-                    }
+                    issuer_named(key)
                 );
                 findings.push(finding(rule, evidence.rrname.clone(), summary, evidence));
             }
@@ -1031,11 +1036,7 @@ impl Watcher {
                 let summary = format!(
                     "first sighting of {} (in a certificate by {})",
                     evidence.rrname,
-                    if key.issuer.is_empty() {
-                        "an unnamed issuer"
-                    } else {
-                        &key.issuer
-                    }
+                    issuer_named(key)
                 );
                 findings.push(finding(rule, evidence.rrname.clone(), summary, evidence));
             }
