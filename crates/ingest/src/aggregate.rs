@@ -18,7 +18,7 @@
 //! merging is associative and commutative, draining early only changes how many store writes
 //! happen, never the rows that result.
 
-use crate::row_table::{Merged, RowTable};
+use crate::row_table::{key_hash, Merged, RowTable};
 use hark_dns::name::is_at_or_below;
 use hark_dns::{Response, RrType, Section};
 use hark_record::{rcode, Batch, CertKey, NegativeKey, RrKey, RrKeyParts, Tally};
@@ -176,6 +176,22 @@ fn span(arena: &[u8], (start, end): (usize, usize)) -> &[u8] {
     arena.get(start..end).unwrap_or_default()
 }
 
+/// A packed key in the arena, with its hash ([`key_hash`]). The hash is computed by the thread
+/// that packs the key, so the aggregating thread (the pipeline's narrowest) does not, and
+/// repeats inside a unit are found by comparing hashes before bytes.
+#[derive(Clone, Copy, Debug, Default)]
+struct KeySpan {
+    start: usize,
+    end: usize,
+    hash: u64,
+}
+
+impl KeySpan {
+    fn bytes(self, arena: &[u8]) -> &[u8] {
+        span(arena, (self.start, self.end))
+    }
+}
+
 /// One unit's share of an [`Observations`] chunk: a response, or a set of rows read from an
 /// import with their tally.
 #[derive(Clone, Copy, Debug)]
@@ -201,7 +217,7 @@ struct ResponseEntry {
 #[derive(Default)]
 pub struct Observations {
     arena: Vec<u8>,
-    keys: Vec<(usize, usize)>,
+    keys: Vec<KeySpan>,
     /// Certificate names: (name start, name end = issuer start, issuer end) in the arena.
     certs: Vec<(usize, usize, usize)>,
     responses: Vec<ResponseEntry>,
@@ -229,7 +245,7 @@ impl Observations {
     /// Bytes the chunk holds (keys, spans and unit entries), for byte-bounded chunks.
     pub fn estimated_bytes(&self) -> usize {
         self.arena.len()
-            + self.keys.len() * std::mem::size_of::<(usize, usize)>()
+            + self.keys.len() * std::mem::size_of::<KeySpan>()
             + self.certs.len() * std::mem::size_of::<(usize, usize, usize)>()
             + self.responses.len() * std::mem::size_of::<ResponseEntry>()
     }
@@ -245,12 +261,7 @@ impl Observations {
         self.stats.responses += 1;
         let first_key = self.keys.len();
         for parts in rows {
-            let start = self.arena.len();
-            if RrKey::pack_into(&parts, &mut self.arena).is_ok() {
-                self.keys.push((start, self.arena.len()));
-            } else {
-                self.arena.truncate(start);
-            }
+            self.push_key(&parts);
         }
         self.dedup_keys_from(first_key);
         let kept = self.keys.len() - first_key;
@@ -332,17 +343,36 @@ impl Observations {
         });
     }
 
-    /// Sorts the keys from `first_key` on and drops repeats.
+    /// Packs one key into the arena with its hash; a key whose names do not fit is dropped.
+    fn push_key(&mut self, parts: &RrKeyParts<'_>) {
+        let start = self.arena.len();
+        if RrKey::pack_into(parts, &mut self.arena).is_ok() {
+            let end = self.arena.len();
+            let hash = key_hash(span(&self.arena, (start, end)));
+            self.keys.push(KeySpan { start, end, hash });
+        } else {
+            self.arena.truncate(start);
+        }
+    }
+
+    /// Sorts the keys from `first_key` on (by hash, then bytes) and drops repeats: bytes are
+    /// compared only when hashes are equal, nearly always for a real repeat.
     fn dedup_keys_from(&mut self, first_key: usize) {
         let arena = &self.arena;
         if let Some(own) = self.keys.get_mut(first_key..) {
             if own.len() > 1 {
-                own.sort_unstable_by(|a, b| span(arena, *a).cmp(span(arena, *b)));
+                own.sort_unstable_by(|a, b| {
+                    a.hash
+                        .cmp(&b.hash)
+                        .then_with(|| a.bytes(arena).cmp(b.bytes(arena)))
+                });
                 let mut kept: usize = 0;
                 for i in 0..own.len() {
                     let current = own.get(i).copied().unwrap_or_default();
                     let previous = kept.checked_sub(1).and_then(|k| own.get(k).copied());
-                    if previous.is_none_or(|p| span(arena, p) != span(arena, current)) {
+                    if previous.is_none_or(|p| {
+                        p.hash != current.hash || p.bytes(arena) != current.bytes(arena)
+                    }) {
                         if let Some(slot) = own.get_mut(kept) {
                             *slot = current;
                         }
@@ -417,18 +447,12 @@ impl Observations {
                 dropped.out_of_bailiwick += 1;
                 continue;
             };
-            let start = self.arena.len();
-            let parts = RrKeyParts {
+            self.push_key(&RrKeyParts {
                 rrname: record.owner,
                 rrtype: record.rrtype,
                 bailiwick: zone,
                 rdata: record.rdata,
-            };
-            if RrKey::pack_into(&parts, &mut self.arena).is_ok() {
-                self.keys.push((start, self.arena.len()));
-            } else {
-                self.arena.truncate(start);
-            }
+            });
         }
         // An RR counts once per response, whatever section (or sections) it stands in.
         self.dedup_keys_from(first_key);
@@ -530,12 +554,14 @@ impl Aggregator {
         };
         for (index, entry) in observations.responses.iter().enumerate().skip(from) {
             let observation = entry.tally.unwrap_or_else(|| Tally::seen_at(entry.time));
-            for &key_span in observations
+            for &key in observations
                 .keys
                 .get(first_key..entry.keys_end)
                 .unwrap_or_default()
             {
-                if let Merged::New(bytes) = self.rows.merge(span(arena, key_span), &observation) {
+                if let Merged::New(bytes) =
+                    self.rows.merge(key.bytes(arena), key.hash, &observation)
+                {
                     self.bytes += bytes;
                 }
             }
@@ -628,6 +654,13 @@ impl hashbrown::Equivalent<CertKey> for CertKeyRef<'_> {
     }
 }
 
+/// Whether two names from one parsed response are equal. The parser gives every reference to
+/// one compressed name the same bytes, so the same slice answers before the bytes are compared
+/// (a call to `memcmp` per record was a tenth of the parsing thread's time).
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 /// Longest CNAME chain followed when deciding what a negative answer is about.
 const MAX_CHAIN: usize = 16;
 
@@ -642,15 +675,19 @@ fn negative_subject<'r>(
     for _ in 0..MAX_CHAIN {
         let mut next = None;
         for record in response.records() {
-            if record.section != Section::Answer || record.owner != subject {
+            let answers = record.rrtype == qtype || qtype == RrType::ANY;
+            let leads_on = record.rrtype == RrType::CNAME && next.is_none();
+            // Names compared last: most records are not of a type that matters here.
+            if record.section != Section::Answer
+                || !(answers || leads_on)
+                || !same_name(record.owner, subject)
+            {
                 continue;
             }
-            if record.rrtype == qtype || qtype == RrType::ANY {
+            if answers {
                 return None;
             }
-            if record.rrtype == RrType::CNAME && next.is_none() {
-                next = Some(record.rdata);
-            }
+            next = Some(record.rdata);
         }
         match next {
             Some(target) if target != subject => subject = target,

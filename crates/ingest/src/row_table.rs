@@ -16,6 +16,16 @@
 use hark_record::{key::unpack, RrKey, Tally};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
+use std::sync::LazyLock;
+
+/// The hasher of packed keys: one per process, randomly seeded (so crafted input cannot aim
+/// at collisions), shared by the threads that pack keys and the table that holds them.
+static KEY_HASHER: LazyLock<DefaultHashBuilder> = LazyLock::new(DefaultHashBuilder::default);
+
+/// The hash of packed key bytes, as [`RowTable::merge`] expects it.
+pub(crate) fn key_hash(key: &[u8]) -> u64 {
+    KEY_HASHER.hash_one(key)
+}
 
 /// Key bytes held in the slot itself; longer keys live in their own allocation.
 const INLINE: usize = 44;
@@ -51,7 +61,6 @@ pub(crate) const SLOT_BYTES: usize = std::mem::size_of::<Slot>() + 6;
 pub(crate) struct RowTable {
     index: HashTable<u32>,
     slots: Vec<Slot>,
-    hasher: DefaultHashBuilder,
 }
 
 /// What [`RowTable::merge`] did.
@@ -71,9 +80,9 @@ impl RowTable {
         self.slots.len()
     }
 
-    /// Folds `tally` into the row of `key` (packed [`RrKey`] bytes), adding the row if new.
-    pub(crate) fn merge(&mut self, key: &[u8], tally: &Tally) -> Merged {
-        let hash = self.hasher.hash_one(key);
+    /// Folds `tally` into the row of `key` (packed [`RrKey`] bytes, whose [`key_hash`] is
+    /// `hash`), adding the row if new.
+    pub(crate) fn merge(&mut self, key: &[u8], hash: u64, tally: &Tally) -> Merged {
         let slots = &mut self.slots;
         let found = self.index.find(hash, |&at| {
             slots
@@ -138,6 +147,11 @@ mod tests {
     use hark_dns::RrType;
     use hark_record::RrKeyParts;
 
+    /// Merges as the aggregator does, hashing the key first.
+    fn merge(table: &mut RowTable, key: &[u8], tally: &Tally) -> Merged {
+        table.merge(key, key_hash(key), tally)
+    }
+
     fn packed(name: &[u8], rdata: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         RrKey::pack_into(
@@ -163,21 +177,27 @@ mod tests {
         assert!(short.len() <= INLINE && long.len() > INLINE);
         let mut table = RowTable::default();
         assert_eq!(
-            table.merge(&short, &Tally::seen_at(10)),
+            merge(&mut table, &short, &Tally::seen_at(10)),
             Merged::New(SLOT_BYTES)
         );
         assert_eq!(
-            table.merge(&long, &Tally::seen_at(20)),
+            merge(&mut table, &long, &Tally::seen_at(20)),
             Merged::New(SLOT_BYTES + long.len())
         );
         assert!(matches!(
-            table.merge(&long_other, &Tally::seen_at(5)),
+            merge(&mut table, &long_other, &Tally::seen_at(5)),
             Merged::New(_)
         ));
-        assert_eq!(table.merge(&short, &Tally::seen_at(3)), Merged::Existing);
-        assert_eq!(table.merge(&long, &Tally::seen_at(30)), Merged::Existing);
         assert_eq!(
-            table.merge(b"\xff\xff", &Tally::seen_at(1)),
+            merge(&mut table, &short, &Tally::seen_at(3)),
+            Merged::Existing
+        );
+        assert_eq!(
+            merge(&mut table, &long, &Tally::seen_at(30)),
+            Merged::Existing
+        );
+        assert_eq!(
+            merge(&mut table, b"\xff\xff", &Tally::seen_at(1)),
             Merged::NotAKey
         );
         assert_eq!(table.len(), 3);
@@ -198,7 +218,7 @@ mod tests {
         assert_eq!(rows, expected);
         assert_eq!(table.len(), 0);
         assert_eq!(
-            table.merge(&short, &Tally::seen_at(1)),
+            merge(&mut table, &short, &Tally::seen_at(1)),
             Merged::New(SLOT_BYTES)
         );
     }
@@ -212,12 +232,12 @@ mod tests {
             .collect();
         for (i, key) in keys.iter().enumerate() {
             assert!(matches!(
-                table.merge(key, &Tally::seen_at(i as i64)),
+                merge(&mut table, key, &Tally::seen_at(i as i64)),
                 Merged::New(_)
             ));
         }
         for key in &keys {
-            assert_eq!(table.merge(key, &Tally::seen_at(0)), Merged::Existing);
+            assert_eq!(merge(&mut table, key, &Tally::seen_at(0)), Merged::Existing);
         }
         let rows = table.drain();
         assert_eq!(rows.len(), keys.len());

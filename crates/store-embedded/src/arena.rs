@@ -82,6 +82,72 @@ impl KeyArena {
         keyed.into_iter().map(|d| d.index).collect()
     }
 
+    /// The keys in `order` (key numbers), as a new arena.
+    fn permuted(&self, order: &[usize]) -> KeyArena {
+        let mut out = KeyArena::with_capacity(0);
+        out.bytes.reserve_exact(self.bytes.len());
+        out.ends.reserve_exact(order.len());
+        for &i in order {
+            out.push_with(|bytes| bytes.extend_from_slice(self.get(i)));
+        }
+        out
+    }
+
+    /// `count` keys, key `i` written by `write(i, out)`, sorted: an arena holding them in
+    /// ascending order, and the number `i` of each. From `parallel_from` keys on, each half
+    /// is written and sorted on a thread of its own, then the two are merged.
+    ///
+    /// Later passes read the keys in order, so they are laid out in order: each pass then
+    /// reads memory front to back instead of jumping to every key.
+    pub(crate) fn build_sorted(
+        count: usize,
+        parallel_from: usize,
+        write: impl Fn(usize, &mut Vec<u8>) + Sync,
+    ) -> Result<(KeyArena, Vec<usize>), StoreError> {
+        let build = |range: std::ops::Range<usize>| {
+            let mut keys = KeyArena::with_capacity(range.len());
+            for i in range.clone() {
+                keys.push_with(|out| write(i, out));
+            }
+            let order = keys.sorted_order();
+            let sorted = keys.permuted(&order);
+            let numbers: Vec<usize> = order.into_iter().map(|i| i + range.start).collect();
+            (sorted, numbers)
+        };
+        if count < parallel_from.max(2) {
+            return Ok(build(0..count));
+        }
+        let half = count / 2;
+        let ((first, first_numbers), (second, second_numbers)) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| build(half..count));
+            let first = build(0..half);
+            second
+                .join()
+                .map(|second| (first, second))
+                .map_err(|_| StoreError::Engine("a sorting thread panicked".into()))
+        })?;
+        let mut keys = KeyArena::with_capacity(0);
+        keys.bytes
+            .reserve_exact(first.bytes.len() + second.bytes.len());
+        keys.ends.reserve_exact(count);
+        let mut numbers = Vec::with_capacity(count);
+        let (mut a, mut b) = (0, 0);
+        while a < first_numbers.len() || b < second_numbers.len() {
+            let take_first = b >= second_numbers.len()
+                || (a < first_numbers.len() && first.get(a) <= second.get(b));
+            let (arena, at, number) = if take_first {
+                a += 1;
+                (&first, a - 1, first_numbers.get(a - 1))
+            } else {
+                b += 1;
+                (&second, b - 1, second_numbers.get(b - 1))
+            };
+            keys.push_with(|out| out.extend_from_slice(arena.get(at)));
+            numbers.extend(number);
+        }
+        Ok((keys, numbers))
+    }
+
     /// Bytes `offset..offset + 16` of key `i` as an integer (zero past the key's end), and how
     /// many of them the key has: a key that ends inside the digit sorts before a longer one
     /// with the same bytes, as a prefix does.
@@ -193,6 +259,23 @@ mod tests {
         assert_eq!(sorted_through_an_arena(&expected), expected);
         let unsorted: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
         assert_eq!(sorted_through_an_arena(&unsorted), expected);
+        // Built and sorted (in two halves, merged, or at once): the keys in order, each with
+        // its number, every number once.
+        for parallel_from in [0, 4096, 10_000] {
+            let (arena, order) = KeyArena::build_sorted(unsorted.len(), parallel_from, |i, out| {
+                out.extend_from_slice(unsorted[i]);
+            })
+            .expect("builds");
+            let in_arena: Vec<&[u8]> = (0..unsorted.len()).map(|k| arena.get(k)).collect();
+            assert_eq!(in_arena, expected, "parallel from {parallel_from}");
+            assert!(order
+                .iter()
+                .enumerate()
+                .all(|(k, &i)| unsorted[i] == arena.get(k)));
+            let mut numbers = order.clone();
+            numbers.sort_unstable();
+            assert_eq!(numbers, (0..unsorted.len()).collect::<Vec<_>>());
+        }
         // Pushed in order, they keep their numbers.
         let mut in_order = KeyArena::with_capacity(expected.len());
         for key in &expected {

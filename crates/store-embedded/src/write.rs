@@ -30,7 +30,6 @@ use fjall::PersistMode;
 use hark_dns::{name, RrType};
 use hark_record::{Batch, Committed, RrKey};
 use hark_store::{ChangeSet, CommitReport, Detail, Picked, StoreError};
-use std::collections::HashSet;
 
 /// (key, value) entries of one keyspace.
 type Entries = Vec<(Vec<u8>, Vec<u8>)>;
@@ -38,14 +37,14 @@ type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 /// Where a commit's writes go: a write batch, or the arenas of sorted tables.
 type Put<'a> = dyn FnMut(Space, &[u8], &[u8]) + 'a;
 
-/// Commits of at least this many rows read on two threads.
+/// Commits of at least this many rows sort their keys and read on two threads.
 const PARALLEL_READS_FROM: usize = 4096;
 
 /// What the read half of a commit found for its rows, and the sorted primary keys.
 struct Reads {
-    /// Each row's primary key, by position in the batch.
+    /// The rows' primary keys, in key order.
     primaries: KeyArena,
-    /// Positions in the batch, in key order.
+    /// The position in the batch of each of `primaries`.
     order: Vec<usize>,
     /// The two halves of `order`, read on two threads.
     halves: [RowReads; 2],
@@ -54,7 +53,7 @@ struct Reads {
 
 /// What the read half of a commit found for some of its rows.
 struct RowReads {
-    /// The slots of `Reads::order` these are.
+    /// The slots of `Reads::order` (and `Reads::primaries`) these are.
     slots: std::ops::Range<usize>,
     /// The merged tally of each, encoded, in the same order.
     values: KeyArena,
@@ -75,6 +74,18 @@ struct NegativeReads {
     keys: KeyArena,
     values: KeyArena,
     new: Vec<bool>,
+}
+
+impl Reads {
+    /// Every row's rrset entry, key and merged tally, in key order.
+    fn rrset_entries(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.halves.iter().flat_map(move |plan| {
+            plan.slots
+                .clone()
+                .enumerate()
+                .map(move |(at, slot)| (self.primaries.get(slot), plan.values.get(at)))
+        })
+    }
 }
 
 /// A position in a batch's list, as a change set holds it (batches are far below 2^32 items).
@@ -173,11 +184,12 @@ impl EmbeddedStore {
     ) -> Result<Reads, StoreError> {
         let (stored_rows, stored_negatives) = (stored.rows, stored.negatives);
         // Reading in key order keeps consecutive point reads in the same table blocks.
-        let mut primaries = KeyArena::with_capacity(batch.rows.len());
-        for (row_key, _) in &batch.rows {
-            primaries.push_with(|out| layout::rrset_key(&row_key.parts(), out));
-        }
-        let order = primaries.sorted_order();
+        let (primaries, order) =
+            KeyArena::build_sorted(batch.rows.len(), PARALLEL_READS_FROM, |i, out| {
+                if let Some((row_key, _)) = batch.rows.get(i) {
+                    layout::rrset_key(&row_key.parts(), out);
+                }
+            })?;
         let split = if order.len() >= PARALLEL_READS_FROM {
             order.len() / 2
         } else {
@@ -202,8 +214,9 @@ impl EmbeddedStore {
         })
     }
 
-    /// Turns a commit's reads into its writes, handed to `put` in key order per keyspace, and
-    /// counts what it adds.
+    /// Turns a commit's reads into their index and negative writes, handed to `put` in key
+    /// order per keyspace, and counts what they add. The rrset entries are
+    /// [`Reads::rrset_entries`].
     fn apply_reads(
         &self,
         batch: &Batch,
@@ -213,7 +226,7 @@ impl EmbeddedStore {
         put: &mut Put<'_>,
     ) -> (Committed, Option<ChangeSet>) {
         let mut committed = Committed::zero();
-        let mut new_names: HashSet<Vec<u8>> = HashSet::new();
+        let mut last_new_name: Option<&[u8]> = None;
         let mut new_rows = Vec::new();
         let mut grown_rrsets: Vec<(Vec<u8>, RrType)> = Vec::new();
         let mut index_key = Vec::with_capacity(256);
@@ -221,15 +234,12 @@ impl EmbeddedStore {
         for plan in &reads.halves {
             let order = reads.order.get(plan.slots.clone()).unwrap_or_default();
             let mut news = plan.new_rows.iter().peekable();
+            committed.rows += order.len() as u64;
             for (slot, &index) in order.iter().enumerate() {
                 let new = news
                     .next_if(|(new_slot, _)| *new_slot == slot)
                     .map(|(_, new)| new);
-                let Some((row_key, _)) = batch.rows.get(index) else {
-                    continue;
-                };
-                committed.rows += 1;
-                if let Some(new) = new {
+                if let (Some(new), Some((row_key, _))) = (new, batch.rows.get(index)) {
                     let parts = row_key.parts();
                     *committed.new_rows.get_or_insert(0) += 1;
                     counters.rows += 1;
@@ -237,14 +247,14 @@ impl EmbeddedStore {
                     index_key.clear();
                     layout::rdata_key(&parts, &mut index_key);
                     put(Space::Rdata, &index_key, &[]);
-                    if !new.name_known {
+                    // Rows come in key order, owner name first: the rows of one name are
+                    // adjacent, across the two halves too.
+                    if !new.name_known && last_new_name != Some(parts.rrname) {
                         forward.clear();
                         name::forward_key(parts.rrname, &mut forward);
-                        if !new_names.contains(&forward) {
-                            counters.names += 1;
-                            put(Space::Names, &forward, &[]);
-                            new_names.insert(forward.clone());
-                        }
+                        counters.names += 1;
+                        put(Space::Names, &forward, &[]);
+                        last_new_name = Some(parts.rrname);
                     }
                     if want_changes {
                         new_rows.push(position(index));
@@ -258,11 +268,6 @@ impl EmbeddedStore {
                         }
                     }
                 }
-                put(
-                    Space::Rrset,
-                    reads.primaries.get(index),
-                    plan.values.get(slot),
-                );
             }
         }
         let negatives = &reads.negatives;
@@ -308,6 +313,9 @@ impl EmbeddedStore {
             want_changes,
             &mut |space, key, value| write.insert(self.keyspace_of(space), key, value),
         );
+        for (key, value) in reads.rrset_entries() {
+            write.insert(&self.rrset, key, value);
+        }
         let mut changes = changes;
         let mut committed = committed;
         let new_certs = self.write_certs(batch, &mut write, counters)?;
@@ -346,15 +354,19 @@ impl EmbeddedStore {
                 }
             },
         );
-        drop(reads);
         let meta_entries = self.checkpoint_entries(batch, counters)?;
         let spaces = [Space::Rrset, Space::Names, Space::Rdata, Space::Negative];
         let orders: Vec<Vec<usize>> = arenas.iter().map(KeyArena::sorted_order).collect();
         let io = |err: std::io::Error| StoreError::Engine(format!("redo log: {err}"));
-        let sorted = |space: Space| {
+        // Each keyspace's entries in key order (the rrset entries straight from the reads).
+        type Sorted<'e> = Box<dyn Iterator<Item = (&'e [u8], &'e [u8])> + 'e>;
+        let sorted = |space: Space| -> Sorted<'_> {
+            if space == Space::Rrset {
+                return Box::new(reads.rrset_entries());
+            }
             let slot = space as usize;
             let (order, keys, vals) = (&orders[slot], &arenas[slot], &values[slot]);
-            order.iter().map(move |&i| (keys.get(i), vals.get(i)))
+            Box::new(order.iter().map(move |&i| (keys.get(i), vals.get(i))))
         };
         // Two threads: one writes the redo log and then the smaller keyspaces' tables; the
         // other writes the rrset and negative tables meanwhile, and adds each to its keyspace
@@ -448,15 +460,15 @@ impl EmbeddedStore {
         stored_rows: u64,
         want_changes: bool,
     ) -> Result<RowReads, StoreError> {
+        let first_slot = slots.start;
         let order = order.get(slots.clone()).unwrap_or_default();
-        let key_at = |at: Option<&usize>| at.map_or(&[][..], |&index| primaries.get(index));
         // Each half covers about half the keyspace: compare the whole batch with the store.
         let mut stored = AscendingReader::new(
             &self.rrset,
             batch.rows.len(),
             stored_rows,
-            key_at(order.first()),
-            key_at(order.last()),
+            primaries.get(first_slot),
+            primaries.get((first_slot + order.len()).saturating_sub(1)),
         )?;
         let mut plan = RowReads {
             slots,
@@ -474,7 +486,7 @@ impl EmbeddedStore {
                 plan.values.push_with(|_| {});
                 continue;
             };
-            let merged = match stored.get(primaries.get(index))? {
+            let merged = match stored.get(primaries.get(first_slot + slot))? {
                 Some(old) => layout::decode_tally(&old, "rrset")?.merged(tally),
                 None => {
                     let parts = row_key.parts();
