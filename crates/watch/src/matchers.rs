@@ -101,6 +101,9 @@ pub struct CidrSet {
     sources: Vec<String>,
 }
 
+/// `::ffff:0:0`, where the IPv4-mapped IPv6 addresses start.
+const MAPPED: u128 = 0xffff_0000_0000;
+
 /// A network that does not parse.
 #[derive(Debug, thiserror::Error)]
 #[error("{text:?} is not an address or a network (ADDRESS/PREFIX)")]
@@ -146,7 +149,12 @@ impl CidrSet {
     /// Adds a network or address (`192.0.2.0/24`, `2001:db8::1`); call [`CidrSet::build`]
     /// once every entry is in.
     pub fn insert(&mut self, text: &str, source: &str) -> Result<(), CidrError> {
-        let (first, last, v4) = parse_cidr(text)?;
+        let (mut first, mut last, mut v4) = parse_cidr(text)?;
+        // An IPv4-mapped network (`::ffff:192.0.2.0/120`) is an IPv4 one: lookups of mapped
+        // addresses go to the IPv4 ranges, where it must be to match them.
+        if !v4 && first >= MAPPED && last <= MAPPED | u128::from(u32::MAX) {
+            (first, last, v4) = (first - MAPPED, last - MAPPED, true);
+        }
         let index = match self.sources.iter().rposition(|s| s == source) {
             Some(index) => index,
             None => {
@@ -180,15 +188,19 @@ impl CidrSet {
         self.v4.is_empty() && self.v6.is_empty()
     }
 
-    /// The source of the range `address` is in, if any.
+    /// The source of the range `address` is in, if any. An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) is looked up as the IPv4 address
+    /// it maps, then as itself (an IPv6 network such as `::/0` may cover it).
     pub fn find(&self, address: IpAddr) -> Option<&str> {
-        let (ranges, value) = match address {
-            IpAddr::V4(a) => (&self.v4, u128::from(u32::from(a))),
-            IpAddr::V6(a) => match a.to_ipv4_mapped() {
-                Some(a) => (&self.v4, u128::from(u32::from(a))),
-                None => (&self.v6, u128::from(a)),
-            },
-        };
+        match address {
+            IpAddr::V4(a) => self.find_in(&self.v4, u128::from(u32::from(a))),
+            IpAddr::V6(a) => a
+                .to_ipv4_mapped()
+                .and_then(|v4| self.find_in(&self.v4, u128::from(u32::from(v4))))
+                .or_else(|| self.find_in(&self.v6, u128::from(a))),
+        }
+    }
+
+    fn find_in(&self, ranges: &[(u128, u128, u32)], value: u128) -> Option<&str> {
         let after = ranges.partition_point(|&(first, _, _)| first <= value);
         let &(_, last, source) = ranges.get(after.checked_sub(1)?)?;
         (value <= last).then(|| self.sources.get(source as usize).map_or("", String::as_str))
@@ -297,5 +309,34 @@ mod tests {
         );
         assert!(set.insert("192.0.2.0/33", "x").is_err());
         assert!(set.insert("example", "x").is_err());
+    }
+
+    /// Found by the `watch_rules` fuzz target: an IPv4-mapped entry went into the IPv6
+    /// ranges, while lookups of mapped addresses went to the IPv4 ones, so it matched nothing.
+    #[test]
+    fn ipv4_mapped_networks_match() {
+        let ip = |text: &str| text.parse::<IpAddr>().expect("ip");
+        let mut set = CidrSet::new();
+        set.insert("::ffff:192.0.2.1", "one").expect("cidr");
+        set.insert("::ffff:198.51.100.0/120", "net").expect("cidr");
+        set.build();
+        assert_eq!(set.find(ip("::ffff:192.0.2.1")), Some("one"));
+        assert_eq!(set.find(ip("192.0.2.1")), Some("one"));
+        assert_eq!(set.find(ip("198.51.100.77")), Some("net"));
+        assert_eq!(set.find(ip("::ffff:198.51.100.255")), Some("net"));
+        assert_eq!(set.find(ip("192.0.2.2")), None);
+        assert_eq!(
+            set.ranges().collect::<Vec<_>>(),
+            [
+                (ip("192.0.2.1"), ip("192.0.2.1")),
+                (ip("198.51.100.0"), ip("198.51.100.255"))
+            ]
+        );
+        // An IPv6 network covering mapped addresses (but not only them) still matches them.
+        let mut all = CidrSet::new();
+        all.insert("::/0", "all").expect("cidr");
+        all.build();
+        assert_eq!(all.find(ip("::ffff:192.0.2.1")), Some("all"));
+        assert_eq!(all.find(ip("192.0.2.1")), None);
     }
 }
