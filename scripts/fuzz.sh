@@ -31,6 +31,7 @@ max_len() {
     query) echo 8192 ;;
     http) echo 16384 ;;
     dns_message | dns_rdata) echo 65535 ;;
+    watch_rules) echo 65536 ;; # rule files and the lists it drives are small by hand
     link) echo 262144 ;;
     *) echo 1100000 ;; # captures, dnstap and Frame Streams frames, lines, zone entries: 1 MiB + headers
   esac
@@ -39,6 +40,7 @@ dict() {
   case $1 in
     dnstap | fstrm | live_session) echo "$fuzz/dict/dnstap.dict" ;;
     dns_message | dns_rdata | capture | zone | link) echo "$fuzz/dict/dns.dict" ;;
+    watch_rules) echo "$fuzz/dict/watch.dict" ;;
   esac
 }
 
@@ -167,6 +169,7 @@ case ${1:-} in
     build
     seed
     if [ $# -gt 0 ]; then chosen=("$@"); else mapfile -t chosen < <(targets); fi
+    mkdir -p "$fuzz/reports"
     report=$fuzz/reports/campaign-$(date -u +%Y%m%dT%H%M%SZ).md
     {
       echo "# Fuzz campaign $(date -u +%Y-%m-%dT%H:%MZ), ${seconds}s per target, $(nproc) cores, $(rustc --version)"

@@ -8,6 +8,7 @@ Usage: fuzz_seeds.py FUZZ_DIR FIXTURES_DIR
 import gzip
 import hashlib
 import os
+import re
 import shutil
 import struct
 import sys
@@ -59,6 +60,69 @@ for target in sorted(os.listdir(seeds)) if os.path.isdir(seeds) else []:
     for name in sorted(os.listdir(os.path.join(seeds, target))):
         with open(os.path.join(seeds, target, name), "rb") as f:
             put(target, f.read())
+
+# Watch rule files: the repository's own, from the watch docs' TOML blocks and the Rust string
+# literals of its tests and docs holding a `[[rule]]` (escapes decoded, `{...}` of format
+# strings left as they are: the fuzzer mutates them anyway), each behind the byte that makes
+# watch_rules read a rule file (0). The committed seeds (fuzz/seeds/watch_rules) cover the
+# list and dataset modes.
+
+repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+RUST_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
+
+
+def rust_literal(body):
+    """The value of a Rust string literal's body (between the quotes)."""
+    out, i = [], 0
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        nxt = body[i + 1 : i + 2]
+        if nxt == "\n":  # a line continuation: the newline and the next line's indent go
+            i += 2
+            while i < len(body) and body[i] in " \t\n":
+                i += 1
+        elif nxt == "x":
+            out.append(chr(int(body[i + 2 : i + 4], 16)))
+            i += 4
+        elif nxt == "u":
+            end = body.index("}", i)
+            out.append(chr(int(body[i + 3 : end], 16)))
+            i = end + 1
+        else:
+            out.append(RUST_ESCAPES.get(nxt, nxt))
+            i += 2
+    return "".join(out)
+
+
+def rule_files():
+    found = []
+    for top in ("crates", "docs"):
+        for folder, dirs, files in os.walk(os.path.join(repo, top)):
+            dirs[:] = [d for d in dirs if d != "target"]
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                if not name.endswith((".rs", ".md")):
+                    continue
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text = f.read()
+                if "[[rule]]" not in text:
+                    continue
+                if name.endswith(".md"):
+                    found += re.findall(r"```toml\n(.*?)```", text, re.S)
+                raw = re.findall(r'r(#+)"(.*?)"\1', text, re.S)
+                found += [body for _, body in raw]
+                plain = re.sub(r'r(#+)".*?"\1', "", text, flags=re.S)
+                for body in re.findall(r'"((?:[^"\\]|\\.)*)"', plain, re.S):
+                    found.append(rust_literal(body))
+    return [t for t in found if "[[rule]]" in t or "[[sink]]" in t]
+
+
+for text in rule_files():
+    put("watch_rules", b"\x00" + text.encode())
 
 if not os.path.isdir(fixtures):
     sys.exit(0)
@@ -121,3 +185,4 @@ for choice, name in ((0, "certstream.ndjson"), (1, "crtsh.json"), (2, "certspott
     if os.path.exists(path):
         with open(path, "rb") as f:
             put("import_ct", bytes([choice]) + f.read(MAX))
+

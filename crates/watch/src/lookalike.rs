@@ -89,6 +89,14 @@ impl Brand {
         } else {
             idna::domain_to_ascii(text).ok()?
         };
+        // A host name (letters, digits, hyphens; IDNs as their A-labels) that DNS can hold:
+        // the Public Suffix List takes any text for a label.
+        let host = domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !host || crate::rules::parse_name(&domain).is_none() {
+            return None;
+        }
         if psl::domain_str(&domain)? != domain {
             return None;
         }
@@ -222,5 +230,26 @@ mod tests {
         assert!(Brand::parse("paypal.com").is_some());
         assert!(Brand::parse("www.paypal.com").is_none());
         assert!(Brand::parse("com").is_none());
+        assert_eq!(
+            Brand::parse(" PayPal.com. ").map(|b| b.domain),
+            Some("paypal.com".to_string())
+        );
+        assert_eq!(
+            Brand::parse("bücher.de").map(|b| b.domain),
+            Some("xn--bcher-kva.de".to_string())
+        );
+    }
+
+    /// Found by the `watch_rules` fuzz target: the Public Suffix List takes any text for a
+    /// label, so a brand with spaces, quotes or control characters was accepted (and matched
+    /// nothing) instead of being an error in the rule file.
+    #[test]
+    fn brands_are_host_names() {
+        assert!(Brand::parse("pay pal.com").is_none());
+        assert!(Brand::parse("oe8k\u{e}.1h 3\u{1b}m\"kko . ").is_none());
+        assert!(Brand::parse("pay_pal.com").is_none());
+        assert!(Brand::parse("paypal\".com").is_none());
+        assert!(Brand::parse(&format!("{}.com", "a".repeat(64))).is_none());
+        assert!(Brand::parse(&format!("{}.com", "a".repeat(63))).is_some());
     }
 }

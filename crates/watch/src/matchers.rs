@@ -14,7 +14,34 @@ use std::net::IpAddr;
 #[derive(Clone, Debug, Default)]
 pub struct NameSet {
     names: HashMap<Box<[u8]>, u32>,
-    sources: Vec<String>,
+    sources: Box<Sources>,
+}
+
+/// The distinct sources of a set's entries, each numbered once: a list whose every line
+/// names another source (a Zeek `meta.source` column) costs one hash probe a line, not a
+/// scan of the sources seen so far. (Boxed in the sets: rules hold several sets each.)
+#[derive(Clone, Debug, Default)]
+struct Sources {
+    names: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+impl Sources {
+    /// The number of `source`, given one if it is new.
+    fn number(&mut self, source: &str) -> u32 {
+        if let Some(&number) = self.numbers.get(source) {
+            return number;
+        }
+        let number = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(source.to_string());
+        self.numbers.insert(source.to_string(), number);
+        number
+    }
+
+    /// The source numbered `number`.
+    fn name(&self, number: u32) -> &str {
+        self.names.get(number as usize).map_or("", String::as_str)
+    }
 }
 
 impl NameSet {
@@ -26,14 +53,7 @@ impl NameSet {
     /// Adds `name` (canonical wire), remembering `source` (a list's name, a rule's id) as
     /// where it came from; the first source of a name is kept.
     pub fn insert(&mut self, name: &[u8], source: &str) {
-        let index = match self.sources.iter().rposition(|s| s == source) {
-            Some(index) => index,
-            None => {
-                self.sources.push(source.to_string());
-                self.sources.len() - 1
-            }
-        };
-        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        let index = self.sources.number(source);
         self.names.entry(name.into()).or_insert(index);
     }
 
@@ -55,8 +75,7 @@ impl NameSet {
         let mut rest = name;
         loop {
             if let Some((listed, &source)) = self.names.get_key_value(rest) {
-                let source = self.sources.get(source as usize).map_or("", String::as_str);
-                return Some((listed, source));
+                return Some((listed, self.sources.name(source)));
             }
             let len = usize::from(*rest.first()?);
             if len == 0 {
@@ -98,8 +117,11 @@ pub struct CidrSet {
     pending: Vec<(u128, u128, bool, u32)>,
     v4: Vec<(u128, u128, u32)>,
     v6: Vec<(u128, u128, u32)>,
-    sources: Vec<String>,
+    sources: Box<Sources>,
 }
+
+/// `::ffff:0:0`, where the IPv4-mapped IPv6 addresses start.
+const MAPPED: u128 = 0xffff_0000_0000;
 
 /// A network that does not parse.
 #[derive(Debug, thiserror::Error)]
@@ -146,16 +168,14 @@ impl CidrSet {
     /// Adds a network or address (`192.0.2.0/24`, `2001:db8::1`); call [`CidrSet::build`]
     /// once every entry is in.
     pub fn insert(&mut self, text: &str, source: &str) -> Result<(), CidrError> {
-        let (first, last, v4) = parse_cidr(text)?;
-        let index = match self.sources.iter().rposition(|s| s == source) {
-            Some(index) => index,
-            None => {
-                self.sources.push(source.to_string());
-                self.sources.len() - 1
-            }
-        };
-        self.pending
-            .push((first, last, v4, u32::try_from(index).unwrap_or(u32::MAX)));
+        let (mut first, mut last, mut v4) = parse_cidr(text)?;
+        // An IPv4-mapped network (`::ffff:192.0.2.0/120`) is an IPv4 one: lookups of mapped
+        // addresses go to the IPv4 ranges, where it must be to match them.
+        if !v4 && first >= MAPPED && last <= MAPPED | u128::from(u32::MAX) {
+            (first, last, v4) = (first - MAPPED, last - MAPPED, true);
+        }
+        let index = self.sources.number(source);
+        self.pending.push((first, last, v4, index));
         Ok(())
     }
 
@@ -180,18 +200,22 @@ impl CidrSet {
         self.v4.is_empty() && self.v6.is_empty()
     }
 
-    /// The source of the range `address` is in, if any.
+    /// The source of the range `address` is in, if any. An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) is looked up as the IPv4 address
+    /// it maps, then as itself (an IPv6 network such as `::/0` may cover it).
     pub fn find(&self, address: IpAddr) -> Option<&str> {
-        let (ranges, value) = match address {
-            IpAddr::V4(a) => (&self.v4, u128::from(u32::from(a))),
-            IpAddr::V6(a) => match a.to_ipv4_mapped() {
-                Some(a) => (&self.v4, u128::from(u32::from(a))),
-                None => (&self.v6, u128::from(a)),
-            },
-        };
+        match address {
+            IpAddr::V4(a) => self.find_in(&self.v4, u128::from(u32::from(a))),
+            IpAddr::V6(a) => a
+                .to_ipv4_mapped()
+                .and_then(|v4| self.find_in(&self.v4, u128::from(u32::from(v4))))
+                .or_else(|| self.find_in(&self.v6, u128::from(a))),
+        }
+    }
+
+    fn find_in(&self, ranges: &[(u128, u128, u32)], value: u128) -> Option<&str> {
         let after = ranges.partition_point(|&(first, _, _)| first <= value);
         let &(_, last, source) = ranges.get(after.checked_sub(1)?)?;
-        (value <= last).then(|| self.sources.get(source as usize).map_or("", String::as_str))
+        (value <= last).then(|| self.sources.name(source))
     }
 
     /// The merged ranges (first and last address), IPv4 first, each family in order: for
@@ -297,5 +321,64 @@ mod tests {
         );
         assert!(set.insert("192.0.2.0/33", "x").is_err());
         assert!(set.insert("example", "x").is_err());
+    }
+
+    /// Found by the `watch_rules` fuzz target: an IPv4-mapped entry went into the IPv6
+    /// ranges, while lookups of mapped addresses went to the IPv4 ones, so it matched nothing.
+    #[test]
+    fn ipv4_mapped_networks_match() {
+        let ip = |text: &str| text.parse::<IpAddr>().expect("ip");
+        let mut set = CidrSet::new();
+        set.insert("::ffff:192.0.2.1", "one").expect("cidr");
+        set.insert("::ffff:198.51.100.0/120", "net").expect("cidr");
+        set.build();
+        assert_eq!(set.find(ip("::ffff:192.0.2.1")), Some("one"));
+        assert_eq!(set.find(ip("192.0.2.1")), Some("one"));
+        assert_eq!(set.find(ip("198.51.100.77")), Some("net"));
+        assert_eq!(set.find(ip("::ffff:198.51.100.255")), Some("net"));
+        assert_eq!(set.find(ip("192.0.2.2")), None);
+        assert_eq!(
+            set.ranges().collect::<Vec<_>>(),
+            [
+                (ip("192.0.2.1"), ip("192.0.2.1")),
+                (ip("198.51.100.0"), ip("198.51.100.255"))
+            ]
+        );
+        // An IPv6 network covering mapped addresses (but not only them) still matches them.
+        let mut all = CidrSet::new();
+        all.insert("::/0", "all").expect("cidr");
+        all.build();
+        assert_eq!(all.find(ip("::ffff:192.0.2.1")), Some("all"));
+        assert_eq!(all.find(ip("192.0.2.1")), None);
+    }
+
+    #[test]
+    fn every_entry_keeps_its_own_source() {
+        // A feed naming another source on every line (the sources were once scanned on each
+        // insert: quadratic in a 100,000-line list of this shape).
+        let mut names = NameSet::new();
+        let mut networks = CidrSet::new();
+        for i in 0..2_000u32 {
+            names.insert(&wire(&format!("n{i}.example.")), &format!("feed-{i}"));
+            let address = std::net::Ipv4Addr::from(0x0a00_0000 + 2 * i);
+            networks
+                .insert(&address.to_string(), &format!("feed-{i}"))
+                .expect("cidr");
+        }
+        names.insert(&wire("n7.example."), "later");
+        networks.build();
+        assert_eq!(
+            names.find(&wire("x.n1999.example.")),
+            Some((wire("n1999.example.").as_slice(), "feed-1999"))
+        );
+        assert_eq!(
+            names.find(&wire("n7.example.")).map(|(_, s)| s),
+            Some("feed-7")
+        );
+        assert_eq!(
+            networks.find("10.0.0.14".parse().expect("ip")),
+            Some("feed-7")
+        );
+        assert_eq!(networks.find("10.0.0.15".parse().expect("ip")), None);
     }
 }
