@@ -44,7 +44,7 @@ rm -rf "$out/day1" && "$hark" --db "$out/day1" ingest --sections all --no-progre
 "$hark" --db "$out/day1" export | python3 scripts/compare_truth.py "$out/ref-2000000.truth.tsv" || true
 
 echo "== 2. day 2: the same world a day later into the store holding day 1 ($runs runs)"
-hyperfine --runs "$runs" --prepare "rm -rf $out/day2db && cp -r $out/day1 $out/day2db" --export-json "$out/day2.json" \
+hyperfine --runs "$runs" --prepare "rm -rf $out/day2db && cp -r $out/day1 $out/day2db && sync" --export-json "$out/day2.json" \
   "$hark --db $out/day2db ingest --sections all --no-progress $day2"
 summarize "$out/day2.json" 1000000
 
