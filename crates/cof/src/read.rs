@@ -14,12 +14,17 @@
 //!   are ignored.
 //! - SAF condition lines (`{"cond":...}`) and blank lines give no rows and no error.
 //!
+//! Negative rows (NXDOMAIN/NODATA) have their own object, as
+//! [`negative_object`](crate::write::negative_object) writes it and [`parse_negative_line`]
+//! reads it: `qname`, `qtype` and `rcode` strings, `count`, and optionally
+//! `time_first`/`time_last` in epoch seconds (both or neither, first not after last).
+//!
 //! Anything else malformed is a [`CofError`] with a stable [`CofError::reason`], and an error
 //! repeats at most the first 80 characters of a bad value, so a hostile line cannot make a
 //! huge message.
 
 use hark_dns::{name, rdata, RrType};
-use hark_record::{KeyError, RrKey, RrKeyParts, Tally, TimeSpan};
+use hark_record::{KeyError, NegativeKey, RrKey, RrKeyParts, Tally, TimeSpan};
 use serde::Deserialize;
 
 /// A COF line that could not be used.
@@ -66,6 +71,18 @@ pub enum CofError {
     /// A meta type (OPT, TSIG, TKEY...) that is never a row.
     #[error("{0} records are never stored")]
     MetaType(String),
+    /// A negative row's `rcode` is neither a mnemonic (`NXDOMAIN`, `NODATA`...) nor a number
+    /// 0–65535 (`RCODEnnn`).
+    #[error("bad rcode {0:?}")]
+    Rcode(String),
+    /// A negative row's `time_first`/`time_last` are one without the other, or run backwards.
+    #[error("time_first {first:?} and time_last {last:?} are not a span")]
+    Span {
+        /// `time_first`, when given.
+        first: Option<i64>,
+        /// `time_last`, when given.
+        last: Option<i64>,
+    },
 }
 
 impl CofError {
@@ -80,6 +97,8 @@ impl CofError {
             CofError::Time { .. } => "cof_bad_time",
             CofError::NoTimes => "cof_no_times",
             CofError::MetaType(_) => "cof_meta_type",
+            CofError::Rcode(_) => "cof_bad_rcode",
+            CofError::Span { .. } => "cof_bad_span",
         }
     }
 }
@@ -119,6 +138,17 @@ struct Line {
     count: Option<u64>,
     obj: Option<Box<Line>>,
     cond: Option<String>,
+}
+
+/// A negative row's object: every field a string or a number of the right kind.
+#[derive(Deserialize)]
+struct NegativeLine {
+    qname: Option<String>,
+    qtype: Option<String>,
+    rcode: Option<String>,
+    time_first: Option<i64>,
+    time_last: Option<i64>,
+    count: Option<u64>,
 }
 
 /// One row read from COF: canonical names and rdata, and its tally.
@@ -262,6 +292,38 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
         .collect()
 }
 
+/// Parses one negative row's object (as [`negative_object`](crate::write::negative_object)
+/// writes it with epoch times) into its key and tally. Unlike RR lines, every field but the
+/// times is required, and the times are epoch seconds.
+pub fn parse_negative_line(text: &str) -> Result<(NegativeKey, Tally), CofError> {
+    let line: NegativeLine =
+        serde_json::from_str(text.trim()).map_err(|err| CofError::Json(clip(&err.to_string())))?;
+    let qname = parse_name(line.qname.as_deref().ok_or(CofError::Missing("qname"))?)?;
+    let qtype = line.qtype.ok_or(CofError::Missing("qtype"))?;
+    let qtype = qtype
+        .parse::<RrType>()
+        .map_err(|_| CofError::RrType(clip(&qtype)))?;
+    let rcode = line.rcode.ok_or(CofError::Missing("rcode"))?;
+    let rcode = hark_record::rcode::parse(&rcode).ok_or_else(|| CofError::Rcode(clip(&rcode)))?;
+    let seen = match (line.time_first, line.time_last) {
+        (Some(first), Some(last)) if first <= last => Some(TimeSpan { first, last }),
+        (None, None) => None,
+        (first, last) => return Err(CofError::Span { first, last }),
+    };
+    let count = line.count.ok_or(CofError::Missing("count"))?;
+    let key = NegativeKey {
+        qname: qname.into_boxed_slice(),
+        qtype,
+        rcode,
+    };
+    let tally = Tally {
+        seen,
+        zone_seen: None,
+        count,
+    };
+    Ok((key, tally))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +440,77 @@ mod tests {
             format!(r#"{{"rrname":"a.","rrtype":"A","rdata":"1.2.3.4","time_first":"{long}"}}"#);
         let err = parse_line(&line).expect_err("bad time");
         assert!(err.to_string().len() < 300, "{err}");
+    }
+
+    #[test]
+    fn negative_lines_read_as_written() {
+        let (key, tally) = parse_negative_line(
+            r#"{"qname":"NX.Example.com.","qtype":"AAAA","rcode":"NXDOMAIN","time_first":11,"time_last":12,"count":2}"#,
+        )
+        .expect("parses");
+        assert_eq!(&*key.qname, b"\x02nx\x07example\x03com\x00");
+        assert_eq!(key.qtype, RrType::AAAA);
+        assert_eq!(key.rcode, 3);
+        assert_eq!(
+            tally.seen,
+            Some(TimeSpan {
+                first: 11,
+                last: 12
+            })
+        );
+        assert_eq!(tally.zone_seen, None);
+        assert_eq!(tally.count, 2);
+        let (key, tally) =
+            parse_negative_line(r#"{"qname":"a.","qtype":"TYPE65534","rcode":"NODATA","count":0}"#)
+                .expect("no times");
+        assert_eq!((key.qtype, key.rcode), (RrType(65534), 0));
+        assert_eq!(tally.seen, None);
+    }
+
+    #[test]
+    fn bad_negative_lines_are_named_errors() {
+        let error = |line: &str| {
+            let err = parse_negative_line(line).expect_err(line);
+            (err.reason(), err.to_string())
+        };
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"BOGUS","rcode":"NXDOMAIN","count":1}"#),
+            ("cof_bad_rrtype", "bad rrtype BOGUS".into())
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NOPE","count":1}"#),
+            ("cof_bad_rcode", r#"bad rcode "NOPE""#.into())
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"RCODE65536","count":1}"#),
+            ("cof_bad_rcode", r#"bad rcode "RCODE65536""#.into())
+        );
+        assert_eq!(
+            error(
+                r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN","time_first":2,"time_last":1,"count":1}"#
+            ),
+            (
+                "cof_bad_span",
+                "time_first Some(2) and time_last Some(1) are not a span".into()
+            )
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN","time_last":1,"count":1}"#).0,
+            "cof_bad_span"
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN"}"#),
+            ("cof_missing_field", r#"missing field "count""#.into())
+        );
+        assert_eq!(
+            error(r#"{"qname":"a..b","qtype":"A","rcode":"NXDOMAIN","count":1}"#).0,
+            "cof_bad_name"
+        );
+        // A time that is not epoch seconds is refused, not dropped.
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN","time_first":1.5,"time_last":2,"count":1}"#).0,
+            "cof_bad_json"
+        );
+        assert_eq!(error("[1]").0, "cof_bad_json");
     }
 }
