@@ -60,6 +60,22 @@ for target in sorted(os.listdir(seeds)) if os.path.isdir(seeds) else []:
         with open(os.path.join(seeds, target, name), "rb") as f:
             put(target, f.read())
 
+# Sensor batches: the COF import seeds plus negative rows, as NDJSON (first byte odd: the
+# target gzips it) and as gzip bodies (first byte even); the first byte's upper bits are the
+# tiny decompression limit (×8 bytes) the target tries besides 1 MiB.
+negatives = (
+    b'{"qname":"nx.example.com.","qtype":"AAAA","rcode":"NXDOMAIN","time_first":1700000000,"time_last":1700000100,"count":2}\n'
+    b'{"qname":"example.com.","qtype":"TXT","rcode":"NODATA","count":1}\n'
+    b'{"qname":"a.example.","qtype":"TYPE65534","rcode":"RCODE9","time_first":5,"time_last":5,"count":0}\n'
+)
+cof_lines = os.path.join(seeds, "import_cof", "lines")
+if os.path.exists(cof_lines):
+    with open(cof_lines, "rb") as f:
+        rows = f.read()
+    for index, body in enumerate((rows, negatives, rows + negatives, rows.splitlines(True)[0] + negatives)):
+        put("sensor_batch", bytes([(index * 40 + 1) & 0xFF]) + body)
+        put("sensor_batch", bytes([(index * 60 + 16) & 0xFE]) + gzip.compress(body))
+
 if not os.path.isdir(fixtures):
     sys.exit(0)
 
