@@ -167,6 +167,7 @@ case ${1:-} in
     build
     seed
     if [ $# -gt 0 ]; then chosen=("$@"); else mapfile -t chosen < <(targets); fi
+    mkdir -p "$fuzz/reports"
     report=$fuzz/reports/campaign-$(date -u +%Y%m%dT%H%M%SZ).md
     {
       echo "# Fuzz campaign $(date -u +%Y-%m-%dT%H:%MZ), ${seconds}s per target, $(nproc) cores, $(rustc --version)"

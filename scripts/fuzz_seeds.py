@@ -75,6 +75,11 @@ if os.path.exists(cof_lines):
     for index, body in enumerate((rows, negatives, rows + negatives, rows.splitlines(True)[0] + negatives)):
         put("sensor_batch", bytes([(index * 40 + 1) & 0xFF]) + body)
         put("sensor_batch", bytes([(index * 60 + 16) & 0xFE]) + gzip.compress(body))
+    # An RRset of many rdata under long names: rows that would outweigh their text.
+    owner = (".".join(["a" * 60] * 4) + ".").encode()
+    rrset = b'{"rrname":"%s","bailiwick":"%s","rrtype":"TXT","rdata":[%s],"time_first":1}\n' % (
+        owner, owner, b",".join([b'"a"'] * 2000))
+    put("sensor_batch", b"\x03" + rrset)
 
 if not os.path.isdir(fixtures):
     sys.exit(0)

@@ -6,6 +6,8 @@
 //! - round trip: a decoded batch (up to 10,000 rows: a larger one is an RRset line blown up,
 //!   too big to encode twice within the memory limit) `encode`s to a body that decodes to the
 //!   same rows and negative rows in the same order;
+//! - bounded memory: the rows and negative rows decoded take at most `MEMORY_PER_BYTE` bytes
+//!   (as `CofRow::size` counts them) per decompressed byte, plus `MEMORY_SLACK`;
 //! - the decompression bound: a body decodes only if it decompresses to at most the limit;
 //!   under a tiny limit taken from the first byte (0–1016 bytes) it decodes to the same batch
 //!   as under 1 MiB when it fits, is refused as too large when it does not, and fails on the
@@ -14,7 +16,8 @@
 
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
-use hark_cof::batch::{decode, encode, BatchError};
+use hark_cof::batch::{decode, encode, BatchError, MEMORY_PER_BYTE, MEMORY_SLACK};
+use hark_cof::read::ROW_BYTES;
 use hark_fuzz::check_batch;
 use libfuzzer_sys::fuzz_target;
 use std::io::{Read, Write};
@@ -54,6 +57,23 @@ fuzz_target!(|data: &[u8]| {
             let size = size.expect("a decoded body is gzip");
             assert!(size as u64 <= LIMIT, "{size} bytes decoded under {LIMIT}");
             check_batch(batch);
+            let memory: usize = batch
+                .rows
+                .iter()
+                .map(|(key, _)| {
+                    let parts = key.parts();
+                    parts.rrname.len()
+                        + parts.bailiwick.map_or(0, <[u8]>::len)
+                        + parts.rdata.len()
+                        + ROW_BYTES
+                })
+                .chain(batch.negatives.iter().map(|(key, _)| key.qname.len() + ROW_BYTES))
+                .sum();
+            assert!(
+                memory <= size * MEMORY_PER_BYTE + MEMORY_SLACK,
+                "{} rows take {memory} bytes from {size} bytes of text",
+                batch.len()
+            );
             assert!(batch.certs.is_empty() && batch.checkpoints.is_empty());
             if batch.len() <= ROUND_TRIP_ROWS {
                 let again = decode(&encode(batch), u64::MAX)

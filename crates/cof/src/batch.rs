@@ -14,10 +14,17 @@
 //! header. The centre records, atomically with the rows, the highest sequence it committed per
 //! (sensor, epoch), so a batch sent again is acknowledged without being counted twice.
 //!
-//! [`decode`] reads bytes from the network: it decompresses at most the limit it is given,
-//! plus one byte to see that there is more.
+//! [`decode`] reads bytes from the network, so its memory is bounded by the limit it is given:
+//! it decompresses at most that, plus one byte to see that there is more; a line may be at
+//! most [`MAX_LINE_BYTES`]; and the rows may take at most [`MEMORY_PER_BYTE`] bytes per
+//! decompressed byte (plus [`MEMORY_SLACK`]), weighed as they are built by
+//! [`parse_line_within`] (an `rdata` array repeats its owner name in every row, so a few
+//! bytes of text could otherwise stand for hundreds of bytes of rows). A sensor's own
+//! batches come nowhere near either bound: its longest line, a TXT row of 65,535 bytes
+//! written with escapes, is a third of a line's limit, and its rows take less memory than
+//! their text.
 
-use crate::read::{parse_line, parse_negative_line, CofError};
+use crate::read::{parse_line_within, parse_negative_line, CofError, ROW_BYTES};
 use crate::write::{negative_object, object, Style};
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -27,6 +34,16 @@ use std::io::{Read, Write};
 
 /// The HTTP header naming a batch: `EPOCH-SEQ`, both in hexadecimal ([`BatchId::header`]).
 pub const BATCH_HEADER: &str = "x-hark-batch";
+
+/// The longest line a batch may hold, as `hark import cof` reads COF lines.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The memory a batch's rows may take ([`crate::CofRow::size`]), in bytes per decompressed
+/// byte of the batch...
+pub const MEMORY_PER_BYTE: usize = 4;
+
+/// ...plus this many bytes.
+pub const MEMORY_SLACK: usize = 64 * 1024;
 
 /// A batch's name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +81,16 @@ pub enum BatchError {
     TooLarge {
         /// The limit, in decompressed bytes.
         limit: u64,
+    },
+    /// A line is longer than [`MAX_LINE_BYTES`].
+    #[error("line {line}: {bytes} bytes, over the {limit}-byte limit of a line")]
+    LineTooLong {
+        /// The line number, from 1.
+        line: usize,
+        /// Its length.
+        bytes: usize,
+        /// [`MAX_LINE_BYTES`].
+        limit: usize,
     },
     /// A line is not UTF-8.
     #[error("line {line}: not UTF-8")]
@@ -129,18 +156,31 @@ pub fn decode(body: &[u8], max_bytes: u64) -> Result<Batch, BatchError> {
         return Err(BatchError::TooLarge { limit: max_bytes });
     }
     let mut batch = Batch::default();
+    let mut memory = text
+        .len()
+        .saturating_mul(MEMORY_PER_BYTE)
+        .saturating_add(MEMORY_SLACK);
     for (index, line) in text.split(|&b| b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let number = index + 1;
+        if line.len() > MAX_LINE_BYTES {
+            return Err(BatchError::LineTooLong {
+                line: number,
+                bytes: line.len(),
+                limit: MAX_LINE_BYTES,
+            });
+        }
         let line = std::str::from_utf8(line).map_err(|_| BatchError::NotUtf8 { line: number })?;
         let bad = |error| BatchError::Line {
             line: number,
             error,
         };
         if line.contains("\"rrname\"") {
-            for row in parse_line(line).map_err(bad)? {
+            for row in parse_line_within(line, memory).map_err(bad)? {
+                // The rows take at most `memory` in all.
+                memory = memory.saturating_sub(row.size());
                 let entry = row.into_entry().map_err(|error| BatchError::Key {
                     line: number,
                     error,
@@ -148,9 +188,15 @@ pub fn decode(body: &[u8], max_bytes: u64) -> Result<Batch, BatchError> {
                 batch.rows.push(entry);
             }
         } else {
-            batch
-                .negatives
-                .push(parse_negative_line(line).map_err(bad)?);
+            let (key, tally) = parse_negative_line(line).map_err(bad)?;
+            let size = key.qname.len() + ROW_BYTES;
+            memory = memory.checked_sub(size).ok_or_else(|| {
+                bad(CofError::TooLarge {
+                    rows: 1,
+                    limit: memory,
+                })
+            })?;
+            batch.negatives.push((key, tally));
         }
     }
     Ok(batch)
@@ -380,6 +426,57 @@ mod tests {
         assert_eq!(
             error(&gzip(b"{\"cond\":\"begin\"}"), 1000),
             "line 1: missing field \"qname\""
+        );
+    }
+
+    /// An RRset line of many one-letter TXT rdata under a long owner name: 4 bytes of text per
+    /// row, over 500 bytes of memory per row once built. Refused before the rows are built
+    /// (a 1 MB line of these took 220 MB before).
+    #[test]
+    fn rows_may_not_take_more_memory_than_their_text_allows() {
+        let owner = format!("{0}.{0}.{0}.{0}.", "a".repeat(60));
+        let rdata = vec!["\"a\""; 20_000].join(",");
+        let line = format!(
+            r#"{{"rrname":"{owner}","bailiwick":"{owner}","rrtype":"TXT","rdata":[{rdata}],"time_first":1}}"#
+        );
+        let limit = (line.len() + 1) * MEMORY_PER_BYTE + MEMORY_SLACK;
+        assert_eq!(
+            error(&gzip(format!("{line}\n").as_bytes()), 1 << 20),
+            format!("line 1: 20000 rows would take more than the {limit} bytes allowed")
+        );
+        // A few rows of the same line fit.
+        let few = line.replace(&format!("[{rdata}]"), r#"["a","b"]"#);
+        let batch = decode(&gzip(few.as_bytes()), 1 << 20).unwrap();
+        assert_eq!(batch.rows.len(), 2);
+    }
+
+    #[test]
+    fn lines_are_at_most_a_mebibyte() {
+        let name = format!(
+            r#"{{"qname":"{}.","qtype":"A","rcode":"NXDOMAIN","count":1}}"#,
+            "a".repeat(60)
+        );
+        let padded = format!(
+            "{name}\n{name}{}\n",
+            " ".repeat(MAX_LINE_BYTES - name.len() + 1)
+        );
+        assert_eq!(
+            error(&gzip(padded.as_bytes()), 4 << 20),
+            format!(
+                "line 2: {} bytes, over the 1048576-byte limit of a line",
+                MAX_LINE_BYTES + 1
+            )
+        );
+        let fits = format!(
+            "{name}\n{name}{}\n",
+            " ".repeat(MAX_LINE_BYTES - name.len())
+        );
+        assert_eq!(
+            decode(&gzip(fits.as_bytes()), 4 << 20)
+                .unwrap()
+                .negatives
+                .len(),
+            2
         );
     }
 }

@@ -75,6 +75,15 @@ pub enum CofError {
     /// 0–65535 (`RCODEnnn`).
     #[error("bad rcode {0:?}")]
     Rcode(String),
+    /// The rows of a line would take more memory than the reader allows
+    /// ([`parse_line_within`]).
+    #[error("{rows} rows would take more than the {limit} bytes allowed")]
+    TooLarge {
+        /// Rows the line stands for (its rdata).
+        rows: usize,
+        /// What the reader allows ([`CofRow::size`] summed over the rows).
+        limit: usize,
+    },
     /// A negative row's `time_first`/`time_last` are one without the other, or run backwards.
     #[error("time_first {first:?} and time_last {last:?} are not a span")]
     Span {
@@ -97,6 +106,7 @@ impl CofError {
             CofError::Time { .. } => "cof_bad_time",
             CofError::NoTimes => "cof_no_times",
             CofError::MetaType(_) => "cof_meta_type",
+            CofError::TooLarge { .. } => "cof_too_large",
             CofError::Rcode(_) => "cof_bad_rcode",
             CofError::Span { .. } => "cof_bad_span",
         }
@@ -177,11 +187,24 @@ impl CofRow {
         }
     }
 
+    /// The memory the row takes, in a `CofRow` or as a batch entry: its names and rdata and
+    /// [`ROW_BYTES`].
+    pub fn size(&self) -> usize {
+        self.rrname.len()
+            + self.bailiwick.as_ref().map_or(0, Vec::len)
+            + self.rdata.len()
+            + ROW_BYTES
+    }
+
     /// The row as a batch entry: its packed key and tally.
     pub fn into_entry(self) -> Result<(RrKey, Tally), KeyError> {
         Ok((RrKey::new(&self.parts())?, self.tally))
     }
 }
+
+/// The memory a row takes besides its names and rdata, as [`CofRow::size`] counts it: the
+/// tally, the headers of its buffers and the allocator's share.
+pub const ROW_BYTES: usize = 96;
 
 /// At most this many characters of a bad value are repeated in an error.
 const ECHO_CHARS: usize = 80;
@@ -231,6 +254,14 @@ fn span(first: Option<i64>, last: Option<i64>) -> Option<TimeSpan> {
 /// Parses one COF line (one JSON object) into its rows: several when `rdata` is an array.
 /// A blank line or a SAF condition line gives no rows and no error.
 pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
+    parse_line_within(text, usize::MAX)
+}
+
+/// [`parse_line`], refusing a line whose rows would take more than `max_bytes`
+/// ([`CofRow::size`] each) as soon as it knows: every row of an `rdata` array repeats the
+/// owner name and bailiwick, so a line of a few bytes per rdata can stand for rows of
+/// hundreds of bytes each. The rows it gives take at most `max_bytes`.
+pub fn parse_line_within(text: &str, max_bytes: usize) -> Result<Vec<CofRow>, CofError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(Vec::new());
@@ -273,23 +304,36 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
         OneOrMany::One(t) => vec![t],
         OneOrMany::Many(v) => v,
     };
-    texts
-        .into_iter()
-        .map(|text| {
-            let wire = rdata::from_presentation(rrtype, &text).map_err(|err| CofError::Rdata {
-                rrtype: rrtype.to_string(),
-                text: clip(&text),
-                reason: clip(&err.to_string()),
-            })?;
-            Ok(CofRow {
-                rrname: rrname.clone(),
-                rrtype,
-                bailiwick: bailiwick.clone(),
-                rdata: wire,
-                tally,
-            })
-        })
-        .collect()
+    let shared = rrname.len() + bailiwick.as_ref().map_or(0, Vec::len) + ROW_BYTES;
+    let too_large = CofError::TooLarge {
+        rows: texts.len(),
+        limit: max_bytes,
+    };
+    // The rows' names alone are too much: refused before any rdata is read.
+    if texts.len().saturating_mul(shared) > max_bytes {
+        return Err(too_large);
+    }
+    let mut rows = Vec::with_capacity(texts.len());
+    let mut bytes = 0usize;
+    for text in texts {
+        let wire = rdata::from_presentation(rrtype, &text).map_err(|err| CofError::Rdata {
+            rrtype: rrtype.to_string(),
+            text: clip(&text),
+            reason: clip(&err.to_string()),
+        })?;
+        bytes = bytes.saturating_add(shared + wire.len());
+        if bytes > max_bytes {
+            return Err(too_large);
+        }
+        rows.push(CofRow {
+            rrname: rrname.clone(),
+            rrtype,
+            bailiwick: bailiwick.clone(),
+            rdata: wire,
+            tally,
+        });
+    }
+    Ok(rows)
 }
 
 /// Parses one negative row's object (as [`negative_object`](crate::write::negative_object)
@@ -512,5 +556,27 @@ mod tests {
             "cof_bad_json"
         );
         assert_eq!(error("[1]").0, "cof_bad_json");
+    }
+
+    #[test]
+    fn rows_of_an_rdata_array_are_weighed_before_they_are_built() {
+        let owner = format!("{}.example.", "a".repeat(60));
+        let line = format!(
+            r#"{{"rrname":"{owner}","bailiwick":"example.","rrtype":"TXT","rdata":["a","bc","def"],"time_first":1}}"#
+        );
+        // Each row: owner 70 wire bytes, bailiwick 9, ROW_BYTES, and its rdata: 2, 3 and 4
+        // wire bytes.
+        let bytes = 3 * (70 + 9 + ROW_BYTES) + 9;
+        let rows = parse_line_within(&line, bytes).expect("at the limit");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.iter().map(CofRow::size).sum::<usize>(), bytes);
+        for limit in [bytes - 1, 3 * (70 + 9 + ROW_BYTES) - 1, 0] {
+            let err = parse_line_within(&line, limit).expect_err("over the limit");
+            assert_eq!(err.reason(), "cof_too_large");
+            assert_eq!(
+                err.to_string(),
+                format!("3 rows would take more than the {limit} bytes allowed")
+            );
+        }
     }
 }
