@@ -4,10 +4,11 @@
 //! [`negative_object`] writes it). The rows are deltas: the centre folds them in with the one
 //! merge rule, so counts add up across batches and sensors.
 //!
-//! A line holding the key `"rrname"` is an RR line (read by [`parse_line`]: any COF or SAF
-//! object, an RRset of several rdata too); any other line that is not blank is a negative
-//! line ([`parse_negative_line`]). One bad line refuses the whole batch: a sensor writes every
-//! line itself, so a bad one means a broken or hostile sender, not a row to skip.
+//! A line holding the key `"rrname"` is an RR line (read by
+//! [`parse_line`](crate::parse_line): any COF or SAF object, an RRset of several rdata too);
+//! any other line that is not blank is a negative line ([`parse_negative_line`]). One bad line
+//! refuses the whole batch: a sensor writes every line itself, so a bad one means a broken or
+//! hostile sender, not a row to skip.
 //!
 //! A batch is named by a [`BatchId`]: its sensor spool's epoch (a random number drawn when the
 //! spool is created) and a sequence number that only grows, sent in the [`BATCH_HEADER`]
