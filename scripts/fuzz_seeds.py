@@ -124,6 +124,27 @@ def rule_files():
 for text in rule_files():
     put("watch_rules", b"\x00" + text.encode())
 
+# Sensor batches: the COF import seeds plus negative rows, as NDJSON (first byte odd: the
+# target gzips it) and as gzip bodies (first byte even); the first byte's upper bits are the
+# tiny decompression limit (×8 bytes) the target tries besides 1 MiB.
+negatives = (
+    b'{"qname":"nx.example.com.","qtype":"AAAA","rcode":"NXDOMAIN","time_first":1700000000,"time_last":1700000100,"count":2}\n'
+    b'{"qname":"example.com.","qtype":"TXT","rcode":"NODATA","count":1}\n'
+    b'{"qname":"a.example.","qtype":"TYPE65534","rcode":"RCODE9","time_first":5,"time_last":5,"count":0}\n'
+)
+cof_lines = os.path.join(seeds, "import_cof", "lines")
+if os.path.exists(cof_lines):
+    with open(cof_lines, "rb") as f:
+        rows = f.read()
+    for index, body in enumerate((rows, negatives, rows + negatives, rows.splitlines(True)[0] + negatives)):
+        put("sensor_batch", bytes([(index * 40 + 1) & 0xFF]) + body)
+        put("sensor_batch", bytes([(index * 60 + 16) & 0xFE]) + gzip.compress(body))
+    # An RRset of many rdata under long names: rows that would outweigh their text.
+    owner = (".".join(["a" * 60] * 4) + ".").encode()
+    rrset = b'{"rrname":"%s","bailiwick":"%s","rrtype":"TXT","rdata":[%s],"time_first":1}\n' % (
+        owner, owner, b",".join([b'"a"'] * 2000))
+    put("sensor_batch", b"\x03" + rrset)
+
 if not os.path.isdir(fixtures):
     sys.exit(0)
 

@@ -46,6 +46,12 @@ pub fn check_observations(chunk: &Observations) -> Batch {
     let mut cache = Aggregator::new(usize::MAX);
     assert_eq!(cache.add_from(chunk, 0), None, "an unbounded cache filled");
     let batch = cache.take_batch();
+    check_batch(&batch);
+    batch
+}
+
+/// Checks every row, negative row and certificate-name row of `batch`.
+pub fn check_batch(batch: &Batch) {
     for (key, tally) in &batch.rows {
         let parts = key.parts();
         let again = RrKey::new(&parts).expect("a stored key packs again");
@@ -71,7 +77,6 @@ pub fn check_observations(chunk: &Observations) -> Batch {
         );
         check_tally(tally);
     }
-    batch
 }
 
 /// Reads a whole source in small chunks, checking every chunk; returns the units read.

@@ -14,12 +14,17 @@
 //!   are ignored.
 //! - SAF condition lines (`{"cond":...}`) and blank lines give no rows and no error.
 //!
+//! Negative rows (NXDOMAIN/NODATA) have their own object, as
+//! [`negative_object`](crate::write::negative_object) writes it and [`parse_negative_line`]
+//! reads it: `qname`, `qtype` and `rcode` strings, `count`, and optionally
+//! `time_first`/`time_last` in epoch seconds (both or neither, first not after last).
+//!
 //! Anything else malformed is a [`CofError`] with a stable [`CofError::reason`], and an error
 //! repeats at most the first 80 characters of a bad value, so a hostile line cannot make a
 //! huge message.
 
 use hark_dns::{name, rdata, RrType};
-use hark_record::{KeyError, RrKey, RrKeyParts, Tally, TimeSpan};
+use hark_record::{KeyError, NegativeKey, RrKey, RrKeyParts, Tally, TimeSpan};
 use serde::Deserialize;
 
 /// A COF line that could not be used.
@@ -66,6 +71,27 @@ pub enum CofError {
     /// A meta type (OPT, TSIG, TKEY...) that is never a row.
     #[error("{0} records are never stored")]
     MetaType(String),
+    /// A negative row's `rcode` is neither a mnemonic (`NXDOMAIN`, `NODATA`...) nor a number
+    /// 0–65535 (`RCODEnnn`).
+    #[error("bad rcode {0:?}")]
+    Rcode(String),
+    /// The rows of a line would take more memory than the reader allows
+    /// ([`parse_line_within`]).
+    #[error("{rows} rows would take more than the {limit} bytes allowed")]
+    TooLarge {
+        /// Rows the line stands for (its rdata).
+        rows: usize,
+        /// What the reader allows ([`CofRow::size`] summed over the rows).
+        limit: usize,
+    },
+    /// A negative row's `time_first`/`time_last` are one without the other, or run backwards.
+    #[error("time_first {first:?} and time_last {last:?} are not a span")]
+    Span {
+        /// `time_first`, when given.
+        first: Option<i64>,
+        /// `time_last`, when given.
+        last: Option<i64>,
+    },
 }
 
 impl CofError {
@@ -80,6 +106,9 @@ impl CofError {
             CofError::Time { .. } => "cof_bad_time",
             CofError::NoTimes => "cof_no_times",
             CofError::MetaType(_) => "cof_meta_type",
+            CofError::TooLarge { .. } => "cof_too_large",
+            CofError::Rcode(_) => "cof_bad_rcode",
+            CofError::Span { .. } => "cof_bad_span",
         }
     }
 }
@@ -121,6 +150,17 @@ struct Line {
     cond: Option<String>,
 }
 
+/// A negative row's object: every field a string or a number of the right kind.
+#[derive(Deserialize)]
+struct NegativeLine {
+    qname: Option<String>,
+    qtype: Option<String>,
+    rcode: Option<String>,
+    time_first: Option<i64>,
+    time_last: Option<i64>,
+    count: Option<u64>,
+}
+
 /// One row read from COF: canonical names and rdata, and its tally.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CofRow {
@@ -147,11 +187,24 @@ impl CofRow {
         }
     }
 
+    /// The memory the row takes, in a `CofRow` or as a batch entry: its names and rdata and
+    /// [`ROW_BYTES`].
+    pub fn size(&self) -> usize {
+        self.rrname.len()
+            + self.bailiwick.as_ref().map_or(0, Vec::len)
+            + self.rdata.len()
+            + ROW_BYTES
+    }
+
     /// The row as a batch entry: its packed key and tally.
     pub fn into_entry(self) -> Result<(RrKey, Tally), KeyError> {
         Ok((RrKey::new(&self.parts())?, self.tally))
     }
 }
+
+/// The memory a row takes besides its names and rdata, as [`CofRow::size`] counts it: the
+/// tally, the headers of its buffers and the allocator's share.
+pub const ROW_BYTES: usize = 96;
 
 /// At most this many characters of a bad value are repeated in an error.
 const ECHO_CHARS: usize = 80;
@@ -201,6 +254,14 @@ fn span(first: Option<i64>, last: Option<i64>) -> Option<TimeSpan> {
 /// Parses one COF line (one JSON object) into its rows: several when `rdata` is an array.
 /// A blank line or a SAF condition line gives no rows and no error.
 pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
+    parse_line_within(text, usize::MAX)
+}
+
+/// [`parse_line`], refusing a line whose rows would take more than `max_bytes`
+/// ([`CofRow::size`] each) as soon as it knows: every row of an `rdata` array repeats the
+/// owner name and bailiwick, so a line of a few bytes per rdata can stand for rows of
+/// hundreds of bytes each. The rows it gives take at most `max_bytes`.
+pub fn parse_line_within(text: &str, max_bytes: usize) -> Result<Vec<CofRow>, CofError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(Vec::new());
@@ -243,23 +304,68 @@ pub fn parse_line(text: &str) -> Result<Vec<CofRow>, CofError> {
         OneOrMany::One(t) => vec![t],
         OneOrMany::Many(v) => v,
     };
-    texts
-        .into_iter()
-        .map(|text| {
-            let wire = rdata::from_presentation(rrtype, &text).map_err(|err| CofError::Rdata {
-                rrtype: rrtype.to_string(),
-                text: clip(&text),
-                reason: clip(&err.to_string()),
-            })?;
-            Ok(CofRow {
-                rrname: rrname.clone(),
-                rrtype,
-                bailiwick: bailiwick.clone(),
-                rdata: wire,
-                tally,
-            })
-        })
-        .collect()
+    let shared = rrname.len() + bailiwick.as_ref().map_or(0, Vec::len) + ROW_BYTES;
+    let too_large = CofError::TooLarge {
+        rows: texts.len(),
+        limit: max_bytes,
+    };
+    // The rows' names alone are too much: refused before any rdata is read.
+    if texts.len().saturating_mul(shared) > max_bytes {
+        return Err(too_large);
+    }
+    let mut rows = Vec::with_capacity(texts.len());
+    let mut bytes = 0usize;
+    for text in texts {
+        let wire = rdata::from_presentation(rrtype, &text).map_err(|err| CofError::Rdata {
+            rrtype: rrtype.to_string(),
+            text: clip(&text),
+            reason: clip(&err.to_string()),
+        })?;
+        bytes = bytes.saturating_add(shared + wire.len());
+        if bytes > max_bytes {
+            return Err(too_large);
+        }
+        rows.push(CofRow {
+            rrname: rrname.clone(),
+            rrtype,
+            bailiwick: bailiwick.clone(),
+            rdata: wire,
+            tally,
+        });
+    }
+    Ok(rows)
+}
+
+/// Parses one negative row's object (as [`negative_object`](crate::write::negative_object)
+/// writes it with epoch times) into its key and tally. Unlike RR lines, every field but the
+/// times is required, and the times are epoch seconds.
+pub fn parse_negative_line(text: &str) -> Result<(NegativeKey, Tally), CofError> {
+    let line: NegativeLine =
+        serde_json::from_str(text.trim()).map_err(|err| CofError::Json(clip(&err.to_string())))?;
+    let qname = parse_name(line.qname.as_deref().ok_or(CofError::Missing("qname"))?)?;
+    let qtype = line.qtype.ok_or(CofError::Missing("qtype"))?;
+    let qtype = qtype
+        .parse::<RrType>()
+        .map_err(|_| CofError::RrType(clip(&qtype)))?;
+    let rcode = line.rcode.ok_or(CofError::Missing("rcode"))?;
+    let rcode = hark_record::rcode::parse(&rcode).ok_or_else(|| CofError::Rcode(clip(&rcode)))?;
+    let seen = match (line.time_first, line.time_last) {
+        (Some(first), Some(last)) if first <= last => Some(TimeSpan { first, last }),
+        (None, None) => None,
+        (first, last) => return Err(CofError::Span { first, last }),
+    };
+    let count = line.count.ok_or(CofError::Missing("count"))?;
+    let key = NegativeKey {
+        qname: qname.into_boxed_slice(),
+        qtype,
+        rcode,
+    };
+    let tally = Tally {
+        seen,
+        zone_seen: None,
+        count,
+    };
+    Ok((key, tally))
 }
 
 #[cfg(test)]
@@ -378,5 +484,99 @@ mod tests {
             format!(r#"{{"rrname":"a.","rrtype":"A","rdata":"1.2.3.4","time_first":"{long}"}}"#);
         let err = parse_line(&line).expect_err("bad time");
         assert!(err.to_string().len() < 300, "{err}");
+    }
+
+    #[test]
+    fn negative_lines_read_as_written() {
+        let (key, tally) = parse_negative_line(
+            r#"{"qname":"NX.Example.com.","qtype":"AAAA","rcode":"NXDOMAIN","time_first":11,"time_last":12,"count":2}"#,
+        )
+        .expect("parses");
+        assert_eq!(&*key.qname, b"\x02nx\x07example\x03com\x00");
+        assert_eq!(key.qtype, RrType::AAAA);
+        assert_eq!(key.rcode, 3);
+        assert_eq!(
+            tally.seen,
+            Some(TimeSpan {
+                first: 11,
+                last: 12
+            })
+        );
+        assert_eq!(tally.zone_seen, None);
+        assert_eq!(tally.count, 2);
+        let (key, tally) =
+            parse_negative_line(r#"{"qname":"a.","qtype":"TYPE65534","rcode":"NODATA","count":0}"#)
+                .expect("no times");
+        assert_eq!((key.qtype, key.rcode), (RrType(65534), 0));
+        assert_eq!(tally.seen, None);
+    }
+
+    #[test]
+    fn bad_negative_lines_are_named_errors() {
+        let error = |line: &str| {
+            let err = parse_negative_line(line).expect_err(line);
+            (err.reason(), err.to_string())
+        };
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"BOGUS","rcode":"NXDOMAIN","count":1}"#),
+            ("cof_bad_rrtype", "bad rrtype BOGUS".into())
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NOPE","count":1}"#),
+            ("cof_bad_rcode", r#"bad rcode "NOPE""#.into())
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"RCODE65536","count":1}"#),
+            ("cof_bad_rcode", r#"bad rcode "RCODE65536""#.into())
+        );
+        assert_eq!(
+            error(
+                r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN","time_first":2,"time_last":1,"count":1}"#
+            ),
+            (
+                "cof_bad_span",
+                "time_first Some(2) and time_last Some(1) are not a span".into()
+            )
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN","time_last":1,"count":1}"#).0,
+            "cof_bad_span"
+        );
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN"}"#),
+            ("cof_missing_field", r#"missing field "count""#.into())
+        );
+        assert_eq!(
+            error(r#"{"qname":"a..b","qtype":"A","rcode":"NXDOMAIN","count":1}"#).0,
+            "cof_bad_name"
+        );
+        // A time that is not epoch seconds is refused, not dropped.
+        assert_eq!(
+            error(r#"{"qname":"a.","qtype":"A","rcode":"NXDOMAIN","time_first":1.5,"time_last":2,"count":1}"#).0,
+            "cof_bad_json"
+        );
+        assert_eq!(error("[1]").0, "cof_bad_json");
+    }
+
+    #[test]
+    fn rows_of_an_rdata_array_are_weighed_before_they_are_built() {
+        let owner = format!("{}.example.", "a".repeat(60));
+        let line = format!(
+            r#"{{"rrname":"{owner}","bailiwick":"example.","rrtype":"TXT","rdata":["a","bc","def"],"time_first":1}}"#
+        );
+        // Each row: owner 70 wire bytes, bailiwick 9, ROW_BYTES, and its rdata: 2, 3 and 4
+        // wire bytes.
+        let bytes = 3 * (70 + 9 + ROW_BYTES) + 9;
+        let rows = parse_line_within(&line, bytes).expect("at the limit");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.iter().map(CofRow::size).sum::<usize>(), bytes);
+        for limit in [bytes - 1, 3 * (70 + 9 + ROW_BYTES) - 1, 0] {
+            let err = parse_line_within(&line, limit).expect_err("over the limit");
+            assert_eq!(err.reason(), "cof_too_large");
+            assert_eq!(
+                err.to_string(),
+                format!("3 rows would take more than the {limit} bytes allowed")
+            );
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! `hark sensor`: collect where the traffic is, keep nothing locally but a spool, and ship
 //! the aggregated rows to a central `hark run`.
 //!
-//! - [`wire`]: the batch format (gzip NDJSON of COF rows and negative rows) and its name.
+//! - the batch format (gzip NDJSON of COF rows and negative rows) and its name are
+//!   [`hark_cof::batch`]'s, so the library that reads and writes COF owns them and the fuzz
+//!   target `sensor_batch` can reach them; the centre takes them at [`INTAKE_PATH`].
 //! - [`spool`]: the [`hark_record::Sink`] the sensor's pipelines commit into: a directory of
 //!   synced batch files, bounded by bytes.
 //! - [`ship`]: the thread that sends them to the centre's intake, oldest first.
@@ -13,7 +15,6 @@
 
 pub mod ship;
 pub mod spool;
-pub mod wire;
 
 use crate::service::board::{self, Board};
 use crate::service::config::{RunConfig, SensorSection};
@@ -24,6 +25,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The path of the centre's intake endpoint.
+pub const INTAKE_PATH: &str = "/sensor/v1/batch";
 
 /// How long a stopping sensor keeps shipping what is left before leaving it in the spool.
 const LINGER: Duration = Duration::from_secs(10);

@@ -5,7 +5,8 @@
 //! file resumes shipping; a batch the centre cannot read (400/413) is moved aside.
 
 use super::spool::Spool;
-use super::wire::{BatchId, BATCH_HEADER, INTAKE_PATH};
+use super::INTAKE_PATH;
+use hark_cof::batch::{BatchId, BATCH_HEADER};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 

@@ -7,8 +7,8 @@
 //! starting with batches left keeps their epoch and continues their sequence, so a batch
 //! the centre committed but the sensor had not yet deleted is recognised when sent again.
 
-use super::wire::{self, BatchId};
 use anyhow::Context;
+use hark_cof::batch::{self, BatchId};
 use hark_record::{Batch, Checkpoint, Committed, Sink, SinkError, SourceId};
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
@@ -160,7 +160,7 @@ impl Sink for Spool {
         if rows == 0 {
             return Ok(Committed::default());
         }
-        let body = wire::encode(&batch);
+        let body = batch::encode(&batch);
         let mut next = self.next_seq.lock().unwrap_or_else(|e| e.into_inner());
         if self.stats.bytes.load(Ordering::Relaxed) + body.len() as u64 > self.max_bytes {
             if self
@@ -258,7 +258,7 @@ mod tests {
         assert_eq!(names.iter().map(|i| i.seq).collect::<Vec<_>>(), [1, 2, 3]);
         assert!(names.iter().all(|i| i.epoch == epoch));
         let body = std::fs::read(&first).unwrap();
-        assert_eq!(wire::decode(&body, 1 << 20).unwrap().rows.len(), 3);
+        assert_eq!(batch::decode(&body, 1 << 20).unwrap().rows.len(), 3);
         for (path, _) in Spool::list(dir.path()).unwrap() {
             spool.remove(&path).unwrap();
         }

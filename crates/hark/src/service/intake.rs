@@ -14,11 +14,12 @@
 use super::config::IntakeSection;
 use super::sources::Shared;
 use super::tls_listener::TlsListener;
-use crate::sensor::wire::{self, BatchId, BATCH_HEADER, INTAKE_PATH};
+use crate::sensor::INTAKE_PATH;
 use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
+use hark_cof::batch::{self, BatchId, BATCH_HEADER};
 use hark_record::{Batch, Checkpoint, SourceId};
 use hark_server::auth::Keys;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -238,9 +239,9 @@ async fn receive(
         return malformed(format!("no valid {BATCH_HEADER} header (EPOCH-SEQ in hex)"));
     };
     let max_bytes = state.max_bytes;
-    let batch = match tokio::task::spawn_blocking(move || wire::decode(&body, max_bytes)).await {
+    let batch = match tokio::task::spawn_blocking(move || batch::decode(&body, max_bytes)).await {
         Ok(Ok(batch)) => batch,
-        Ok(Err(err)) => return malformed(format!("{err:#}")),
+        Ok(Err(err)) => return malformed(err.to_string()),
         Err(err) => return malformed(err.to_string()),
     };
     let rows = batch.len();
