@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the foundations (issue: sources, one writer, change feed, exact after a crash,
 # memory bounded by bytes). Usage: scripts/bench-foundations.sh [RUNS]   (default 5)
+# HARK_BASELINE=1 also builds the code the issue measured its targets with (8e1e752) and runs
+# parts 1 and 2 with it side by side: the ratios hold on any machine, the absolute figures do not.
 # Needs ../shared/bench/gen_pcap.py; installs hyperfine and GNU time from Debian if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,3 +63,20 @@ done
 rm -rf "$out/hostile"
 python3 bench/hostile_inputs.py cofline --gib 2 | /usr/bin/time -f "2 GiB COF line: peak RSS %M KiB, wall %e s" "$hark" --db "$out/hostile" import cof --cache-mb 64 - 2>&1 | grep -E "peak RSS|skipped"
 rm -rf "$out/hostile"
+
+if [ "${HARK_BASELINE:-0}" = 1 ]; then
+  echo "== 5. side by side with the code the issue measured (8e1e752), ratios on this machine"
+  base_src=$out/baseline-src
+  [ -d "$base_src" ] || git worktree add --detach "$base_src" 8e1e752
+  CARGO_TARGET_DIR=$PWD/target/baseline cargo build --release --manifest-path "$base_src/Cargo.toml" -p hark
+  base=target/baseline/release/hark
+  rm -rf "$out/day1-base" && "$base" --db "$out/day1-base" ingest --sections all --no-progress "$ref" 2>/dev/null
+  hyperfine --runs "$runs" --prepare "rm -rf $out/fresh && sync" \
+    -n baseline "$base --db $out/fresh ingest --sections all --no-progress $ref" \
+    -n current "$hark --db $out/fresh ingest --sections all --no-progress $ref"
+  hyperfine --runs "$runs" \
+    --prepare "rm -rf $out/day2db && cp -r $out/day1-base $out/day2db && sync" \
+    --prepare "rm -rf $out/day2db && cp -r $out/day1 $out/day2db && sync" \
+    -n baseline "$base --db $out/day2db ingest --sections all --no-progress $day2" \
+    -n current "$hark --db $out/day2db ingest --sections all --no-progress $day2"
+fi

@@ -138,7 +138,15 @@ pub fn parse_cidr(text: &str) -> Result<(u128, u128, bool), CidrError> {
         text: text.to_string(),
     };
     let (address, prefix) = match text.split_once('/') {
-        Some((address, prefix)) => (address, Some(prefix.parse::<u32>().map_err(|_| bad())?)),
+        // Digits only: `u32::from_str` also takes a leading `+`, which no prefix length has.
+        Some((address, prefix))
+            if !prefix.is_empty()
+                && prefix.len() <= 3
+                && prefix.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (address, Some(prefix.parse::<u32>().map_err(|_| bad())?))
+        }
+        Some(_) => return Err(bad()),
         None => (text, None),
     };
     let address: IpAddr = address.trim().parse().map_err(|_| bad())?;
@@ -321,6 +329,32 @@ mod tests {
         );
         assert!(set.insert("192.0.2.0/33", "x").is_err());
         assert!(set.insert("example", "x").is_err());
+    }
+
+    /// A prefix length is one to three digits: a sign, a space, an empty or overlong length
+    /// is refused rather than read.
+    #[test]
+    fn prefix_lengths_are_digits() {
+        for bad in [
+            "1.2.3.0/+8",
+            "1.2.3.0/-8",
+            "1.2.3.0/ 8",
+            "1.2.3.0/",
+            "1.2.3.0/0008",
+            "2001:db8::/+32",
+        ] {
+            assert!(parse_cidr(bad).is_err(), "{bad} was accepted");
+        }
+        let v4_net = |first: u32, last: u32| (u128::from(first), u128::from(last), true);
+        assert_eq!(
+            parse_cidr("1.2.3.0/8").expect("cidr"),
+            v4_net(0x0100_0000, 0x01ff_ffff)
+        );
+        assert_eq!(
+            parse_cidr("1.2.3.4/032").expect("cidr"),
+            v4_net(0x0102_0304, 0x0102_0304)
+        );
+        assert_eq!(parse_cidr("::/0").expect("cidr"), (0, u128::MAX, false));
     }
 
     /// Found by the `watch_rules` fuzz target: an IPv4-mapped entry went into the IPv6
