@@ -170,7 +170,8 @@ case ${1:-} in
     seed
     if [ $# -gt 0 ]; then chosen=("$@"); else mapfile -t chosen < <(targets); fi
     mkdir -p "$fuzz/reports"
-    report=$fuzz/reports/campaign-$(date -u +%Y%m%dT%H%M%SZ).md
+    # The process number too: campaigns started in the same second (parallel lanes) keep their own.
+    report=$fuzz/reports/campaign-$(date -u +%Y%m%dT%H%M%SZ)-$$.md
     {
       echo "# Fuzz campaign $(date -u +%Y-%m-%dT%H:%MZ), ${seconds}s per target, $(nproc) cores, $(rustc --version)"
       echo
