@@ -38,7 +38,7 @@ pub use fence::TimeFence;
 pub use lookup::{Lookup, NegativeQuery, RdataMatch, RdataQuery, RrsetQuery, BOUNDED_ADDRESSES};
 pub use path::{parse_lookup, parse_negative, parse_subject};
 pub use pattern::{NamePattern, PatternError};
-pub use range::{IpRange, RangeError};
+pub use range::{prefix_length, IpRange, RangeError};
 pub use types::{TypeFilter, DNSSEC_TYPES};
 
 /// A lookup that cannot be run as written.

@@ -12,6 +12,16 @@ pub struct IpRange {
     pub high: IpAddr,
 }
 
+/// A CIDR prefix length of at most `bits`: one to three decimal digits and nothing else
+/// (`u32::from_str` alone also takes a leading `+`, which no prefix length has). Shared by
+/// every reader of CIDR text (query ranges, watch rule networks).
+pub fn prefix_length(text: &str, bits: u32) -> Option<u32> {
+    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok().filter(|&length| length <= bits)
+}
+
 impl IpRange {
     /// Parses `ADDR`, `ADDR/PREFIX` (CIDR; also DNSDB's `ADDR,PREFIX`) or `LOW-HIGH`.
     pub fn parse(text: &str) -> Result<IpRange, RangeError> {
@@ -33,10 +43,8 @@ impl IpRange {
         }
         if let Some((addr, prefix)) = text.split_once(['/', ',']) {
             let addr: IpAddr = addr.trim().parse().map_err(|_| bad("bad address"))?;
-            let prefix: u32 = prefix
-                .trim()
-                .parse()
-                .map_err(|_| bad("bad prefix length"))?;
+            let prefix =
+                prefix_length(prefix.trim(), 128).ok_or_else(|| bad("bad prefix length"))?;
             return match addr {
                 IpAddr::V4(v4) => {
                     if prefix > 32 {
@@ -115,6 +123,11 @@ mod tests {
         assert!(IpRange::parse("10.0.0.9-10.0.0.1").is_err());
         assert!(IpRange::parse("10.0.0.1-::1").is_err());
         assert!(IpRange::parse("10.0.0.0/33").is_err());
+        // A prefix length is digits only (the one rule watch's networks follow too).
+        assert!(IpRange::parse("10.0.0.0/+8").is_err());
+        assert!(IpRange::parse("10.0.0.0,").is_err());
+        assert_eq!(prefix_length("032", 32), Some(32));
+        assert_eq!(prefix_length("33", 32), None);
         assert!(IpRange::parse("nonsense").is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! binary search. (Both are a few lines over `hashbrown` and a sorted `Vec`; a trie crate
 //! would add a dependency for no gain at these sizes.)
 
+use hark_query::prefix_length;
 use hashbrown::HashMap;
 use std::net::IpAddr;
 
@@ -138,15 +139,7 @@ pub fn parse_cidr(text: &str) -> Result<(u128, u128, bool), CidrError> {
         text: text.to_string(),
     };
     let (address, prefix) = match text.split_once('/') {
-        // Digits only: `u32::from_str` also takes a leading `+`, which no prefix length has.
-        Some((address, prefix))
-            if !prefix.is_empty()
-                && prefix.len() <= 3
-                && prefix.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            (address, Some(prefix.parse::<u32>().map_err(|_| bad())?))
-        }
-        Some(_) => return Err(bad()),
+        Some((address, prefix)) => (address, Some(prefix_length(prefix, 128).ok_or_else(bad)?)),
         None => (text, None),
     };
     let address: IpAddr = address.trim().parse().map_err(|_| bad())?;
