@@ -121,7 +121,14 @@ run_all() {
   local jobs=${FUZZ_JOBS:-1} failed=0 pids=() names=() target i
   local status_dir; status_dir=$(mktemp -d)
   for target in "$@"; do
-    (run "$target" "$seconds" && echo ok >"$status_dir/$target" || echo crash >"$status_dir/$target") &
+    # Each run has a temporary directory of its own, removed after it: a target's scratch
+    # files (watch_rules keeps its list files in one for the life of the process) go with it.
+    (
+      TMPDIR=$(mktemp -d)
+      export TMPDIR
+      run "$target" "$seconds" && echo ok >"$status_dir/$target" || echo crash >"$status_dir/$target"
+      rm -rf "$TMPDIR"
+    ) &
     pids+=($!)
     names+=("$target")
     if [ ${#pids[@]} -ge "$jobs" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
