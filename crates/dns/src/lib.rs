@@ -45,5 +45,5 @@ pub mod name;
 pub mod rdata;
 pub mod rrtype;
 
-pub use message::{MessageError, Question, Record, Response, ResponseParser, Section};
+pub use message::{MessageError, Question, Record, Response, ResponseParser, Section, CLASS_IN};
 pub use rrtype::RrType;

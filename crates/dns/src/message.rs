@@ -259,6 +259,10 @@ fn read_u32(message: &[u8], pos: usize) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.try_into().ok()?))
 }
 
+/// Class IN (Internet), the only class passive DNS rows are kept for: records and questions
+/// of other classes (CHAOS `version.bind`, update-style ANY/NONE) say nothing about the
+/// Internet's names.
+pub const CLASS_IN: u16 = 1;
 const CLASS_NONE: u16 = 254;
 const CLASS_ANY: u16 = 255;
 

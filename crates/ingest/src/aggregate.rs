@@ -20,7 +20,7 @@
 
 use crate::row_table::{key_hash, Merged, RowTable};
 use hark_dns::name::is_at_or_below;
-use hark_dns::{Response, RrType, Section};
+use hark_dns::{Response, RrType, Section, CLASS_IN};
 use hark_record::{rcode, Batch, CertKey, NegativeKey, RrKey, RrKeyParts, Tally};
 use hashbrown::HashMap;
 
@@ -439,7 +439,7 @@ impl Observations {
             if !sections.contains(record.section) {
                 continue;
             }
-            if record.class != 1 {
+            if record.class != CLASS_IN {
                 self.stats.non_in_class += 1;
                 continue;
             }
@@ -459,8 +459,12 @@ impl Observations {
         self.stats.rrs += (self.keys.len() - first_key) as u64;
         let referral = authority_ns && !authority_soa;
         let negative = match (response.rcode, &response.question) {
+            // A negative row says an Internet name has no data: questions of other classes
+            // (CHAOS `version.bind`) give none.
             (rcode::NXDOMAIN | rcode::NOERROR, Some(question))
-                if response.opcode == 0 && !(referral && response.rcode == rcode::NOERROR) =>
+                if response.opcode == 0
+                    && question.qclass == CLASS_IN
+                    && !(referral && response.rcode == rcode::NOERROR) =>
             {
                 negative_subject(response, question.qname, question.qtype)
                     .filter(|subject| {
@@ -665,7 +669,9 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
 const MAX_CHAIN: usize = 16;
 
 /// The name a negative answer is about: the end of the CNAME chain from `qname` in the answer
-/// section; `None` when the answer does hold data of `qtype` for it (a positive answer).
+/// section; `None` when the answer does hold data of `qtype` for it (a positive answer). Only
+/// records of class IN count: an update-style CNAME of class ANY or NONE has empty rdata, no
+/// name to follow.
 fn negative_subject<'r>(
     response: &'r Response<'_>,
     qname: &'r [u8],
@@ -679,6 +685,7 @@ fn negative_subject<'r>(
             let leads_on = record.rrtype == RrType::CNAME && next.is_none();
             // Names compared last: most records are not of a type that matters here.
             if record.section != Section::Answer
+                || record.class != CLASS_IN
                 || !(answers || leads_on)
                 || !same_name(record.owner, subject)
             {
@@ -837,6 +844,100 @@ mod tests {
         assert_eq!(rows, vec![(wire("example.com"), Some(zone.clone()))]);
         assert_eq!(negatives, vec![wire("nx.example.com")]);
         assert_eq!(dropped, Dropped::default());
+    }
+
+    /// A response (QR=1) to `qname`/`qtype` of `qclass`, with answers of any class and rdata.
+    fn response_of_classes(
+        qname: &str,
+        qtype: u16,
+        qclass: u16,
+        answers: &[(&str, u16, u16, &[u8])],
+    ) -> Vec<u8> {
+        let mut m = vec![
+            0x12,
+            0x34,
+            0x84,
+            0x00,
+            0,
+            1,
+            0,
+            answers.len() as u8,
+            0,
+            0,
+            0,
+            0,
+        ];
+        m.extend(wire(qname));
+        m.extend_from_slice(&qtype.to_be_bytes());
+        m.extend_from_slice(&qclass.to_be_bytes());
+        for (owner, rrtype, class, rdata) in answers {
+            m.extend(wire(owner));
+            m.extend_from_slice(&rrtype.to_be_bytes());
+            m.extend_from_slice(&class.to_be_bytes());
+            m.extend_from_slice(&300u32.to_be_bytes());
+            m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+            m.extend_from_slice(rdata);
+        }
+        m
+    }
+
+    /// Fuzz finding (dns_message): an update-style CNAME (class ANY, empty rdata) owned by the
+    /// question's name was followed as a CNAME chain, and the NODATA row took its empty rdata
+    /// as its name. Only class IN records lead a chain on, and only class IN questions give
+    /// negative rows.
+    #[test]
+    fn negative_rows_follow_only_class_in() {
+        let www = "www.example.com";
+        let edge = wire("edge.example.com");
+        // A CNAME of class ANY with no rdata: NODATA for the name asked.
+        let update_style = response_of_classes(www, 1, 1, &[(www, 5, 255, &[])]);
+        let (rows, negatives, _) = rows_of(&update_style, SectionSet::ALL, Bailiwick::Unknown);
+        assert!(rows.is_empty(), "a class ANY record is no row");
+        assert_eq!(negatives, vec![wire(www)]);
+        // A CHAOS CNAME with a real target leads nowhere either.
+        let chaos = response_of_classes(www, 1, 1, &[(www, 5, 3, &edge)]);
+        let (rows, negatives, _) = rows_of(&chaos, SectionSet::ALL, Bailiwick::Unknown);
+        assert!(rows.is_empty());
+        assert_eq!(negatives, vec![wire(www)]);
+        // The same CNAME in class IN does.
+        let internet = response_of_classes(www, 1, 1, &[(www, 5, 1, &edge)]);
+        let (rows, negatives, _) = rows_of(&internet, SectionSet::ALL, Bailiwick::Unknown);
+        assert_eq!(rows, vec![(wire(www), None)]);
+        assert_eq!(negatives, vec![edge.clone()]);
+        // An A record of another class does not make the IN answer positive.
+        let other = response_of_classes(www, 1, 1, &[(www, 1, 3, &[192, 0, 2, 1])]);
+        let (_, negatives, _) = rows_of(&other, SectionSet::ALL, Bailiwick::Unknown);
+        assert_eq!(negatives, vec![wire(www)]);
+        // A CHAOS question without an answer (`version.bind` refused as NODATA) is no
+        // negative row of the Internet's `version.bind.`.
+        let version = response_of_classes("version.bind", 16, 3, &[]);
+        let (rows, negatives, _) = rows_of(&version, SectionSet::ALL, Bailiwick::Unknown);
+        assert!(rows.is_empty() && negatives.is_empty());
+
+        // The fuzzer's own input: the root asked for TYPE6458 in class 3584, fourteen answers,
+        // one of them a class ANY CNAME owned by the root with no rdata.
+        let hex = [
+            "d14181800001000e0000000000193a0e0000000001670000ff000004d83ac6cec00c001d00010000",
+            "012b0010000031676f6f436c650001000001c00c000000000004000000000000000000000f000100",
+            "00000000000000000000000000000000000000460000000000000000000000000000000000000000",
+            "000000000000000000000000000000000000000500ff3ff3ff010000000000001200000000000000",
+            "0f00010000000000000000000000000000000000000000460001000002570009000c04616c4031c0",
+            "5b",
+        ]
+        .concat();
+        let mut found: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+            .collect();
+        let (_, negatives, _) = rows_of(&found, SectionSet::ALL, Bailiwick::Unknown);
+        assert!(
+            negatives.is_empty(),
+            "a question of class 3584 gives no negative row"
+        );
+        // Asked in class IN, it is NODATA for the root, not for an empty name.
+        found[15..17].copy_from_slice(&1u16.to_be_bytes());
+        let (_, negatives, _) = rows_of(&found, SectionSet::ALL, Bailiwick::Unknown);
+        assert_eq!(negatives, vec![vec![0]]);
     }
 
     #[test]

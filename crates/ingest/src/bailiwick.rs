@@ -21,7 +21,7 @@
 //! NS names waiting for an address; past that, the least recently confirmed half is evicted
 //! (`bailiwick_evicted`, each), root hints excepted.
 
-use hark_dns::{Response, RrType, Section};
+use hark_dns::{Response, RrType, Section, CLASS_IN};
 use hashbrown::{Equivalent, HashMap};
 use std::hash::{Hash, Hasher};
 
@@ -222,7 +222,7 @@ impl ZoneTable {
         for record in response.records() {
             if record.section == Section::Authority
                 && record.rrtype == RrType::NS
-                && record.class == 1
+                && record.class == CLASS_IN
                 && self.closest(server, record.owner).is_some()
             {
                 delegations.push((record.owner, record.rdata));
@@ -230,7 +230,7 @@ impl ZoneTable {
         }
         let mut learnt: Vec<([u8; 16], Box<[u8]>)> = Vec::new();
         for record in response.records() {
-            if record.class != 1 || record.section == Section::Authority {
+            if record.class != CLASS_IN || record.section == Section::Authority {
                 continue;
             }
             let Some(address) = address_of(record.rrtype, record.rdata) else {
