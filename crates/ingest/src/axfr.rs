@@ -13,12 +13,13 @@
 //! Anything wrong — refused (an rcode), a message that does not parse, a first record that is
 //! not the zone's SOA, a connection closed before the closing SOA, a timeout — ends the
 //! source unfinished with the reason in [`SourceReport::stopped`]; a record outside the zone
-//! is a counted skip (`zone_out_of_zone`).
+//! is a counted skip (`zone_out_of_zone`), as is a record of a class other than IN
+//! (`zone_not_in_class`: an update-style ANY or NONE record has no rdata to store).
 
 use crate::aggregate::Observations;
 use crate::source::{self, ChunkLimits, FileInput, Fill, Source, SourceReport};
 use crate::stats::Skips;
-use hark_dns::{ResponseParser, RrType};
+use hark_dns::{ResponseParser, RrType, CLASS_IN};
 use hark_record::{RrKeyParts, Tally, TimeSpan};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -138,7 +139,8 @@ impl AxfrSource {
             count: 1,
         };
         for record in response.records() {
-            let is_soa = record.rrtype == RrType::SOA && record.owner == zone;
+            let is_soa =
+                record.rrtype == RrType::SOA && record.class == CLASS_IN && record.owner == zone;
             if self.soas == 0 && !is_soa {
                 return Err("the transfer does not start with the zone's SOA".into());
             }
@@ -147,6 +149,10 @@ impl AxfrSource {
                 if self.soas == 2 {
                     return Ok(true);
                 }
+            }
+            if record.class != CLASS_IN {
+                self.skips.add("zone_not_in_class");
+                continue;
             }
             if !hark_dns::name::is_at_or_below(record.owner, zone) {
                 self.skips.add("zone_out_of_zone");
@@ -221,6 +227,121 @@ impl Source for AxfrSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aggregate::Aggregator;
+    use crate::testing::wire;
+    use std::net::TcpListener;
+
+    /// One record of a transfer message: owner, type, class, rdata.
+    type Rr<'a> = (&'a str, u16, u16, &'a [u8]);
+
+    /// A transfer message (QR=1, AA=1, no question) holding `records`, length-prefixed.
+    fn message(records: &[Rr<'_>]) -> Vec<u8> {
+        let mut m = vec![
+            0x12,
+            0x34,
+            0x84,
+            0x00,
+            0,
+            0,
+            0,
+            records.len() as u8,
+            0,
+            0,
+            0,
+            0,
+        ];
+        for (owner, rrtype, class, rdata) in records {
+            m.extend(wire(owner));
+            m.extend_from_slice(&rrtype.to_be_bytes());
+            m.extend_from_slice(&class.to_be_bytes());
+            m.extend_from_slice(&300u32.to_be_bytes());
+            m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+            m.extend_from_slice(rdata);
+        }
+        let mut framed = (m.len() as u16).to_be_bytes().to_vec();
+        framed.extend(m);
+        framed
+    }
+
+    /// Serves `messages` once on a loopback port, after reading the query; transfers
+    /// `zone` from it and gives the rows (owner, type) and the source's report.
+    fn transfer(zone: &str, messages: Vec<u8>) -> (Vec<(Vec<u8>, RrType)>, SourceReport) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let server = listener.local_addr().expect("its address");
+        let serving = std::thread::spawn(move || {
+            let (mut peer, _) = listener.accept().expect("the client connects");
+            let mut length = [0u8; 2];
+            peer.read_exact(&mut length).expect("the query's length");
+            let mut query = vec![0u8; usize::from(u16::from_be_bytes(length))];
+            peer.read_exact(&mut query).expect("the query");
+            peer.write_all(&messages).expect("the transfer is sent");
+        });
+        let mut source = AxfrSource::connect(AxfrOptions {
+            zone: wire(zone),
+            server,
+            time: 1_700_000_000,
+            timeout: Duration::from_secs(10),
+            max_bytes: 1 << 20,
+        })
+        .expect("connects");
+        let mut chunk = Observations::default();
+        let limits = ChunkLimits {
+            units: 1 << 20,
+            bytes: 1 << 30,
+        };
+        assert_eq!(
+            source.fill(&mut chunk, &limits),
+            Fill::End { complete: true }
+        );
+        serving.join().expect("the server thread");
+        let mut cache = Aggregator::new(1 << 20);
+        assert_eq!(cache.add_from(&chunk, 0), None);
+        let mut rows: Vec<(Vec<u8>, RrType)> = cache
+            .take_batch()
+            .rows
+            .iter()
+            .map(|(key, _)| (key.parts().rrname.to_vec(), key.parts().rrtype))
+            .collect();
+        rows.sort();
+        (rows, source.report())
+    }
+
+    /// A transfer's records of other classes (a CHAOS record, an update-style ANY CNAME with
+    /// no rdata) are counted skips, not rows of class IN.
+    #[test]
+    fn records_of_other_classes_are_skipped() {
+        let mut soa = wire("ns.example");
+        soa.extend(wire("admin.example"));
+        soa.extend([0u8; 20]);
+        let messages = [
+            message(&[
+                ("example", 6, 1, &soa),
+                ("version.example", 16, 3, b"\x03nsd"),
+                ("www.example", 5, 255, &[]),
+            ]),
+            message(&[
+                ("www.example", 1, 1, &[192, 0, 2, 1]),
+                ("example", 6, 1, &soa),
+            ]),
+        ]
+        .concat();
+        let (rows, report) = transfer("example", messages);
+        assert_eq!(
+            rows,
+            vec![
+                (wire("www.example"), RrType::A),
+                (wire("example"), RrType::SOA),
+            ],
+            "sorted by wire bytes: the label length 3 comes first"
+        );
+        assert_eq!(
+            report.messages, 2,
+            "the SOA and the A record (the closing SOA is not counted again)"
+        );
+        assert_eq!(report.packets, 2, "two messages");
+        assert_eq!(report.skips.get("zone_not_in_class"), 2);
+        assert_eq!(report.stopped, None);
+    }
 
     #[test]
     fn the_query_asks_for_axfr_in_class_in() {
