@@ -11,7 +11,7 @@
 
 use crate::{domain_rows, names, IntelError};
 use hark_dns::message::{ResponseParser, Section};
-use hark_dns::RrType;
+use hark_dns::{RrType, CLASS_IN};
 use hark_store::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -184,7 +184,10 @@ fn ask(
                 parsed
                     .records()
                     .filter(|r| {
-                        r.section == Section::Answer && r.rrtype == wanted && r.owner == qname
+                        r.section == Section::Answer
+                            && r.class == CLASS_IN
+                            && r.rrtype == wanted
+                            && r.owner == qname
                     })
                     .map(|r| r.rdata.to_vec())
                     .collect()
@@ -267,6 +270,56 @@ mod tests {
         // id, flags RD, one question, no other records, the name, type A, class IN.
         assert_eq!(&q[..12], &[0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
         assert_eq!(&q[12..], b"\x03www\x07example\x03com\x00\x00\x01\x00\x01");
+    }
+
+    /// A resolver on loopback answering one question with `answers` (owner the question's
+    /// name; type, class, rdata each), uncompressed.
+    fn answer_once(answers: Vec<(u16, u16, Vec<u8>)>) -> (SocketAddr, std::thread::JoinHandle<()>) {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let addr = socket.local_addr().expect("addr");
+        let serving = std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            let (len, peer) = socket.recv_from(&mut buf).expect("a question");
+            let question = &buf[12..len];
+            let qname = &question[..question.len() - 4];
+            let mut reply = buf[..2].to_vec();
+            reply.extend_from_slice(&[0x81, 0x80, 0, 1, 0, answers.len() as u8, 0, 0, 0, 0]);
+            reply.extend_from_slice(question);
+            for (rrtype, class, rdata) in &answers {
+                reply.extend_from_slice(qname);
+                reply.extend_from_slice(&rrtype.to_be_bytes());
+                reply.extend_from_slice(&class.to_be_bytes());
+                reply.extend_from_slice(&300u32.to_be_bytes());
+                reply.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+                reply.extend_from_slice(rdata);
+            }
+            socket.send_to(&reply, peer).expect("the answer");
+        });
+        (addr, serving)
+    }
+
+    /// Only class IN answers count: an update-style CNAME (class ANY, no rdata) is no alias,
+    /// and an A record of class CHAOS is no address.
+    #[test]
+    fn answers_of_other_classes_are_not_the_answer() {
+        let (addr, serving) = answer_once(vec![(5, 255, vec![]), (1, 3, vec![192, 0, 2, 1])]);
+        let mut parser = ResponseParser::new();
+        match ask(addr, b"\x01a\x00", RrType::A, &mut parser, 7) {
+            Answer::Reply { rcode, rdata } => {
+                assert_eq!(rcode, 0);
+                assert!(rdata.is_empty(), "{rdata:?}");
+            }
+            Answer::Alias { target, .. } => panic!("an alias to {target:?}"),
+            Answer::Silent(why) => panic!("silent: {why}"),
+        }
+        serving.join().expect("the resolver thread");
+
+        let (addr, serving) = answer_once(vec![(5, 1, b"\x01b\x00".to_vec())]);
+        match ask(addr, b"\x01a\x00", RrType::A, &mut parser, 8) {
+            Answer::Alias { target, .. } => assert_eq!(target, b"\x01b\x00"),
+            Answer::Reply { .. } | Answer::Silent(_) => panic!("a class IN CNAME is an alias"),
+        }
+        serving.join().expect("the resolver thread");
     }
 
     #[test]
