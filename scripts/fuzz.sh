@@ -101,11 +101,12 @@ run() {
 }
 
 # summary TARGET: "execs cov ft corpus peak_rss" from the log's final stats (executions summed
-# over the segments of a run that went on after a false timeout).
+# over the segments of a run that went on after a false timeout; printed whole, as awk would
+# print billions in exponent form).
 summary() {
   local log=$fuzz/reports/$1.log
   local execs rss last cov ft corp
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{s += $1} END {if (NR) print s}')
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | awk '{s += $1} END {if (NR) printf "%.0f\n", s}')
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | sort -n | tail -1)
   last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1 || true)
   cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")
