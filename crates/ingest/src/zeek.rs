@@ -12,6 +12,8 @@
 //! `answers`, the rdata of the answer section *without owners or types*. hark maps it so
 //! that nothing is attributed to a name it does not belong to:
 //!
+//! - A question of a class other than IN (`qclass`/`qclass_name`, when logged: CHAOS
+//!   `version.bind` and the like) says nothing of the Internet's names: `zeek_not_in_class`.
 //! - NXDOMAIN: a negative row (query, qtype, NXDOMAIN).
 //! - NOERROR with answers, by question type:
 //!   - A, AAAA, TXT: the answers must be names first (a CNAME chain), then values of the
@@ -52,6 +54,8 @@ pub struct Transaction {
     pub query: Option<String>,
     /// The question type.
     pub qtype: Option<RrType>,
+    /// The question class; `None` when not logged (taken as IN).
+    pub qclass: Option<u16>,
     /// The response code; `None` when no response was logged.
     pub rcode: Option<u16>,
     /// The answers' rdata as Zeek logs them.
@@ -125,6 +129,12 @@ pub fn map(transaction: &Transaction) -> Mapped {
     let (Some(query), Some(qtype)) = (&transaction.query, transaction.qtype) else {
         return Mapped::Skip("zeek_no_question");
     };
+    if transaction
+        .qclass
+        .is_some_and(|class| class != hark_dns::CLASS_IN)
+    {
+        return Mapped::Skip("zeek_not_in_class");
+    }
     let Ok(qname) = hark_dns::name::from_presentation(query) else {
         return Mapped::Skip("zeek_bad_name");
     };
@@ -257,6 +267,8 @@ struct Columns {
     query: usize,
     qtype: Option<usize>,
     qtype_name: Option<usize>,
+    qclass: Option<usize>,
+    qclass_name: Option<usize>,
     rcode: Option<usize>,
     rcode_name: Option<usize>,
     answers: Option<usize>,
@@ -299,6 +311,8 @@ impl Header {
                     query: at(b"query").ok_or("zeek_no_query_column")?,
                     qtype: at(b"qtype"),
                     qtype_name: at(b"qtype_name"),
+                    qclass: at(b"qclass"),
+                    qclass_name: at(b"qclass_name"),
                     rcode: at(b"rcode"),
                     rcode_name: at(b"rcode_name"),
                     answers: at(b"answers"),
@@ -338,6 +352,10 @@ impl Header {
                 text(columns.qtype).as_deref(),
                 text(columns.qtype_name).as_deref(),
             )?,
+            qclass: question_class(
+                text(columns.qclass).as_deref(),
+                text(columns.qclass_name).as_deref(),
+            )?,
             rcode: response_code(
                 text(columns.rcode).as_deref(),
                 text(columns.rcode_name).as_deref(),
@@ -359,6 +377,27 @@ fn question_type(number: Option<&str>, name: Option<&str>) -> Result<Option<RrTy
         Some(name) => name.parse().map(Some).map_err(|_| "zeek_bad_qtype"),
         None => Ok(None),
     }
+}
+
+/// The question class from Zeek's `qclass` number, else its `qclass_name` (Zeek's names:
+/// `C_INTERNET`, `C_CSNET`, `C_CHAOS`, `C_HESIOD`, `C_NONE`, `C_ANY`).
+fn question_class(number: Option<&str>, name: Option<&str>) -> Result<Option<u16>, &'static str> {
+    if let Some(number) = number {
+        return number.parse().map(Some).map_err(|_| "zeek_bad_qclass");
+    }
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let class = match name {
+        "C_INTERNET" => hark_dns::CLASS_IN,
+        "C_CSNET" => 2,
+        "C_CHAOS" => 3,
+        "C_HESIOD" => 4,
+        "C_NONE" => 254,
+        "C_ANY" => 255,
+        _ => return Err("zeek_bad_qclass"),
+    };
+    Ok(Some(class))
 }
 
 /// The response code from Zeek's `rcode` number, else its `rcode_name`.
@@ -408,6 +447,8 @@ struct JsonLine {
     query: Option<String>,
     qtype: Option<u16>,
     qtype_name: Option<String>,
+    qclass: Option<u16>,
+    qclass_name: Option<String>,
     rcode: Option<u16>,
     rcode_name: Option<String>,
     answers: Option<Vec<String>>,
@@ -420,6 +461,10 @@ fn json_transaction(line: &[u8]) -> Result<Transaction, &'static str> {
         Some(n) => Some(RrType(n)),
         None => question_type(None, parsed.qtype_name.as_deref())?,
     };
+    let qclass = match parsed.qclass {
+        Some(n) => Some(n),
+        None => question_class(None, parsed.qclass_name.as_deref())?,
+    };
     let rcode = match parsed.rcode {
         Some(n) => Some(n),
         None => response_code(None, parsed.rcode_name.as_deref())?,
@@ -428,6 +473,7 @@ fn json_transaction(line: &[u8]) -> Result<Transaction, &'static str> {
         time,
         query: parsed.query,
         qtype,
+        qclass,
         rcode,
         answers: parsed.answers.unwrap_or_default(),
     })
@@ -518,6 +564,7 @@ mod tests {
             time: 1,
             query: Some(query.into()),
             qtype: Some(qtype),
+            qclass: None,
             rcode: Some(0),
             answers: answers.iter().map(|a| a.to_string()).collect(),
         };
@@ -604,6 +651,58 @@ mod tests {
         assert!(header
             .transaction(b"notatime\tq\t1\tA\t0\tNOERROR\t-")
             .is_err());
+    }
+
+    /// A CHAOS `version.bind` answered is no TXT row of the Internet's `version.bind.`, nor
+    /// its NXDOMAIN a negative row: the class comes from `qclass`, else `qclass_name`, and a
+    /// log without either is taken as IN.
+    #[test]
+    fn questions_of_other_classes_are_skipped() {
+        let mut header = Header::default();
+        header.directive(b"#separator \\x09").expect("separator");
+        header.directive(b"#set_separator\t,").expect("set");
+        header
+            .directive(b"#fields\tts\tquery\tqclass\tqclass_name\tqtype\trcode\tanswers")
+            .expect("fields");
+        let mapped = |line: &[u8]| match map(&header.transaction(line).expect("line")) {
+            Mapped::Rows(rows) => format!("{} rows", rows.len()),
+            Mapped::Negative(..) => "negative".to_string(),
+            Mapped::Skip(reason) => reason.to_string(),
+        };
+        let chaos = b"1.0\tversion.bind\t3\tC_CHAOS\t16\t0\tTXT 9 NSD 4.8.0";
+        assert_eq!(mapped(chaos), "zeek_not_in_class");
+        assert_eq!(
+            mapped(b"1.0\thostname.bind\t3\tC_CHAOS\t16\t3\t-"),
+            "zeek_not_in_class"
+        );
+        let internet = b"1.0\tversion.bind\t1\tC_INTERNET\t16\t0\tTXT 9 NSD 4.8.0";
+        assert_eq!(mapped(internet), "1 rows");
+        // The name alone, when the number is unset.
+        assert_eq!(
+            mapped(b"1.0\tversion.bind\t-\tC_CHAOS\t16\t0\tTXT 9 NSD 4.8.0"),
+            "zeek_not_in_class"
+        );
+        assert_eq!(
+            mapped(b"1.0\tversion.bind\t-\t-\t16\t0\tTXT 9 NSD 4.8.0"),
+            "1 rows"
+        );
+        assert_eq!(
+            header
+                .transaction(b"1.0\tversion.bind\t-\tC_MARS\t16\t0\t-")
+                .map(|t| t.qclass),
+            Err("zeek_bad_qclass")
+        );
+
+        let json = |line: &[u8]| json_transaction(line).expect("line").qclass;
+        assert_eq!(
+            json(br#"{"ts":1,"query":"version.bind","qclass":3,"qtype":16,"rcode":0}"#),
+            Some(3)
+        );
+        assert_eq!(
+            json(br#"{"ts":1,"query":"a.example","qclass_name":"C_INTERNET","qtype":1}"#),
+            Some(1)
+        );
+        assert_eq!(json(br#"{"ts":1,"query":"a.example","qtype":1}"#), None);
     }
 
     #[test]

@@ -88,6 +88,8 @@ with opener(path, "rb") as f:
         t = int(rec["ts"].split(b".")[0])
         if rec["rcode"] == unset or rec["query"] == unset or rec["qtype"] == unset:
             continue
+        if rec.get("qclass", unset) not in (unset, b"1"):
+            continue  # a question of another class (CHAOS version.bind) says nothing of IN
         rcode, qtype = int(rec["rcode"]), int(rec["qtype"])
         qname = name(unescape(rec["query"]).decode())
         if rcode == 3:
