@@ -8,6 +8,8 @@
 //! timestamp widens first/last seen. The query field is the record's owner (passivedns follows
 //! CNAME chains by owner), so rows keep their own owners.
 //!
+//! - A line of a class other than IN (the `C` field, `"class"` in JSON, when logged) is
+//!   counted as `passivedns_not_in_class`: a CHAOS record says nothing of the Internet's names.
 //! - An answer `NXDOMAIN` (passivedns's `-X x` error lines) is a negative row.
 //! - A, AAAA, CNAME, DNAME, NS, PTR answers are read as presentation text.
 //! - MX, SRV, SOA and TXT lines hold one field only (the exchange, the target, the primary
@@ -51,6 +53,7 @@ impl Default for PassiveDnsOptions {
 #[derive(Debug, Default, PartialEq)]
 struct Line {
     time: Option<i64>,
+    class: Option<String>,
     query: Option<String>,
     rrtype: Option<String>,
     answer: Option<String>,
@@ -65,6 +68,13 @@ enum Mapped {
 }
 
 fn map(line: &Line) -> Result<Mapped, &'static str> {
+    if line
+        .class
+        .as_deref()
+        .is_some_and(|class| !class.eq_ignore_ascii_case("IN"))
+    {
+        return Err("passivedns_not_in_class");
+    }
     let owner = line
         .query
         .as_deref()
@@ -118,6 +128,7 @@ fn text_line(line: &str, options: &PassiveDnsOptions) -> Result<Line, &'static s
                     .time
                     .or(Some(seconds(value, true).ok_or("passivedns_bad_time")?))
             }
+            'C' => out.class = Some(value.to_string()),
             'Q' => out.query = Some(value.to_string()),
             'T' => out.rrtype = Some(value.to_string()),
             'A' => out.answer = Some(value.to_string()),
@@ -133,6 +144,7 @@ fn text_line(line: &str, options: &PassiveDnsOptions) -> Result<Line, &'static s
 struct JsonLine {
     timestamp_s: Option<i64>,
     timestamp: Option<serde_json::Value>,
+    class: Option<String>,
     query: Option<String>,
     #[serde(rename = "type")]
     rrtype: Option<String>,
@@ -149,6 +161,7 @@ fn json_line(line: &[u8]) -> Result<Line, &'static str> {
     });
     Ok(Line {
         time,
+        class: parsed.class,
         query: parsed.query,
         rrtype: parsed.rrtype,
         answer: parsed.answer,
@@ -279,6 +292,13 @@ mod tests {
             text_line("1.0||c||s", &options),
             Err("passivedns_field_count")
         );
+        // A CHAOS record (a sensor watching `version.bind` answers) is no row of class IN.
+        let chaos =
+            text_line("1.0||c||s||CH||version.bind.||TXT||NSD||0||1", &options).expect("line");
+        assert_eq!(map(&chaos), Err("passivedns_not_in_class"));
+        let json = json_line(br#"{"timestamp_s":1,"class":"CH","query":"version.bind.","type":"A","answer":"192.0.2.1","count":1}"#)
+            .expect("json");
+        assert_eq!(map(&json), Err("passivedns_not_in_class"));
     }
 
     #[test]
