@@ -733,7 +733,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::testing::{a, name_rr, response, soa, wire};
+    use crate::testing::{a, name_rr, record, response, soa, wire};
     use hark_dns::ResponseParser;
 
     /// (rrname, bailiwick) of a row.
@@ -870,13 +870,8 @@ mod tests {
         m.extend(wire(qname));
         m.extend_from_slice(&qtype.to_be_bytes());
         m.extend_from_slice(&qclass.to_be_bytes());
-        for (owner, rrtype, class, rdata) in answers {
-            m.extend(wire(owner));
-            m.extend_from_slice(&rrtype.to_be_bytes());
-            m.extend_from_slice(&class.to_be_bytes());
-            m.extend_from_slice(&300u32.to_be_bytes());
-            m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
-            m.extend_from_slice(rdata);
+        for &(owner, rrtype, class, rdata) in answers {
+            record(&mut m, owner, rrtype, class, rdata);
         }
         m
     }

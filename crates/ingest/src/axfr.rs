@@ -228,7 +228,7 @@ impl Source for AxfrSource {
 mod tests {
     use super::*;
     use crate::aggregate::Aggregator;
-    use crate::testing::wire;
+    use crate::testing::{record, wire};
     use std::net::TcpListener;
 
     /// One record of a transfer message: owner, type, class, rdata.
@@ -250,13 +250,8 @@ mod tests {
             0,
             0,
         ];
-        for (owner, rrtype, class, rdata) in records {
-            m.extend(wire(owner));
-            m.extend_from_slice(&rrtype.to_be_bytes());
-            m.extend_from_slice(&class.to_be_bytes());
-            m.extend_from_slice(&300u32.to_be_bytes());
-            m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
-            m.extend_from_slice(rdata);
+        for &(owner, rrtype, class, rdata) in records {
+            record(&mut m, owner, rrtype, class, rdata);
         }
         let mut framed = (m.len() as u16).to_be_bytes().to_vec();
         framed.extend(m);

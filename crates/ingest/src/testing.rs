@@ -77,16 +77,21 @@ pub(crate) fn response(qname: &str, qtype: u16, rcode: u8, records: &[Rr]) -> Ve
     out.extend_from_slice(&qtype.to_be_bytes());
     out.extend_from_slice(&1u16.to_be_bytes());
     for section in [Section::Answer, Section::Authority, Section::Additional] {
-        for record in records.iter().filter(|r| r.section == section) {
-            out.extend(wire(record.owner));
-            out.extend_from_slice(&record.rrtype.to_be_bytes());
-            out.extend_from_slice(&1u16.to_be_bytes());
-            out.extend_from_slice(&300u32.to_be_bytes());
-            out.extend_from_slice(&(record.rdata.len() as u16).to_be_bytes());
-            out.extend_from_slice(&record.rdata);
+        for rr in records.iter().filter(|r| r.section == section) {
+            record(&mut out, rr.owner, rr.rrtype, 1, &rr.rdata);
         }
     }
     out
+}
+
+/// Appends one uncompressed resource record (TTL 300) of any class to `out`.
+pub(crate) fn record(out: &mut Vec<u8>, owner: &str, rrtype: u16, class: u16, rdata: &[u8]) {
+    out.extend(wire(owner));
+    out.extend_from_slice(&rrtype.to_be_bytes());
+    out.extend_from_slice(&class.to_be_bytes());
+    out.extend_from_slice(&300u32.to_be_bytes());
+    out.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+    out.extend_from_slice(rdata);
 }
 
 /// A query (QR=0) for `qname`/`qtype`.
